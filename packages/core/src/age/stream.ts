@@ -1,0 +1,198 @@
+/**
+ * The age payload: a 16-byte nonce, then ChaCha20-Poly1305 STREAM over 64 KiB plaintext chunks
+ * (C2SP age specification, "Payload"). Chunk nonce = 11-byte big-endian counter || last-chunk flag.
+ *
+ * StreamSealer / StreamOpener are incremental and synchronous (bytes in, bytes out); the Transform
+ * classes wrap them for Node streams. Memory is bounded by one chunk whatever the payload size.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { OspreyError } from '../errors.js';
+import { ByteQueue } from './bytequeue.js';
+import { FILE_KEY_SIZE } from './format.js';
+
+export const CHUNK_SIZE = 64 * 1024;
+export const TAG_SIZE = 16;
+export const PAYLOAD_NONCE_SIZE = 16;
+export const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
+
+export function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Buffer {
+  if (fileKey.byteLength !== FILE_KEY_SIZE) throw new RangeError('age file keys are 16 bytes');
+  return Buffer.from(hkdfSync('sha256', fileKey, nonce, 'payload', 32));
+}
+
+function chunkNonce(counter: number, last: boolean): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce.writeUIntBE(counter, 5, 6); // the upper 5 of the 11 counter bytes stay zero (< 2^48 chunks)
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+export function sealChunk(key: Uint8Array, counter: number, last: boolean, plaintext: Uint8Array): Buffer {
+  const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_SIZE });
+  const body = cipher.update(plaintext);
+  cipher.final();
+  return Buffer.concat([body, cipher.getAuthTag()]);
+}
+
+/** Open one sealed chunk; null when it does not authenticate under (counter, last). */
+export function openChunk(key: Uint8Array, counter: number, last: boolean, sealed: Uint8Array): Buffer | null {
+  if (sealed.byteLength < TAG_SIZE) return null;
+  const tagAt = sealed.byteLength - TAG_SIZE;
+  const decipher = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_SIZE });
+  decipher.setAuthTag(sealed.subarray(tagAt));
+  const plaintext = decipher.update(sealed.subarray(0, tagAt));
+  try {
+    decipher.final();
+  } catch {
+    return null; // the plaintext computed above is dropped: it never leaves this function
+  }
+  return plaintext;
+}
+
+export class StreamSealer {
+  private readonly key: Buffer;
+  private readonly queue = new ByteQueue();
+  private counter = 0;
+  readonly nonce: Buffer;
+
+  constructor(fileKey: Uint8Array, nonce: Uint8Array = randomBytes(PAYLOAD_NONCE_SIZE)) {
+    this.nonce = Buffer.from(nonce);
+    this.key = payloadKey(fileKey, this.nonce);
+  }
+
+  /** Seal every chunk that is certainly not the last one (a full chunk followed by more data). */
+  push(data: Uint8Array): Buffer[] {
+    this.queue.push(data);
+    const out: Buffer[] = [];
+    while (this.queue.length > CHUNK_SIZE) out.push(sealChunk(this.key, this.counter++, false, this.queue.take(CHUNK_SIZE)));
+    return out;
+  }
+
+  /** The final chunk: short, full, or empty only when the whole payload is empty. */
+  finish(): Buffer {
+    return sealChunk(this.key, this.counter++, true, this.queue.takeAll());
+  }
+}
+
+export class StreamOpener {
+  private readonly fileKey: Buffer;
+  private key: Buffer | undefined;
+  private readonly queue = new ByteQueue();
+  private counter = 0;
+  /** Plaintext bytes released so far (all of them authenticated). */
+  released = 0;
+
+  constructor(fileKey: Uint8Array) {
+    this.fileKey = Buffer.from(fileKey);
+  }
+
+  push(data: Uint8Array): Buffer[] {
+    this.queue.push(data);
+    if (!this.key) {
+      if (this.queue.length < PAYLOAD_NONCE_SIZE) return [];
+      this.key = payloadKey(this.fileKey, this.queue.take(PAYLOAD_NONCE_SIZE));
+    }
+    const out: Buffer[] = [];
+    // A full sealed chunk followed by at least one more byte cannot be the final chunk.
+    while (this.queue.length > SEALED_CHUNK_SIZE) {
+      const sealed = this.queue.take(SEALED_CHUNK_SIZE);
+      const plaintext = openChunk(this.key, this.counter, false, sealed);
+      if (!plaintext) {
+        if (openChunk(this.key, this.counter, true, sealed)) {
+          throw new OspreyError('AGE_TRAILING_DATA', `data follows the final chunk (chunk ${this.counter})`);
+        }
+        throw new OspreyError('AGE_CHUNK_AUTH_FAILED', `payload chunk ${this.counter} failed authentication`);
+      }
+      this.counter++;
+      this.released += plaintext.length;
+      out.push(plaintext);
+    }
+    return out;
+  }
+
+  finish(): Buffer {
+    if (!this.key) throw new OspreyError('AGE_TRUNCATED', 'the payload ends before its nonce');
+    const sealed = this.queue.takeAll();
+    if (sealed.length < TAG_SIZE) {
+      throw new OspreyError('AGE_TRUNCATED', `the payload ends before its final chunk (after chunk ${this.counter})`);
+    }
+    const plaintext = openChunk(this.key, this.counter, true, sealed);
+    if (!plaintext) {
+      if (openChunk(this.key, this.counter, false, sealed)) {
+        throw new OspreyError('AGE_TRUNCATED', `the payload ends after chunk ${this.counter}, which is not the final chunk`);
+      }
+      throw new OspreyError('AGE_CHUNK_AUTH_FAILED', `final payload chunk ${this.counter} failed authentication`);
+    }
+    if (plaintext.length === 0 && this.counter > 0) {
+      throw new OspreyError('AGE_CHUNK_AUTH_FAILED', 'an empty final chunk is only allowed for an empty payload');
+    }
+    this.released += plaintext.length;
+    return plaintext;
+  }
+}
+
+export interface PayloadEncryptOptions {
+  /** Bytes to emit before the payload, typically the age header. */
+  prefix?: Uint8Array;
+  /** For tests only: a fixed payload nonce. */
+  nonce?: Uint8Array;
+}
+
+/** Node Transform: plaintext in, `[prefix] nonce || sealed chunks` out. */
+export class PayloadEncryptStream extends Transform {
+  private readonly sealer: StreamSealer;
+  private started = false;
+
+  constructor(fileKey: Uint8Array, private readonly options: PayloadEncryptOptions = {}) {
+    super();
+    this.sealer = new StreamSealer(fileKey, options.nonce);
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.options.prefix) this.push(Buffer.from(this.options.prefix));
+    this.push(this.sealer.nonce);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.start();
+    for (const sealed of this.sealer.push(chunk)) this.push(sealed);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.start();
+    this.push(this.sealer.finish());
+    done();
+  }
+}
+
+/** Node Transform: `nonce || sealed chunks` in, authenticated plaintext out. */
+export class PayloadDecryptStream extends Transform {
+  private readonly opener: StreamOpener;
+
+  constructor(fileKey: Uint8Array) {
+    super();
+    this.opener = new StreamOpener(fileKey);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      for (const plaintext of this.opener.push(chunk)) this.push(plaintext);
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.push(this.opener.finish());
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+}

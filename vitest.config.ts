@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@osprey/core': src('core'),
+      '@osprey/protocol': src('protocol'),
+      '@osprey/pkcs11': src('pkcs11'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'e2e/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // The machine has two cores; native PKCS#11 and child processes make more workers counter-productive.
+    maxWorkers: 2,
+    reporters: ['default', './testkit/summary-reporter.ts'],
+  },
+});
