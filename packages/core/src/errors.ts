@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   TUF_TARGET_UNKNOWN: 'the target is not in the signed metadata',
   // release (software update data set) metadata
   RELEASE_METADATA_INVALID: 'release metadata is invalid',
+  RELEASE_HARDWARE_MISMATCH: 'the release is not built for this hardware',
+  RELEASE_DOWNGRADE: 'the release security version is below the device security version (anti-rollback)',
+  RELEASE_PLAINTEXT_MISMATCH: 'the decrypted image does not match its signed length or hash (final hash)',
   // keys and signers
   KEY_INVALID: 'the key is not a supported key',
   KEY_WRONG_PASSPHRASE: 'the passphrase does not open the key file',

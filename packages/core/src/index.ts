@@ -1,3 +1,5 @@
 export * from './errors.js';
 export * from './encoding.js';
 export * from './age/index.js';
+export * from './tuf/index.js';
+export * from './release/index.js';
