@@ -79,6 +79,14 @@ export interface DecryptStreamOptions {
   onFileKey?: (fileKey: Buffer) => void;
 }
 
+const VERSION_PREFIX = Buffer.from('age-encryption.org/');
+
+/** Whether the bytes so far can still be the start of an age file. */
+function looksLikeAge(buffered: Buffer): boolean {
+  const n = Math.min(buffered.length, VERSION_PREFIX.length);
+  return buffered.subarray(0, n).equals(VERSION_PREFIX.subarray(0, n)) && (n > 0 || buffered.length === 0);
+}
+
 /** A Transform that turns an age file into plaintext, authenticating each chunk before release. */
 export class AgeDecryptStream extends Transform {
   private headerBytes: Buffer[] = [];
@@ -100,6 +108,7 @@ export class AgeDecryptStream extends Transform {
     this.headerLength += chunk.length;
     const buffered = Buffer.concat(this.headerBytes);
     this.headerBytes = [buffered];
+    if (!looksLikeAge(buffered)) return done(new OspreyError('AGE_HEADER_INVALID', 'not an age file (no age-encryption.org/ version line)'));
     const end = findHeaderEnd(buffered);
     if (end < 0) {
       if (this.headerLength > this.maxHeaderSize) {
@@ -129,6 +138,7 @@ export class AgeDecryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (!this.opener) {
+      if (!looksLikeAge(Buffer.concat(this.headerBytes))) return done(new OspreyError('AGE_HEADER_INVALID', 'not an age file (no age-encryption.org/ version line)'));
       return done(new OspreyError(this.headerLength === 0 ? 'AGE_HEADER_INVALID' : 'AGE_TRUNCATED', 'the file ends inside the age header'));
     }
     try {

@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+/**
+ * `osprey`: the offline side of Osprey — key ceremonies and release preparation.
+ * Exit codes: 0 success, 1 verification or decryption refused, 2 bad input (fix the command).
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { P256TagIdentity, TOP_LEVEL_ROLES, X25519Identity, type TopLevelRole } from '@osprey/core';
+import { readEnvironment, type CliEnvironment } from './config.js';
+import { describeError, EXIT_USAGE, UsageError } from './errors.js';
+import { loadIdentityFile, loadRecipients } from './identities.js';
+import { keysInit, keysRotate } from './keys.js';
+import { KeyLoader, readKeyring } from './keyring.js';
+import { releaseDecrypt, releasePack, releaseRewrap, releaseVerify } from './release.js';
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+function roles(value: string): TopLevelRole[] {
+  const list = value.split(',').map((v) => v.trim());
+  for (const r of list) if (!(TOP_LEVEL_ROLES as readonly string[]).includes(r)) throw new InvalidArgumentError(`unknown role "${r}" (${TOP_LEVEL_ROLES.join(', ')})`);
+  return list as TopLevelRole[];
+}
+
+function print(json: unknown): void {
+  process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+}
+
+export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Command {
+  const program = new Command('osprey')
+    .description('Osprey: sign and encrypt software updates')
+    .option('--passphrase-file <file>', 'file holding the key passphrase (else OSPREY_PASSPHRASE)')
+    .showHelpAfterError('(run with --help for usage)');
+  const env = (): CliEnvironment => {
+    const file = program.opts<{ passphraseFile?: string }>().passphraseFile;
+    if (!file) return baseEnv;
+    let passphrase: string;
+    try {
+      passphrase = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      throw new UsageError(`cannot read passphrase file ${file}`);
+    }
+    return { ...baseEnv, passphrase };
+  };
+
+  const keys = program.command('keys').description('key ceremonies');
+  keys
+    .command('init')
+    .description('create a TUF repository with N root keys (threshold M) and online role keys')
+    .requiredOption('--dir <dir>', 'repository directory to create')
+    .option('--root-keys <n>', 'number of root keys', integer(1, 64), 3)
+    .option('--threshold <m>', 'root signatures required', integer(1, 64), 2)
+    .addOption(new Option('--key-type <type>', 'signature algorithm').choices(['ed25519', 'ecdsa']).default('ed25519'))
+    .option('--token-roles <roles>', 'roles whose keys are generated in the PKCS#11 token (e.g. targets,snapshot,timestamp)', roles, [])
+    .action(async (o) => {
+      const result = await keysInit({ dir: o.dir, rootKeys: o.rootKeys, rootThreshold: o.threshold, keyType: o.keyType, tokenRoles: o.tokenRoles, now: new Date() }, env());
+      print({ dir: o.dir, rootKeyIds: result.rootKeyIds, threshold: o.threshold, escrowRecipient: result.keyring.escrow.recipient });
+      process.stderr.write(`Repository created. Move ${o.dir}/keys/root-*.pem to offline storage; signing needs ${o.threshold} of them.\n`);
+    });
+  keys
+    .command('rotate')
+    .description("replace a role's keys; the new root is signed by the old and the new root keys")
+    .requiredOption('--dir <dir>', 'repository directory')
+    .addOption(new Option('--role <role>', 'role to rotate').choices([...TOP_LEVEL_ROLES]).makeOptionMandatory())
+    .option('--keys <n>', 'number of new keys', integer(1, 64), 1)
+    .option('--threshold <m>', 'signatures required', integer(1, 64), 1)
+    .addOption(new Option('--key-type <type>', 'signature algorithm').choices(['ed25519', 'ecdsa']).default('ed25519'))
+    .option('--in-token', 'generate the new keys in the PKCS#11 token', false)
+    .action(async (o) => {
+      const r = await keysRotate({ dir: o.dir, role: o.role, count: o.keys, threshold: o.threshold, keyType: o.keyType, inToken: o.inToken, now: new Date() }, env());
+      print({ role: o.role, rootVersion: r.rootVersion });
+    });
+
+  const release = program.command('release').description('prepare, verify and decrypt releases');
+  release
+    .command('pack')
+    .description('file → signed and encrypted release (age payload + TUF target metadata)')
+    .argument('<file>', 'the image or file to release')
+    .requiredOption('--dir <dir>', 'repository directory')
+    .requiredOption('--name <name>', 'software name')
+    .requiredOption('--version <version>', 'software version')
+    .requiredOption('--security-version <n>', 'anti-rollback security version', integer(0, 0xffffffff))
+    .requiredOption('--hardware <ids>', 'compatible hardware ids (repeat or comma-separate)', collect, [])
+    .addOption(new Option('--install-type <type>', 'how the agent installs it').choices(['image', 'file', 'archive', 'external']).default('image'))
+    .option('--recipient <age1…>', 'also wrap the file key for this recipient (repeatable)', collect, [])
+    .option('--recipients-file <file>', 'recipients, one per line (repeatable)', collect, [])
+    .option('--no-encrypt', 'publish the image unencrypted (signed only)')
+    .option('--out <file>', 'also write a complete age file for the recipients')
+    .action(async (file: string, o) => {
+      const result = await releasePack(
+        {
+          dir: o.dir,
+          file,
+          name: o.name,
+          version: o.version,
+          securityVersion: o.securityVersion,
+          hardware: o.hardware,
+          installType: o.installType,
+          recipients: loadRecipients(o.recipient, o.recipientsFile),
+          encrypt: o.encrypt,
+          out: o.out,
+          now: new Date(),
+        },
+        env(),
+      );
+      print(result);
+    });
+  release
+    .command('rewrap')
+    .description("write a header for new recipients over an existing payload (the payload is unchanged)")
+    .requiredOption('--dir <dir>', 'repository directory')
+    .requiredOption('--target <path>', 'release target path')
+    .option('--recipient <age1…>', 'recipient (repeatable)', collect, [])
+    .option('--recipients-file <file>', 'recipients, one per line', collect, [])
+    .requiredOption('--out <file>', 'header file to write')
+    .action(async (o) => {
+      await releaseRewrap({ dir: o.dir, target: o.target, recipients: loadRecipients(o.recipient, o.recipientsFile), out: o.out }, env());
+      print({ header: o.out });
+    });
+  release
+    .command('verify')
+    .description('verify a release as a device does (tuf-js client workflow), and its admission rules')
+    .requiredOption('--repo <dir|url>', 'repository directory or http(s) base URL')
+    .requiredOption('--root <file>', 'trusted root metadata (as provisioned on the device)')
+    .requiredOption('--target <path>', 'release target path')
+    .option('--hardware <id>', 'device hardware id to check')
+    .option('--security-version <n>', 'device security version to check against', integer(0, 0xffffffff))
+    .action(async (o) => {
+      print(await releaseVerify({ source: o.repo, root: o.root, target: o.target, hardware: o.hardware, securityVersion: o.securityVersion }));
+    });
+  release
+    .command('decrypt')
+    .description('decrypt a release; with --repo, verify it and its final hash first')
+    .option('--identity <file>', 'age identity file or PEM private key (repeatable)', collect, [])
+    .option('--pkcs11-key <label>', 'P-256 key in the PKCS#11 token (OSPREY_PKCS11_*)')
+    .option('--in <file>', 'a complete age file')
+    .option('--header <file>', 'device header')
+    .option('--payload <file>', 'shared payload')
+    .option('--repo <dir|url>', 'verify through this repository first')
+    .option('--root <file>', 'trusted root metadata')
+    .option('--target <path>', 'release target path')
+    .option('--hardware <id>', 'device hardware id')
+    .option('--security-version <n>', 'device security version', integer(0, 0xffffffff))
+    .requiredOption('--out <file>', 'plaintext output (written only after full verification)')
+    .action(async (o) => {
+      const e = env();
+      const identities = o.identity.flatMap((f: string) => loadIdentityFile(f, e.passphrase));
+      const loader = new KeyLoader('.', e);
+      try {
+        if (o.pkcs11Key) identities.push(new P256TagIdentity(loader.openToken().keyAgreement(o.pkcs11Key)));
+        if (identities.length === 0) throw new UsageError('give --identity FILE or --pkcs11-key LABEL');
+        const r = await releaseDecrypt({
+          identities,
+          out: o.out,
+          input: o.in,
+          header: o.header,
+          payload: o.payload,
+          source: o.repo,
+          root: o.root,
+          target: o.target,
+          hardware: o.hardware,
+          securityVersion: o.securityVersion,
+          interactive: e.interactive,
+        });
+        print({ out: o.out, length: r.length, sha256: r.sha256, verified: r.custom !== undefined });
+      } finally {
+        loader.close();
+      }
+    });
+  program
+    .command('recipient')
+    .description('print the age recipient of an identity file or of the repository escrow key')
+    .option('--identity <file>', 'identity file')
+    .option('--dir <dir>', 'repository directory (escrow recipient)')
+    .action((o) => {
+      if (o.dir) return print({ recipient: readKeyring(o.dir).escrow.recipient });
+      if (!o.identity) throw new UsageError('give --identity FILE or --dir DIR');
+      const identities = loadIdentityFile(o.identity, env().passphrase);
+      print({ recipients: identities.map((i) => (i instanceof X25519Identity || i instanceof P256TagIdentity ? i.recipient.toString() : null)) });
+    });
+  return program;
+}
+
+export async function run(argv: string[], environment?: CliEnvironment): Promise<number> {
+  const program = buildProgram(environment);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const cmd of program.commands.flatMap((c) => [c, ...c.commands])) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its one-line message; help and --version are successes.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    const { line, exitCode } = describeError(error);
+    process.stderr.write(`osprey: ${line}\n`);
+    return exitCode;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
