@@ -9,18 +9,20 @@ export function bech32Encode(hrp: string, bytes: Uint8Array): string {
 }
 
 export function bech32Decode(text: string, hrp: string, code: ErrorCode): Buffer {
+  // Name the bad value for recipients (public); never echo an identity (secret).
+  const what = code === 'AGE_INVALID_RECIPIENT' ? `recipient ${JSON.stringify(text.slice(0, 32))}` : 'identity';
   let decoded: { prefix: string; words: number[] };
   try {
     decoded = bech32.decode(text, NO_LIMIT);
   } catch (cause) {
-    throw new OspreyError(code, `not a valid Bech32 string: ${(cause as Error).message}`, { cause });
+    throw new OspreyError(code, `${what} is not valid Bech32: ${(cause as Error).message}`, { cause });
   }
   if (decoded.prefix.toLowerCase() !== hrp) {
-    throw new OspreyError(code, `expected a "${hrp}1…" string, got prefix "${decoded.prefix}"`);
+    throw new OspreyError(code, `${what}: expected a "${hrp}1…" string, got prefix "${decoded.prefix}"`);
   }
   try {
     return Buffer.from(bech32.fromWords(decoded.words));
   } catch (cause) {
-    throw new OspreyError(code, 'Bech32 data has invalid padding', { cause });
+    throw new OspreyError(code, `${what}: Bech32 data has invalid padding`, { cause });
   }
 }
