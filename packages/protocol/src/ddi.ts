@@ -1,0 +1,90 @@
+/**
+ * Eclipse hawkBit Direct Device Integration (DDI) wire contract, the part both the server and the
+ * device agent need: feedback bodies and how each `execution`/`finished` pair changes an action
+ * (hawkBit DDI API, "Feedback"; Osprey shared/reference/hawkbit-api.md §1.5 and §3.1).
+ */
+import { z } from 'zod';
+
+export const ACTION_STATUSES = [
+  'FINISHED',
+  'ERROR',
+  'WARNING',
+  'RUNNING',
+  'CANCELED',
+  'CANCELING',
+  'RETRIEVED',
+  'DOWNLOAD',
+  'SCHEDULED',
+  'CANCEL_REJECTED',
+  'DOWNLOADED',
+  'WAIT_FOR_CONFIRMATION',
+] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export const EXECUTIONS = ['closed', 'proceeding', 'canceled', 'scheduled', 'rejected', 'resumed', 'downloaded', 'download'] as const;
+export type Execution = (typeof EXECUTIONS)[number];
+export const FINISHED_RESULTS = ['success', 'failure', 'none'] as const;
+export type FinishedResult = (typeof FINISHED_RESULTS)[number];
+
+/** Feedback body. Unknown fields, such as the legacy `id` and `time` SWUpdate sends, are ignored. */
+export const ddiFeedbackSchema = z.object({
+  timestamp: z.number().int().nonnegative().optional(),
+  status: z.object({
+    execution: z.enum(EXECUTIONS),
+    result: z.object({
+      finished: z.enum(FINISHED_RESULTS),
+      progress: z.object({ cnt: z.int().nonnegative(), of: z.int().nonnegative() }).optional(),
+    }),
+    code: z.int().optional(),
+    details: z.array(z.string().max(512)).max(50).optional(),
+  }),
+});
+export type DdiFeedback = z.infer<typeof ddiFeedbackSchema>;
+
+/** What one feedback message does to an action. */
+export interface FeedbackEffect {
+  /** The action status entry to record. */
+  readonly status: ActionStatus;
+  /** The action becomes inactive (terminal). */
+  readonly closesAction: boolean;
+  /** For cancel feedback: the action goes back to RUNNING (the cancellation failed or was rejected). */
+  readonly resumesAction: boolean;
+}
+
+const effect = (status: ActionStatus, closesAction = false, resumesAction = false): FeedbackEffect => ({ status, closesAction, resumesAction });
+
+/** deploymentBase feedback → action status (hawkBit DDI §1.5, first column). */
+export function deploymentFeedbackEffect(execution: Execution, finished: FinishedResult, options: { downloadOnly: boolean }): FeedbackEffect {
+  switch (execution) {
+    case 'closed':
+      return finished === 'failure' ? effect('ERROR', true) : effect('FINISHED', true);
+    case 'proceeding':
+    case 'scheduled':
+    case 'resumed':
+      return effect('RUNNING');
+    case 'download':
+      return effect('DOWNLOAD');
+    case 'downloaded':
+      // Final only for a download-only action.
+      return effect('DOWNLOADED', options.downloadOnly);
+    case 'rejected':
+      return effect('WARNING');
+    case 'canceled':
+      // Recorded, but the action stays open: only the cancel handshake closes it.
+      return effect('CANCELED');
+  }
+}
+
+/** cancelAction feedback → action status (hawkBit DDI §1.5, second column; cancel handshake #952). */
+export function cancelFeedbackEffect(execution: Execution, finished: FinishedResult): FeedbackEffect {
+  switch (execution) {
+    case 'closed':
+      return finished === 'failure' ? effect('ERROR', false, true) : effect('CANCELED', true);
+    case 'rejected':
+      return effect('CANCEL_REJECTED', false, true);
+    case 'canceled':
+      return effect('WARNING');
+    default:
+      return effect('RUNNING');
+  }
+}
