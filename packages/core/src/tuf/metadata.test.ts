@@ -93,3 +93,16 @@ describe('TUF metadata', () => {
     expect(codeOf(() => parseMetadata('targets', Buffer.from('not json')))).toBe('TUF_INVALID_METADATA');
   });
 });
+
+describe('TUF key identity', () => {
+  it('refuses a role that lists one key under two IDs, or an ID that is not the key hash', async () => {
+    const { Key } = await import('@tufjs/models');
+    const real = signer();
+    const json = real.key.toJSON() as { keytype: string; scheme: string; keyval: { public: string } };
+    const alias = Key.fromJSON('f'.repeat(64), json);
+    const online = [signer()];
+    const r = roles([signer()], 1, online);
+    expect(codeOf(() => buildRoot({ roles: { ...r, targets: { keys: [real.key, alias], threshold: 2 } }, expires: expiresAfter(now, 1) }))).toBe('TUF_INVALID_METADATA');
+    expect(codeOf(() => buildRoot({ roles: { ...r, targets: { keys: [alias], threshold: 1 } }, expires: expiresAfter(now, 1) }))).toBe('TUF_INVALID_METADATA');
+  });
+});

@@ -16,6 +16,7 @@ import {
   type TargetFile,
 } from '@tufjs/models';
 import { OspreyError } from '../errors.js';
+import { keyIdOf } from './keys.js';
 
 export type AnyMetadata = Metadata<Root> | Metadata<Targets> | Metadata<Snapshot> | Metadata<Timestamp>;
 export const TUF_SPEC_VERSION = '1.0.31';
@@ -37,9 +38,20 @@ export function expiresAfter(now: Date, days: number): string {
   return new Date(now.getTime() + days * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The key material that a key ID stands for (TUF spec §4.2: keyid = SHA-256 of the canonical key). */
+function keyMaterial(key: Key): string {
+  return `${key.keyType}:${key.scheme}:${key.keyVal.public}`;
+}
+
 function validateRoleKeys(role: string, { keys, threshold }: RoleKeys): void {
-  const ids = new Set(keys.map((k) => k.keyID));
-  if (ids.size !== keys.length) throw new OspreyError('TUF_INVALID_METADATA', `role ${role} lists the same key twice`);
+  for (const key of keys) {
+    if (key.keyID !== keyIdOf({ keytype: key.keyType, scheme: key.scheme, keyval: { public: key.keyVal.public ?? '' } })) {
+      throw new OspreyError('TUF_INVALID_METADATA', `role ${role}: key ID ${key.keyID.slice(0, 12)}… is not the hash of its key`);
+    }
+  }
+  // One private key under two IDs must not count twice towards a threshold.
+  const distinct = new Set(keys.map(keyMaterial));
+  if (distinct.size !== keys.length) throw new OspreyError('TUF_INVALID_METADATA', `role ${role} lists the same key twice`);
   if (!Number.isInteger(threshold) || threshold < 1 || threshold > keys.length) {
     throw new OspreyError('TUF_INVALID_METADATA', `role ${role}: threshold ${threshold} must be between 1 and its ${keys.length} key(s)`);
   }
@@ -98,18 +110,19 @@ export function nextRoot(previous: Metadata<Root>, change: { roles?: Partial<Rol
 export function verifyRole(root: Root, role: TopLevelRole, metadata: AnyMetadata): void {
   const spec = root.roles[role];
   if (!spec) throw new OspreyError('TUF_INVALID_METADATA', `root has no ${role} role`);
-  let valid = 0;
+  const validKeys = new Set<string>();
   let invalid = 0;
   for (const keyID of new Set(spec.keyIDs)) {
     const key = root.keys[keyID];
     if (!key || !metadata.signatures[keyID]) continue;
     try {
       key.verifySignature(metadata);
-      valid++;
+      validKeys.add(keyMaterial(key)); // distinct keys, not distinct IDs, meet a threshold
     } catch {
       invalid++;
     }
   }
+  const valid = validKeys.size;
   if (valid >= spec.threshold) return;
   if (invalid > 0) {
     throw new OspreyError('TUF_BAD_SIGNATURE', `${role} metadata v${metadata.signed.version} has ${invalid} signature(s) that do not verify`);
