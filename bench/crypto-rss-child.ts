@@ -1,16 +1,20 @@
 /**
- * Child process of the `crypto` benchmark, for peak-RSS measurements (started by crypto.ts as
- * `node --import tsx bench/crypto-rss-child.ts MODE ...`). Not a benchmark itself: run.ts does not
- * list it.
+ * Child process of the `crypto` benchmark, for peak-RSS measurements. crypto.ts transpiles it (and
+ * what it imports) to plain JavaScript and runs it with plain `node`; see transpileChild() there
+ * for why not tsx. For a look by hand: `npx tsx bench/crypto-rss-child.ts MODE ...` (RSS then
+ * includes tsx's loader). Not a benchmark itself: run.ts does not list it.
  *
- *   idle                          load the same modules, do nothing (the floor: node + tsx + Osprey)
- *   encrypt BYTES FILE KEYHEX     generate BYTES plaintext bytes on the fly, encrypt into FILE
- *   decrypt FILE KEYHEX           decrypt FILE and hash the plaintext (the measured phase)
+ *   idle                              load the same modules, do nothing (the floor: node + Osprey)
+ *   encrypt BYTES FILE KEYHEX         generate BYTES plaintext bytes on the fly, encrypt into FILE
+ *   decrypt FILE KEYHEX               Osprey: decrypt FILE and hash the plaintext (the measured phase)
+ *   baseline-decrypt FILE KEYHEX      the same with the bare node:crypto loop, for comparison
  *
- * Prints one JSON line on stdout: { mode, maxRssKiB, seconds, ... }. maxRSS is a high-water mark
- * for the whole process lifetime, which is why each phase runs in a process of its own.
+ * Prints one JSON line on stdout: { mode, peakRssKiB, peakRssSource, maxRssKiB, seconds, ... }.
+ * Peak RSS is a high-water mark for the whole process lifetime, which is why each phase runs in a
+ * process of its own.
  */
-import { ciphertextSize, encryptToFile, ospreyDecryptAndHash } from './crypto-data.js';
+import { readFileSync } from 'node:fs';
+import { baselineDecryptAndHash, ciphertextSize, encryptToFile, ospreyDecryptAndHash } from './crypto-data.js';
 
 function fileKeyFrom(hex: string | undefined): Buffer {
   const key = Buffer.from(hex ?? '', 'hex');
@@ -33,16 +37,35 @@ switch (mode) {
     details = { plaintextBytes: bytes, ciphertextBytes: ciphertextSize(bytes), plaintextSha256 };
     break;
   }
-  case 'decrypt': {
+  case 'decrypt':
+  case 'baseline-decrypt': {
     const [file, keyHex] = rest;
-    if (!file) throw new Error('usage: decrypt FILE KEYHEX');
-    const { sha256, bytes } = await ospreyDecryptAndHash(file, fileKeyFrom(keyHex));
+    if (!file) throw new Error(`usage: ${mode} FILE KEYHEX`);
+    const run = mode === 'decrypt' ? ospreyDecryptAndHash : baselineDecryptAndHash;
+    const { sha256, bytes } = await run(file, fileKeyFrom(keyHex));
     details = { plaintextBytes: bytes, sha256 };
     break;
   }
   default:
-    throw new Error(`unknown mode ${JSON.stringify(mode)}; expected idle | encrypt | decrypt`);
+    throw new Error(`unknown mode ${JSON.stringify(mode)}; expected idle | encrypt | decrypt | baseline-decrypt`);
 }
 const seconds = (performance.now() - started) / 1000;
-// resourceUsage().maxRSS is in KiB on Linux (ru_maxrss).
-process.stdout.write(`${JSON.stringify({ mode, maxRssKiB: process.resourceUsage().maxRSS, seconds, ...details })}\n`);
+
+/**
+ * Peak RSS of this process image, in KiB. resourceUsage().maxRSS (ru_maxrss, KiB on Linux) is not
+ * enough on its own: libuv starts children with fork + exec, and Linux carries the forked copy of
+ * the parent's high-water mark across exec into ru_maxrss, so a child of a 100 MB parent reports
+ * at least 100 MB however little it uses. /proc/self/status VmHWM is the high-water mark of the
+ * memory map created by exec, i.e. of this program only. Elsewhere (no /proc), fall back to maxRSS.
+ */
+function peakRss(): { peakRssKiB: number; peakRssSource: 'VmHWM' | 'maxRSS' } {
+  try {
+    const hwm = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return { peakRssKiB: Number(hwm[1]), peakRssSource: 'VmHWM' };
+  } catch {
+    // not Linux
+  }
+  return { peakRssKiB: process.resourceUsage().maxRSS, peakRssSource: 'maxRSS' };
+}
+
+process.stdout.write(`${JSON.stringify({ mode, ...peakRss(), maxRssKiB: process.resourceUsage().maxRSS, seconds, ...details })}\n`);

@@ -1,0 +1,388 @@
+/**
+ * `npm run bench -- crypto [--size-mib N] [--rounds N] [--skip-rss] [--rss-sizes-gib 1,4] [--check]`
+ *
+ * Two questions about the device-side hot path, decrypting an age payload and computing the final
+ * hash (SHA-256 of the plaintext):
+ *
+ * 1. Throughput. Osprey's PayloadDecryptStream in a stream.pipeline (file → decrypt → SHA-256)
+ *    against a bare node:crypto loop doing the same cryptography on the same ciphertext file in the
+ *    same process run. Only the ratio is meaningful: absolute MB/s depend on the machine, the ratio
+ *    is the price of Osprey's stream plumbing over the cipher + hash cost itself (goal ≥ 0.8).
+ * 2. Peak RSS while decrypting 1 GiB and 4 GiB payloads: it must not grow with the payload size
+ *    (goal: within 10 % of each other, each under 100 MB).
+ *
+ * Prints a table for people and a last line `result: {json}` for CI. `--check` makes the process
+ * exit 1 when a goal is missed (errors, such as a hash mismatch, always exit non-zero).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
+import {
+  BASELINE_CHUNKS_PER_READ,
+  GiB,
+  MiB,
+  READ_HIGH_WATER_MARK,
+  baselineDecryptAndHash,
+  ciphertextSize,
+  encryptToFile,
+  ospreyDecryptAndHash,
+} from './crypto-data.js';
+
+const RATIO_GOAL = 0.8;
+const RSS_LIMIT_MB = 100;
+const RSS_TOLERANCE_PCT = 10;
+const MB = 1e6; // MB and MB/s are decimal (10^6 bytes) throughout; sizes of inputs are in MiB/GiB.
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RSS_CHILD = fileURLToPath(new URL('./crypto-rss-child.ts', import.meta.url));
+
+const USAGE =
+  'usage: npm run bench -- crypto [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
+
+interface Options {
+  sizeMiB: number;
+  rounds: number;
+  skipRss: boolean;
+  rssSizesGiB: number[];
+  check: boolean;
+}
+
+function parseOptions(args: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'size-mib': { type: 'string', default: '512' },
+      rounds: { type: 'string', default: '3' },
+      'skip-rss': { type: 'boolean', default: false },
+      'rss-sizes-gib': { type: 'string', default: '1,4' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const positive = (text: string, flag: string, integer: boolean): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  return {
+    sizeMiB: positive(values['size-mib'], '--size-mib', true),
+    rounds: positive(values.rounds, '--rounds', true),
+    skipRss: values['skip-rss'],
+    rssSizesGiB: values['rss-sizes-gib'].split(',').map((s) => positive(s.trim(), '--rss-sizes-gib', false)),
+    check: values.check,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes for peak RSS.
+// ---------------------------------------------------------------------------------------------
+
+interface ChildReport {
+  mode: string;
+  peakRssKiB: number;
+  peakRssSource: 'VmHWM' | 'maxRSS';
+  maxRssKiB: number;
+  seconds: number;
+  plaintextBytes?: number;
+  plaintextSha256?: string;
+  sha256?: string;
+}
+
+interface RssSize {
+  gib: number;
+  decryptPeakRssKiB: number;
+  decryptPeakRssMB: number;
+  decryptMBps: number;
+  /** ru_maxrss of the decrypt child, inflated by this process's RSS at fork on Linux; see the child. */
+  decryptMaxRssKiB: number;
+  encryptPeakRssKiB: number;
+  baselineDecryptPeakRssKiB: number;
+}
+
+interface RssResult {
+  source: 'VmHWM' | 'maxRSS';
+  idlePeakRssKiB: number;
+  sizes: RssSize[];
+  diffPct: number | null;
+  ok: boolean;
+}
+
+const liveChildren = new Set<ChildProcess>();
+
+/**
+ * Transpile the RSS child and every module it imports (relative imports only: bench/, the Osprey
+ * sources) from TypeScript to plain ESM under `outDir`, mirroring their paths below the repository
+ * root, and return the child's compiled path. Why not `node --import tsx`: on Node 20 tsx installs
+ * its loader hooks with module.register(), which runs them in a worker thread with a V8 isolate of
+ * its own — about 35 MB of RSS that a device (running compiled JavaScript) never pays, i.e. a
+ * third of the 100 MB budget. Type-stripping only (ts.transpileModule, no type check, no bundling),
+ * so the child runs the same code as the throughput part, just without the loader.
+ */
+async function transpileChild(outDir: string): Promise<string> {
+  const { default: ts } = await import('typescript');
+  const compiled = new Map<string, string>();
+  const queue = [RSS_CHILD];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (compiled.has(file)) continue;
+    const rel = relative(REPO_ROOT, file);
+    if (rel.startsWith('..')) throw new Error(`RSS child imports ${file}, outside the repository`);
+    const out = join(outDir, rel.replace(/\.ts$/, '.js'));
+    compiled.set(file, out);
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    });
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, outputText);
+    // Sources import siblings as './x.js' (NodeNext style); the source file is './x.ts'.
+    for (const m of outputText.matchAll(/\b(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      queue.push(resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+    }
+  }
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  return compiled.get(RSS_CHILD)!;
+}
+
+/**
+ * Peak RSS is measured in a fresh child per phase because maxRSS is a process-lifetime high-water
+ * mark: measured in this process it would include the throughput part, the 1 GiB run would
+ * pollute the 4 GiB one, and the encrypt phase would pollute the decrypt phase.
+ */
+function runChild(childJs: string, args: string[]): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    liveChildren.add(child);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', (e) => {
+      liveChildren.delete(child);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      liveChildren.delete(child);
+      if (code !== 0) return reject(new Error(`RSS child '${args[0]}' failed (exit ${code ?? signal})`));
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as ChildReport);
+      } catch {
+        reject(new Error(`RSS child '${args[0]}' printed no JSON result: ${JSON.stringify(out)}`));
+      }
+    });
+  });
+}
+
+function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+const kibToMB = (kib: number): number => (kib * 1024) / MB;
+const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
+
+async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { ...result, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function main(args: string[]): Promise<void> {
+  let options: Options | undefined;
+  try {
+    options = parseOptions(args);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (!options) {
+    console.log(USAGE);
+    return;
+  }
+
+  // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download
+  // would be; /tmp may be a RAM-backed tmpfs), in a folder of this run's own, removed at the end.
+  const benchRoot = join(REPO_ROOT, '.bench');
+  mkdirSync(benchRoot, { recursive: true });
+  const dir = mkdtempSync(join(benchRoot, 'crypto-'));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  // On Ctrl-C / kill, `finally` does not run: stop the children and remove multi-GiB temp files here.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const fileKey = randomBytes(16);
+    const fileKeyHex = fileKey.toString('hex');
+
+    // --- Throughput --------------------------------------------------------------------------
+    const plaintextBytes = options.sizeMiB * MiB;
+    const ciphertextFile = join(dir, 'throughput.age');
+    console.log(`crypto: encrypting ${options.sizeMiB} MiB of generated plaintext into ${ciphertextFile} ...`);
+    const { plaintextSha256 } = await encryptToFile(ciphertextFile, plaintextBytes, fileKey);
+    const ciphertextBytes = statSync(ciphertextFile).size;
+    if (ciphertextBytes !== ciphertextSize(plaintextBytes)) throw new Error(`ciphertext is ${ciphertextBytes} bytes, expected ${ciphertextSize(plaintextBytes)}`);
+
+    // The machine is shared and noisy: alternate the order each round (so neither side always runs
+    // second, on a warmer or busier machine) and take medians, which ignore one-off outliers.
+    type Side = 'osprey' | 'baseline';
+    const runners: Record<Side, () => Promise<{ sha256: string; bytes: number }>> = {
+      osprey: () => ospreyDecryptAndHash(ciphertextFile, fileKey),
+      baseline: () => baselineDecryptAndHash(ciphertextFile, fileKey),
+    };
+    // One untimed pass of each first: the first pass in a process pays for JIT compilation, lazy
+    // module and OpenSSL initialisation and page-cache warm-up, which is not what is measured.
+    for (const side of ['osprey', 'baseline'] as const) await runners[side]();
+    const seconds: Record<Side, number[]> = { osprey: [], baseline: [] };
+    for (let round = 0; round < options.rounds; round++) {
+      const order: Side[] = round % 2 === 0 ? ['osprey', 'baseline'] : ['baseline', 'osprey'];
+      for (const side of order) {
+        const r = await timed(runners[side]);
+        // Same final hash as the generated plaintext: both sides really did all of the work.
+        if (r.sha256 !== plaintextSha256 || r.bytes !== plaintextBytes) {
+          throw new Error(`${side} round ${round + 1}: got ${r.bytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${plaintextSha256}`);
+        }
+        seconds[side].push(r.seconds);
+        console.log(`  round ${round + 1}/${options.rounds} ${side.padEnd(8)} ${((plaintextBytes / MB) / r.seconds).toFixed(1).padStart(8)} MB/s`);
+      }
+    }
+    rmSync(ciphertextFile, { force: true });
+    const mbps = (side: Side): number[] => seconds[side].map((s) => plaintextBytes / MB / s);
+    const ospreyMBps = median(mbps('osprey'));
+    const baselineMBps = median(mbps('baseline'));
+    const ratio = ospreyMBps / baselineMBps;
+    // Per-round ratios as well: pairs run back to back, so they cancel slow drifts in machine load.
+    const pairedRatio = median(seconds.osprey.map((s, i) => seconds.baseline[i]! / s));
+    const ratioOk = ratio >= RATIO_GOAL;
+
+    // --- Peak RSS ----------------------------------------------------------------------------
+    let rss: RssResult | null = null;
+    if (!options.skipRss) {
+      const childJs = await transpileChild(join(dir, 'js'));
+      // The floor: node + the Osprey modules, doing nothing. Above it is the payload path's own share.
+      const idle = await runChild(childJs, ['idle']);
+      const sizes: RssSize[] = [];
+      for (const gib of options.rssSizesGiB) {
+        const bytes = Math.round(gib * GiB);
+        const need = ciphertextSize(bytes) + 64 * MiB;
+        if (freeBytes(dir) < need) throw new Error(`not enough free space in ${dir} for the ${gib} GiB RSS run (need ${(need / GiB).toFixed(2)} GiB); use --rss-sizes-gib or --skip-rss`);
+        const file = join(dir, `rss-${gib}gib.age`);
+        console.log(`crypto: peak RSS, ${gib} GiB: encrypting (child 1) ...`);
+        const enc = await runChild(childJs, ['encrypt', String(bytes), file, fileKeyHex]);
+        console.log(`crypto: peak RSS, ${gib} GiB: decrypting + hashing, Osprey (child 2) and bare loop (child 3) ...`);
+        const dec = await runChild(childJs, ['decrypt', file, fileKeyHex]);
+        // For scale: the same work without Osprey's streams; the difference is what the library adds.
+        const bare = await runChild(childJs, ['baseline-decrypt', file, fileKeyHex]);
+        rmSync(file, { force: true }); // don't keep 4 GiB around for the next size
+        for (const [what, r] of [['osprey', dec], ['baseline', bare]] as const) {
+          if (r.sha256 !== enc.plaintextSha256 || r.plaintextBytes !== bytes) {
+            throw new Error(`RSS ${gib} GiB, ${what}: decrypted ${r.plaintextBytes} bytes / ${r.sha256}, expected ${bytes} / ${enc.plaintextSha256}`);
+          }
+        }
+        sizes.push({
+          gib,
+          decryptPeakRssKiB: dec.peakRssKiB,
+          decryptPeakRssMB: round1(kibToMB(dec.peakRssKiB)),
+          decryptMBps: round1(bytes / MB / dec.seconds),
+          decryptMaxRssKiB: dec.maxRssKiB,
+          encryptPeakRssKiB: enc.peakRssKiB,
+          baselineDecryptPeakRssKiB: bare.peakRssKiB,
+        });
+      }
+      const bySize = [...sizes].sort((a, b) => a.gib - b.gib);
+      const smallest = bySize[0]!;
+      const largest = bySize[bySize.length - 1]!;
+      const diffPct = bySize.length > 1 ? ((largest.decryptPeakRssKiB - smallest.decryptPeakRssKiB) / smallest.decryptPeakRssKiB) * 100 : null;
+      const ok = sizes.every((s) => s.decryptPeakRssMB < RSS_LIMIT_MB) && (diffPct === null || Math.abs(diffPct) <= RSS_TOLERANCE_PCT);
+      rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, diffPct: diffPct === null ? null : round1(diffPct), ok };
+    }
+
+    // --- Report ------------------------------------------------------------------------------
+    const list = (xs: number[]): string => xs.map((x) => x.toFixed(1)).join(' ');
+    const lines = [
+      '',
+      `crypto benchmark  node ${process.version}  openssl ${process.versions.openssl}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+      `throughput: ${options.sizeMiB} MiB plaintext, file -> decrypt -> SHA-256, ${options.rounds} alternating rounds, median (MB = 10^6 B)`,
+      `  osprey   PayloadDecryptStream pipeline  ${ospreyMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('osprey'))}`,
+      `  baseline bare node:crypto loop          ${baselineMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('baseline'))}`,
+      `  ratio osprey/baseline                   ${ratio.toFixed(3).padStart(8)}        (paired per-round median ${pairedRatio.toFixed(3)}; goal >= ${RATIO_GOAL})  ${verdict(ratioOk)}`,
+    ];
+    if (rss) {
+      lines.push(`peak RSS (${rss.source}) of a plain-node child that only decrypts + hashes; idle child floor ${kibToMB(rss.idlePeakRssKiB).toFixed(1)} MB`);
+      for (const s of rss.sizes) {
+        lines.push(
+          `  ${`${s.gib} GiB`.padEnd(8)} osprey ${s.decryptPeakRssMB.toFixed(1).padStart(7)} MB  (${s.decryptMBps.toFixed(1)} MB/s)` +
+            `   bare loop ${kibToMB(s.baselineDecryptPeakRssKiB).toFixed(1)} MB   encrypt child ${kibToMB(s.encryptPeakRssKiB).toFixed(1)} MB`,
+        );
+      }
+      const diff = rss.diffPct === null ? 'n/a (one size)' : `${rss.diffPct >= 0 ? '+' : ''}${rss.diffPct.toFixed(1)} %`;
+      lines.push(`  largest vs smallest ${diff}  (goal within ${RSS_TOLERANCE_PCT} %, each < ${RSS_LIMIT_MB} MB)  ${verdict(rss.ok)}`);
+    } else {
+      lines.push('peak RSS: skipped (--skip-rss)');
+    }
+    console.log(lines.join('\n'));
+
+    const ok = ratioOk && (rss?.ok ?? true);
+    const result = {
+      benchmark: 'crypto',
+      node: process.version,
+      openssl: process.versions.openssl,
+      cpu: cpus()[0]?.model ?? null,
+      cpus: cpus().length,
+      throughput: {
+        sizeMiB: options.sizeMiB,
+        plaintextBytes,
+        ciphertextBytes,
+        rounds: options.rounds,
+        readBytes: { osprey: READ_HIGH_WATER_MARK, baseline: SEALED_CHUNK_SIZE * BASELINE_CHUNKS_PER_READ },
+        ospreyMBps: round1(ospreyMBps),
+        baselineMBps: round1(baselineMBps),
+        ospreyRoundsMBps: mbps('osprey').map(round1),
+        baselineRoundsMBps: mbps('baseline').map(round1),
+        ratio: round3(ratio),
+        pairedRatio: round3(pairedRatio),
+        ratioGoal: RATIO_GOAL,
+        ratioOk,
+        sha256: plaintextSha256,
+      },
+      rss: rss && {
+        source: rss.source,
+        idlePeakRssKiB: rss.idlePeakRssKiB,
+        sizes: rss.sizes,
+        diffPct: rss.diffPct,
+        limitMB: RSS_LIMIT_MB,
+        tolerancePct: RSS_TOLERANCE_PCT,
+        ok: rss.ok,
+      },
+      ok,
+    };
+    console.log(`result: ${JSON.stringify(result)}`);
+    if (options.check && !ok) process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const child of liveChildren) child.kill('SIGKILL');
+    cleanup();
+  }
+}
