@@ -1,0 +1,83 @@
+/**
+ * Server configuration, read once by the composition root: environment variables, optionally a
+ * JSON file named by OSPREY_CONFIG (environment wins). Nothing else reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const configSchema = z.strictObject({
+  host: z.string().default('0.0.0.0'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Base directory for PGlite (when no databaseUrl), blobs and keys. */
+  dataDir: z.string().default('./data'),
+  /** postgres://… to use PostgreSQL instead of the embedded PGlite. */
+  databaseUrl: z.string().optional(),
+  /** Password of the first `admin` user; generated and printed once when absent. */
+  adminPassword: z.string().min(8).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Passphrase protecting the file-backed key service (tenant keys at rest). */
+  keyPassphrase: z.string().min(8).optional(),
+  tls: z
+    .strictObject({
+      cert: z.string(),
+      key: z.string(),
+      /** CA bundle whose client certificates may connect (mTLS); per-tenant trust is checked too. */
+      clientCa: z.string().optional(),
+    })
+    .optional(),
+  /** Addresses of reverse proxies whose client-certificate headers are trusted. */
+  trustedProxies: z.array(z.string()).default([]),
+  /** How often device "last seen" times are flushed to the database, in ms (never per poll). */
+  lastSeenFlushMs: z.coerce.number().int().min(100).default(10_000),
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
+});
+
+export type ServerConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const set = (key: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') out[key] = value;
+  };
+  set('host', env.OSPREY_HOST);
+  set('port', env.OSPREY_PORT);
+  set('dataDir', env.OSPREY_DATA_DIR);
+  set('databaseUrl', env.DATABASE_URL);
+  set('adminPassword', env.OSPREY_ADMIN_PASSWORD);
+  set('logLevel', env.OSPREY_LOG_LEVEL);
+  set('keyPassphrase', env.OSPREY_KEY_PASSPHRASE);
+  set('lastSeenFlushMs', env.OSPREY_LAST_SEEN_FLUSH_MS);
+  if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
+    out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
+  }
+  if (env.OSPREY_TRUSTED_PROXIES) out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  return out;
+}
+
+/** Build the configuration from a file (optional) and the environment; throws ConfigError with one line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  let file: Record<string, unknown> = {};
+  if (env.OSPREY_CONFIG) {
+    try {
+      file = JSON.parse(readFileSync(env.OSPREY_CONFIG, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`cannot read the config file ${env.OSPREY_CONFIG}: ${(e as Error).message}`);
+    }
+  }
+  const parsed = configSchema.safeParse({ ...file, ...fromEnv(env), ...overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+export function parseConfig(input: unknown): ServerConfig {
+  return configSchema.parse(input);
+}

@@ -1,0 +1,139 @@
+/**
+ * One set of migrations for PGlite and PostgreSQL (same SQL dialect). Append new migrations;
+ * never edit an applied one.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '0001_ddi': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tenants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('config', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('users')
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('roles', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('users_pk', ['tenant', 'username'])
+        .execute();
+      await db.schema
+        .createTable('distribution_sets')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('type_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('distribution_sets_name_version', ['tenant', 'name', 'version'])
+        .execute();
+      await db.schema
+        .createTable('targets')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('controller_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('security_token', 'text')
+        .addColumn('address', 'text')
+        .addColumn('last_seen_at', 'timestamptz')
+        .addColumn('attributes', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('request_attributes', 'boolean', (c) => c.notNull().defaultTo(true))
+        .addColumn('update_status', 'text', (c) => c.notNull().defaultTo('UNKNOWN'))
+        .addColumn('installed_ds_id', 'bigint', (c) => c.references('distribution_sets.id'))
+        .addColumn('assigned_ds_id', 'bigint', (c) => c.references('distribution_sets.id'))
+        .addColumn('auto_confirm', 'jsonb')
+        .addColumn('public_key', 'text')
+        .addColumn('public_key_source', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('targets_controller_id', ['tenant', 'controller_id'])
+        .execute();
+      await db.schema
+        .createTable('software_modules')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('type_key', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('vendor', 'text')
+        .addColumn('encrypted', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('software_modules_identity', ['tenant', 'type_key', 'name', 'version'])
+        .execute();
+      await db.schema
+        .createTable('artifacts')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('module_id', 'bigint', (c) => c.notNull().references('software_modules.id'))
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('sha1', 'text', (c) => c.notNull())
+        .addColumn('md5', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('escrow_header', 'bytea')
+        .addColumn('plaintext_size', 'bigint')
+        .addColumn('plaintext_sha256', 'text')
+        .addColumn('tuf_target', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('artifacts_filename', ['module_id', 'filename'])
+        .execute();
+      await db.schema
+        .createTable('distribution_set_modules')
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('ds_id', 'bigint', (c) => c.notNull().references('distribution_sets.id'))
+        .addColumn('module_id', 'bigint', (c) => c.notNull().references('software_modules.id'))
+        .addPrimaryKeyConstraint('distribution_set_modules_pk', ['ds_id', 'module_id'])
+        .execute();
+      await db.schema
+        .createTable('actions')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('target_id', 'bigint', (c) => c.notNull().references('targets.id'))
+        .addColumn('ds_id', 'bigint', (c) => c.notNull().references('distribution_sets.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('active', 'boolean', (c) => c.notNull())
+        .addColumn('action_type', 'text', (c) => c.notNull())
+        .addColumn('forced_time', 'timestamptz')
+        .addColumn('weight', 'integer')
+        .addColumn('maintenance_schedule', 'text')
+        .addColumn('maintenance_duration', 'text')
+        .addColumn('maintenance_timezone', 'text')
+        .addColumn('last_status_code', 'integer')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // The poll asks "which active actions does this target have": keep that an index lookup.
+      await db.schema.createIndex('actions_target_active').on('actions').columns(['target_id', 'active']).execute();
+      await db.schema
+        .createTable('action_statuses')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('action_id', 'bigint', (c) => c.notNull().references('actions.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('code', 'integer')
+        .addColumn('messages', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('action_statuses_action').on('action_statuses').columns(['action_id', 'id']).execute();
+      await db.schema
+        .createTable('tuf_files')
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bytea', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('tuf_files_pk', ['tenant', 'name'])
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

@@ -1,0 +1,140 @@
+/**
+ * Table types for Kysely. Every table but `tenants` carries `tenant`, and every query filters by
+ * it: tenants are isolated from the first line.
+ */
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** Written as Date or ISO string; a default (now()) applies when omitted on insert. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** bigserial ids; int8 is parsed to a JS number for pg and PGlite alike (ids stay below 2^53). */
+type Id = Generated<number>;
+type Ref = number;
+
+export interface TenantsTable {
+  id: string;
+  config: JSONColumnType<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  tenant: string;
+  username: string;
+  password_hash: string;
+  roles: JSONColumnType<string[]>;
+  created_at: Timestamp;
+}
+
+export interface TargetsTable {
+  id: Id;
+  tenant: string;
+  controller_id: string;
+  name: string;
+  security_token: string | null;
+  address: string | null;
+  last_seen_at: Timestamp | null;
+  attributes: JSONColumnType<Record<string, string>>;
+  request_attributes: Generated<boolean>;
+  update_status: Generated<string>;
+  installed_ds_id: Ref | null;
+  assigned_ds_id: Ref | null;
+  auto_confirm: JSONColumnType<{ initiator?: string; remark?: string; activatedAt: number } | null, string | null, string | null>;
+  /** The device's age recipient (age1… X25519 or age1tag1… P-256); set once, never silently replaced. */
+  public_key: string | null;
+  public_key_source: string | null;
+  created_at: Timestamp;
+}
+
+export interface SoftwareModulesTable {
+  id: Id;
+  tenant: string;
+  type_key: string;
+  name: string;
+  version: string;
+  vendor: string | null;
+  encrypted: Generated<boolean>;
+  metadata: JSONColumnType<Array<{ key: string; value: string; targetVisible: boolean }>>;
+  created_at: Timestamp;
+}
+
+export interface ArtifactsTable {
+  id: Id;
+  tenant: string;
+  module_id: Ref;
+  filename: string;
+  /** Length and hashes of the bytes served (for an encrypted artifact: the age payload). */
+  size: number;
+  sha1: string;
+  md5: string;
+  sha256: string;
+  /** For encrypted artifacts: the file key wrapped to the tenant's escrow key (an age header). */
+  escrow_header: Buffer | null;
+  plaintext_size: number | null;
+  plaintext_sha256: string | null;
+  /** The TUF target path that signs this artifact, when it is one. */
+  tuf_target: string | null;
+  created_at: Timestamp;
+}
+
+export interface DistributionSetsTable {
+  id: Id;
+  tenant: string;
+  name: string;
+  version: string;
+  type_key: string;
+  created_at: Timestamp;
+}
+
+export interface DistributionSetModulesTable {
+  tenant: string;
+  ds_id: Ref;
+  module_id: Ref;
+}
+
+export interface ActionsTable {
+  id: Id;
+  tenant: string;
+  target_id: Ref;
+  ds_id: Ref;
+  status: string;
+  active: boolean;
+  action_type: string;
+  forced_time: Timestamp | null;
+  weight: number | null;
+  maintenance_schedule: string | null;
+  maintenance_duration: string | null;
+  maintenance_timezone: string | null;
+  last_status_code: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ActionStatusesTable {
+  id: Id;
+  tenant: string;
+  action_id: Ref;
+  status: string;
+  code: number | null;
+  messages: JSONColumnType<string[]>;
+  created_at: Timestamp;
+}
+
+export interface TufFilesTable {
+  tenant: string;
+  /** File name as served, e.g. `1.root.json`, `3.targets.json`, `timestamp.json`. */
+  name: string;
+  bytes: Buffer;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  users: UsersTable;
+  targets: TargetsTable;
+  software_modules: SoftwareModulesTable;
+  artifacts: ArtifactsTable;
+  distribution_sets: DistributionSetsTable;
+  distribution_set_modules: DistributionSetModulesTable;
+  actions: ActionsTable;
+  action_statuses: ActionStatusesTable;
+  tuf_files: TufFilesTable;
+}

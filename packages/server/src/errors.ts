@@ -1,0 +1,45 @@
+/**
+ * Server errors: one table from our code to the HTTP status and the hawkBit `errorCode` that
+ * hawkBit clients expect in the error body `{ errorCode, message, exceptionClass }`.
+ */
+export const SERVER_ERRORS = {
+  NOT_FOUND: { status: 404, errorCode: 'hawkbit.server.error.repo.entitiesNotFound' },
+  BAD_REQUEST: { status: 400, errorCode: 'hawkbit.server.error.rest.param.invalid' },
+  BODY_NOT_READABLE: { status: 400, errorCode: 'hawkbit.server.error.rest.body.notReadable' },
+  UNAUTHORIZED: { status: 401, errorCode: 'hawkbit.server.error.unauthorized' },
+  FORBIDDEN: { status: 403, errorCode: 'hawkbit.server.error.insufficientpermission' },
+  NOT_ALLOWED: { status: 405, errorCode: 'hawkbit.server.error.action.notCancelable' },
+  CONFLICT: { status: 409, errorCode: 'hawkbit.server.error.repo.entityAlreadyExists' },
+  ACTION_INACTIVE: { status: 410, errorCode: 'hawkbit.server.error.action.inactive' },
+  PRECONDITION_FAILED: { status: 412, errorCode: 'hawkbit.server.error.preconditionFailed' },
+  PAYLOAD_TOO_LARGE: { status: 413, errorCode: 'hawkbit.server.error.rest.body.tooLarge' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, errorCode: 'hawkbit.server.error.rest.mediaType.unsupported' },
+  RANGE_NOT_SATISFIABLE: { status: 416, errorCode: 'hawkbit.server.error.rest.range.notSatisfiable' },
+  QUOTA_EXCEEDED: { status: 429, errorCode: 'hawkbit.server.error.quota.tooManyEntries' },
+  INTERNAL: { status: 500, errorCode: 'osprey.server.error.internal' },
+  UNAVAILABLE: { status: 503, errorCode: 'osprey.server.error.unavailable' },
+} as const;
+
+export type ServerErrorCode = keyof typeof SERVER_ERRORS;
+
+export class ServerError extends Error {
+  override readonly name = 'ServerError';
+  constructor(
+    readonly code: ServerErrorCode,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+
+  get status(): number {
+    return SERVER_ERRORS[this.code].status;
+  }
+
+  body(): { errorCode: string; message: string; exceptionClass: string } {
+    return { errorCode: SERVER_ERRORS[this.code].errorCode, message: this.message, exceptionClass: `osprey.${this.code}` };
+  }
+}
+
+export const notFound = (what: string) => new ServerError('NOT_FOUND', `${what} not found`);
+export const badRequest = (message: string) => new ServerError('BAD_REQUEST', message);

@@ -1,0 +1,65 @@
+/**
+ * The fastify application: one plugin per audience, each with its own authentication.
+ *   /healthz, /readyz                        probes (no auth)
+ *   /{tenant}/controller/v1/{controllerId}   DDI (device credentials)
+ *   /{tenant}/tuf/…                          TUF repository (public, signed)
+ */
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { BlobStore } from '../blob/store.js';
+import type { ServerConfig } from '../config.js';
+import type { Database } from '../db/schema.js';
+import type { DdiService } from '../domain/ddi.js';
+import { ddiPlugin } from './ddi.js';
+import { installErrorHandlers } from './errors.js';
+import { tufPlugin } from './tuf.js';
+
+export interface AppDependencies {
+  config: ServerConfig;
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  ddi: DdiService;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config } = deps;
+  const https = config.tls
+    ? {
+        https: {
+          cert: readFileSync(config.tls.cert),
+          key: readFileSync(config.tls.key),
+          ...(config.tls.clientCa ? { ca: readFileSync(config.tls.clientCa) } : {}),
+          // Certificates are checked per tenant in ddi-auth.ts, so the handshake asks but never rejects.
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+      }
+    : {};
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    // DDI controller ids and file names can be long; hawkBit allows up to 256 characters.
+    routerOptions: { maxParamLength: 512 },
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    ...https,
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app);
+  // SWUpdate sends JSON with `Expect: 100-continue`; hal+json bodies are JSON too.
+  app.addContentTypeParser('application/hal+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'database unavailable' });
+    }
+  });
+  await app.register(ddiPlugin, { prefix: '/:tenant/controller/v1/:controllerId', ddi: deps.ddi, blobs: deps.blobs, trustedProxies: config.trustedProxies });
+  await app.register(tufPlugin, { prefix: '/:tenant/tuf', db: deps.db, blobs: deps.blobs });
+  return app;
+}
