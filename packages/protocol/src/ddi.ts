@@ -36,7 +36,8 @@ export const ddiFeedbackSchema = z.object({
       progress: z.object({ cnt: z.int().nonnegative(), of: z.int().nonnegative() }).optional(),
     }),
     code: z.int().optional(),
-    details: z.array(z.string().max(512)).max(50).optional(),
+    // The 50-messages quota is the server's to enforce (429), not a schema error.
+    details: z.array(z.string().max(512)).optional(),
   }),
 });
 export type DdiFeedback = z.infer<typeof ddiFeedbackSchema>;

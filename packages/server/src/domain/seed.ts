@@ -47,6 +47,7 @@ const seedSchema = z.strictObject({
     .array(
       z.strictObject({
         target: z.string(),
+        /** A distribution set key of this file, or `name:version` of an existing one. */
         ds: z.string(),
         type: z.enum(['forced', 'soft', 'timeforced', 'downloadonly']).default('forced'),
         forceTime: z.string().optional(),
@@ -120,8 +121,8 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
   }
   for (const a of spec.assignments) {
     const targetId = result.targets[a.target] ?? Number((await db.selectFrom('targets').select('id').where('tenant', '=', tenant).where('controller_id', '=', a.target).executeTakeFirst())?.id);
-    const dsId = result.distributionSets[a.ds];
-    if (!targetId || dsId === undefined) throw new Error(`assignment ${a.target} → ${a.ds}: unknown target or distribution set`);
+    const dsId = result.distributionSets[a.ds] ?? (await distributionSetByName(db, tenant, a.ds));
+    if (!targetId || dsId === undefined) throw new Error(`assignment ${a.target} → ${a.ds}: unknown target or distribution set (use a key of this file or name:version)`);
     const { actionId } = await assignDistributionSet(db, tenant, targetId, dsId, {
       type: a.type,
       ...(a.forceTime ? { forceTime: new Date(a.forceTime) } : {}),
@@ -132,6 +133,13 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
     result.actions.push({ target: a.target, ds: a.ds, actionId });
   }
   return result;
+}
+
+async function distributionSetByName(db: Kysely<Database>, tenant: string, nameVersion: string): Promise<number | undefined> {
+  const at = nameVersion.lastIndexOf(':');
+  if (at < 0) return undefined;
+  const row = await db.selectFrom('distribution_sets').select('id').where('tenant', '=', tenant).where('name', '=', nameVersion.slice(0, at)).where('version', '=', nameVersion.slice(at + 1)).executeTakeFirst();
+  return row ? Number(row.id) : undefined;
 }
 
 /** Copy an offline repository's public metadata into the tenant's TUF files; adopt its escrow key. */
