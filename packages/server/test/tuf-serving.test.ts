@@ -46,7 +46,7 @@ describe('TUF repository and encrypted release served by the server', () => {
 
   it('tuf-js verifies the served repository; the DDI deployment delivers a header only this device opens', async () => {
     const headers = { authorization: 'TargetToken token-dev-tuf-1' };
-    const deployment = await (await fetch(`${server.url}/DEFAULT/controller/v1/dev-tuf/deploymentBase/${actionId}`, { headers })).json();
+    const deployment = (await (await fetch(`${server.url}/DEFAULT/controller/v1/dev-tuf/deploymentBase/${actionId}`, { headers })).json()) as any;
     const artifact = deployment.deployment.chunks[0].artifacts[0];
     expect(artifact.osprey.tufTarget).toBe('gw-os-3.1.0.age');
     expect(deployment.osprey.tuf.metadata).toBe(`${server.url}/DEFAULT/tuf/metadata`);
