@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseMetadata, verifyRootRotation, X25519Identity } from '@osprey/core';
 import { run } from '../src/main.js';
 import type { CliEnvironment } from '../src/config.js';
@@ -216,6 +216,7 @@ describe('osprey keys and release', () => {
 describe.runIf(hasSoftHsm())('osprey with keys in a PKCS#11 token (SoftHSM2)', () => {
   it('online role keys in the token sign releases; a device key in the token decrypts', async () => {
     const hsm = createSoftHsmToken('osprey-cli', '4321');
+    onTestFinished(() => rmSync(hsm.dir, { recursive: true, force: true }));
     const pkcs11 = { module: hsm.module, tokenLabel: hsm.tokenLabel, pin: hsm.pin };
     const hsmDir = join(work, 'hsm-vendor');
     const init = await osprey(['keys', 'init', '--dir', hsmDir, '--root-keys', '1', '--threshold', '1', '--key-type', 'ecdsa', '--token-roles', 'targets,snapshot,timestamp'], { pkcs11 });

@@ -4,6 +4,7 @@
  * independent `age-encryption` implementation.
  */
 import { verify } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { Encrypter } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTargets, decrypt, encrypt, isOspreyError, P256TagIdentity, P256TagRecipient, signMetadata, signedBytes, tufKeyFromPublicKey, verifyRole, buildRoot, expiresAfter } from '@osprey/core';
@@ -28,7 +29,10 @@ describe.runIf(present)('Pkcs11Token on SoftHSM2', () => {
     token = Pkcs11Token.open(hsm);
   });
   let wrongPinError: unknown;
-  afterAll(() => token?.close());
+  afterAll(() => {
+    token?.close();
+    if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
+  });
 
   it('signs TUF metadata with a P-256 key that never leaves the token', async () => {
     const publicKey = token.generateKeyPair('targets-p256', 'p256');
