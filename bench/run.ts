@@ -9,6 +9,7 @@
 /** name → module path, relative to this file. */
 const BENCHMARKS: Record<string, string> = {
   crypto: './crypto.ts',
+  ddi: './ddi.ts',
   // rollout: './rollout.ts',
 };
 
