@@ -102,9 +102,38 @@ export class DdiService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** Parsed tenant configurations by their stored JSON: validation runs once per distinct value. */
+  private readonly parsedConfigs = new Map<string, TenantConfig>();
+
+  private parseConfig(raw: Record<string, unknown>): TenantConfig {
+    const key = JSON.stringify(raw);
+    let parsed = this.parsedConfigs.get(key);
+    if (!parsed) {
+      parsed = parseTenantConfig(raw);
+      if (this.parsedConfigs.size > 1000) this.parsedConfigs.clear();
+      this.parsedConfigs.set(key, parsed);
+    }
+    return parsed;
+  }
+
   async tenantConfig(tenant: string): Promise<TenantConfig | undefined> {
     const row = await this.db.selectFrom('tenants').select('config').where('id', '=', tenant).executeTakeFirst();
-    return row ? parseTenantConfig(row.config) : undefined;
+    return row ? this.parseConfig(row.config) : undefined;
+  }
+
+  /**
+   * The tenant's configuration and the target, in one query (every DDI request needs both to
+   * authenticate). `config` is undefined for an unknown tenant, `target` for an unknown device.
+   */
+  async loadDevice(tenant: string, controllerId: string): Promise<{ config: TenantConfig | undefined; target: TargetRow | undefined }> {
+    const row = await this.db
+      .selectFrom('tenants as tn')
+      .leftJoin('targets as t', (join) => join.onRef('t.tenant', '=', 'tn.id').on('t.controller_id', '=', controllerId))
+      .select(['tn.config', 't.id', 't.tenant', 't.controller_id', 't.security_token', 't.request_attributes', 't.public_key', 't.auto_confirm'])
+      .where('tn.id', '=', tenant)
+      .executeTakeFirst();
+    if (!row) return { config: undefined, target: undefined };
+    return { config: this.parseConfig(row.config), target: row.id === null ? undefined : toTarget(row) };
   }
 
   async findTarget(tenant: string, controllerId: string): Promise<TargetRow | undefined> {
@@ -149,25 +178,19 @@ export class DdiService {
     return rows.map(toAction);
   }
 
-  private async lastFinishedAction(targetId: number): Promise<ActionRow | undefined> {
-    const row = await this.db
-      .selectFrom('actions')
-      .selectAll()
-      .where('target_id', '=', targetId)
-      .where('active', '=', false)
-      .where('status', '=', 'FINISHED')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? toAction(row) : undefined;
-  }
-
   /** Root poll: the polling interval and which links the device should follow (§1.3). */
   async poll(tenant: string, target: TargetRow, config: TenantConfig): Promise<{ sleep: string; links: Record<string, string> }> {
     const now = this.clock();
     const links: Record<string, string> = {};
     let sleepSeconds = durationToSeconds(config.pollingTime);
-    const [action] = await this.activeActions(target.id);
+    // The first active action (highest weight, then oldest) and the last finished one, in one query.
+    const { rows } = await sql<{ active: Record<string, unknown> | null; installed: number | null }>`
+      select
+        (select row_to_json(a) from actions a where a.target_id = ${target.id} and a.active
+          order by a.weight desc nulls last, a.id asc limit 1) as active,
+        (select a.id from actions a where a.target_id = ${target.id} and not a.active and a.status = 'FINISHED'
+          order by a.id desc limit 1) as installed`.execute(this.db);
+    const action = rows[0]?.active ? toAction(rows[0].active) : undefined;
     if (action) {
       if (action.status === 'CANCELING') {
         links.cancelAction = `cancelAction/${action.id}`;
@@ -186,8 +209,8 @@ export class DdiService {
         }
       }
     }
-    const installed = await this.lastFinishedAction(target.id);
-    if (installed) links.installedBase = `installedBase/${installed.id}`;
+    const installed = rows[0]?.installed;
+    if (installed !== null && installed !== undefined) links.installedBase = `installedBase/${Number(installed)}`;
     if (target.requestAttributes) links.configData = 'configData';
     return { sleep: secondsToDuration(sleepSeconds), links };
   }

@@ -70,7 +70,7 @@ export async function authenticateDevice(
   controllerId: string,
   trustedProxies: readonly string[],
 ): Promise<DeviceIdentity> {
-  const config = await ddi.tenantConfig(tenant);
+  const { config, target: known } = await ddi.loadDevice(tenant, controllerId);
   // An unknown tenant looks exactly like bad credentials: tenant names are not disclosed.
   if (!config) throw unauthorized('unknown tenant or credentials');
   const authorization = request.headers.authorization ?? '';
@@ -79,18 +79,17 @@ export async function authenticateDevice(
 
   if (scheme === 'TargetToken') {
     if (!config['authentication.targettoken.enabled']) throw unauthorized('target tokens are disabled for this tenant');
-    const target = await ddi.findTarget(tenant, controllerId);
-    if (!target?.securityToken || !secretEquals(credential, target.securityToken)) throw unauthorized('invalid target token');
-    return { tenant, target, config, method: 'targettoken' };
+    if (!known?.securityToken || !secretEquals(credential, known.securityToken)) throw unauthorized('invalid target token');
+    return { tenant, target: known, config, method: 'targettoken' };
   }
   if (scheme === 'GatewayToken') {
     if (!config['authentication.gatewaytoken.enabled']) throw unauthorized('gateway tokens are disabled for this tenant');
     if (!secretEquals(credential, config['authentication.gatewaytoken.key'])) throw unauthorized('invalid gateway token');
-    return { tenant, target: await targetFor(ddi, tenant, controllerId, config), config, method: 'gatewaytoken' };
+    return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'gatewaytoken' };
   }
   if (config['authentication.mtls.enabled']) {
     const verdict = certificateIdentity(request, controllerId, config);
-    if (verdict === 'ok') return { tenant, target: await targetFor(ddi, tenant, controllerId, config), config, method: 'mtls' };
+    if (verdict === 'ok') return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'mtls' };
     if (verdict !== 'absent') throw unauthorized(verdict);
   }
   if (config['authentication.header.enabled'] && trustedProxies.includes(request.raw.socket.remoteAddress ?? '')) {
@@ -99,15 +98,13 @@ export async function authenticateDevice(
       if (claimed !== controllerId) throw unauthorized('the certificate is for another controllerId');
       const allowed = config['authentication.header.authority'].split(/[;,]/).map((s) => s.trim()).filter(Boolean);
       if (!headerValues(request, 'x-authority').some((a) => allowed.includes(a))) throw unauthorized('the certificate issuer is not trusted by this tenant');
-      return { tenant, target: await targetFor(ddi, tenant, controllerId, config), config, method: 'header' };
+      return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'header' };
     }
   }
   throw unauthorized('send Authorization: TargetToken <token> or GatewayToken <key>, or a client certificate');
 }
 
-async function targetFor(ddi: DdiService, tenant: string, controllerId: string, config: TenantConfig): Promise<TargetRow> {
-  const existing = await ddi.findTarget(tenant, controllerId);
-  if (existing) return existing;
+async function register(ddi: DdiService, tenant: string, controllerId: string, config: TenantConfig): Promise<TargetRow> {
   if (!config['target.autoregister.enabled']) throw unauthorized(`target ${controllerId} is not registered`);
   return ddi.registerTarget(tenant, controllerId);
 }
