@@ -1,6 +1,6 @@
 /**
  * Child process of the `crypto` benchmark, for peak-RSS measurements. crypto.ts transpiles it (and
- * what it imports) to plain JavaScript and runs it with plain `node`; see transpileChild() there
+ * what it imports) to plain JavaScript and runs it with plain `node`; see transpileChild() in common.ts
  * for why not tsx. For a look by hand: `npx tsx bench/crypto-rss-child.ts MODE ...` (RSS then
  * includes tsx's loader). Not a benchmark itself: run.ts does not list it.
  *

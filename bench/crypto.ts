@@ -16,12 +16,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, transpileChild, verdict } from './common.js';
 import {
   BASELINE_CHUNKS_PER_READ,
   GiB,
@@ -36,9 +37,7 @@ import {
 const RATIO_GOAL = 0.8;
 const RSS_LIMIT_MB = 100;
 const RSS_TOLERANCE_PCT = 10;
-const MB = 1e6; // MB and MB/s are decimal (10^6 bytes) throughout; sizes of inputs are in MiB/GiB.
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RSS_CHILD = fileURLToPath(new URL('./crypto-rss-child.ts', import.meta.url));
 
 const USAGE =
@@ -118,40 +117,6 @@ interface RssResult {
 const liveChildren = new Set<ChildProcess>();
 
 /**
- * Transpile the RSS child and every module it imports (relative imports only: bench/, the Osprey
- * sources) from TypeScript to plain ESM under `outDir`, mirroring their paths below the repository
- * root, and return the child's compiled path. Why not `node --import tsx`: on Node 20 tsx installs
- * its loader hooks with module.register(), which runs them in a worker thread with a V8 isolate of
- * its own — about 35 MB of RSS that a device (running compiled JavaScript) never pays, i.e. a
- * third of the 100 MB budget. Type-stripping only (ts.transpileModule, no type check, no bundling),
- * so the child runs the same code as the throughput part, just without the loader.
- */
-async function transpileChild(outDir: string): Promise<string> {
-  const { default: ts } = await import('typescript');
-  const compiled = new Map<string, string>();
-  const queue = [RSS_CHILD];
-  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-    if (compiled.has(file)) continue;
-    const rel = relative(REPO_ROOT, file);
-    if (rel.startsWith('..')) throw new Error(`RSS child imports ${file}, outside the repository`);
-    const out = join(outDir, rel.replace(/\.ts$/, '.js'));
-    compiled.set(file, out);
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-    });
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
-    // Sources import siblings as './x.js' (NodeNext style); the source file is './x.ts'.
-    for (const m of outputText.matchAll(/\b(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
-      queue.push(resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
-    }
-  }
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  return compiled.get(RSS_CHILD)!;
-}
-
-/**
  * Peak RSS is measured in a fresh child per phase because maxRSS is a process-lifetime high-water
  * mark: measured in this process it would include the throughput part, the 1 GiB run would
  * pollute the 4 GiB one, and the encrypt phase would pollute the decrypt phase.
@@ -186,16 +151,6 @@ function freeBytes(dir: string): number {
 
 // ---------------------------------------------------------------------------------------------
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round1 = (n: number): number => Math.round(n * 10) / 10;
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-const kibToMB = (kib: number): number => (kib * 1024) / MB;
-const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
 
 async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }> {
   const started = performance.now();
@@ -279,7 +234,7 @@ export async function main(args: string[]): Promise<void> {
     // --- Peak RSS ----------------------------------------------------------------------------
     let rss: RssResult | null = null;
     if (!options.skipRss) {
-      const childJs = await transpileChild(join(dir, 'js'));
+      const childJs = await transpileChild(RSS_CHILD, join(dir, 'js'));
       // The floor: node + the Osprey modules, doing nothing. Above it is the payload path's own share.
       const idle = await runChild(childJs, ['idle']);
       const sizes: RssSize[] = [];

@@ -2,7 +2,7 @@
  * Child process of the `ddi` benchmark: the HTTP servers under load run here, in processes of
  * their own, so that the load generator (autocannon, in the parent) never shares their event loop.
  * ddi.ts transpiles this file and what it imports to plain JavaScript and runs it with plain `node`
- * (see transpileChild() there for why not tsx). Not a benchmark itself: run.ts does not list it.
+ * (see transpileChild() in common.ts for why not tsx). Not a benchmark itself: run.ts does not list it.
  *
  *   hello               the baseline: a bare fastify JSON hello-world ({ hello: 'world' })
  *   osprey SPEC_JSON    the Osprey server (startServer) as SPEC_JSON says (see OspreySpec): phase

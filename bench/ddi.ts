@@ -28,12 +28,13 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import http from 'node:http';
 import { createServer, connect } from 'node:net';
 import { cpus } from 'node:os';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { once, setMaxListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, transpileChild, verdict } from './common.js';
 import { pollControllerId, targetToken, type HelloReady, type OspreyReady, type OspreySpec } from './ddi-common.js';
 
 const POLL_RATIO_GOAL = 0.5;
@@ -41,12 +42,10 @@ const DOWNLOAD_RATIO_GOAL = 0.6;
 const ARTIFACT_MIB = 64;
 const DOWNLOAD_CLIENTS = 16;
 const ARTIFACT_NAME = 'artifact.bin';
-const MB = 1e6; // MB and MB/s are decimal (10^6 bytes); the artifact size is in MiB.
 const MiB = 1024 * 1024;
 /** Untimed load before the rounds: JIT, PGlite/PostgreSQL caches, page cache, TCP slow start. */
 const WARMUP_SECONDS = 3;
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_CHILD = fileURLToPath(new URL('./ddi-server-child.ts', import.meta.url));
 
 const USAGE =
@@ -108,60 +107,6 @@ function parseOptions(args: string[]): Options | undefined {
 // ---------------------------------------------------------------------------------------------
 
 const liveChildren = new Set<ChildProcess>();
-
-/**
- * Transpile the server child and every module it imports (relative imports and the workspace's
- * own `@osprey/*` packages, whose sources it maps to instead of their possibly stale dist/) from
- * TypeScript to plain ESM under `outDir`, mirroring their paths below the repository root; return
- * the child's compiled path. Third-party packages resolve from the repository's node_modules.
- *
- * Why not `node --import tsx`: tsx costs nothing per request once a module is compiled, but on
- * Node 20 it runs its loader hooks in a worker thread with a V8 isolate of its own, ~35 MB of
- * RSS that a production server (compiled JavaScript) never pays; part 3 measures the server's
- * peak RSS. Type-stripping only (ts.transpileModule: no type check, no bundling), as crypto.ts does.
- */
-async function transpileChild(outDir: string): Promise<string> {
-  const { default: ts } = await import('typescript');
-  const compiled = new Map<string, string>();
-  const queue = [SERVER_CHILD];
-  const importSpecifier = /(\b(?:from|import)\s*\(?\s*)(['"])([^'"]+)\2/g;
-  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-    if (compiled.has(file)) continue;
-    const rel = relative(REPO_ROOT, file);
-    if (rel.startsWith('..')) throw new Error(`the ddi server child imports ${file}, outside the repository`);
-    const out = join(outDir, rel.replace(/\.ts$/, '.js'));
-    compiled.set(file, out);
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-    });
-    const rewritten = outputText.replace(importSpecifier, (whole, head: string, quote: string, specifier: string) => {
-      let source: string;
-      let replacement = specifier;
-      const workspace = /^@osprey\/([a-z0-9-]+)$/.exec(specifier);
-      if (workspace) {
-        source = join(REPO_ROOT, 'packages', workspace[1]!, 'src', 'index.ts');
-        if (!existsSync(source)) return whole;
-        // The compiled tree mirrors the sources, so the relative path is the same in both.
-        replacement = relative(dirname(file), source).replace(/\.ts$/, '.js');
-        if (!replacement.startsWith('.')) replacement = `./${replacement}`;
-      } else if (specifier.startsWith('./') || specifier.startsWith('../')) {
-        // Sources import siblings as './x.js' (NodeNext style); the source file is './x.ts'.
-        source = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
-        // A match inside a comment or string that names no file: leave it (node reports real misses).
-        if (!existsSync(source)) return whole;
-      } else {
-        return whole;
-      }
-      queue.push(source);
-      return `${head}${quote}${replacement}${quote}`;
-    });
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, rewritten);
-  }
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  return compiled.get(SERVER_CHILD)!;
-}
 
 /** Start a node child that prints one JSON line `{ ready: true, … }` when it serves. */
 function startNodeChild<T>(childJs: string, args: string[], nodeArgs: string[] = []): Promise<{ child: ChildProcess; ready: T }> {
@@ -542,16 +487,6 @@ async function createDatabase(adminUrl: string): Promise<{ url: string; drop: ()
 
 // ---------------------------------------------------------------------------------------------
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round1 = (n: number): number => Math.round(n * 10) / 10;
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-const kibToMB = (kib: number): number => (kib * 1024) / MB;
-const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
 const pct = (p: number | null): string => (p === null ? '?' : `${p.toFixed(0)}%`);
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> =>
   Promise.race([promise, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
@@ -605,7 +540,7 @@ export async function main(args: string[]): Promise<void> {
 
   try {
     const tokenKey = randomBytes(16).toString('hex');
-    const childJs = await transpileChild(join(dir, 'js'));
+    const childJs = await transpileChild(SERVER_CHILD, join(dir, 'js'));
 
     let artifact: { file: string; sha256: string; bytes: number } | undefined;
     if (!o.skipDownload) {

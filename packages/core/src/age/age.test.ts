@@ -68,6 +68,24 @@ describe('age encryption round trips', () => {
     expect(file.length - findHeaderEnd(file)).toBe(PAYLOAD_NONCE_SIZE + size + chunks * 16);
   });
 
+  it('decryptPayload (async iterator) yields the same plaintext and the same typed failures', async () => {
+    const { decryptPayload } = await import('./stream.js');
+    const fileKey = generateFileKey();
+    const plaintext = randomBytes(3 * CHUNK_SIZE + 5);
+    const parts: Buffer[] = [];
+    await pipeline(Readable.from([plaintext]), new PayloadEncryptStream(fileKey), new Writable({ write: (c: Buffer, _e, cb) => (parts.push(c), cb()) }));
+    const payload = Buffer.concat(parts);
+    const pieces = (b: Buffer) => Array.from({ length: Math.ceil(b.length / 7000) }, (_, i) => b.subarray(i * 7000, (i + 1) * 7000));
+    const out: Buffer[] = [];
+    for await (const chunk of decryptPayload(Readable.from(pieces(payload)), fileKey)) out.push(chunk);
+    expect(Buffer.concat(out).equals(plaintext)).toBe(true);
+    const truncated = async () => {
+      // Drop the short final chunk (5 bytes + tag): the stream now ends after a non-final chunk.
+      for await (const _ of decryptPayload(Readable.from(pieces(payload.subarray(0, payload.length - 5 - 16))), fileKey)) void _;
+    };
+    await expectCode(truncated(), 'AGE_TRUNCATED');
+  });
+
   it('recipient and identity strings round-trip', () => {
     const again = new X25519Identity(identity.toString());
     expect(again.recipient.toString()).toBe(identity.recipient.toString());

@@ -1,0 +1,77 @@
+/**
+ * Helpers the benchmarks share: the repository root, medians and rounding, and the transpiler
+ * that turns a child-process entry point and everything it imports into plain JavaScript.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** MB and MB/s are decimal (10^6 bytes) throughout; input sizes are in MiB/GiB. */
+export const MB = 1e6;
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const round1 = (n: number): number => Math.round(n * 10) / 10;
+export const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+export const kibToMB = (kib: number): number => (kib * 1024) / MB;
+export const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
+
+/**
+ * Transpile the server child and every module it imports (relative imports and the workspace's
+ * own `@osprey/*` packages, whose sources it maps to instead of their possibly stale dist/) from
+ * TypeScript to plain ESM under `outDir`, mirroring their paths below the repository root; return
+ * the child's compiled path. Third-party packages resolve from the repository's node_modules.
+ *
+ * Why not `node --import tsx`: tsx costs nothing per request once a module is compiled, but on
+ * Node 20 it runs its loader hooks in a worker thread with a V8 isolate of its own, ~35 MB of
+ * RSS that a production server (compiled JavaScript) never pays; part 3 measures the server's
+ * peak RSS. Type-stripping only (ts.transpileModule: no type check, no bundling), as crypto.ts does.
+ */
+export async function transpileChild(entry: string, outDir: string): Promise<string> {
+  const { default: ts } = await import('typescript');
+  const compiled = new Map<string, string>();
+  const queue = [entry];
+  const importSpecifier = /(\b(?:from|import)\s*\(?\s*)(['"])([^'"]+)\2/g;
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (compiled.has(file)) continue;
+    const rel = relative(REPO_ROOT, file);
+    if (rel.startsWith('..')) throw new Error(`${relative(REPO_ROOT, entry)} imports ${file}, outside the repository`);
+    const out = join(outDir, rel.replace(/\.ts$/, '.js'));
+    compiled.set(file, out);
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    });
+    const rewritten = outputText.replace(importSpecifier, (whole, head: string, quote: string, specifier: string) => {
+      let source: string;
+      let replacement = specifier;
+      const workspace = /^@osprey\/([a-z0-9-]+)$/.exec(specifier);
+      if (workspace) {
+        source = join(REPO_ROOT, 'packages', workspace[1]!, 'src', 'index.ts');
+        if (!existsSync(source)) return whole;
+        // The compiled tree mirrors the sources, so the relative path is the same in both.
+        replacement = relative(dirname(file), source).replace(/\.ts$/, '.js');
+        if (!replacement.startsWith('.')) replacement = `./${replacement}`;
+      } else if (specifier.startsWith('./') || specifier.startsWith('../')) {
+        // Sources import siblings as './x.js' (NodeNext style); the source file is './x.ts'.
+        source = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
+        // A match inside a comment or string that names no file: leave it (node reports real misses).
+        if (!existsSync(source)) return whole;
+      } else {
+        return whole;
+      }
+      queue.push(source);
+      return `${head}${quote}${replacement}${quote}`;
+    });
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, rewritten);
+  }
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  return compiled.get(entry)!;
+}
+
