@@ -219,14 +219,19 @@ function pollRequests(devices: number, tokenKey: string): { paths: string[]; aut
   return { paths, authorizations };
 }
 
-async function pollRound(baseUrl: string, serverPid: number, seconds: number, connections: number, requests: { paths: string[]; authorizations: string[] }): Promise<PollRound> {
-  let next = randomInt(requests.paths.length);
+/**
+ * One round of polls: for `seconds`, or (`amount`) exactly that many requests — `amount` equal to
+ * the number of devices polls every device once, as a server that has been running for one poll
+ * interval has seen them all.
+ */
+async function pollRound(baseUrl: string, serverPid: number, seconds: number, connections: number, requests: { paths: string[]; authorizations: string[] }, amount?: number): Promise<PollRound> {
+  let next = amount === undefined ? randomInt(requests.paths.length) : 0;
   const { value: r, serverCpuPct, loadCpuPct } = await withCpu(serverPid, () =>
     autocannon({
       url: baseUrl,
       connections,
       pipelining: 1,
-      duration: seconds,
+      ...(amount === undefined ? { duration: seconds } : { amount }),
       requests: [
         {
           method: 'GET',
@@ -592,7 +597,10 @@ export async function main(args: string[]): Promise<void> {
       baseline: { url: hello.ready.url, pid: hello.ready.pid },
     };
     const warmup = Math.min(WARMUP_SECONDS, o.duration);
-    console.log(`ddi: root polls, ${o.connections} connections, warm-up ${warmup} s per server, then ${o.rounds} alternating rounds of ${o.duration} s ...`);
+    console.log(`ddi: root polls, ${o.connections} connections, every device polls once, warm-up ${warmup} s per server, then ${o.rounds} alternating rounds of ${o.duration} s ...`);
+    // Steady state: a server that has run for one polling interval has answered every device once
+    // (and holds their poll state in memory); the first contact of each device is not what is measured.
+    await pollRound(pollServers.osprey.url, pollServers.osprey.pid, 0, o.connections, requests, o.devices);
     for (const side of ['osprey', 'baseline'] as const) await pollRound(pollServers[side].url, pollServers[side].pid, warmup, o.connections, requests);
     const polls: Record<PollSide, PollRound[]> = { osprey: [], baseline: [] };
     for (let round = 0; round < o.rounds; round++) {

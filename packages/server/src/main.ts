@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
+import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { buildApp } from './http/app.js';
 import { FileKeyService } from './keys/keyservice.js';
 
@@ -29,7 +30,9 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
   const boot = await bootstrap(database.db, config.adminPassword);
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
   const keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
-  const ddi = new DdiService(database.db, keys, options.clock);
+  const cache = new DeviceCache(config.deviceCacheSize);
+  if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
+  const ddi = new DdiService(database.db, keys, options.clock, cache);
   const app = await buildApp({ config, db: database.db, blobs, ddi });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));

@@ -53,9 +53,11 @@ describe.each(kinds)('DDI on %s', (kind) => {
 
   const base = '/DEFAULT/controller/v1';
   const auth = (id: string) => ({ authorization: `TargetToken token-${id}-abcdef`, accept: 'application/hal+json' });
-  const get = (id: string, path = '', headers: Record<string, string> = {}) => server.app.inject({ method: 'GET', url: `${base}/${id}${path}`, headers: { ...auth(id), ...headers } });
-  const send = (method: 'POST' | 'PUT', id: string, path: string, payload: unknown, headers: Record<string, string> = {}) =>
-    server.app.inject({ method, url: `${base}/${id}${path}`, headers: { ...auth(id), 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  // Changes made straight in the database (seed, cancelAction) reach the poll cache through
+  // NOTIFY; settle() waits for them, as a device's next poll (seconds later) would.
+  const get = async (id: string, path = '', headers: Record<string, string> = {}) => (await server.ddi.settle(), server.app.inject({ method: 'GET', url: `${base}/${id}${path}`, headers: { ...auth(id), ...headers } }));
+  const send = async (method: 'POST' | 'PUT', id: string, path: string, payload: unknown, headers: Record<string, string> = {}) =>
+    (await server.ddi.settle(), server.app.inject({ method, url: `${base}/${id}${path}`, headers: { ...auth(id), 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }));
   const feedback = (execution: string, finished = 'none', extra: Record<string, unknown> = {}) => ({ status: { execution, result: { finished }, ...extra } });
   const actionRow = (id: number) => server.database.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const targetRow = (cid: string) => server.database.db.selectFrom('targets').selectAll().where('controller_id', '=', cid).executeTakeFirstOrThrow();

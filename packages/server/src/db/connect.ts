@@ -17,18 +17,87 @@ export interface DatabaseOptions {
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
+  /**
+   * Subscribe to a NOTIFY channel. `onLost` is called when delivery may have been interrupted
+   * (connection dropped): subscribers must then assume they missed messages. Delivery resumes
+   * with `onResumed` once the listener is back.
+   */
+  listen(channel: string, handlers: { onMessage: (payload: string) => void; onLost: () => void; onResumed: () => void }): Promise<void>;
   close(): Promise<void>;
 }
 
 // bigint columns (ids, sizes) come back as strings from pg; ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** LISTEN on a dedicated PostgreSQL connection, reconnecting with backoff when it drops. */
+function postgresListener(url: string) {
+  const subscriptions: Array<{ channel: string; handlers: Parameters<DatabaseHandle['listen']>[1] }> = [];
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  async function connect(): Promise<void> {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (msg) => {
+      for (const s of subscriptions) if (s.channel === msg.channel) s.handlers.onMessage(msg.payload ?? '');
+    });
+    const lost = () => {
+      if (client !== c || closed) return;
+      client = undefined;
+      for (const s of subscriptions) s.handlers.onLost();
+      schedule(1000);
+    };
+    c.on('error', lost);
+    c.on('end', lost);
+    await c.connect();
+    for (const channel of new Set(subscriptions.map((s) => s.channel))) await c.query(`listen ${channel}`);
+    client = c;
+    for (const s of subscriptions) s.handlers.onResumed();
+  }
+
+  function schedule(delay: number): void {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch(() => schedule(Math.min(delay * 2, 30_000)));
+    }, delay);
+    retry.unref();
+  }
+
+  return {
+    async listen(channel: string, handlers: Parameters<DatabaseHandle['listen']>[1]): Promise<void> {
+      subscriptions.push({ channel, handlers });
+      if (client) {
+        await client.query(`listen ${channel}`);
+        handlers.onResumed();
+      } else {
+        await connect();
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+const CHANNEL = /^[a-z_]{1,63}$/;
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   let db: Kysely<Database>;
   let kind: DatabaseHandle['kind'];
+  let listen: DatabaseHandle['listen'];
+  let closeListener: () => Promise<void> = async () => undefined;
   if (options.databaseUrl) {
     kind = 'postgres';
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }) });
+    const listener = postgresListener(options.databaseUrl);
+    listen = (channel, handlers) => {
+      if (!CHANNEL.test(channel)) throw new Error(`invalid channel ${channel}`);
+      return listener.listen(channel, handlers);
+    };
+    closeListener = () => listener.close();
   } else {
     kind = 'pglite';
     const { PGlite } = await import('@electric-sql/pglite');
@@ -39,11 +108,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     }
     const lite = new PGlite(dataDir, { parsers: { 20: (v: string) => Number(v) } });
     db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
+    // PGlite lives in this process: the "connection" cannot drop while it is open.
+    listen = async (channel, handlers) => {
+      if (!CHANNEL.test(channel)) throw new Error(`invalid channel ${channel}`);
+      await lite.listen(channel, handlers.onMessage);
+      handlers.onResumed();
+    };
   }
   const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (error) {
     await db.destroy();
     throw new Error(`database migration failed: ${(error as Error).message}`, { cause: error });
   }
-  return { db, kind, close: () => db.destroy() };
+  return {
+    db,
+    kind,
+    listen,
+    async close() {
+      await closeListener();
+      await db.destroy();
+    },
+  };
 }

@@ -130,6 +130,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Every change that alters what a device's poll or authentication sees is announced on channel
+  // osprey_cache, so each server instance can keep that state in memory (domain/device-cache.ts).
+  // Last-seen updates (last_seen_at, address, attributes) are deliberately not announced.
+  '0002_cache_notifications': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create function osprey_notify_cache() returns trigger language plpgsql as $$
+        declare
+          row_data record;
+        begin
+          if tg_op = 'DELETE' then row_data := old; else row_data := new; end if;
+          if tg_table_name = 'actions' then
+            perform pg_notify('osprey_cache', 'target:' || row_data.target_id);
+          elsif tg_table_name = 'targets' then
+            perform pg_notify('osprey_cache', 'target:' || row_data.id);
+          else
+            perform pg_notify('osprey_cache', 'tenant:' || row_data.id);
+          end if;
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger targets_notify_cache after insert or delete or update of security_token, request_attributes, public_key, auto_confirm, controller_id
+                on targets for each row execute function osprey_notify_cache()`.execute(db);
+      await sql`create trigger actions_notify_cache after insert or update or delete on actions for each row execute function osprey_notify_cache()`.execute(db);
+      await sql`create trigger tenants_notify_cache after insert or update or delete on tenants for each row execute function osprey_notify_cache()`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -10,8 +10,11 @@ import { cancelFeedbackEffect, deploymentFeedbackEffect, type ActionStatus, type
 import type { ArtifactsTable, Database } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, notFound } from '../errors.js';
+import { CACHE_CHANNEL, DeviceCache, type PollState } from './device-cache.js';
 import { maintenanceState } from './maintenance.js';
 import { durationToSeconds, parseTenantConfig, secondsToDuration, type TenantConfig } from './tenant-config.js';
+
+const LAST_SEEN_SLICE = 500;
 
 /** hawkBit quotas (§1.5, §1.7). */
 export const QUOTAS = { statusEntriesPerAction: 1000, messagesPerStatus: 50, attributesPerTarget: 100 } as const;
@@ -100,7 +103,16 @@ export class DdiService {
     private readonly db: Kysely<Database>,
     private readonly keys: KeyService,
     private readonly clock: () => Date = () => new Date(),
+    /** Poll state in memory; off (always read the database) until its listener is up. */
+    readonly cache: DeviceCache = new DeviceCache(0),
   ) {}
+
+  /** Wait until every change committed so far is reflected in the cache (tests, admin tools). */
+  async settle(): Promise<void> {
+    await this.cache.settle(async (payload) => {
+      await sql`select pg_notify(${CACHE_CHANNEL}, ${payload})`.execute(this.db);
+    });
+  }
 
   /** Parsed tenant configurations by their stored JSON: validation runs once per distinct value. */
   private readonly parsedConfigs = new Map<string, TenantConfig>();
@@ -126,6 +138,9 @@ export class DdiService {
    * authenticate). `config` is undefined for an unknown tenant, `target` for an unknown device.
    */
   async loadDevice(tenant: string, controllerId: string): Promise<{ config: TenantConfig | undefined; target: TargetRow | undefined }> {
+    const cached = this.cache.get(tenant, controllerId);
+    if (cached) return cached;
+    const mark = this.cache.mark();
     const row = await this.db
       .selectFrom('tenants as tn')
       .leftJoin('targets as t', (join) => join.onRef('t.tenant', '=', 'tn.id').on('t.controller_id', '=', controllerId))
@@ -133,7 +148,11 @@ export class DdiService {
       .where('tn.id', '=', tenant)
       .executeTakeFirst();
     if (!row) return { config: undefined, target: undefined };
-    return { config: this.parseConfig(row.config), target: row.id === null ? undefined : toTarget(row) };
+    const config = this.parseConfig(row.config);
+    if (row.id === null) return { config, target: undefined };
+    const target = toTarget(row);
+    this.cache.store(mark, tenant, { config, target });
+    return { config, target };
   }
 
   async findTarget(tenant: string, controllerId: string): Promise<TargetRow | undefined> {
@@ -160,9 +179,12 @@ export class DdiService {
     if (this.lastSeen.size === 0) return 0;
     const batch = [...this.lastSeen.entries()];
     this.lastSeen.clear();
-    const values = sql.join(batch.map(([id, v]) => sql`(${id}::bigint, ${v.at.toISOString()}::timestamptz, ${v.address ?? null}::text)`));
-    await sql`update targets set last_seen_at = v.at, address = coalesce(v.address, targets.address)
-              from (values ${values}) as v(id, at, address) where targets.id = v.id`.execute(this.db);
+    // In slices, so polls interleave with a large flush instead of waiting behind one statement.
+    for (let at = 0; at < batch.length; at += LAST_SEEN_SLICE) {
+      const values = sql.join(batch.slice(at, at + LAST_SEEN_SLICE).map(([id, v]) => sql`(${id}::bigint, ${v.at.toISOString()}::timestamptz, ${v.address ?? null}::text)`));
+      await sql`update targets set last_seen_at = v.at, address = coalesce(v.address, targets.address)
+                from (values ${values}) as v(id, at, address) where targets.id = v.id`.execute(this.db);
+    }
     return batch.length;
   }
 
@@ -178,19 +200,32 @@ export class DdiService {
     return rows.map(toAction);
   }
 
-  /** Root poll: the polling interval and which links the device should follow (§1.3). */
-  async poll(tenant: string, target: TargetRow, config: TenantConfig): Promise<{ sleep: string; links: Record<string, string> }> {
-    const now = this.clock();
-    const links: Record<string, string> = {};
-    let sleepSeconds = durationToSeconds(config.pollingTime);
-    // The first active action (highest weight, then oldest) and the last finished one, in one query.
+  /** The first active action (highest weight, then oldest) and the last finished one. */
+  private async pollState(tenant: string, target: TargetRow): Promise<PollState> {
+    const cached = this.cache.get(tenant, target.controllerId)?.poll;
+    if (cached) return cached;
+    const mark = this.cache.mark();
     const { rows } = await sql<{ active: Record<string, unknown> | null; installed: number | null }>`
       select
         (select row_to_json(a) from actions a where a.target_id = ${target.id} and a.active
           order by a.weight desc nulls last, a.id asc limit 1) as active,
         (select a.id from actions a where a.target_id = ${target.id} and not a.active and a.status = 'FINISHED'
           order by a.id desc limit 1) as installed`.execute(this.db);
-    const action = rows[0]?.active ? toAction(rows[0].active) : undefined;
+    const row = rows[0];
+    const state: PollState = {
+      active: row?.active ? toAction(row.active) : undefined,
+      installed: row?.installed === null || row?.installed === undefined ? undefined : Number(row.installed),
+    };
+    this.cache.storePoll(mark, tenant, target.controllerId, state);
+    return state;
+  }
+
+  /** Root poll: the polling interval and which links the device should follow (§1.3). */
+  async poll(tenant: string, target: TargetRow, config: TenantConfig): Promise<{ sleep: string; links: Record<string, string> }> {
+    const now = this.clock();
+    const links: Record<string, string> = {};
+    let sleepSeconds = durationToSeconds(config.pollingTime);
+    const { active: action, installed } = await this.pollState(tenant, target);
     if (action) {
       if (action.status === 'CANCELING') {
         links.cancelAction = `cancelAction/${action.id}`;
@@ -209,8 +244,7 @@ export class DdiService {
         }
       }
     }
-    const installed = rows[0]?.installed;
-    if (installed !== null && installed !== undefined) links.installedBase = `installedBase/${Number(installed)}`;
+    if (installed !== undefined) links.installedBase = `installedBase/${installed}`;
     if (target.requestAttributes) links.configData = 'configData';
     return { sleep: secondsToDuration(sleepSeconds), links };
   }
@@ -399,6 +433,7 @@ export class DdiService {
       if (Number(updated.numUpdatedRows) !== 1) throw new ServerError('CONFLICT', `action ${actionId} changed concurrently; retry`);
       if (!active) await this.closeTarget(trx, target, action, nextStatus as ActionStatus);
     });
+    this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
   }
 
   /** Target effects of a closed action (§1.5 "Effects"). */
@@ -451,13 +486,14 @@ export class DdiService {
       }
       await trx.updateTable('targets').set({ attributes: JSON.stringify(attributes), request_attributes: false }).where('id', '=', target.id).execute();
     });
+    this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
   }
 
   /** PUT installedBase: the device reports a distribution set it runs ("offline assigned version"). */
   async reportInstalled(tenant: string, target: TargetRow, name: string, version: string): Promise<{ created: boolean }> {
     const ds = await this.db.selectFrom('distribution_sets').select('id').where('tenant', '=', tenant).where('name', '=', name).where('version', '=', version).executeTakeFirst();
     if (!ds) throw notFound(`distribution set ${name}:${version}`);
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
       const t = await trx.selectFrom('targets').select('installed_ds_id').where('id', '=', target.id).forUpdate().executeTakeFirstOrThrow();
       if (t.installed_ds_id !== null && Number(t.installed_ds_id) === Number(ds.id)) return { created: false };
       const inserted = await trx
@@ -469,6 +505,8 @@ export class DdiService {
       await trx.updateTable('targets').set({ installed_ds_id: ds.id, assigned_ds_id: ds.id, update_status: 'IN_SYNC' }).where('id', '=', target.id).execute();
       return { created: true };
     });
+    this.cache.invalidateTarget(target.id);
+    return result;
   }
 
   /** GET confirmationBase (§1.6). */
@@ -499,6 +537,7 @@ export class DdiService {
         await trx.updateTable('actions').set({ status: 'RUNNING', updated_at: new Date() }).where('id', '=', actionId).where('status', '=', 'WAIT_FOR_CONFIRMATION').execute();
       }
     });
+    this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
   }
 
   /** Auto-confirm on: every waiting action of the target is confirmed at once. */
@@ -513,6 +552,7 @@ export class DdiService {
         await trx.updateTable('actions').set({ status: 'RUNNING', updated_at: new Date() }).where('id', '=', w.id).where('status', '=', 'WAIT_FOR_CONFIRMATION').execute();
       }
     });
+    this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
   }
 
   /** A device registers its own public key once (when the tenant allows it); never silently replaced. */
@@ -528,6 +568,7 @@ export class DdiService {
       .where('public_key', 'is', null)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) throw new ServerError('CONFLICT', 'this device already has a public key; an operator must replace it');
+    this.cache.invalidateTarget(target.id);
     return { created: true };
   }
 
