@@ -3,7 +3,7 @@
  * deployment, feedback, cancel handshake, confirmation, configData, downloads with ranges,
  * authentication, the Osprey encryption extension, and bad input.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -309,6 +309,10 @@ describe.each(kinds)('DDI on %s', (kind) => {
       const other = X25519Identity.generate().recipient.toString();
       expect((await send('PUT', 'dev01', '/osprey/publicKey', { publicKey: other })).statusCode).toBe(409);
       expect((await targetRow('dev01')).public_key).toBe(key);
+      // A secure element's key as a PEM public key is stored as its age1tag1 recipient.
+      const se = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      expect((await send('PUT', 'dev04', '/osprey/publicKey', { publicKey: se.publicKey.export({ format: 'pem', type: 'spki' }) })).statusCode).toBe(201);
+      expect((await targetRow('dev04')).public_key).toBe(new P256TagIdentity(new SoftwareP256KeyAgreement(se.privateKey)).recipient.toString());
     });
   });
 

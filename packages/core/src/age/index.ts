@@ -5,3 +5,4 @@ export * from './recipient.js';
 export * from './x25519.js';
 export * from './p256tag.js';
 export { hpkeOpenBase, hpkeSealBase, type P256KeyAgreement } from './hpke.js';
+export * from './keys.js';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { P256TagRecipient, X25519Recipient, wrapHeader, type Recipient } from '@osprey/core';
+import { P256TagRecipient, recipientFromDeviceKey, X25519Recipient, wrapHeader, type Recipient } from '@osprey/core';
 import { cancelFeedbackEffect, deploymentFeedbackEffect, type ActionStatus, type DdiFeedback } from '@osprey/protocol';
 import type { ArtifactsTable, Database } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
@@ -555,10 +555,18 @@ export class DdiService {
     this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
   }
 
-  /** A device registers its own public key once (when the tenant allows it); never silently replaced. */
-  async registerPublicKey(tenant: string, target: TargetRow, recipient: string, config: TenantConfig): Promise<{ created: boolean }> {
+  /**
+   * A device registers its own public key once (when the tenant allows it); never silently
+   * replaced. Accepted as an age recipient, a PEM public key or an X.509 certificate.
+   */
+  async registerPublicKey(tenant: string, target: TargetRow, publicKey: string, config: TenantConfig): Promise<{ created: boolean }> {
     if (!config['device.publickey.selfregister.enabled']) throw new ServerError('FORBIDDEN', 'this tenant does not let devices register their own keys');
-    if (!parseRecipient(recipient)) throw new ServerError('BAD_REQUEST', 'publicKey must be an age recipient (age1… or age1tag1…)');
+    let recipient: string;
+    try {
+      recipient = recipientFromDeviceKey(publicKey);
+    } catch (cause) {
+      throw new ServerError('BAD_REQUEST', `publicKey: ${(cause as Error).message}`, { cause });
+    }
     if (target.publicKey === recipient) return { created: false };
     if (target.publicKey) throw new ServerError('CONFLICT', 'this device already has a public key; an operator must replace it');
     const updated = await this.db

@@ -9,13 +9,12 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { parseMetadata } from '@osprey/core';
+import { parseMetadata, recipientFromDeviceKey } from '@osprey/core';
 import type { BlobStore } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { addArtifact } from './artifacts.js';
 import { assignDistributionSet } from './deployments.js';
-import { parseRecipient } from './ddi.js';
 import { tenantConfigSchema } from './tenant-config.js';
 
 const seedSchema = z.strictObject({
@@ -85,11 +84,11 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
   if (spec.tuf) tufTargets = await importTufRepository(db, keys, tenant, resolve(baseDir, spec.tuf.dir), spec.tuf.passphrase);
 
   for (const t of spec.targets) {
-    if (t.publicKey && !parseRecipient(t.publicKey)) throw new Error(`target ${t.controllerId}: publicKey is not an age recipient`);
+    const publicKey = t.publicKey ? recipientFromDeviceKey(t.publicKey) : null;
     const row = await db
       .insertInto('targets')
-      .values({ tenant, controller_id: t.controllerId, name: t.name ?? t.controllerId, security_token: t.securityToken ?? null, address: null, last_seen_at: null, attributes: JSON.stringify({}), update_status: 'UNKNOWN', installed_ds_id: null, assigned_ds_id: null, auto_confirm: null, public_key: t.publicKey ?? null, public_key_source: t.publicKey ? 'operator' : null })
-      .onConflict((oc) => oc.columns(['tenant', 'controller_id']).doUpdateSet({ security_token: t.securityToken ?? null, public_key: t.publicKey ?? null }))
+      .values({ tenant, controller_id: t.controllerId, name: t.name ?? t.controllerId, security_token: t.securityToken ?? null, address: null, last_seen_at: null, attributes: JSON.stringify({}), update_status: 'UNKNOWN', installed_ds_id: null, assigned_ds_id: null, auto_confirm: null, public_key: publicKey, public_key_source: publicKey ? 'operator' : null })
+      .onConflict((oc) => oc.columns(['tenant', 'controller_id']).doUpdateSet({ security_token: t.securityToken ?? null, public_key: publicKey }))
       .returning('id')
       .executeTakeFirstOrThrow();
     result.targets[t.controllerId] = Number(row.id);

@@ -65,7 +65,7 @@ const confirmationSchema = z.object({
   details: z.array(z.string().max(512)).max(50).optional(),
 });
 const autoConfirmSchema = z.object({ initiator: z.string().max(64).optional(), remark: z.string().max(512).optional() }).optional();
-const publicKeySchema = z.object({ publicKey: z.string().min(10).max(512) });
+const publicKeySchema = z.object({ publicKey: z.string().min(10).max(8192) });
 
 export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions): Promise<void> {
   const { ddi, blobs } = options;
