@@ -1,0 +1,67 @@
+/**
+ * The built `osprey-server` as a newcomer runs it: first start creates tenant DEFAULT and prints
+ * the admin password once, probes answer, SIGTERM shuts down cleanly, a restart reuses the data.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = join(import.meta.dirname, '..', 'dist', 'bin.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'osprey-bin-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function start(env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [bin], { env: { ...process.env, OSPREY_PORT: '0', OSPREY_HOST: '127.0.0.1', OSPREY_DATA_DIR: dataDir, OSPREY_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line: ${out}`)), 30_000);
+    child.stdout.on('data', () => {
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  listening.catch(() => undefined); // a test that expects a failed start awaits `exited` instead
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** Resolves once the output contains `text` (the banner is written in several pieces). */
+  const printed = async (text: string) => {
+    for (let i = 0; i < 100 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+    return out;
+  };
+  return { child, listening, exited, printed, output: () => out };
+}
+
+describe('osprey-server binary', () => {
+  it('starts with the embedded default, answers probes, and stops cleanly on SIGTERM', async () => {
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build first (npm test does)`);
+    const first = start();
+    const url = await first.listening;
+    expect(await first.printed('shown once')).toMatch(/created tenant DEFAULT and user "admin" with password \S{16,}/);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
+    const unauthenticated = await fetch(`${url}/DEFAULT/controller/v1/dev01`);
+    expect(unauthenticated.status).toBe(401);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = start();
+    await second.listening;
+    expect(await second.printed('health:')).not.toMatch(/password/); // shown once, on the first start only
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('refuses a bad configuration with one line and exit code 2', async () => {
+    const bad = start({ OSPREY_PORT: 'not-a-port' });
+    expect(await bad.exited).toBe(2);
+    expect(bad.output().trim().split('\n')).toHaveLength(1);
+    expect(bad.output()).toMatch(/invalid configuration port/);
+  });
+});
