@@ -22,6 +22,23 @@ export const kibToMB = (kib: number): number => (kib * 1024) / MB;
 export const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
 
 /**
+ * Parse a benchmark's arguments: undefined after printing the usage (for --help, or with exit
+ * code 2 and the reason for bad arguments).
+ */
+export function parseOrExplain<T>(parse: (args: string[]) => T | undefined, usage: string, args: string[]): T | undefined {
+  let options: T | undefined;
+  try {
+    options = parse(args);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${usage}`);
+    process.exitCode = 2;
+    return undefined;
+  }
+  if (!options) console.log(usage);
+  return options;
+}
+
+/**
  * Transpile the server child and every module it imports (relative imports and the workspace's
  * own `@osprey/*` packages, whose sources it maps to instead of their possibly stale dist/) from
  * TypeScript to plain ESM under `outDir`, mirroring their paths below the repository root; return

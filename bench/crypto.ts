@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, transpileChild, verdict } from './common.js';
 import {
   BASELINE_CHUNKS_PER_READ,
   GiB,
@@ -159,18 +159,8 @@ async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }
 }
 
 export async function main(args: string[]): Promise<void> {
-  let options: Options | undefined;
-  try {
-    options = parseOptions(args);
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (!options) {
-    console.log(USAGE);
-    return;
-  }
+  const options = parseOrExplain(parseOptions, USAGE, args);
+  if (!options) return;
 
   // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download
   // would be; /tmp may be a RAM-backed tmpfs), in a folder of this run's own, removed at the end.

@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, transpileChild, verdict } from './common.js';
 import { pollControllerId, targetToken, type HelloReady, type OspreyReady, type OspreySpec } from './ddi-common.js';
 
 const POLL_RATIO_GOAL = 0.5;
@@ -500,18 +500,8 @@ type PollSide = 'osprey' | 'baseline';
 type DownloadSide = 'osprey' | 'nginx';
 
 export async function main(args: string[]): Promise<void> {
-  let options: Options | undefined;
-  try {
-    options = parseOptions(args);
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (!options) {
-    console.log(USAGE);
-    return;
-  }
+  const options = parseOrExplain(parseOptions, USAGE, args);
+  if (!options) return;
   const o = options;
 
   // Scratch files (the artifact, PGlite, blobs, nginx's config and logs, the transpiled child) go to

@@ -80,17 +80,18 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
     (request as FastifyRequest & { device: DeviceIdentity }).device = device;
   });
   const deviceOf = (request: FastifyRequest) => (request as FastifyRequest & { device: DeviceIdentity }).device;
-  const linkBase = (request: FastifyRequest, d: DeviceIdentity) => `${baseUrl(request)}/${encodeURIComponent(d.tenant)}/controller/v1/${encodeURIComponent(d.target.controllerId)}`;
+  /** HAL `_links` from relative paths under the device's own DDI base. */
+  const halLinks = (request: FastifyRequest, d: DeviceIdentity, links: Record<string, string>) => {
+    const base = `${baseUrl(request)}/${encodeURIComponent(d.tenant)}/controller/v1/${encodeURIComponent(d.target.controllerId)}`;
+    return Object.fromEntries(Object.entries(links).map(([rel, path]) => [rel, { href: `${base}/${path}` }]));
+  };
 
   // Root poll (§1.3), with an ETag over the body so an unchanged answer costs a 304.
   app.get('/', async (request, reply) => {
     const d = deviceOf(request);
     const { sleep, links } = await ddi.poll(d.tenant, d.target, d.config);
     const body: Record<string, unknown> = { config: { polling: { sleep } } };
-    if (Object.keys(links).length > 0) {
-      const base = linkBase(request, d);
-      body._links = Object.fromEntries(Object.entries(links).map(([rel, path]) => [rel, { href: `${base}/${path}` }]));
-    }
+    if (Object.keys(links).length > 0) body._links = halLinks(request, d, links);
     const json = JSON.stringify(body);
     const etag = `"${createHash('sha1').update(json).digest('hex')}"`;
     reply.header('ETag', etag).header('Cache-Control', 'no-cache');
@@ -112,11 +113,14 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
     return Number(raw);
   };
 
-  app.get('/deploymentBase/:actionId', async (request, reply) => {
-    const d = deviceOf(request);
-    const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), { kind: 'deployment', actionHistory: historyOf(request), baseUrl: baseUrl(request) });
-    return sendJson(request, reply, body);
-  });
+  // deploymentBase, installedBase and confirmationBase share one body shape (§1.4, §1.6).
+  for (const [resource, kind] of [['deploymentBase', 'deployment'], ['installedBase', 'installed'], ['confirmationBase', 'confirmation']] as const) {
+    app.get(`/${resource}/:actionId`, async (request, reply) => {
+      const d = deviceOf(request);
+      const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), { kind, actionHistory: historyOf(request), baseUrl: baseUrl(request) });
+      return sendJson(request, reply, body);
+    });
+  }
 
   app.post('/deploymentBase/:actionId/feedback', async (request, reply) => {
     const d = deviceOf(request);
@@ -135,12 +139,6 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
     return reply.status(200).send();
   });
 
-  app.get('/installedBase/:actionId', async (request, reply) => {
-    const d = deviceOf(request);
-    const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), { kind: 'installed', actionHistory: historyOf(request), baseUrl: baseUrl(request) });
-    return sendJson(request, reply, body);
-  });
-
   app.put('/installedBase', async (request, reply) => {
     const d = deviceOf(request);
     const body = parseBody(installedBaseSchema, request.body);
@@ -151,14 +149,7 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
   app.get('/confirmationBase', async (request, reply) => {
     const d = deviceOf(request);
     const { autoConfirm, links } = await ddi.confirmationBase(d.tenant, d.target);
-    const base = linkBase(request, d);
-    return sendJson(request, reply, { autoConfirm, _links: Object.fromEntries(Object.entries(links as Record<string, string>).map(([rel, path]) => [rel, { href: `${base}/${path}` }])) });
-  });
-
-  app.get('/confirmationBase/:actionId', async (request, reply) => {
-    const d = deviceOf(request);
-    const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), { kind: 'confirmation', actionHistory: historyOf(request), baseUrl: baseUrl(request) });
-    return sendJson(request, reply, body);
+    return sendJson(request, reply, { autoConfirm, _links: halLinks(request, d, links as Record<string, string>) });
   });
 
   app.post('/confirmationBase/:actionId/feedback', async (request, reply) => {
