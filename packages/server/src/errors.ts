@@ -6,6 +6,8 @@ export const SERVER_ERRORS = {
   NOT_FOUND: { status: 404, errorCode: 'hawkbit.server.error.repo.entitiesNotFound' },
   BAD_REQUEST: { status: 400, errorCode: 'hawkbit.server.error.rest.param.invalid' },
   BODY_NOT_READABLE: { status: 400, errorCode: 'hawkbit.server.error.rest.body.notReadable' },
+  RSQL_SYNTAX: { status: 400, errorCode: 'hawkbit.server.error.rest.param.rsqlSearchSyntax' },
+  RSQL_INVALID_FIELD: { status: 400, errorCode: 'hawkbit.server.error.rest.param.rsqlInvalidField' },
   UNAUTHORIZED: { status: 401, errorCode: 'hawkbit.server.error.unauthorized' },
   FORBIDDEN: { status: 403, errorCode: 'hawkbit.server.error.insufficientpermission' },
   NOT_ALLOWED: { status: 405, errorCode: 'hawkbit.server.error.action.notCancelable' },

@@ -156,6 +156,41 @@ const migrations: Record<string, Migration> = {
       await sql`create trigger tenants_notify_cache after insert or update or delete on tenants for each row execute function osprey_notify_cache()`.execute(db);
     },
   },
+  '0003_audit_and_tokens': {
+    async up(db: Kysely<unknown>) {
+      // Append-only, hash-chained per tenant: each entry's hash covers its content and the hash
+      // of the entry before it (domain/audit.ts, core/src/audit.ts).
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject_type', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'text', (c) => c.notNull())
+        .addColumn('before', 'jsonb')
+        .addColumn('after', 'jsonb')
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_log_pk', ['tenant', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        /** SHA-256 of the token: the token itself is shown once and never stored. */
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('roles', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('last_used_at', 'timestamptz')
+        .addUniqueConstraint('api_tokens_name', ['tenant', 'name'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

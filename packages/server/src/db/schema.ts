@@ -126,6 +126,32 @@ export interface TufFilesTable {
   created_at: Timestamp;
 }
 
+export interface AuditLogTable {
+  tenant: string;
+  seq: number;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  before: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  after: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ApiTokensTable {
+  id: Id;
+  tenant: string;
+  name: string;
+  owner: string;
+  token_hash: string;
+  roles: JSONColumnType<string[]>;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -137,4 +163,6 @@ export interface Database {
   actions: ActionsTable;
   action_statuses: ActionStatusesTable;
   tuf_files: TufFilesTable;
+  audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
 }
