@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { P256TagIdentity, TOP_LEVEL_ROLES, X25519Identity, type TopLevelRole } from '@osprey/core';
+import { auditVerify, parseExpectHead } from './audit.js';
 import { readEnvironment, type CliEnvironment } from './config.js';
 import { describeError, EXIT_USAGE, UsageError } from './errors.js';
 import { loadIdentityFile, loadRecipients } from './identities.js';
@@ -177,6 +178,15 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
       } finally {
         loader.close();
       }
+    });
+  const audit = program.command('audit').description('check exports of the server audit log');
+  audit
+    .command('verify')
+    .description('verify the hash chain of an audit log export (JSON Lines, one entry per line, from entry 1)')
+    .argument('<file>', 'the export (GET /rest/v1/audit?format=jsonl)')
+    .option('--expect-head <seq:hash>', 'a head recorded earlier: also detects a truncated or rewritten log', parseExpectHead)
+    .action((file: string, o) => {
+      print(auditVerify({ file, expectHead: o.expectHead }));
     });
   program
     .command('recipient')

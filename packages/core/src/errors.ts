@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   KEY_UNSUPPORTED: 'the key type is not supported for this use',
   PKCS11_ERROR: 'the PKCS#11 token reported an error',
   PKCS11_OBJECT_NOT_FOUND: 'no such key object on the PKCS#11 token',
+  // audit log (hash-chained per tenant)
+  AUDIT_ENTRY_INVALID: 'the audit entry is malformed',
+  AUDIT_CHAIN_BROKEN: 'the audit log hash chain is broken: an entry was changed, deleted, inserted or reordered',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

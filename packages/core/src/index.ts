@@ -3,3 +3,4 @@ export * from './encoding.js';
 export * from './age/index.js';
 export * from './tuf/index.js';
 export * from './release/index.js';
+export * from './audit.js';

@@ -32,6 +32,8 @@ const configSchema = z.strictObject({
   lastSeenFlushMs: z.coerce.number().int().min(100).default(10_000),
   /** Devices whose poll state is kept in memory (about 1 KiB each); 0 turns the cache off. */
   deviceCacheSize: z.coerce.number().int().min(0).default(200_000),
+  /** Largest artifact upload accepted, in bytes (default 16 GiB). */
+  maxArtifactBytes: z.coerce.number().int().min(1).default(16 * 1024 ** 3),
   /** Largest JSON body accepted, in bytes. */
   bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
@@ -56,6 +58,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('keyPassphrase', env.OSPREY_KEY_PASSPHRASE);
   set('lastSeenFlushMs', env.OSPREY_LAST_SEEN_FLUSH_MS);
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
+  set('maxArtifactBytes', env.OSPREY_MAX_ARTIFACT_BYTES);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
   }

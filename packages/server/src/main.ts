@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
+import { ManagementService } from './domain/management.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { buildApp } from './http/app.js';
 import { FileKeyService } from './keys/keyservice.js';
@@ -17,6 +18,7 @@ export interface RunningServer {
   app: FastifyInstance;
   database: DatabaseHandle;
   ddi: DdiService;
+  management: ManagementService;
   blobs: FileBlobStore;
   keys: FileKeyService;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
@@ -33,7 +35,8 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   const ddi = new DdiService(database.db, keys, options.clock, cache);
-  const app = await buildApp({ config, db: database.db, blobs, ddi });
+  const management = new ManagementService(database.db, blobs, keys, options.clock);
+  const app = await buildApp({ config, db: database.db, blobs, ddi, management });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);
@@ -49,6 +52,7 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
     app,
     database,
     ddi,
+    management,
     blobs,
     keys,
     url,

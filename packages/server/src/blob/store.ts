@@ -24,6 +24,8 @@ export interface BlobStore {
   get(sha256: string, range?: { start: number; end: number }): Readable;
   size(sha256: string): Promise<number | undefined>;
   has(sha256: string): Promise<boolean>;
+  /** Remove a blob (callers make sure nothing refers to it any more). */
+  delete(sha256: string): Promise<void>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -102,6 +104,10 @@ export class FileBlobStore implements BlobStore {
     } catch {
       return undefined;
     }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.path(sha256), { force: true });
   }
 
   async has(sha256: string): Promise<boolean> {

@@ -191,6 +191,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_management_fields': {
+    async up(db: Kysely<unknown>) {
+      for (const table of ['targets', 'software_modules', 'distribution_sets']) {
+        await db.schema.alterTable(table).addColumn('description', 'text').execute();
+        await db.schema.alterTable(table).addColumn('created_by', 'text').execute();
+        await db.schema.alterTable(table).addColumn('last_modified_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)).execute();
+      }
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -41,6 +41,9 @@ export interface TargetsTable {
   /** The device's age recipient (age1… X25519 or age1tag1… P-256); set once, never silently replaced. */
   public_key: string | null;
   public_key_source: string | null;
+  description: ColumnType<string | null, string | null | undefined, string | null>;
+  created_by: ColumnType<string | null, string | null | undefined, string | null>;
+  last_modified_at: Timestamp;
   created_at: Timestamp;
 }
 
@@ -53,6 +56,9 @@ export interface SoftwareModulesTable {
   vendor: string | null;
   encrypted: Generated<boolean>;
   metadata: JSONColumnType<Array<{ key: string; value: string; targetVisible: boolean }>>;
+  description: ColumnType<string | null, string | null | undefined, string | null>;
+  created_by: ColumnType<string | null, string | null | undefined, string | null>;
+  last_modified_at: Timestamp;
   created_at: Timestamp;
 }
 
@@ -81,6 +87,9 @@ export interface DistributionSetsTable {
   name: string;
   version: string;
   type_key: string;
+  description: ColumnType<string | null, string | null | undefined, string | null>;
+  created_by: ColumnType<string | null, string | null | undefined, string | null>;
+  last_modified_at: Timestamp;
   created_at: Timestamp;
 }
 

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { generateFileKey, PayloadEncryptStream, wrapHeader } from '@osprey/core';
-import type { BlobStore } from '../blob/store.js';
+import { BlobTooLargeError, type BlobStore } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError } from '../errors.js';
@@ -21,39 +21,68 @@ export interface ArtifactInput {
   tufTarget?: string;
   /** An already-encrypted payload and its escrow header (imported from an offline release). */
   escrowHeader?: Buffer;
+  /** Refuse (413) above this many bytes of input. */
+  maxBytes?: number;
+  /** Client-supplied hashes of the uploaded bytes; a mismatch is a 400 and stores nothing. */
+  expected?: { sha1?: string | undefined; md5?: string | undefined; sha256?: string | undefined };
+  /** Runs in the transaction that records the artifact (the audit entry). */
+  audit?: (trx: Transaction<Database>) => Promise<unknown>;
 }
 
 const FILENAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,254}$/;
 
-export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: ArtifactInput): Promise<{ id: number; sha256: string; size: number }> {
+export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: ArtifactInput) {
   if (!FILENAME.test(input.filename)) throw new ServerError('BAD_REQUEST', `artifact file name ${JSON.stringify(input.filename)} must be one file name of letters, digits and . _ + ~ -`);
   let escrowHeader = input.escrowHeader ?? null;
-  let plaintext: { size: number; sha256: string } | null = null;
+  let plaintext: { size: number; sha256: string; sha1: string; md5: string } | null = null;
   let stored: { sha256: string; sha1: string; md5: string; size: number };
-  if (input.encrypt && !escrowHeader) {
-    const fileKey = generateFileKey();
-    escrowHeader = await wrapHeader(fileKey, [keys.escrowRecipient(input.tenant)]);
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
-    const encrypted = new PayloadEncryptStream(fileKey);
-    // An error anywhere destroys every stage, so blobs.put fails and removes its temporary file.
-    const feeding = pipeline(input.source, tap, encrypted);
-    [stored] = await Promise.all([blobs.put(encrypted), feeding]);
-    plaintext = { size, sha256: hash.digest('hex') };
-  } else {
-    stored = await blobs.put(input.source);
+  const putOptions = input.maxBytes === undefined ? {} : { maxBytes: input.maxBytes + (input.encrypt ? 16 + Math.ceil(input.maxBytes / 65536 + 1) * 16 : 0) };
+  try {
+    if (input.encrypt && !escrowHeader) {
+      const fileKey = generateFileKey();
+      escrowHeader = await wrapHeader(fileKey, [keys.escrowRecipient(input.tenant)]);
+      const hashes = { sha256: createHash('sha256'), sha1: createHash('sha1'), md5: createHash('md5') };
+      let size = 0;
+      const max = input.maxBytes ?? Number.POSITIVE_INFINITY;
+      const tap = new Transform({
+        transform(chunk: Buffer, _e, done) {
+          size += chunk.length;
+          if (size > max) return done(new BlobTooLargeError(`artifact larger than ${max} bytes`));
+          for (const h of Object.values(hashes)) h.update(chunk);
+          done(null, chunk);
+        },
+      });
+      const encrypted = new PayloadEncryptStream(fileKey);
+      // An error anywhere destroys every stage, so blobs.put fails and removes its temporary file.
+      const feeding = pipeline(input.source, tap, encrypted);
+      [stored] = await Promise.all([blobs.put(encrypted, putOptions), feeding]);
+      plaintext = { size, sha256: hashes.sha256.digest('hex'), sha1: hashes.sha1.digest('hex'), md5: hashes.md5.digest('hex') };
+    } else {
+      stored = await blobs.put(input.source, putOptions);
+    }
+  } catch (e) {
+    if (e instanceof BlobTooLargeError) throw new ServerError('PAYLOAD_TOO_LARGE', `the artifact is larger than the limit of ${input.maxBytes} bytes`, { cause: e });
+    throw e;
   }
-  return insert(stored);
+  // The client's hashes are of what it sent: the plaintext.
+  const sent = plaintext ?? stored;
+  for (const algorithm of ['sha1', 'md5', 'sha256'] as const) {
+    const claimed = input.expected?.[algorithm];
+    if (claimed !== undefined && claimed.toLowerCase() !== sent[algorithm]) {
+      await dropIfUnused(db, blobs, stored.sha256);
+      throw new ServerError('BAD_REQUEST', `${algorithm} mismatch: the upload has ${sent[algorithm]}, the request said ${claimed}`);
+    }
+  }
+  try {
+    return await insert(stored);
+  } catch (e) {
+    await dropIfUnused(db, blobs, stored.sha256);
+    throw e;
+  }
 
   async function insert(stored: { sha256: string; sha1: string; md5: string; size: number }) {
-    const row = await db
+    return db.transaction().execute(async (trx) => {
+    const row = await trx
       .insertInto('artifacts')
       .values({
         tenant: input.tenant,
@@ -72,7 +101,15 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
       .returning('id')
       .executeTakeFirst();
     if (!row) throw new ServerError('CONFLICT', `module ${input.moduleId} already has an artifact named ${input.filename}`);
-    if (escrowHeader) await db.updateTable('software_modules').set({ encrypted: true }).where('id', '=', input.moduleId).execute();
-    return { id: Number(row.id), sha256: stored.sha256, size: stored.size };
+    if (escrowHeader) await trx.updateTable('software_modules').set({ encrypted: true }).where('id', '=', input.moduleId).execute();
+    await input.audit?.(trx);
+    return { id: Number(row.id), sha256: stored.sha256, sha1: stored.sha1, md5: stored.md5, size: stored.size, plaintext };
+    });
   }
+}
+
+/** Remove a blob no artifact refers to (after a refused or failed upload). */
+async function dropIfUnused(db: Kysely<Database>, blobs: BlobStore, sha256: string): Promise<void> {
+  const used = await db.selectFrom('artifacts').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
+  if (!used) await blobs.delete(sha256);
 }

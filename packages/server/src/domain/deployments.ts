@@ -2,7 +2,7 @@
  * Assigning a distribution set to a target and canceling it (hawkBit §3.1): the operator side of
  * an action's life, used by the seed command now and by the management API later.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ServerError, notFound } from '../errors.js';
 import { validateMaintenanceWindow, type MaintenanceWindow } from './maintenance.js';
@@ -23,7 +23,14 @@ export interface AssignOptions {
  * Create an action for (target, distribution set). An older active action of the target is
  * canceled (CANCELING, the device is asked to stop), as hawkBit does without multi-assignment.
  */
-export async function assignDistributionSet(db: Kysely<Database>, tenant: string, targetId: number, dsId: number, options: AssignOptions = {}): Promise<{ actionId: number }> {
+export async function assignDistributionSet(
+  db: Kysely<Database>,
+  tenant: string,
+  targetId: number,
+  dsId: number,
+  options: AssignOptions = {},
+  audit?: (trx: Transaction<Database>) => Promise<unknown>,
+): Promise<{ actionId: number }> {
   const type = options.type ?? 'forced';
   if (type === 'timeforced' && !options.forceTime) throw new ServerError('BAD_REQUEST', 'a timeforced assignment needs forcetime');
   if (options.maintenanceWindow) {
@@ -65,12 +72,13 @@ export async function assignDistributionSet(db: Kysely<Database>, tenant: string
       .executeTakeFirstOrThrow();
     await trx.insertInto('action_statuses').values({ tenant, action_id: inserted.id, status, code: null, messages: JSON.stringify([`Update Server: Assignment initiated (${type})`]) }).execute();
     await trx.updateTable('targets').set({ assigned_ds_id: dsId, update_status: 'PENDING' }).where('id', '=', targetId).execute();
+    await audit?.(trx);
     return { actionId: Number(inserted.id) };
   });
 }
 
 /** Operator cancel: an active action becomes CANCELING until the device confirms (§3.1). */
-export async function cancelAction(db: Kysely<Database>, tenant: string, actionId: number): Promise<void> {
+export async function cancelAction(db: Kysely<Database>, tenant: string, actionId: number, audit?: (trx: Transaction<Database>) => Promise<unknown>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const action = await trx.selectFrom('actions').select(['status', 'active']).where('tenant', '=', tenant).where('id', '=', actionId).forUpdate().executeTakeFirst();
     if (!action) throw notFound(`action ${actionId}`);
@@ -78,5 +86,6 @@ export async function cancelAction(db: Kysely<Database>, tenant: string, actionI
     if (action.status === 'CANCELING') return;
     await trx.updateTable('actions').set({ status: 'CANCELING', updated_at: new Date() }).where('id', '=', actionId).where('status', '=', action.status).execute();
     await trx.insertInto('action_statuses').values({ tenant, action_id: actionId, status: 'CANCELING', code: null, messages: JSON.stringify(['Update Server: Operator canceled the action']) }).execute();
+    await audit?.(trx);
   });
 }

@@ -3,6 +3,7 @@
  *   /healthz, /readyz                        probes (no auth)
  *   /{tenant}/controller/v1/{controllerId}   DDI (device credentials)
  *   /{tenant}/tuf/…                          TUF repository (public, signed)
+ *   /rest/v1/…                               management API (users, API tokens)
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -12,6 +13,9 @@ import type { BlobStore } from '../blob/store.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { DdiService } from '../domain/ddi.js';
+import type { ManagementService } from '../domain/management.js';
+import { ManagementAuthenticator } from './mgmt/auth.js';
+import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
 import { tufPlugin } from './tuf.js';
@@ -21,6 +25,7 @@ export interface AppDependencies {
   db: Kysely<Database>;
   blobs: BlobStore;
   ddi: DdiService;
+  management: ManagementService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -61,5 +66,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(ddiPlugin, { prefix: '/:tenant/controller/v1/:controllerId', ddi: deps.ddi, blobs: deps.blobs, trustedProxies: config.trustedProxies });
   await app.register(tufPlugin, { prefix: '/:tenant/tuf', db: deps.db, blobs: deps.blobs });
+  await app.register(managementPlugin, {
+    prefix: '/rest/v1',
+    db: deps.db,
+    blobs: deps.blobs,
+    service: deps.management,
+    authenticator: new ManagementAuthenticator(deps.db),
+    maxArtifactBytes: config.maxArtifactBytes,
+  });
   return app;
 }
