@@ -68,10 +68,27 @@ export async function startTestServer(kind: DbKind, overrides: Partial<ServerCon
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
       if (dbName) {
+        // pg's pool may still be closing its connections: wait for them rather than kill them
+        // (a killed connection surfaces as an uncaught error in the test process).
         const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
         await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
+        try {
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await admin.query(`drop database if exists ${dbName}`);
+              break;
+            } catch (e) {
+              if (attempt >= 20) {
+                await admin.query(`drop database if exists ${dbName} with (force)`);
+                break;
+              }
+              if (!/being accessed by other users/.test((e as Error).message)) throw e;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+        } finally {
+          await admin.end();
+        }
       }
     },
   };

@@ -37,7 +37,7 @@ export interface AuditChange {
  */
 export async function appendAudit(db: Transaction<Database> | Kysely<Database>, change: AuditChange): Promise<AuditEntry> {
   if (!db.isTransaction) return db.transaction().execute((trx) => appendAudit(trx, change));
-  const locked = await db.selectFrom('tenants').select('id').where('id', '=', change.tenant).forUpdate().executeTakeFirst();
+  const locked = await db.selectFrom('tenants').select('id').where('id', '=', change.tenant).forNoKeyUpdate().executeTakeFirst();
   if (!locked) throw notFound(`tenant ${change.tenant}`);
   const last = await db.selectFrom('audit_log').selectAll().where('tenant', '=', change.tenant).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const entry = nextAuditEntry(last ? toEntry(last) : undefined, change);
