@@ -200,6 +200,17 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_release_and_signatures': {
+    async up(db: Kysely<unknown>) {
+      // A detached signature over each artifact's served bytes (openssl dgst -sha256 -verify).
+      await db.schema.alterTable('artifacts').addColumn('signature', 'bytea').execute();
+      // Release (sign into the tenant's TUF repository), optionally four-eyes approved.
+      await db.schema.alterTable('distribution_sets').addColumn('release_state', 'text', (c) => c.notNull().defaultTo('draft')).execute();
+      await db.schema.alterTable('distribution_sets').addColumn('release_requested_by', 'text').execute();
+      await db.schema.alterTable('distribution_sets').addColumn('released_by', 'text').execute();
+      await db.schema.alterTable('distribution_sets').addColumn('released_at', 'timestamptz').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

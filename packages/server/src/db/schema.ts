@@ -78,6 +78,7 @@ export interface ArtifactsTable {
   plaintext_sha256: string | null;
   /** The TUF target path that signs this artifact, when it is one. */
   tuf_target: string | null;
+  signature: Buffer | null;
   created_at: Timestamp;
 }
 
@@ -90,6 +91,10 @@ export interface DistributionSetsTable {
   description: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: ColumnType<string | null, string | null | undefined, string | null>;
   last_modified_at: Timestamp;
+  release_state: ColumnType<'draft' | 'pending_approval' | 'released', 'draft' | 'pending_approval' | 'released' | undefined, 'draft' | 'pending_approval' | 'released'>;
+  release_requested_by: ColumnType<string | null, string | null | undefined, string | null>;
+  released_by: ColumnType<string | null, string | null | undefined, string | null>;
+  released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
 }
 
