@@ -107,6 +107,21 @@ const ACTION_FIELDS: RsqlFields = {
   createdAt: { column: 'created_at', type: 'timestamp' },
 };
 
+/** What route modules get: the database, services and the shared request helpers. */
+export interface ManagementContext {
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  service: ManagementService;
+  /** `http(s)://host/rest/v1` of this request, for links. */
+  base: (request: FastifyRequest) => string;
+  /** Validate a body; unknown fields and bad values become a 400 naming the field. */
+  parseBody: <T>(schema: z.ZodType<T>, body: unknown) => T;
+  /** A numeric path id, or a 400. */
+  idOf: (raw: unknown, what: string) => number;
+  /** A paged, sorted, RSQL-filtered list of one tenant's rows of a table. */
+  list: <T>(request: FastifyRequest, table: 'targets' | 'software_modules' | 'distribution_sets' | 'actions', fields: RsqlFields, scope: (qb: any) => any, map: (row: any) => T | Promise<T>) => Promise<{ content: T[]; total: number; size: number }>;
+}
+
 interface ListQuery {
   q?: string;
   sort?: string;
@@ -328,6 +343,10 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const items = parseBody(schemas.assignTargets, request.body);
     return service.assign(p, dsId, items.map((item) => ({ controllerId: item.id, options: assignOptions(item) })));
   });
+
+  // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
+  const context: ManagementContext = { db, blobs: options.blobs, service, base, parseBody, idOf, list };
+  void context; // ROUTE MODULES: register below as `await registerXxxRoutes(app, context);`
 
   // --- tenant configuration ------------------------------------------------------------------
   app.get('/system/configs', { preHandler: requires('READ_TENANT_CONFIGURATION') }, async (request) => {
