@@ -19,6 +19,11 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   if (error instanceof OspreyError) {
     return { line: `${error.message} [${error.code}]`, exitCode: INPUT_CODES.has(error.code) ? EXIT_USAGE : EXIT_REFUSED };
   }
+  if (error instanceof Error && error.name === 'RemoteError') {
+    const status = (error as Error & { status: number }).status;
+    // A 4xx means the request was wrong (fix it); anything else means the server refused or failed.
+    return { line: error.message, exitCode: status >= 400 && status < 500 ? EXIT_USAGE : EXIT_REFUSED };
+  }
   const e = error as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') return { line: `no such file: ${e.path}`, exitCode: EXIT_USAGE };
   if (e?.code === 'EACCES') return { line: `permission denied: ${e.path}`, exitCode: EXIT_USAGE };

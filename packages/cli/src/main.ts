@@ -14,6 +14,7 @@ import { loadIdentityFile, loadRecipients } from './identities.js';
 import { keysInit, keysRotate } from './keys.js';
 import { KeyLoader, readKeyring } from './keyring.js';
 import { releaseDecrypt, releasePack, releaseRewrap, releaseVerify } from './release.js';
+import { configDir, defaultTokenName, loadProfile, ManagementClient, saveProfile } from './remote.js';
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -179,6 +180,94 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
         loader.close();
       }
     });
+  // --- talking to a server (profiles hold a URL and an API token, never a password) ----------
+  const profileOption = () => new Option('--profile <name>', 'server profile').default('default');
+  const client = (o: { profile: string }) => ManagementClient.fromProfile(loadProfile(configDir(), o.profile));
+  program
+    .command('login')
+    .description('save a server profile: check the credentials and keep an API token (with --user, one is created)')
+    .requiredOption('--url <url>', 'server base URL, e.g. https://updates.example.com')
+    .option('--token <token>', 'an existing API token (else OSPREY_TOKEN)')
+    .option('--user <user>', 'user name (TENANT\\user for another tenant); password from OSPREY_PASSWORD')
+    .addOption(profileOption())
+    .action(async (o) => {
+      const token = o.token ?? process.env.OSPREY_TOKEN;
+      let saved: string;
+      if (token) {
+        await new ManagementClient(o.url, `Bearer ${token}`).call('GET', '/userinfo');
+        saved = token;
+      } else if (o.user) {
+        const password = process.env.OSPREY_PASSWORD;
+        if (!password) throw new UsageError('set OSPREY_PASSWORD for --user (the password is used once, to create an API token)');
+        const basic = new ManagementClient(o.url, `Basic ${Buffer.from(`${o.user}:${password}`).toString('base64')}`);
+        const info = await basic.call<{ permissions: string[] }>('GET', '/userinfo');
+        const created = await basic.call<{ token: string }>('POST', '/apitokens', { name: defaultTokenName(), roles: info.permissions });
+        saved = created.token;
+      } else {
+        throw new UsageError('give --token TOKEN, or --user USER with OSPREY_PASSWORD');
+      }
+      saveProfile(configDir(), o.profile, { url: o.url, token: saved });
+      print({ profile: o.profile, url: o.url });
+    });
+  const modules = program.command('module').description('software modules on the server');
+  modules
+    .command('create')
+    .requiredOption('--name <name>', 'name')
+    .requiredOption('--version <version>', 'version')
+    .option('--type <key>', 'software module type', 'os')
+    .option('--encrypted', 'store its artifacts encrypted (age); devices get their own header', false)
+    .option('--description <text>', 'description')
+    .addOption(profileOption())
+    .action(async (o) => {
+      const [m] = await client(o).call<Array<{ id: number }>>('POST', '/softwaremodules', [{ name: o.name, version: o.version, type: o.type, encrypted: o.encrypted, ...(o.description ? { description: o.description } : {}) }]);
+      print(m);
+    });
+  program
+    .command('upload')
+    .description('upload an artifact into a software module (streamed, with a progress bar)')
+    .argument('<file>', 'the file')
+    .requiredOption('--module <id>', 'software module id', integer(1, Number.MAX_SAFE_INTEGER))
+    .option('--filename <name>', 'name on the server (default: the file name)')
+    .addOption(profileOption())
+    .action(async (file: string, o) => {
+      const { artifact } = await client(o).upload(o.module, file, { filename: o.filename, interactive: baseEnv.interactive });
+      print(artifact);
+    });
+  const sets = program.command('ds').description('distribution sets on the server');
+  sets
+    .command('create')
+    .requiredOption('--name <name>', 'name')
+    .requiredOption('--version <version>', 'version')
+    .option('--type <key>', 'distribution set type', 'os')
+    .requiredOption('--module <ids>', 'software module ids (repeat or comma-separate)', collect, [])
+    .addOption(profileOption())
+    .action(async (o) => {
+      const ids = (o.module as string[]).map((v) => integer(1, Number.MAX_SAFE_INTEGER)(v));
+      const [d] = await client(o).call<Array<{ id: number }>>('POST', '/distributionsets', [{ name: o.name, version: o.version, type: o.type, modules: ids.map((id) => ({ id })) }]);
+      print(d);
+    });
+  release
+    .command('publish')
+    .description('on the server: release a distribution set, signing its artifacts into the tenant TUF repository (or requesting approval)')
+    .argument('<ds>', 'distribution set id', integer(1, Number.MAX_SAFE_INTEGER))
+    .requiredOption('--security-version <n>', 'anti-rollback security version', integer(0, 0xffffffff))
+    .requiredOption('--hardware <ids>', 'compatible hardware ids', collect, [])
+    .addOption(new Option('--install-type <type>', 'how the agent installs it').choices(['image', 'file', 'archive', 'external']).default('image'))
+    .addOption(profileOption())
+    .action(async (ds: number, o) => {
+      print(await client(o).call('POST', `/distributionsets/${ds}/release`, { securityVersion: o.securityVersion, hardware: o.hardware, installType: o.installType }));
+    });
+  program
+    .command('assign')
+    .description('assign a distribution set to devices')
+    .argument('<ds>', 'distribution set id', integer(1, Number.MAX_SAFE_INTEGER))
+    .requiredOption('--target <ids>', 'controller ids (repeat or comma-separate)', collect, [])
+    .addOption(new Option('--type <type>', 'action type').choices(['forced', 'soft', 'timeforced', 'downloadonly']).default('forced'))
+    .addOption(profileOption())
+    .action(async (ds: number, o) => {
+      print(await client(o).call('POST', `/distributionsets/${ds}/assignedTargets`, (o.target as string[]).map((id) => ({ id, type: o.type }))));
+    });
+
   const audit = program.command('audit').description('check exports of the server audit log');
   audit
     .command('verify')

@@ -1,0 +1,146 @@
+/**
+ * The CLI as a client of an Osprey server's management API: profiles (server URL and an API
+ * token, never a password, in a 0600 file), streamed uploads with a progress bar and a local
+ * hash, and the calls a release pipeline makes.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { UsageError } from './errors.js';
+import { writeFileAtomic } from './files.js';
+import { progressStream } from './progress.js';
+
+export interface Profile {
+  url: string;
+  token: string;
+}
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OSPREY_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'osprey');
+}
+
+function profilesFile(dir: string): string {
+  return join(dir, 'profiles.json');
+}
+
+export function readProfiles(dir: string): Record<string, Profile> {
+  const file = profilesFile(dir);
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Profile>;
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function saveProfile(dir: string, name: string, profile: Profile): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileAtomic(profilesFile(dir), JSON.stringify({ ...readProfiles(dir), [name]: profile }, null, 2) + '\n', 0o600);
+}
+
+export function loadProfile(dir: string, name: string): Profile {
+  const profile = readProfiles(dir)[name];
+  if (!profile) throw new UsageError(`no profile "${name}": run "osprey login --url URL --token TOKEN" (or --user) first`);
+  return profile;
+}
+
+/** A failed HTTP call: the server's hawkBit error body, in one line. */
+export class RemoteError extends Error {
+  override readonly name = 'RemoteError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ManagementClient {
+  constructor(
+    private readonly url: string,
+    private readonly authorization: string,
+  ) {}
+
+  static fromProfile(profile: Profile): ManagementClient {
+    return new ManagementClient(profile.url, `Bearer ${profile.token}`);
+  }
+
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url.replace(/\/$/, '')}/rest/v1${path}`, {
+        method,
+        headers: { authorization: this.authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      throw new UsageError(`cannot reach ${this.url}: ${(e as Error).message}`);
+    }
+    return this.answer<T>(method, path, response);
+  }
+
+  private async answer<T>(method: string, path: string, response: Response): Promise<T> {
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const message = (json as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || response.statusText);
+      throw new RemoteError(response.status, `${method} ${path}: ${response.status} ${message}`);
+    }
+    return json as T;
+  }
+
+  /**
+   * Upload a file as multipart/form-data, streamed (any size, constant memory), hashing it on the
+   * way; the server's recorded hash must match what was sent.
+   */
+  async upload(moduleId: number, file: string, options: { filename?: string; interactive: boolean }): Promise<{ artifact: Record<string, unknown>; sha256: string }> {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      throw new UsageError(`cannot read ${file}`);
+    }
+    const boundary = `osprey-${randomBytes(12).toString('hex')}`;
+    const name = options.filename ?? basename(file);
+    if (/["\r\n]/.test(name)) throw new UsageError('the file name must not contain quotes or line breaks');
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _e, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const body = new PassThrough();
+    body.write(head);
+    createReadStream(file).pipe(progressStream('upload', size, options.interactive)).pipe(tap).on('end', () => body.end(tail)).pipe(body, { end: false });
+    let response: Response;
+    try {
+      response = await fetch(`${this.url.replace(/\/$/, '')}/rest/v1/softwaremodules/${moduleId}/artifacts`, {
+        method: 'POST',
+        headers: { authorization: this.authorization, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + size + tail.length) },
+        body: Readable.toWeb(body) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (e) {
+      throw new UsageError(`cannot reach ${this.url}: ${(e as Error).message}`);
+    }
+    const artifact = await this.answer<Record<string, unknown>>('POST', `/softwaremodules/${moduleId}/artifacts`, response);
+    const sha256 = hash.digest('hex');
+    const recorded = (artifact.plaintext as { sha256?: string } | undefined)?.sha256 ?? (artifact.hashes as { sha256?: string } | undefined)?.sha256;
+    if (recorded !== sha256) throw new RemoteError(0, `the server recorded sha256 ${recorded} but ${sha256} was sent: upload corrupted on the way`);
+    return { artifact, sha256 };
+  }
+}
+
+export function defaultTokenName(): string {
+  return `osprey-cli-${hostname()}-${new Date().toISOString().slice(0, 10)}`;
+}
