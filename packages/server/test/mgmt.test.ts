@@ -152,6 +152,21 @@ describe.each(kinds)('management API on %s', (kind) => {
     expect((await api('DELETE', `/distributionsets/${ds.id}`)).status).toBe(409);
   });
 
+  it('lists actions across the tenant; force, cancel and force-quit follow hawkBit’s rules', async () => {
+    const [module] = (await api('POST', '/softwaremodules', [{ name: 'lever', version: '1', type: 'os' }])).json;
+    const [ds] = (await api('POST', '/distributionsets', [{ name: 'lever', version: '1', modules: [{ id: module.id }] }])).json;
+    const { json } = await api('POST', `/distributionsets/${ds.id}/assignedTargets`, [{ id: 'm-dev-1', type: 'soft' }]);
+    const actionId = json.assignedActions[0].id;
+    const listed = await api('GET', `/actions?q=${encodeURIComponent(`distributionSet.id==${ds.id};status==running`)}`);
+    expect(listed.json.content.map((a: { id: number }) => a.id)).toEqual([actionId]);
+    expect((await api('PUT', `/targets/m-dev-1/actions/${actionId}`, { forceType: 'forced' })).json.forceType).toBe('forced');
+    expect((await api('PUT', `/targets/m-dev-1/actions/${actionId}`, { forceType: 'soft' })).status).toBe(400);
+    expect((await api('DELETE', `/actions/${actionId}?force=true`)).status).toBe(405); // running, not canceling
+    expect((await api('DELETE', `/actions/${actionId}`)).status).toBe(204); // cancel → canceling
+    expect((await api('DELETE', `/actions/${actionId}?force=true`)).status).toBe(204);
+    expect((await api('GET', `/actions/${actionId}`)).json).toMatchObject({ status: 'canceled', active: false });
+  });
+
   it('reads and changes tenant configuration, validating keys and values', async () => {
     const configs = await api('GET', '/system/configs');
     expect(configs.json.pollingTime.value).toBe('00:05:00');
@@ -163,7 +178,7 @@ describe.each(kinds)('management API on %s', (kind) => {
 
   it('audits every change in a hash chain that verifies', async () => {
     const entries = await readAudit(server.database.db, 'DEFAULT');
-    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['target.create', 'target.update', 'target.delete', 'softwaremodule.create', 'artifact.create', 'distributionset.create', 'distributionset.assign', 'action.cancel', 'config.update']));
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['target.create', 'target.update', 'target.delete', 'softwaremodule.create', 'artifact.create', 'distributionset.create', 'distributionset.assign', 'action.cancel', 'action.force', 'action.forcequit', 'config.update']));
     expect(entries.every((e) => e.actor === 'user:admin')).toBe(true);
     expect(verifyAuditChain(entries).ok).toBe(true);
   });

@@ -89,3 +89,33 @@ export async function cancelAction(db: Kysely<Database>, tenant: string, actionI
     await audit?.(trx);
   });
 }
+
+/**
+ * Force-quit (hawkBit §2.2): an action stuck in CANCELING — the device never confirmed — is closed
+ * as CANCELED by the operator. Only from CANCELING (else 405).
+ */
+export async function forceQuitAction(db: Kysely<Database>, tenant: string, actionId: number, audit?: (trx: Transaction<Database>) => Promise<unknown>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const action = await trx.selectFrom('actions').select(['status', 'active', 'target_id']).where('tenant', '=', tenant).where('id', '=', actionId).forUpdate().executeTakeFirst();
+    if (!action) throw notFound(`action ${actionId}`);
+    if (!action.active || action.status !== 'CANCELING') throw new ServerError('NOT_ALLOWED', `action ${actionId} is ${action.status.toLowerCase()}: only a canceling action can be force-quit`);
+    await trx.updateTable('actions').set({ status: 'CANCELED', active: false, updated_at: new Date() }).where('id', '=', actionId).where('status', '=', 'CANCELING').execute();
+    await trx.insertInto('action_statuses').values({ tenant, action_id: actionId, status: 'CANCELED', code: null, messages: JSON.stringify(['Update Server: Operator force-quit the action']) }).execute();
+    const next = await trx.selectFrom('actions').select('ds_id').where('target_id', '=', action.target_id).where('active', '=', true).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const target = await trx.selectFrom('targets').select('installed_ds_id').where('id', '=', action.target_id).executeTakeFirstOrThrow();
+    await trx.updateTable('targets').set({ assigned_ds_id: next ? next.ds_id : target.installed_ds_id, update_status: next ? 'PENDING' : 'IN_SYNC' }).where('id', '=', action.target_id).execute();
+    await audit?.(trx);
+  });
+}
+
+/** Turn a soft or time-forced action into a forced one (PUT …/actions/{id} {"forceType":"forced"}). */
+export async function forceAction(db: Kysely<Database>, tenant: string, actionId: number, audit?: (trx: Transaction<Database>) => Promise<unknown>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const action = await trx.selectFrom('actions').select(['active', 'action_type']).where('tenant', '=', tenant).where('id', '=', actionId).forUpdate().executeTakeFirst();
+    if (!action) throw notFound(`action ${actionId}`);
+    if (!action.active) throw new ServerError('NOT_ALLOWED', `action ${actionId} is closed`);
+    if (action.action_type === 'forced') return;
+    await trx.updateTable('actions').set({ action_type: 'forced', updated_at: new Date() }).where('id', '=', actionId).execute();
+    await audit?.(trx);
+  });
+}

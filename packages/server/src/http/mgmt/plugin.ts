@@ -15,10 +15,12 @@ import type { ManagementService } from '../../domain/management.js';
 import { tenantConfigSchema } from '../../domain/tenant-config.js';
 import { appendAudit } from '../../domain/audit.js';
 import { ServerError, badRequest, notFound } from '../../errors.js';
+import { registerActionRoutes } from './actions.js';
 import { registerAuditRoutes } from './audit.js';
 import { principalOf, requires, type ManagementAuthenticator, type Principal } from './auth.js';
 import { actionJson, artifactJson, distributionSetJson, moduleJson, page, targetJson } from './mappers.js';
 import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields } from './rsql.js';
+import { registerSignatureRoutes } from './signatures.js';
 
 export interface ManagementPluginOptions {
   db: Kysely<Database>;
@@ -348,7 +350,9 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
   const context: ManagementContext = { db, blobs: options.blobs, service, base, parseBody, idOf, list };
   void context; // ROUTE MODULES: register below as `await registerXxxRoutes(app, context);`
+  await registerSignatureRoutes(app, context);
   await registerAuditRoutes(app, context);
+  await registerActionRoutes(app, context);
 
   // --- tenant configuration ------------------------------------------------------------------
   app.get('/system/configs', { preHandler: requires('READ_TENANT_CONFIGURATION') }, async (request) => {
