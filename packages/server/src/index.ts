@@ -2,3 +2,4 @@ export { startServer, type RunningServer } from './main.js';
 export { loadConfig, parseConfig, ConfigError, type ServerConfig } from './config.js';
 export { seed, type SeedSpec } from './domain/seed.js';
 export { DdiService } from './domain/ddi.js';
+export { TufRepositoryService, type ReleaseRequest, type ReleaseStatus } from './domain/tuf-repository.js';

@@ -7,12 +7,17 @@ import type { FastifyInstance } from 'fastify';
 import { FileBlobStore } from './blob/store.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
-import { bootstrap } from './domain/bootstrap.js';
+import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
 import { ManagementService } from './domain/management.js';
+import { bindArtifactSigning, fileArtifactSigning } from './domain/signatures.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
+import { TufRepositoryService } from './domain/tuf-repository.js';
 import { buildApp } from './http/app.js';
 import { FileKeyService } from './keys/keyservice.js';
+
+/** How often timestamps are checked for re-signing (each is re-signed within half its lifetime). */
+const TUF_RESIGN_INTERVAL_MS = 60_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -21,6 +26,7 @@ export interface RunningServer {
   management: ManagementService;
   blobs: FileBlobStore;
   keys: FileKeyService;
+  tuf: TufRepositoryService;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   url: string;
   generatedAdminPassword?: string;
@@ -32,15 +38,32 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
   const boot = await bootstrap(database.db, config.adminPassword);
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
   const keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
+  // Artifact signing keys live next to the escrow keys, under the same passphrase.
+  const signing = fileArtifactSigning(join(config.dataDir, 'keys'), config.keyPassphrase);
+  bindArtifactSigning(keys, signing); // so seed(db, blobs, keys, spec) signs with them too
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   const ddi = new DdiService(database.db, keys, options.clock, cache);
-  const management = new ManagementService(database.db, blobs, keys, options.clock);
-  const app = await buildApp({ config, db: database.db, blobs, ddi, management });
+  const management = new ManagementService(database.db, blobs, keys, options.clock, signing);
+  const tuf = new TufRepositoryService(database.db, keys, options.clock);
+  // Every tenant has its TUF repository: the embedded default tenant gets one on first start.
+  if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
+  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);
   flush.unref();
+  // Re-sign timestamps (and with them snapshot, online targets) before they expire; give tenants
+  // created meanwhile their repository. One run at a time; close() waits for a running one.
+  let resigning: Promise<void> | undefined;
+  const resign = setInterval(() => {
+    if (resigning) return;
+    resigning = tuf
+      .refreshAll(options.clock?.() ?? new Date(), (tenant, message, err) => app.log.warn({ err, tenant }, message))
+      .catch((err: unknown) => app.log.warn({ err }, 'TUF re-signing failed; will retry'))
+      .finally(() => (resigning = undefined));
+  }, TUF_RESIGN_INTERVAL_MS);
+  resign.unref();
   let url = '';
   if (options.listen ?? true) {
     url = await app.listen({ port: config.port, host: config.host });
@@ -55,12 +78,15 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
     management,
     blobs,
     keys,
+    tuf,
     url,
     ...(boot.generatedPassword ? { generatedAdminPassword: boot.generatedPassword } : {}),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(flush);
+      clearInterval(resign);
+      await resigning;
       await app.close();
       await ddi.flushLastSeen().catch(() => undefined);
       await database.close();

@@ -211,6 +211,56 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('distribution_sets').addColumn('released_at', 'timestamptz').execute();
     },
   },
+  '0006_catalogue': {
+    async up(db: Kysely<unknown>) {
+      const named = (table: string) =>
+        db.schema
+          .createTable(table)
+          .addColumn('id', 'bigserial', (c) => c.primaryKey())
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('colour', 'text')
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`));
+      await named('target_tags').addUniqueConstraint('target_tags_name', ['tenant', 'name']).execute();
+      await named('distribution_set_tags').addUniqueConstraint('distribution_set_tags_name', ['tenant', 'name']).execute();
+      await named('target_filters').addColumn('query', 'text', (c) => c.notNull()).addUniqueConstraint('target_filters_name', ['tenant', 'name']).execute();
+      await named('target_types').addColumn('key', 'text', (c) => c.notNull()).addUniqueConstraint('target_types_key', ['tenant', 'key']).execute();
+      await named('software_module_types')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('max_assignments', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('min_artifacts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addUniqueConstraint('software_module_types_key', ['tenant', 'key'])
+        .execute();
+      await named('distribution_set_types')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('mandatory_modules', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('optional_modules', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addUniqueConstraint('distribution_set_types_key', ['tenant', 'key'])
+        .execute();
+      await db.schema
+        .createTable('target_tag_assignments')
+        .addColumn('tag_id', 'bigint', (c) => c.notNull().references('target_tags.id').onDelete('cascade'))
+        .addColumn('target_id', 'bigint', (c) => c.notNull().references('targets.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('target_tag_assignments_pk', ['tag_id', 'target_id'])
+        .execute();
+      await db.schema
+        .createTable('distribution_set_tag_assignments')
+        .addColumn('tag_id', 'bigint', (c) => c.notNull().references('distribution_set_tags.id').onDelete('cascade'))
+        .addColumn('ds_id', 'bigint', (c) => c.notNull().references('distribution_sets.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('distribution_set_tag_assignments_pk', ['tag_id', 'ds_id'])
+        .execute();
+      await db.schema
+        .createTable('target_type_compatibility')
+        .addColumn('target_type_id', 'bigint', (c) => c.notNull().references('target_types.id').onDelete('cascade'))
+        .addColumn('ds_type_id', 'bigint', (c) => c.notNull().references('distribution_set_types.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('target_type_compatibility_pk', ['target_type_id', 'ds_type_id'])
+        .execute();
+      await db.schema.alterTable('targets').addColumn('target_type_id', 'bigint', (c) => c.references('target_types.id').onDelete('set null')).execute();
+      await db.schema.alterTable('targets').addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
+      await db.schema.alterTable('distribution_sets').addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

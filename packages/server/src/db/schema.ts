@@ -44,6 +44,8 @@ export interface TargetsTable {
   description: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: ColumnType<string | null, string | null | undefined, string | null>;
   last_modified_at: Timestamp;
+  target_type_id: ColumnType<number | null, number | null | undefined, number | null>;
+  metadata: ColumnType<Array<{ key: string; value: string }>, string | undefined, string>;
   created_at: Timestamp;
 }
 
@@ -95,6 +97,7 @@ export interface DistributionSetsTable {
   release_requested_by: ColumnType<string | null, string | null | undefined, string | null>;
   released_by: ColumnType<string | null, string | null | undefined, string | null>;
   released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  metadata: ColumnType<Array<{ key: string; value: string }>, string | undefined, string>;
   created_at: Timestamp;
 }
 
@@ -166,6 +169,33 @@ export interface ApiTokensTable {
   last_used_at: Timestamp | null;
 }
 
+interface NamedTable {
+  id: Id;
+  tenant: string;
+  name: string;
+  description: ColumnType<string | null, string | null | undefined, string | null>;
+  colour: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+export type TargetTagsTable = NamedTable;
+export type DistributionSetTagsTable = NamedTable;
+export interface TargetFiltersTable extends NamedTable {
+  query: string;
+}
+export interface TargetTypesTable extends NamedTable {
+  key: string;
+}
+export interface SoftwareModuleTypesTable extends NamedTable {
+  key: string;
+  max_assignments: ColumnType<number, number | undefined, number>;
+  min_artifacts: ColumnType<number, number | undefined, number>;
+}
+export interface DistributionSetTypesTable extends NamedTable {
+  key: string;
+  mandatory_modules: JSONColumnType<number[]>;
+  optional_modules: JSONColumnType<number[]>;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -179,4 +209,13 @@ export interface Database {
   tuf_files: TufFilesTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
+  target_tags: TargetTagsTable;
+  distribution_set_tags: DistributionSetTagsTable;
+  target_filters: TargetFiltersTable;
+  target_types: TargetTypesTable;
+  software_module_types: SoftwareModuleTypesTable;
+  distribution_set_types: DistributionSetTypesTable;
+  target_tag_assignments: { tag_id: number; target_id: number };
+  distribution_set_tag_assignments: { tag_id: number; ds_id: number };
+  target_type_compatibility: { target_type_id: number; ds_type_id: number };
 }

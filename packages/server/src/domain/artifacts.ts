@@ -1,22 +1,26 @@
 /**
  * Artifact ingest: stream into the blob store while hashing; when encryption is asked for, the
  * store only ever sees age ciphertext and the file key is kept wrapped to the tenant's escrow key.
+ * The stored (served) bytes are signed on the way in with the tenant's artifact signing key.
  */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely, Transaction } from 'kysely';
 import { generateFileKey, PayloadEncryptStream, wrapHeader } from '@osprey/core';
-import { BlobTooLargeError, type BlobStore } from '../blob/store.js';
+import { BlobTooLargeError, type BlobStore, type StoredBlob } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError } from '../errors.js';
+import type { ArtifactSigning } from './signatures.js';
 
 export interface ArtifactInput {
   tenant: string;
   moduleId: number;
   filename: string;
   source: Readable;
+  /** Signs the stored bytes (a detached signature for `openssl dgst -sha256 -verify`). */
+  signing: ArtifactSigning;
   encrypt?: boolean;
   tufTarget?: string;
   /** An already-encrypted payload and its escrow header (imported from an offline release). */
@@ -37,6 +41,8 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
   let plaintext: { size: number; sha256: string; sha1: string; md5: string } | null = null;
   let stored: { sha256: string; sha1: string; md5: string; size: number };
   const putOptions = input.maxBytes === undefined ? {} : { maxBytes: input.maxBytes + (input.encrypt ? 16 + Math.ceil(input.maxBytes / 65536 + 1) * 16 : 0) };
+  // Everything that reaches the blob store goes through this tap first.
+  const signer = input.signing.signer(input.tenant);
   try {
     if (input.encrypt && !escrowHeader) {
       const fileKey = generateFileKey();
@@ -54,11 +60,10 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
       });
       const encrypted = new PayloadEncryptStream(fileKey);
       // An error anywhere destroys every stage, so blobs.put fails and removes its temporary file.
-      const feeding = pipeline(input.source, tap, encrypted);
-      [stored] = await Promise.all([blobs.put(encrypted, putOptions), feeding]);
+      stored = await putThrough(blobs, pipeline(input.source, tap, encrypted, signer), signer, putOptions);
       plaintext = { size, sha256: hashes.sha256.digest('hex'), sha1: hashes.sha1.digest('hex'), md5: hashes.md5.digest('hex') };
     } else {
-      stored = await blobs.put(input.source, putOptions);
+      stored = await putThrough(blobs, pipeline(input.source, signer), signer, putOptions);
     }
   } catch (e) {
     if (e instanceof BlobTooLargeError) throw new ServerError('PAYLOAD_TOO_LARGE', `the artifact is larger than the limit of ${input.maxBytes} bytes`, { cause: e });
@@ -96,6 +101,7 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
         plaintext_size: plaintext?.size ?? null,
         plaintext_sha256: plaintext?.sha256 ?? null,
         tuf_target: input.tufTarget ?? null,
+        signature: signer.sign(),
       })
       .onConflict((oc) => oc.columns(['module_id', 'filename']).doNothing())
       .returning('id')
@@ -106,6 +112,18 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
     return { id: Number(row.id), sha256: stored.sha256, sha1: stored.sha1, md5: stored.md5, size: stored.size, plaintext };
     });
   }
+}
+
+/**
+ * Store what `feeding` pushes into `last` (the final stage of a pipeline). Both settle before this
+ * returns, so a failed put has removed its temporary file; a size-limit error wins over the
+ * premature close it causes in the other stages.
+ */
+async function putThrough(blobs: BlobStore, feeding: Promise<void>, last: Readable, putOptions: { maxBytes?: number }) {
+  const [put, fed] = await Promise.allSettled([blobs.put(last, putOptions), feeding]);
+  const errors = [put, fed].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (errors.length > 0) throw errors.find((e) => e instanceof BlobTooLargeError) ?? errors[0];
+  return (put as PromiseFulfilledResult<StoredBlob>).value;
 }
 
 /** Remove a blob no artifact refers to (after a refused or failed upload). */

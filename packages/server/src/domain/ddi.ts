@@ -321,7 +321,8 @@ export class DdiService {
       const artifacts = await this.db.selectFrom('artifacts').selectAll().where('module_id', '=', m.id).where('tenant', '=', tenant).orderBy('id').execute();
       const base = this.artifactsBase(baseUrl, tenant, target, Number(m.id));
       const list = [];
-      for (const a of artifacts) list.push(await this.artifactJson(tenant, a, base, recipient));
+      const names = new Set(artifacts.map((a) => a.filename));
+      for (const a of artifacts) list.push(await this.artifactJson(tenant, a, base, recipient, names));
       const chunk: Record<string, unknown> = { part: LEGACY_PART[m.type_key] ?? m.type_key, version: m.version, name: m.name, artifacts: list };
       if (m.encrypted) chunk.encrypted = true;
       const visible = m.metadata.filter((md) => md.targetVisible).map(({ key, value }) => ({ key, value }));
@@ -331,13 +332,20 @@ export class DdiService {
     return out;
   }
 
-  private async artifactJson(tenant: string, a: Selectable<ArtifactsTable>, base: string, recipient: Recipient | undefined): Promise<Record<string, unknown>> {
+  /**
+   * One artifact of a deployment. `siblings` are the file names in the same module: the detached
+   * signature is served as `<file>.sig` unless an artifact has that very name.
+   */
+  private async artifactJson(tenant: string, a: Selectable<ArtifactsTable>, base: string, recipient: Recipient | undefined, siblings: ReadonlySet<string>): Promise<Record<string, unknown>> {
     const href = `${base}/${encodeURIComponent(a.filename)}`;
+    const links: Record<string, { href: string }> = { 'download-http': { href }, 'md5sum-http': { href: `${href}.MD5SUM` } };
+    // Osprey extension (additive): the signature `openssl dgst -sha256 -verify` checks.
+    if (a.signature && !siblings.has(`${a.filename}.sig`)) links['signature-http'] = { href: `${href}.sig` };
     const artifact: Record<string, unknown> = {
       filename: a.filename,
       hashes: { sha1: a.sha1, md5: a.md5, sha256: a.sha256 },
       size: Number(a.size),
-      _links: { 'download-http': { href }, 'md5sum-http': { href: `${href}.MD5SUM` } },
+      _links: links,
     };
     // Osprey extension (additive; hawkBit clients ignore unknown fields): the TUF target that
     // signs this artifact and, for encrypted ones, this device's own age header.
@@ -366,7 +374,8 @@ export class DdiService {
     const recipient = parseRecipient(target.publicKey);
     const base = this.artifactsBase(baseUrl, tenant, target, moduleId);
     const out = [];
-    for (const a of artifacts) out.push(await this.artifactJson(tenant, a, base, recipient));
+    const names = new Set(artifacts.map((a) => a.filename));
+    for (const a of artifacts) out.push(await this.artifactJson(tenant, a, base, recipient, names));
     return out;
   }
 

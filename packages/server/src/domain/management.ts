@@ -14,6 +14,7 @@ import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, notFound } from '../errors.js';
 import { addArtifact } from './artifacts.js';
 import { appendAudit } from './audit.js';
+import { artifactSigningFor, type ArtifactSigning } from './signatures.js';
 import { assignDistributionSet, cancelAction, type AssignOptions } from './deployments.js';
 
 export interface Actor {
@@ -59,6 +60,7 @@ export class ManagementService {
     private readonly blobs: BlobStore,
     private readonly keys: KeyService,
     private readonly clock: () => Date = () => new Date(),
+    private readonly signing: ArtifactSigning = artifactSigningFor(keys),
   ) {}
 
   private audit(trx: Trx, who: Actor, action: string, subject: { type: string; id: string }, before: object | null, after: object | null) {
@@ -204,12 +206,18 @@ export class ManagementService {
       moduleId,
       filename,
       source,
+      signing: this.signing,
       encrypt: module.encrypted,
       maxBytes,
       expected,
       audit: (trx) => this.audit(trx, who, 'artifact.create', { type: 'artifact', id: `${moduleId}/${filename}` }, null, { module: moduleId, filename }),
     });
     return result;
+  }
+
+  /** The tenant's artifact signing key (SPKI PEM), for `openssl dgst -sha256 -verify`. */
+  signingPublicKeyPem(tenant: string): string {
+    return this.signing.signingPublicKeyPem(tenant);
   }
 
   // --- distribution sets ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ import type { BlobStore } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { addArtifact } from './artifacts.js';
+import { artifactSigningFor, type ArtifactSigning } from './signatures.js';
 import { assignDistributionSet } from './deployments.js';
 import { tenantConfigSchema } from './tenant-config.js';
 
@@ -68,7 +69,11 @@ export interface SeedResult {
   actions: Array<{ target: string; ds: string; actionId: number }>;
 }
 
-export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: SeedSpec, baseDir = '.'): Promise<SeedResult> {
+/**
+ * @param signing signs the artifacts; by default the signing keys the server registered with `keys`
+ *   (startServer does), so `seed(db, blobs, server.keys, spec)` signs like an upload would.
+ */
+export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: SeedSpec, baseDir = '.', signing?: ArtifactSigning): Promise<SeedResult> {
   const spec = seedSchema.parse(input);
   const tenant = spec.tenant;
   const existing = await db.selectFrom('tenants').select('config').where('id', '=', tenant).executeTakeFirst();
@@ -100,11 +105,11 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
     for (const a of m.artifacts) {
       if ('file' in a) {
         const path = resolve(baseDir, a.file);
-        await addArtifact(db, blobs, keys, { tenant, moduleId, filename: a.filename ?? path.split('/').pop()!, source: createReadStream(path), encrypt: a.encrypt });
+        await addArtifact(db, blobs, keys, { tenant, moduleId, filename: a.filename ?? path.split('/').pop()!, source: createReadStream(path), signing: signing ?? artifactSigningFor(keys), encrypt: a.encrypt });
       } else {
         const t = tufTargets[a.tufTarget];
         if (!t) throw new Error(`TUF target ${a.tufTarget} is not in the imported repository`);
-        await addArtifact(db, blobs, keys, { tenant, moduleId, filename: a.filename ?? a.tufTarget, source: createReadStream(t.file), tufTarget: a.tufTarget, ...(t.header ? { escrowHeader: t.header } : {}) });
+        await addArtifact(db, blobs, keys, { tenant, moduleId, filename: a.filename ?? a.tufTarget, source: createReadStream(t.file), signing: signing ?? artifactSigningFor(keys), tufTarget: a.tufTarget, ...(t.header ? { escrowHeader: t.header } : {}) });
       }
     }
   }

@@ -14,10 +14,12 @@ import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { DdiService } from '../domain/ddi.js';
 import type { ManagementService } from '../domain/management.js';
+import type { TufRepositoryService } from '../domain/tuf-repository.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
+import { collectRoutes, openApiDocument } from './openapi.js';
 import { tufPlugin } from './tuf.js';
 
 export interface AppDependencies {
@@ -26,6 +28,7 @@ export interface AppDependencies {
   blobs: BlobStore;
   ddi: DdiService;
   management: ManagementService;
+  tuf: TufRepositoryService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -52,6 +55,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...https,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  const routes = collectRoutes(app);
   // SWUpdate sends JSON with `Expect: 100-continue`; hal+json bodies are JSON too.
   app.addContentTypeParser('application/hal+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
@@ -73,6 +77,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     service: deps.management,
     authenticator: new ManagementAuthenticator(deps.db),
     maxArtifactBytes: config.maxArtifactBytes,
+    tuf: deps.tuf,
   });
+  // Public: the document describes the API, it grants nothing.
+  app.get('/rest/v1/openapi.json', async () => openApiDocument(routes, SERVER_VERSION));
   return app;
 }
+
+export const SERVER_VERSION = '0.1.0';

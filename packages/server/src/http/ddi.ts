@@ -182,7 +182,8 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
     return sendJson(request, reply, await ddi.moduleArtifacts(d.tenant, d.target, moduleId, baseUrl(request)));
   });
 
-  // Artifact download (§1.8): GET and HEAD, ETag = "<sha1>", Range, If-Range, If-Match, .MD5SUM.
+  // Artifact download (§1.8): GET and HEAD, ETag = "<sha1>", Range, If-Range, If-Match, .MD5SUM;
+  // and (Osprey) `.sig`, the detached signature for `openssl dgst -sha256 -verify`.
   app.route({
     method: ['GET', 'HEAD'],
     url: '/softwaremodules/:moduleId/artifacts/:fileName',
@@ -193,10 +194,25 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
       let fileName = params.fileName ?? '';
       const md5sum = fileName.endsWith('.MD5SUM');
       if (md5sum) fileName = fileName.slice(0, -'.MD5SUM'.length);
-      const { artifact, actionId } = await ddi.downloadableArtifact(d.tenant, d.target, moduleId, fileName);
+      let found: Awaited<ReturnType<DdiService['downloadableArtifact']>>;
+      let signature = false;
+      try {
+        found = await ddi.downloadableArtifact(d.tenant, d.target, moduleId, fileName);
+      } catch (e) {
+        // `<file>.sig` is the signature of <file>, unless an artifact has that very name (tried first).
+        if (md5sum || !fileName.endsWith('.sig') || !(e instanceof ServerError && e.code === 'NOT_FOUND')) throw e;
+        fileName = fileName.slice(0, -'.sig'.length);
+        found = await ddi.downloadableArtifact(d.tenant, d.target, moduleId, fileName);
+        signature = true;
+      }
+      const { artifact, actionId } = found;
       const disposition = (name: string) => `attachment;filename=${encodeURIComponent(name)}`;
       if (md5sum) {
         return reply.type('text/plain').header('Content-Disposition', disposition(`${artifact.filename}.MD5SUM`)).send(`${artifact.md5}  ${artifact.filename}`);
+      }
+      if (signature) {
+        if (!artifact.signature) throw new ServerError('NOT_FOUND', `artifact ${artifact.filename} has no signature`);
+        return reply.type('application/octet-stream').header('Content-Disposition', disposition(`${artifact.filename}.sig`)).send(Buffer.from(artifact.signature));
       }
       const size = Number(artifact.size);
       const etag = `"${artifact.sha1}"`;

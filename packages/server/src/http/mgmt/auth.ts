@@ -4,11 +4,11 @@
  * stored only as SHA-256). Passwords are scrypt hashes; a verified Basic credential is remembered
  * for a few minutes so each request does not pay the memory-hard KDF again.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { verifyPassword } from '../../domain/bootstrap.js';
+import { hashPassword, verifyPassword } from '../../domain/bootstrap.js';
 import { resolvePermissions, type Permission } from '../../domain/permissions.js';
 import { ServerError } from '../../errors.js';
 
@@ -25,6 +25,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export class ManagementAuthenticator {
   /** sha256(tenant, user, password, stored hash) → expiry. Changing the password invalidates it. */
   private readonly verified = new Map<string, number>();
+  private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -48,7 +49,12 @@ export class ManagementAuthenticator {
     const tenant = slash < 0 ? 'DEFAULT' : login.slice(0, slash);
     const username = slash < 0 ? login : login.slice(slash + 1);
     const user = await this.db.selectFrom('users').select(['password_hash', 'roles']).where('tenant', '=', tenant).where('username', '=', username).executeTakeFirst();
-    if (!user) throw new ServerError('UNAUTHORIZED', 'wrong user name or password');
+    if (!user) {
+      // Spend the same KDF time as for a real user, so timing does not reveal which names exist.
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      await verifyPassword(password, await this.dummyHash);
+      throw new ServerError('UNAUTHORIZED', 'wrong user name or password');
+    }
     const key = sha256(`${tenant}\u0000${username}\u0000${password}\u0000${user.password_hash}`);
     const until = this.verified.get(key);
     if (!until || until < Date.now()) {
@@ -77,9 +83,11 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /** Route guard: every listed permission is needed (hawkBit's documented combinations, §2.4). */
 export function requires(...needed: Permission[]) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  const guard = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const principal = principalOf(request);
     const missing = needed.filter((p) => !principal.permissions.has(p));
     if (missing.length > 0) throw new ServerError('FORBIDDEN', `missing permission ${missing.join(', ')}`);
   };
+  // Read back by the OpenAPI generator (http/openapi.ts), so the document states each route's permissions.
+  return Object.assign(guard, { permissions: needed });
 }

@@ -12,15 +12,19 @@ import { z } from 'zod';
 import type { BlobStore } from '../../blob/store.js';
 import type { Database } from '../../db/schema.js';
 import type { ManagementService } from '../../domain/management.js';
+import type { TufRepositoryService } from '../../domain/tuf-repository.js';
 import { tenantConfigSchema } from '../../domain/tenant-config.js';
 import { appendAudit } from '../../domain/audit.js';
 import { ServerError, badRequest, notFound } from '../../errors.js';
 import { registerActionRoutes } from './actions.js';
 import { registerAuditRoutes } from './audit.js';
+import { registerCatalogueRoutes } from './catalogue.js';
 import { principalOf, requires, type ManagementAuthenticator, type Principal } from './auth.js';
 import { actionJson, artifactJson, distributionSetJson, moduleJson, page, targetJson } from './mappers.js';
 import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields } from './rsql.js';
+import { registerReleaseRoutes } from './release.js';
 import { registerSignatureRoutes } from './signatures.js';
+import { registerUserRoutes } from './users.js';
 
 export interface ManagementPluginOptions {
   db: Kysely<Database>;
@@ -29,6 +33,8 @@ export interface ManagementPluginOptions {
   authenticator: ManagementAuthenticator;
   /** Largest artifact accepted, in bytes. */
   maxArtifactBytes: number;
+  /** The tenants' TUF repositories: releases, root import and rotation, offline targets. */
+  tuf: TufRepositoryService;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -350,15 +356,21 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
   const context: ManagementContext = { db, blobs: options.blobs, service, base, parseBody, idOf, list };
   void context; // ROUTE MODULES: register below as `await registerXxxRoutes(app, context);`
+  await registerReleaseRoutes(app, context, options.tuf);
+  await registerUserRoutes(app, context);
   await registerSignatureRoutes(app, context);
   await registerAuditRoutes(app, context);
   await registerActionRoutes(app, context);
+  await registerCatalogueRoutes(app, context);
 
   // --- tenant configuration ------------------------------------------------------------------
   app.get('/system/configs', { preHandler: requires('READ_TENANT_CONFIGURATION') }, async (request) => {
-    const row = await db.selectFrom('tenants').select('config').where('id', '=', principalOf(request).tenant).executeTakeFirstOrThrow();
+    const p = principalOf(request);
+    const row = await db.selectFrom('tenants').select('config').where('id', '=', p.tenant).executeTakeFirstOrThrow();
     const effective = tenantConfigSchema.parse(row.config);
-    return Object.fromEntries(Object.entries(effective).map(([key, value]) => [key, { value, global: !(key in row.config) }]));
+    // The gateway key acts as any device of the tenant: its value only with READ_GATEWAY_SECURITY_TOKEN.
+    const shown = (key: string, value: unknown) => (key.endsWith('.key') && value !== '' && !p.permissions.has('READ_GATEWAY_SECURITY_TOKEN') ? '(secret)' : value);
+    return Object.fromEntries(Object.entries(effective).map(([key, value]) => [key, { value: shown(key, value), global: !(key in row.config) }]));
   });
   app.put('/system/configs/:key', { preHandler: requires('UPDATE_TENANT_CONFIGURATION') }, async (request) => {
     const p = principalOf(request);
