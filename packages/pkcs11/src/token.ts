@@ -185,6 +185,85 @@ export class Pkcs11Token {
     throw new OspreyError('KEY_UNSUPPORTED', `key type 0x${keyType.toString(16)} is not supported`);
   }
 
+  /** Labels of the private keys on the token that start with `prefix`, sorted. */
+  privateKeyLabels(prefix: string): string[] {
+    const p = pkcs11js();
+    this.lib.C_FindObjectsInit(this.session, [{ type: p.CKA_CLASS, value: p.CKO_PRIVATE_KEY }]);
+    const handles = this.lib.C_FindObjects(this.session, 10_000);
+    this.lib.C_FindObjectsFinal(this.session);
+    const labels: string[] = [];
+    for (const handle of handles) {
+      const [attr] = this.lib.C_GetAttributeValue(this.session, handle, [{ type: p.CKA_LABEL }]);
+      const label = (attr!.value as Buffer).toString('utf8');
+      if (label.startsWith(prefix)) labels.push(label);
+    }
+    return labels.sort();
+  }
+
+  /** Rename a key pair (both halves), e.g. to retire it. */
+  relabel(label: string, newLabel: string): void {
+    const p = pkcs11js();
+    for (const objectClass of [p.CKO_PRIVATE_KEY, p.CKO_PUBLIC_KEY]) {
+      const handle = this.findKey(label, objectClass, false);
+      if (handle) this.lib.C_SetAttributeValue(this.session, handle, [{ type: p.CKA_LABEL, value: newLabel }]);
+    }
+  }
+
+  /**
+   * Import a P-256 or Ed25519 private key made elsewhere (e.g. in an offline ceremony) as a
+   * non-extractable token key. The caller destroys its copy afterwards.
+   */
+  importKeyPair(label: string, privateKey: KeyObject, usage: { sign?: boolean; derive?: boolean } = { sign: true }): KeyObject {
+    const p = pkcs11js();
+    if (this.findKey(label, p.CKO_PRIVATE_KEY, false)) throw new OspreyError('PKCS11_ERROR', `the token already holds a key labelled "${label}"`);
+    const jwk = privateKey.export({ format: 'jwk' });
+    let keyType: number;
+    let params: Buffer;
+    let point: Buffer;
+    if (privateKey.asymmetricKeyType === 'ec' && jwk.crv === 'P-256') {
+      keyType = p.CKK_EC;
+      params = P256_EC_PARAMS;
+      point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    } else if (privateKey.asymmetricKeyType === 'ed25519') {
+      keyType = CKK_EC_EDWARDS;
+      params = ED25519_EC_PARAMS;
+      point = Buffer.from(jwk.x!, 'base64url');
+    } else {
+      throw new OspreyError('KEY_UNSUPPORTED', `only P-256 and Ed25519 keys can be imported, not ${privateKey.asymmetricKeyType}`);
+    }
+    const id = randomBytes(16);
+    try {
+      this.lib.C_CreateObject(this.session, [
+        { type: p.CKA_CLASS, value: p.CKO_PRIVATE_KEY },
+        { type: p.CKA_KEY_TYPE, value: keyType },
+        { type: p.CKA_TOKEN, value: true },
+        { type: p.CKA_PRIVATE, value: true },
+        { type: p.CKA_SENSITIVE, value: true },
+        { type: p.CKA_EXTRACTABLE, value: false },
+        { type: p.CKA_LABEL, value: label },
+        { type: p.CKA_ID, value: id },
+        { type: p.CKA_EC_PARAMS, value: params },
+        { type: p.CKA_VALUE, value: Buffer.from(jwk.d!, 'base64url') },
+        { type: p.CKA_SIGN, value: !!usage.sign },
+        { type: p.CKA_DERIVE, value: !!usage.derive },
+      ]);
+      this.lib.C_CreateObject(this.session, [
+        { type: p.CKA_CLASS, value: p.CKO_PUBLIC_KEY },
+        { type: p.CKA_KEY_TYPE, value: keyType },
+        { type: p.CKA_TOKEN, value: true },
+        { type: p.CKA_LABEL, value: label },
+        { type: p.CKA_ID, value: id },
+        { type: p.CKA_EC_PARAMS, value: params },
+        // PKCS#11 2.40 §2.3.3: CKA_EC_POINT is the DER OCTET STRING of the point.
+        { type: p.CKA_EC_POINT, value: Buffer.concat([Buffer.from([0x04, point.length]), point]) },
+        { type: p.CKA_VERIFY, value: !!usage.sign },
+      ]);
+    } catch (cause) {
+      throw pkcs11Error(cause, `importing key "${label}"`);
+    }
+    return this.publicKey(label);
+  }
+
   /** Raw public point: 65-byte uncompressed P-256, or 32-byte Ed25519. */
   publicPoint(label: string): { type: TokenKeyType; point: Buffer } {
     const p = pkcs11js();
@@ -226,6 +305,19 @@ export class Pkcs11Token {
         }
       },
     };
+  }
+
+  /** ECDSA P-256 over a SHA-256 digest computed by the caller (streaming), DER-encoded. */
+  signDigest(label: string, digest: Uint8Array): Buffer {
+    const p = pkcs11js();
+    const privateKey = this.findKey(label, p.CKO_PRIVATE_KEY)!;
+    if (this.keyTypeOf(privateKey) !== 'p256') throw new OspreyError('KEY_UNSUPPORTED', `token key "${label}" is not a P-256 key`);
+    try {
+      this.lib.C_SignInit(this.session, { mechanism: p.CKM_ECDSA }, privateKey);
+      return ecdsaP1363ToDer(this.lib.C_Sign(this.session, Buffer.from(digest), Buffer.alloc(64)));
+    } catch (cause) {
+      throw pkcs11Error(cause, `signing with token key "${label}"`);
+    }
   }
 
   /** P-256 ECDH inside the token (CKM_ECDH1_DERIVE, CKD_NULL): the age p256tag unwrap step. */

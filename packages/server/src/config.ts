@@ -18,6 +18,8 @@ const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Passphrase protecting the file-backed key service (tenant keys at rest). */
   keyPassphrase: z.string().min(8).optional(),
+  /** Keep tenant keys in a PKCS#11 token instead of files (module path, token label, user PIN). */
+  pkcs11: z.strictObject({ module: z.string().min(1), tokenLabel: z.string().min(1), pin: z.string().min(1) }).optional(),
   tls: z
     .strictObject({
       cert: z.string(),
@@ -61,6 +63,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('maxArtifactBytes', env.OSPREY_MAX_ARTIFACT_BYTES);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
+  }
+  if (env.OSPREY_PKCS11_MODULE || env.OSPREY_PKCS11_TOKEN) {
+    out.pkcs11 = { module: env.OSPREY_PKCS11_MODULE, tokenLabel: env.OSPREY_PKCS11_TOKEN, pin: env.OSPREY_PKCS11_PIN };
   }
   if (env.OSPREY_TRUSTED_PROXIES) out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
   return out;

@@ -10,11 +10,12 @@ import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
 import { ManagementService } from './domain/management.js';
-import { bindArtifactSigning, fileArtifactSigning } from './domain/signatures.js';
+import { bindArtifactSigning, fileArtifactSigning, type ArtifactSigning } from './domain/signatures.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { TufRepositoryService } from './domain/tuf-repository.js';
 import { buildApp } from './http/app.js';
-import { FileKeyService } from './keys/keyservice.js';
+import { FileKeyService, type KeyService } from './keys/keyservice.js';
+import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
 
 /** How often timestamps are checked for re-signing (each is re-signed within half its lifetime). */
 const TUF_RESIGN_INTERVAL_MS = 60_000;
@@ -25,7 +26,7 @@ export interface RunningServer {
   ddi: DdiService;
   management: ManagementService;
   blobs: FileBlobStore;
-  keys: FileKeyService;
+  keys: KeyService;
   tuf: TufRepositoryService;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   url: string;
@@ -37,9 +38,20 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: options.inMemoryDatabase ?? false });
   const boot = await bootstrap(database.db, config.adminPassword);
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
-  const keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
-  // Artifact signing keys live next to the escrow keys, under the same passphrase.
-  const signing = fileArtifactSigning(join(config.dataDir, 'keys'), config.keyPassphrase);
+  // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
+  let keys: KeyService;
+  let signing: ArtifactSigning;
+  let closeKeys = () => {};
+  if (config.pkcs11) {
+    const token = new Pkcs11KeyService(config.pkcs11);
+    keys = token;
+    signing = token.artifactSigning();
+    closeKeys = () => token.close();
+  } else {
+    keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
+    // Artifact signing keys live next to the escrow keys, under the same passphrase.
+    signing = fileArtifactSigning(join(config.dataDir, 'keys'), config.keyPassphrase);
+  }
   bindArtifactSigning(keys, signing); // so seed(db, blobs, keys, spec) signs with them too
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
@@ -90,6 +102,7 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
       await app.close();
       await ddi.flushLastSeen().catch(() => undefined);
       await database.close();
+      closeKeys();
     },
   };
 }

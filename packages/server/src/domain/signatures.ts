@@ -16,23 +16,35 @@ import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { KeyService } from '../keys/keyservice.js';
 
+/** A signature computed over data given in pieces: a key file's signer, or a digest signed in a token. */
+export interface StreamingSignature {
+  update(chunk: Buffer): void;
+  /** DER-encoded ECDSA signature over everything given to update(). */
+  sign(): Buffer;
+}
+
+/** With a private key in memory (file-backed keys). */
+export function keySignature(key: KeyObject): StreamingSignature {
+  const signer: Sign = createSign('sha256');
+  return { update: (chunk) => void signer.update(chunk), sign: () => signer.sign({ key, dsaEncoding: 'der' }) };
+}
+
 /** A pass-through stream that signs every byte going through it; `sign()` once it has ended. */
 export class SigningTap extends Transform {
-  private readonly signer: Sign = createSign('sha256');
   private signature: Buffer | undefined;
 
-  constructor(private readonly key: KeyObject) {
+  constructor(private readonly state: StreamingSignature) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.signer.update(chunk);
+    this.state.update(chunk);
     done(null, chunk);
   }
 
   /** The DER signature over everything that went through (call after the stream has finished). */
   sign(): Buffer {
-    this.signature ??= this.signer.sign({ key: this.key, dsaEncoding: 'der' });
+    this.signature ??= this.state.sign();
     return this.signature;
   }
 }
@@ -85,7 +97,7 @@ export function fileArtifactSigning(keysDir: string, passphrase: string | undefi
   }
 
   return {
-    signer: (tenant) => new SigningTap(key(tenant).privateKey),
+    signer: (tenant) => new SigningTap(keySignature(key(tenant).privateKey)),
     signingPublicKeyPem: (tenant) => key(tenant).publicPem,
   };
 }

@@ -15,14 +15,14 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyObjectSigner, unwrapHeader, X25519Identity, type Signer, type TopLevelRole, type X25519Recipient } from '@osprey/core';
+import { KeyObjectSigner, unwrapHeader, X25519Identity, type Recipient, type Signer, type TopLevelRole, type X25519Recipient } from '@osprey/core';
 
 export type TufKeyRole = TopLevelRole;
 export type OnlineKeyType = 'ed25519' | 'ecdsa';
 
 export interface KeyService {
   /** The tenant's escrow recipient; created on first use. */
-  escrowRecipient(tenant: string): X25519Recipient;
+  escrowRecipient(tenant: string): Recipient;
   /** The file key inside an escrow header. */
   unwrapFileKey(tenant: string, escrowHeader: Uint8Array): Promise<Buffer>;
   /** Adopt an escrow key made elsewhere (e.g. by `osprey keys init`), if the tenant has none. */
