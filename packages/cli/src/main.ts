@@ -13,6 +13,7 @@ import { describeError, EXIT_USAGE, UsageError } from './errors.js';
 import { loadIdentityFile, loadRecipients } from './identities.js';
 import { keysInit, keysRotate } from './keys.js';
 import { KeyLoader, readKeyring } from './keyring.js';
+import { releaseSign, tufImportRoot } from './offline.js';
 import { releaseDecrypt, releasePack, releaseRewrap, releaseVerify } from './release.js';
 import { configDir, defaultTokenName, loadProfile, ManagementClient, saveProfile } from './remote.js';
 
@@ -37,6 +38,11 @@ function roles(value: string): TopLevelRole[] {
 
 function print(json: unknown): void {
   process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+}
+
+/** A line for the person at the terminal (stdout carries the JSON result). */
+function note(line: string): void {
+  process.stderr.write(line + '\n');
 }
 
 export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Command {
@@ -256,6 +262,23 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(profileOption())
     .action(async (ds: number, o) => {
       print(await client(o).call('POST', `/distributionsets/${ds}/release`, { securityVersion: o.securityVersion, hardware: o.hardware, installType: o.installType }));
+    });
+  release
+    .command('sign')
+    .description('submit offline-signed metadata: sign the targets metadata pending on the server with the repository targets key(s)')
+    .requiredOption('--dir <dir>', 'repository directory (keys init) holding the targets key(s)')
+    .addOption(profileOption())
+    .action(async (o) => {
+      print(await releaseSign({ dir: o.dir, profile: loadProfile(configDir(), o.profile), log: note }, env()));
+    });
+  const tuf = program.command('tuf').description("the server's TUF repository for this tenant");
+  tuf
+    .command('import-root')
+    .description('adopt the root v1 of an offline ceremony (keys init) on the server, giving it the snapshot and timestamp keys only')
+    .requiredOption('--dir <dir>', 'repository directory (keys init)')
+    .addOption(profileOption())
+    .action(async (o) => {
+      print(await tufImportRoot({ dir: o.dir, profile: loadProfile(configDir(), o.profile), now: new Date(), log: note }, env()));
     });
   program
     .command('assign')

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '@osprey/core';
 import { readAudit } from '../src/domain/audit.js';
 import { resolvePermissions, type Permission } from '../src/domain/permissions.js';
+import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
@@ -175,21 +176,8 @@ describe('authorization and tenant isolation', () => {
   });
   afterAll(() => server?.stop());
 
-  const call = async (authorization: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${server.url}/rest/v1${path}`, {
-      method,
-      headers: { ...(authorization ? { authorization } : {}), ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, text, headers: res.headers };
-  };
+  const rest = restClient(() => server.url, '');
+  const call = (authorization: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => rest(method, path, body, { authorization, headers });
   /** Every secret this test makes: none may appear in an audit entry. */
   const secrets: string[] = ['admin-password'];
   const createUser = async (username: string, roles: string[], authorization = ADMIN) => {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/domain/audit.js';
+import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
 const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
@@ -15,11 +16,7 @@ describe('catalogue resources', () => {
   });
   afterAll(() => server?.stop());
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}/rest/v1${path}`, { method, headers: { authorization: ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const api = restClient(() => server.url, ADMIN);
 
   it('target tags: create, assign, list assigned, unassign, delete', async () => {
     await api('POST', '/targets', [{ controllerId: 'cat-1' }, { controllerId: 'cat-2' }]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/domain/audit.js';
 import { verifyAuditChain } from '@osprey/core';
+import { restClient } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
@@ -21,21 +22,7 @@ describe.each(kinds)('management API on %s', (kind) => {
   });
   afterAll(() => server?.stop());
 
-  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${server.url}/rest/v1${path}`, {
-      method,
-      headers: { authorization: ADMIN, ...(body !== undefined && typeof body === 'string' ? { 'content-type': 'application/json' } : {}), ...(body !== undefined && typeof body !== 'string' && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body === undefined ? {} : { body: typeof body === 'string' || body instanceof FormData ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, text, headers: res.headers };
-  };
+  const api = restClient(() => server.url, ADMIN);
   const blobCount = () => {
     let n = 0;
     const root = join(server.dataDir, 'blobs', 'sha256');
@@ -44,12 +31,12 @@ describe.each(kinds)('management API on %s', (kind) => {
   };
 
   it('refuses missing or wrong credentials with 401 and the hawkBit error body', async () => {
-    expect((await api('GET', '/targets', undefined, { authorization: '' })).status).toBe(401);
-    const wrong = await api('GET', '/targets', undefined, { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` });
+    expect((await api('GET', '/targets', undefined, '')).status).toBe(401);
+    const wrong = await api('GET', '/targets', undefined, `Basic ${Buffer.from('admin:nope').toString('base64')}`);
     expect(wrong.status).toBe(401);
     expect(wrong.json.errorCode).toBe('hawkbit.server.error.unauthorized');
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
-    expect((await api('GET', '/userinfo', undefined, { authorization: `Basic ${Buffer.from('DEFAULT\\admin:admin-password').toString('base64')}` })).json.tenant).toBe('DEFAULT');
+    expect((await api('GET', '/userinfo', undefined, `Basic ${Buffer.from('DEFAULT\\admin:admin-password').toString('base64')}`)).json.tenant).toBe('DEFAULT');
   });
 
   it('creates, lists with paging/sort/RSQL, updates and deletes targets', async () => {

@@ -12,6 +12,7 @@ import { Updater } from 'tuf-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decrypt, X25519Identity } from '@osprey/core';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
+import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
 
@@ -30,21 +31,7 @@ describe.runIf(hasSoftHsm() && hasCommand('openssl'))('key service on a PKCS#11 
     if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
   });
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}/rest/v1${path}`, {
-      method,
-      headers: { authorization: ADMIN, ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-      ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined; // PEM and other text answers
-    }
-    return { status: res.status, json, text };
-  };
+  const api = restClient(() => server.url, ADMIN);
 
   it('releases an encrypted artifact signed and wrapped with token keys only', async () => {
     const device = X25519Identity.generate();

@@ -30,6 +30,7 @@ import {
 } from '@osprey/core';
 import { readAudit } from '../src/domain/audit.js';
 import { hashPassword } from '../src/domain/bootstrap.js';
+import { restClient } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
@@ -71,21 +72,7 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
     rmSync(work, { recursive: true, force: true });
   });
 
-  const api = async (method: string, path: string, body?: unknown, authorization = ADMIN) => {
-    const res = await fetch(`${server.url}/rest/v1${path}`, {
-      method,
-      headers: { authorization, ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-      ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, text };
-  };
+  const api = restClient(() => server.url, ADMIN);
   const upload = (moduleId: number, bytes: Uint8Array, filename: string, authorization = ADMIN) => {
     const form = new FormData();
     form.append('file', new Blob([bytes]), filename);

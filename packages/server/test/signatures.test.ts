@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
 import { fileArtifactSigning } from '../src/domain/signatures.js';
+import { restClient } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 import { hasCommand } from '../../../testkit/tools.js';
 
@@ -50,21 +51,7 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
   });
   afterAll(() => server?.stop());
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}/rest/v1${path}`, {
-      method,
-      headers: { authorization: ADMIN, ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-      ...(body === undefined ? {} : { body: body instanceof FormData ? body : JSON.stringify(body) }),
-    });
-    const bytes = Buffer.from(await res.arrayBuffer());
-    let json: any;
-    try {
-      json = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, bytes, headers: res.headers };
-  };
+  const api = restClient(() => server.url, ADMIN);
   const upload = (moduleId: number, filename: string, bytes: Buffer) => {
     const form = new FormData();
     form.append('file', new Blob([bytes]), filename);
