@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nextAuditEntry, type AuditEntry } from '@osprey/core';
-import { run } from '../src/main.js';
+import { runCli } from './run-cli.js';
 import type { CliEnvironment } from '../src/config.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-audit-'));
@@ -15,24 +15,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const env: CliEnvironment = { passphrase: undefined, pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
 
-async function osprey(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await run(args, env);
-    let json: any;
-    try {
-      json = JSON.parse(out);
-    } catch {
-      json = undefined;
-    }
-    return { code, out, err, json };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function osprey(args: string[]) {
+  return runCli(args, env);
 }
 
 const entries: AuditEntry[] = [];

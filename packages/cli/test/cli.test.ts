@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parseMetadata, verifyRootRotation, X25519Identity } from '@osprey/core';
-import { run } from '../src/main.js';
+import { runCli } from './run-cli.js';
 import type { CliEnvironment } from '../src/config.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
 import { createSoftHsmToken } from '../../../testkit/softhsm.js';
@@ -24,24 +24,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const baseEnv: CliEnvironment = { passphrase: 'correct horse battery', pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
 
 /** Run the CLI in-process; capture stdout and stderr. */
-async function osprey(args: string[], env: Partial<CliEnvironment> = {}): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await run(args, { ...baseEnv, ...env });
-    let json: any;
-    try {
-      json = JSON.parse(out);
-    } catch {
-      json = undefined;
-    }
-    return { code, out, err, json };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function osprey(args: string[], env: Partial<CliEnvironment> = {}) {
+  return runCli(args, { ...baseEnv, ...env });
 }
 
 const dir = join(work, 'vendor');

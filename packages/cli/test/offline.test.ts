@@ -12,31 +12,15 @@ import { Updater } from 'tuf-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseMetadata, releaseCustomOf } from '@osprey/core';
 import type { CliEnvironment } from '../src/config.js';
-import { run } from '../src/main.js';
+import { runCli } from './run-cli.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-offline-'));
 const env: CliEnvironment = { passphrase: 'vendor ceremony passphrase', pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function osprey(args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await run(args, env);
-    let json: any;
-    try {
-      json = JSON.parse(out);
-    } catch {
-      json = undefined;
-    }
-    return { code, out, err, json };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function osprey(args: string[]) {
+  return runCli(args, env);
 }
 
 const oneLine = (err: string) => err.trim().split('\n');
