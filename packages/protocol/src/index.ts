@@ -1,1 +1,2 @@
 export * from './ddi.js';
+export * from './rollout.js';

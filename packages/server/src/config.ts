@@ -34,6 +34,8 @@ const configSchema = z.strictObject({
   lastSeenFlushMs: z.coerce.number().int().min(100).default(10_000),
   /** Devices whose poll state is kept in memory (about 1 KiB each); 0 turns the cache off. */
   deviceCacheSize: z.coerce.number().int().min(0).default(200_000),
+  /** How often the rollout scheduler ticks, in ms; 0 turns this instance's scheduler off. */
+  rolloutTickMs: z.coerce.number().int().min(0).default(2000),
   /** Largest artifact upload accepted, in bytes (default 16 GiB). */
   maxArtifactBytes: z.coerce.number().int().min(1).default(16 * 1024 ** 3),
   /** Largest JSON body accepted, in bytes. */
@@ -61,6 +63,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('lastSeenFlushMs', env.OSPREY_LAST_SEEN_FLUSH_MS);
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
   set('maxArtifactBytes', env.OSPREY_MAX_ARTIFACT_BYTES);
+  set('rolloutTickMs', env.OSPREY_ROLLOUT_TICK_MS);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
   }

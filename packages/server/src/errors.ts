@@ -6,6 +6,7 @@ export const SERVER_ERRORS = {
   NOT_FOUND: { status: 404, errorCode: 'hawkbit.server.error.repo.entitiesNotFound' },
   BAD_REQUEST: { status: 400, errorCode: 'hawkbit.server.error.rest.param.invalid' },
   BODY_NOT_READABLE: { status: 400, errorCode: 'hawkbit.server.error.rest.body.notReadable' },
+  ROLLOUT_ILLEGAL_STATE: { status: 400, errorCode: 'hawkbit.server.error.rollout.illegalState' },
   RSQL_SYNTAX: { status: 400, errorCode: 'hawkbit.server.error.rest.param.rsqlSearchSyntax' },
   RSQL_INVALID_FIELD: { status: 400, errorCode: 'hawkbit.server.error.rest.param.rsqlInvalidField' },
   UNAUTHORIZED: { status: 401, errorCode: 'hawkbit.server.error.unauthorized' },

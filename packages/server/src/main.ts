@@ -13,6 +13,7 @@ import { ManagementService } from './domain/management.js';
 import { bindArtifactSigning, fileArtifactSigning, type ArtifactSigning } from './domain/signatures.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { TufRepositoryService } from './domain/tuf-repository.js';
+import { tickRollouts } from './domain/rollouts.js';
 import { buildApp } from './http/app.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
@@ -76,6 +77,19 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
       .finally(() => (resigning = undefined));
   }, TUF_RESIGN_INTERVAL_MS);
   resign.unref();
+  // The rollout scheduler: every instance may tick; row locks (SKIP LOCKED) let exactly one apply
+  // each rollout's decisions.
+  let ticking: Promise<unknown> | undefined;
+  const rolloutTimer =
+    config.rolloutTickMs > 0
+      ? setInterval(() => {
+          if (ticking) return;
+          ticking = tickRollouts(database.db, options.clock?.() ?? new Date())
+            .catch((err: unknown) => app.log.warn({ err }, 'rollout tick failed; will retry'))
+            .finally(() => (ticking = undefined));
+        }, config.rolloutTickMs)
+      : undefined;
+  rolloutTimer?.unref();
   let url = '';
   if (options.listen ?? true) {
     url = await app.listen({ port: config.port, host: config.host });
@@ -98,7 +112,9 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
       closed = true;
       clearInterval(flush);
       clearInterval(resign);
+      if (rolloutTimer) clearInterval(rolloutTimer);
       await resigning;
+      await ticking;
       await app.close();
       await ddi.flushLastSeen().catch(() => undefined);
       await database.close();

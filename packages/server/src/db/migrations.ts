@@ -261,6 +261,58 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('distribution_sets').addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
     },
   },
+  '0007_rollouts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rollouts')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('ds_id', 'bigint', (c) => c.notNull().references('distribution_sets.id'))
+        .addColumn('target_filter', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('action_type', 'text', (c) => c.notNull())
+        .addColumn('forced_time', 'timestamptz')
+        .addColumn('weight', 'integer')
+        .addColumn('confirmation_required', 'boolean')
+        .addColumn('start_at', 'timestamptz')
+        .addColumn('thresholds', 'jsonb', (c) => c.notNull())
+        .addColumn('rate_limit', 'jsonb')
+        .addColumn('abort_criteria', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('rollback_ds_id', 'bigint', (c) => c.references('distribution_sets.id'))
+        .addColumn('max_retries', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('approval_remark', 'text')
+        .addColumn('approval_decided_by', 'text')
+        .addColumn('total_targets', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('rollouts_name', ['tenant', 'name'])
+        .execute();
+      await db.schema.createIndex('rollouts_status').on('rollouts').columns(['status']).execute();
+      await db.schema
+        .createTable('rollout_groups')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('rollout_id', 'bigint', (c) => c.notNull().references('rollouts.id').onDelete('cascade'))
+        .addColumn('ord', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('target_filter', 'text')
+        .addColumn('target_percentage', 'real')
+        .addColumn('thresholds', 'jsonb')
+        .addColumn('total_targets', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.alterTable('actions').addColumn('rollout_id', 'bigint', (c) => c.references('rollouts.id').onDelete('set null')).execute();
+      await db.schema.alterTable('actions').addColumn('rollout_group_id', 'bigint', (c) => c.references('rollout_groups.id').onDelete('set null')).execute();
+      await db.schema.alterTable('actions').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('actions').addColumn('released_at', 'timestamptz').execute();
+      // Each tick counts a group's actions by status: an index lookup, not a scan.
+      await db.schema.createIndex('actions_rollout_group_status').on('actions').columns(['rollout_group_id', 'status']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

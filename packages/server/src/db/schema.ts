@@ -121,6 +121,10 @@ export interface ActionsTable {
   maintenance_duration: string | null;
   maintenance_timezone: string | null;
   last_status_code: number | null;
+  rollout_id: ColumnType<number | null, number | null | undefined, number | null>;
+  rollout_group_id: ColumnType<number | null, number | null | undefined, number | null>;
+  attempts: ColumnType<number, number | undefined, number>;
+  released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -196,6 +200,46 @@ export interface DistributionSetTypesTable extends NamedTable {
   optional_modules: JSONColumnType<number[]>;
 }
 
+export interface RolloutsTable {
+  id: Id;
+  tenant: string;
+  name: string;
+  description: string | null;
+  ds_id: number;
+  target_filter: string;
+  status: string;
+  action_type: string;
+  forced_time: Date | null;
+  weight: number | null;
+  confirmation_required: boolean | null;
+  start_at: Date | null;
+  thresholds: JSONColumnType<{ success: { percentage: number; action: 'NEXTGROUP' | 'PAUSE' } | null; error: { percentage: number; action: 'PAUSE' } | null }>;
+  rate_limit: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  abort_criteria: JSONColumnType<Array<{ failureType: 'failed' | 'timedOut' | 'canceled'; minExecutedCount: number; thresholdPercentage: number }>>;
+  rollback_ds_id: number | null;
+  max_retries: ColumnType<number, number | undefined, number>;
+  approval_remark: string | null;
+  approval_decided_by: string | null;
+  total_targets: ColumnType<number, number | undefined, number>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RolloutGroupsTable {
+  id: Id;
+  tenant: string;
+  rollout_id: number;
+  ord: number;
+  name: string;
+  status: string;
+  target_filter: string | null;
+  target_percentage: number | null;
+  thresholds: JSONColumnType<RolloutsTable['thresholds']['__select__'] | null, string | null, string | null>;
+  total_targets: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -218,4 +262,6 @@ export interface Database {
   target_tag_assignments: { tag_id: number; target_id: number };
   distribution_set_tag_assignments: { tag_id: number; ds_id: number };
   target_type_compatibility: { target_type_id: number; ds_type_id: number };
+  rollouts: RolloutsTable;
+  rollout_groups: RolloutGroupsTable;
 }

@@ -24,6 +24,8 @@ export const tenantConfigSchema = z.object({
   'device.publickey.selfregister.enabled': z.boolean().default(false),
   'user.confirmation.flow.enabled': z.boolean().default(false),
   maintenanceWindowPollCount: z.int().min(1).default(3),
+  /** Four-eyes for rollouts: a new rollout waits for approval by someone other than its creator. */
+  'rollout.approval.enabled': z.boolean().default(false),
   /** The targets key is offline: a release waits as unsigned targets metadata until the key's holder signs and uploads it. */
   'tuf.targets.offline': z.boolean().default(false),
   /** Four-eyes release: a release is requested, then approved by a second user with APPROVE_RELEASE. */

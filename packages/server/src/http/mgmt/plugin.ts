@@ -19,6 +19,7 @@ import { ServerError, badRequest, notFound } from '../../errors.js';
 import { registerActionRoutes } from './actions.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerCatalogueRoutes } from './catalogue.js';
+import { registerRolloutRoutes } from './rollouts.js';
 import { principalOf, requires, type ManagementAuthenticator, type Principal } from './auth.js';
 import { actionJson, artifactJson, distributionSetJson, moduleJson, page, targetJson } from './mappers.js';
 import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields } from './rsql.js';
@@ -78,7 +79,7 @@ const schemas = {
   config: z.strictObject({ value: z.unknown() }),
 };
 
-const TARGET_FIELDS: RsqlFields = {
+export const TARGET_FIELDS: RsqlFields = {
   controllerId: { column: 'controller_id', type: 'string' },
   name: { column: 'name', type: 'string' },
   description: { column: 'description', type: 'string' },
@@ -362,6 +363,7 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerAuditRoutes(app, context);
   await registerActionRoutes(app, context);
   await registerCatalogueRoutes(app, context);
+  await registerRolloutRoutes(app, context);
 
   // --- tenant configuration ------------------------------------------------------------------
   app.get('/system/configs', { preHandler: requires('READ_TENANT_CONFIGURATION') }, async (request) => {
