@@ -14,6 +14,8 @@ import { bindArtifactSigning, fileArtifactSigning, type ArtifactSigning } from '
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { TufRepositoryService } from './domain/tuf-repository.js';
 import { tickRollouts } from './domain/rollouts.js';
+import { tickAutoAssignments } from './domain/auto-assign.js';
+import { compileTargetFilter } from './http/mgmt/rollouts.js';
 import { buildApp } from './http/app.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
@@ -84,7 +86,9 @@ export async function startServer(config: ServerConfig, options: { inMemoryDatab
     config.rolloutTickMs > 0
       ? setInterval(() => {
           if (ticking) return;
-          ticking = tickRollouts(database.db, options.clock?.() ?? new Date())
+          const now = options.clock?.() ?? new Date();
+          ticking = tickRollouts(database.db, now, { compileFilter: compileTargetFilter })
+            .then(() => tickAutoAssignments(database.db, compileTargetFilter, now))
             .catch((err: unknown) => app.log.warn({ err }, 'rollout tick failed; will retry'))
             .finally(() => (ticking = undefined));
         }, config.rolloutTickMs)

@@ -72,6 +72,12 @@ const ROUTES: RouteSpec[] = [
   { method: 'PUT', path: '/targets/:controllerId/actions/:actionId', needs: ['UPDATE_TARGET'] },
   { method: 'DELETE', path: '/targets/:controllerId/actions/:actionId', needs: ['UPDATE_TARGET'] },
   { method: 'GET', path: '/targets/:controllerId/actions/:actionId/status', needs: ['READ_TARGET'] },
+  // auto-assignment (auto-assign.ts)
+  { method: 'GET', path: '/targetfilters/:id/autoAssignDS', needs: ['READ_TARGET', 'READ_DISTRIBUTION_SET'] },
+  { method: 'POST', path: '/targetfilters/:id/autoAssignDS', needs: ['UPDATE_TARGET', 'READ_DISTRIBUTION_SET'] },
+  { method: 'DELETE', path: '/targetfilters/:id/autoAssignDS', needs: ['UPDATE_TARGET'] },
+  { method: 'POST', path: '/targetfilters/:id/autoAssignDS/pause', needs: ['UPDATE_TARGET'] },
+  { method: 'POST', path: '/targetfilters/:id/autoAssignDS/resume', needs: ['UPDATE_TARGET'] },
   // rollouts (rollouts.ts)
   { method: 'POST', path: '/rollouts', needs: ['CREATE_ROLLOUT', 'READ_TARGET', 'READ_DISTRIBUTION_SET'] },
   { method: 'GET', path: '/rollouts', needs: ['READ_ROLLOUT'] },

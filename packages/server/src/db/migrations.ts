@@ -313,6 +313,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('actions_rollout_group_status').on('actions').columns(['rollout_group_id', 'status']).execute();
     },
   },
+  '0008_rollout_windows_and_auto_assignment': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('rollouts').addColumn('maintenance_window', 'jsonb').execute();
+      await db.schema.alterTable('rollouts').addColumn('dynamic_template', 'jsonb').execute();
+      await db.schema.alterTable('target_filters').addColumn('auto_assign', 'jsonb').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

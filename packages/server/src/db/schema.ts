@@ -183,8 +183,16 @@ interface NamedTable {
 }
 export type TargetTagsTable = NamedTable;
 export type DistributionSetTagsTable = NamedTable;
+export interface AutoAssignment {
+  distributionSetId: number;
+  type: 'forced' | 'soft' | 'downloadonly';
+  weight: number | null;
+  confirmationRequired: boolean;
+  paused: boolean;
+}
 export interface TargetFiltersTable extends NamedTable {
   query: string;
+  auto_assign: JSONColumnType<AutoAssignment | null, string | null | undefined, string | null>;
 }
 export interface TargetTypesTable extends NamedTable {
   key: string;
@@ -224,6 +232,9 @@ export interface RolloutsTable {
   created_by: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  maintenance_window: JSONColumnType<{ schedule: string; duration: string; timezone: string } | null, string | null | undefined, string | null>;
+  /** Dynamic rollout: new matching targets join trailing groups of `targetCount` (hawkBit #1548). */
+  dynamic_template: JSONColumnType<{ nameSuffix: string; targetCount: number } | null, string | null | undefined, string | null>;
 }
 
 export interface RolloutGroupsTable {

@@ -22,6 +22,7 @@ import {
 import type { Database } from '../db/schema.js';
 import { ServerError, notFound } from '../errors.js';
 import { appendAudit } from './audit.js';
+import { validateMaintenanceWindow, type MaintenanceWindow } from './maintenance.js';
 import { parseTenantConfig } from './tenant-config.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -51,7 +52,14 @@ export interface RolloutSpec {
   abortCriteria?: RolloutSnapshot['abortCriteria'];
   rollbackDistributionSetId?: number | undefined;
   maxRetries?: number | undefined;
+  /** Actions of the rollout only update inside this window (hawkBit maintenance windows). */
+  maintenanceWindow?: MaintenanceWindow | undefined;
+  /** Dynamic rollout: targets that match later join trailing groups of this size. */
+  dynamicGroupTemplate?: { nameSuffix: string; targetCount: number } | undefined;
 }
+
+/** Compiles a stored RSQL target filter (the rollout's) into SQL; given by the composition root. */
+export type FilterCompiler = (query: string) => TargetFilter;
 
 const RUNNING_STATUSES = ['RUNNING', 'RETRIEVED', 'WARNING', 'DOWNLOAD', 'WAIT_FOR_CONFIRMATION', 'CANCELING', 'CANCEL_REJECTED'];
 
@@ -81,6 +89,10 @@ function eligibleTargets(db: Db, tenant: string, dsId: number, filter: TargetFil
 export async function createRollout(db: Kysely<Database>, who: Who, spec: RolloutSpec): Promise<number> {
   if ((spec.amountGroups === undefined) === (spec.groups === undefined)) throw new ServerError('BAD_REQUEST', 'give either amountGroups or groups');
   if (spec.amountGroups !== undefined && (spec.amountGroups < 1 || spec.amountGroups > 500)) throw new ServerError('BAD_REQUEST', 'amountGroups must be from 1 to 500');
+  if (spec.maintenanceWindow) {
+    const problem = validateMaintenanceWindow(spec.maintenanceWindow);
+    if (problem) throw new ServerError('BAD_REQUEST', problem);
+  }
   try {
     return await db.transaction().execute(async (trx) => {
       const ds = await trx.selectFrom('distribution_sets').select('id').where('tenant', '=', who.tenant).where('id', '=', spec.distributionSetId).executeTakeFirst();
@@ -109,6 +121,8 @@ export async function createRollout(db: Kysely<Database>, who: Who, spec: Rollou
           approval_remark: null,
           approval_decided_by: null,
           created_by: who.actor,
+          maintenance_window: spec.maintenanceWindow ? JSON.stringify(spec.maintenanceWindow) : null,
+          dynamic_template: spec.dynamicGroupTemplate ? JSON.stringify(spec.dynamicGroupTemplate) : null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -130,15 +144,11 @@ export async function createRollout(db: Kysely<Database>, who: Who, spec: Rollou
         const { count } = await trx.selectFrom(candidates.as('c')).select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow();
         // hawkBit: a group takes its percentage of the targets still available to it.
         const take = Math.min(count, Math.round((count * Math.min(100, Math.max(0, g.targetPercentage))) / 100));
-        const inserted = await sql`
-          insert into actions (tenant, target_id, ds_id, status, active, action_type, forced_time, weight, rollout_id, rollout_group_id)
-          select ${who.tenant}, c.id, ${spec.distributionSetId}, 'SCHEDULED', false, ${spec.type}, ${spec.forcetime ?? null}, ${spec.weight ?? null}, ${rolloutId}, ${groupId}
-          from (${candidates.orderBy('targets.id').limit(take)}) as c`.execute(trx);
-        const n = Number(inserted.numAffectedRows ?? 0);
+        const n = await scheduleActions(trx, who.tenant, rolloutId, groupId, { dsId: spec.distributionSetId, type: spec.type, forcetime: spec.forcetime ?? null, weight: spec.weight ?? null, window: spec.maintenanceWindow ?? null }, candidates.orderBy('targets.id').limit(take));
         total += n;
         await trx.updateTable('rollout_groups').set({ status: 'ready', total_targets: n }).where('id', '=', groupId).execute();
       }
-      if (total === 0) throw new ServerError('BAD_REQUEST', 'no target matches the rollout filter (or every match is of an incompatible type)');
+      if (total === 0 && !spec.dynamicGroupTemplate) throw new ServerError('BAD_REQUEST', 'no target matches the rollout filter (or every match is of an incompatible type)');
       await trx.updateTable('rollouts').set({ status: approval ? 'waiting_for_approval' : 'ready', total_targets: total }).where('id', '=', rolloutId).execute();
       await appendAudit(trx, { tenant: who.tenant, at: new Date(), actor: who.actor, action: 'rollout.create', subject: { type: 'rollout', id: String(rolloutId) }, before: null, after: { name: spec.name, distributionSet: spec.distributionSetId, targets: total, groups: groups.length } });
       return rolloutId;
@@ -146,6 +156,58 @@ export async function createRollout(db: Kysely<Database>, who: Who, spec: Rollou
   } catch (e) {
     if ((e as { code?: string }).code === '23505') throw new ServerError('CONFLICT', `a rollout named ${spec.name} already exists`);
     throw e;
+  }
+}
+
+interface ActionTemplate {
+  dsId: number;
+  type: string;
+  forcetime: Date | null;
+  weight: number | null;
+  window: MaintenanceWindow | null;
+}
+
+/** SCHEDULED actions of a group for the targets a query selects (its `id` column). */
+async function scheduleActions(trx: Db, tenant: string, rolloutId: number, groupId: number, a: ActionTemplate, targets: Expression<unknown>): Promise<number> {
+  const inserted = await sql`
+    insert into actions (tenant, target_id, ds_id, status, active, action_type, forced_time, weight, rollout_id, rollout_group_id,
+                         maintenance_schedule, maintenance_duration, maintenance_timezone)
+    select ${tenant}, c.id, ${a.dsId}, 'SCHEDULED', false, ${a.type}, ${a.forcetime}, ${a.weight}, ${rolloutId}, ${groupId},
+           ${a.window?.schedule ?? null}, ${a.window?.duration ?? null}, ${a.window?.timezone ?? null}
+    from (${targets}) as c`.execute(trx);
+  return Number(inserted.numAffectedRows ?? 0);
+}
+
+/**
+ * Dynamic rollouts (hawkBit #1548): targets that started to match after creation join the
+ * trailing dynamic group; a full one gets a successor of the template's size.
+ */
+async function absorbNewTargets(trx: Transaction<Database>, rollout: { id: number; tenant: string }, compile: FilterCompiler): Promise<void> {
+  const r = await trx.selectFrom('rollouts').selectAll().where('id', '=', rollout.id).executeTakeFirstOrThrow();
+  if (!r.dynamic_template || !['running', 'paused', 'starting'].includes(r.status)) return;
+  const fresh = eligibleTargets(trx, r.tenant, Number(r.ds_id), compile(r.target_filter))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.rollout_id', '=', rollout.id))))
+    .orderBy('targets.id');
+  const template = { dsId: Number(r.ds_id), type: r.action_type, forcetime: r.forced_time, weight: r.weight, window: r.maintenance_window };
+  for (let guard = 0; guard < 100; guard++) {
+    const last = await trx.selectFrom('rollout_groups').selectAll().where('rollout_id', '=', rollout.id).orderBy('ord', 'desc').limit(1).executeTakeFirstOrThrow();
+    const dynamic = last.target_percentage === null;
+    let group = last;
+    if (!dynamic || last.total_targets >= r.dynamic_template.targetCount) {
+      const pending = await trx.selectFrom(fresh.limit(1).as('f')).select('f.id').executeTakeFirst();
+      if (!pending) return;
+      group = await trx
+        .insertInto('rollout_groups')
+        .values({ tenant: r.tenant, rollout_id: rollout.id, ord: last.ord + 1, name: `${r.name}${r.dynamic_template.nameSuffix}-${last.ord + 2}`, status: 'scheduled', target_filter: null, target_percentage: null, thresholds: null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+    const room = r.dynamic_template.targetCount - group.total_targets;
+    const n = await scheduleActions(trx, r.tenant, rollout.id, Number(group.id), template, fresh.limit(room));
+    if (n === 0) return;
+    await trx.updateTable('rollout_groups').set({ total_targets: group.total_targets + n }).where('id', '=', group.id).execute();
+    await trx.updateTable('rollouts').set({ total_targets: r.total_targets + n }).where('id', '=', rollout.id).execute();
+    if (n < room) return;
   }
 }
 
@@ -189,7 +251,7 @@ async function snapshots(db: Db, rolloutId: number, now: Date) {
     status: rollout.status as RolloutStatus,
     startAt: rollout.start_at ? new Date(rollout.start_at) : null,
     actionType: rollout.action_type as RolloutSnapshot['actionType'],
-    dynamic: false,
+    dynamic: rollout.dynamic_template !== null,
     thresholds: rollout.thresholds,
     rateLimit: (rollout.rate_limit as RolloutSnapshot['rateLimit']) ?? null,
     abortCriteria: rollout.abort_criteria,
@@ -205,6 +267,7 @@ async function snapshots(db: Db, rolloutId: number, now: Date) {
       status: g.status as GroupSnapshot['status'],
       counts: { total: c.total, scheduled: c.scheduled, running: c.running, downloaded: c.downloaded, finished: c.finished, error: c.error, canceled: c.canceled },
       ...(g.thresholds ? { thresholds: g.thresholds } : {}),
+      ...(g.target_percentage === null && rollout.dynamic_template ? { dynamicTargetCount: rollout.dynamic_template.targetCount } : {}),
       releasedInLastMinute: released.find((r) => Number(r.rollout_group_id) === Number(g.id))?.n ?? 0,
       failedByRetries: c.failedByRetries,
     };
@@ -311,7 +374,8 @@ async function apply(trx: Transaction<Database>, rollout: { id: number; tenant: 
  * One scheduler tick: each due rollout is locked (SKIP LOCKED: another instance takes the next),
  * recounted, decided and applied in its own transaction. Returns how many rollouts were handled.
  */
-export async function tickRollouts(db: Kysely<Database>, now: Date, limit = 50): Promise<number> {
+export async function tickRollouts(db: Kysely<Database>, now: Date, options: { limit?: number; compileFilter?: FilterCompiler } = {}): Promise<number> {
+  const limit = options.limit ?? 50;
   let handled = 0;
   for (let i = 0; i < limit; i++) {
     const done = await db.transaction().execute(async (trx) => {
@@ -327,6 +391,7 @@ export async function tickRollouts(db: Kysely<Database>, now: Date, limit = 50):
         .skipLocked()
         .executeTakeFirst();
       if (!due) return false;
+      if (options.compileFilter) await absorbNewTargets(trx, { id: Number(due.id), tenant: due.tenant }, options.compileFilter);
       const { snapshot, groups } = await snapshots(trx, Number(due.id), now);
       const transitions = decide(snapshot, groups, now);
       await apply(trx, { id: Number(due.id), tenant: due.tenant, max_retries: due.max_retries }, transitions, now);

@@ -20,6 +20,7 @@ import { registerActionRoutes } from './actions.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerCatalogueRoutes } from './catalogue.js';
 import { registerRolloutRoutes } from './rollouts.js';
+import { registerAutoAssignRoutes } from './auto-assign.js';
 import { principalOf, requires, type ManagementAuthenticator, type Principal } from './auth.js';
 import { actionJson, artifactJson, distributionSetJson, moduleJson, page, targetJson } from './mappers.js';
 import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields } from './rsql.js';
@@ -364,6 +365,7 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerActionRoutes(app, context);
   await registerCatalogueRoutes(app, context);
   await registerRolloutRoutes(app, context);
+  await registerAutoAssignRoutes(app, context);
 
   // --- tenant configuration ------------------------------------------------------------------
   app.get('/system/configs', { preHandler: requires('READ_TENANT_CONFIGURATION') }, async (request) => {

@@ -41,6 +41,9 @@ const createSchema = z.strictObject({
   abortCriteria: z.array(z.strictObject({ failureType: z.enum(['failed', 'timedOut', 'canceled']), minExecutedCount: z.int().min(1), thresholdPercentage: z.number().min(0).max(100) })).max(10).optional(),
   rollbackDistributionSetId: z.int().positive().optional(),
   maxRetries: z.int().min(0).max(10).optional(),
+  maintenanceWindow: z.strictObject({ schedule: z.string().min(1).max(256), duration: z.string().regex(/^\d{2}:[0-5]\d:[0-5]\d$/, 'HH:MM:SS'), timezone: z.string().max(64).default('UTC') }).optional(),
+  dynamic: z.boolean().optional(),
+  dynamicGroupTemplate: z.strictObject({ nameSuffix: z.string().max(64).default('-dynamic'), targetCount: z.int().min(1).max(20_000) }).optional(),
 });
 
 function thresholdsOf(body: z.infer<typeof conditions.successCondition & object> | Record<string, unknown>, fallback: Thresholds): Thresholds {
@@ -61,9 +64,14 @@ const COMMANDS: Record<string, { command: RolloutCommand; permission: 'HANDLE_RO
   triggerNextGroup: { command: 'triggerNextGroup', permission: 'UPDATE_ROLLOUT' },
 };
 
+/** A stored RSQL target filter as SQL over `targets` (rollouts, auto-assignments, the scheduler). */
+export function compileTargetFilter(query: string): TargetFilter {
+  return rsqlWhere(parseRsql(query), TARGET_FIELDS) as unknown as TargetFilter;
+}
+
 export async function registerRolloutRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
   const { db } = context;
-  const filterOf = (q: string): TargetFilter => rsqlWhere(parseRsql(q), TARGET_FIELDS) as unknown as TargetFilter;
+  const filterOf = compileTargetFilter;
 
   async function rolloutJson(request: FastifyRequest, id: number) {
     const r = await db.selectFrom('rollouts').selectAll().where('tenant', '=', principalOf(request).tenant).where('id', '=', id).executeTakeFirst();
@@ -94,6 +102,7 @@ export async function registerRolloutRoutes(app: FastifyInstance, context: Manag
       forcetime: r.forced_time ? new Date(r.forced_time).getTime() : undefined,
       weight: r.weight ?? undefined,
       deleted: r.status === 'deleted',
+      dynamic: r.dynamic_template !== null,
       approvalRemark: r.approval_remark ?? undefined,
       approveDecidedBy: r.approval_decided_by ?? undefined,
       _links: { self: { href: self }, groups: { href: `${self}/deploygroups` }, distributionset: { href: `${context.base(request)}/distributionsets/${r.ds_id}` } },
@@ -122,6 +131,8 @@ export async function registerRolloutRoutes(app: FastifyInstance, context: Manag
       abortCriteria: body.abortCriteria,
       rollbackDistributionSetId: body.rollbackDistributionSetId,
       maxRetries: body.maxRetries,
+      maintenanceWindow: body.maintenanceWindow,
+      dynamicGroupTemplate: body.dynamic ? (body.dynamicGroupTemplate ?? { nameSuffix: '-dynamic', targetCount: 1000 }) : undefined,
     });
     return reply.status(201).send(await rolloutJson(request, id));
   });
