@@ -320,6 +320,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('target_filters').addColumn('auto_assign', 'jsonb').execute();
     },
   },
+  '0009_rollout_statistics_index': {
+    async up(db: Kysely<unknown>) {
+      // Rollout statistics (per status) and "is this target in the rollout" are index lookups.
+      await db.schema.createIndex('actions_rollout_status').on('actions').columns(['rollout_id', 'status']).execute();
+      await db.schema.createIndex('actions_target_ds').on('actions').columns(['target_id', 'ds_id']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
