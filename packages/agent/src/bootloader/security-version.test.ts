@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
+import { FileSecurityVersionStore, isSecurityVersionError, SECURITY_VERSION_FILE_FORMAT } from './security-version.js';
+
+let dir: string;
+let path: string;
+const KEY = randomBytes(32);
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'osprey-secver-'));
+  path = join(dir, 'security-version');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function code(promise: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (e) {
+    if (isSecurityVersionError(e)) return e.code;
+    throw e;
+  }
+  return 'resolved';
+}
+
+describe('FileSecurityVersionStore', () => {
+  it('is provisioned once, then only ever raised', async () => {
+    const store = FileSecurityVersionStore.provision(path, KEY, 2);
+    expect(await store.current()).toBe(2);
+    expect(await store.raise(2)).toBe(2);
+    expect(await store.raise(5)).toBe(5);
+    expect(await code(store.raise(4))).toBe('DOWNGRADE');
+    expect(await code(store.raise(0))).toBe('DOWNGRADE');
+    expect(await new FileSecurityVersionStore(path, KEY).current()).toBe(5);
+    expect(await code(() => FileSecurityVersionStore.provision(path, KEY, 0))).toBe('EXISTS');
+    expect(await new FileSecurityVersionStore(path, KEY).current()).toBe(5);
+  });
+
+  it('check refuses a release below the device security version and accepts equal or higher', async () => {
+    const store = FileSecurityVersionStore.provision(path, KEY, 3);
+    expect(await code(store.check(2))).toBe('DOWNGRADE');
+    await store.check(3);
+    await store.check(4);
+    const error = await store.check(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'SecurityVersionError', code: 'DOWNGRADE', details: { version: 1, current: 3 } });
+  });
+
+  it('refuses versions that are not non-negative safe integers', async () => {
+    const store = FileSecurityVersionStore.provision(path, KEY);
+    for (const v of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) expect(await code(store.raise(v))).toBe('INVALID_VERSION');
+    expect(await store.current()).toBe(0);
+  });
+
+  it('detects tampering: edited value, edited MAC, garbage, another key', async () => {
+    FileSecurityVersionStore.provision(path, KEY, 7);
+    const good = readFileSync(path, 'utf8');
+    const record = JSON.parse(good) as { format: string; securityVersion: number; mac: string };
+    expect(record).toMatchObject({ format: SECURITY_VERSION_FILE_FORMAT, securityVersion: 7 });
+    const store = new FileSecurityVersionStore(path, KEY);
+    const cases = [
+      JSON.stringify({ ...record, securityVersion: 1 }),
+      JSON.stringify({ ...record, mac: record.mac.replace(/^./, (c) => (c === '0' ? '1' : '0')) }),
+      JSON.stringify({ ...record, mac: record.mac.slice(0, 10) }),
+      JSON.stringify({ ...record, securityVersion: '7' }),
+      JSON.stringify({ ...record, format: 'other' }),
+      good.slice(0, 20),
+      'null',
+      '',
+    ];
+    for (const text of cases) {
+      writeFileSync(path, text);
+      expect({ text, code: await code(store.current()) }).toEqual({ text, code: 'TAMPERED' });
+      // Raising over a tampered record is refused too: the attacker's value is never built upon.
+      expect(await code(store.raise(100))).toBe('TAMPERED');
+    }
+    writeFileSync(path, good);
+    expect(await code(new FileSecurityVersionStore(path, randomBytes(32)).current())).toBe('TAMPERED');
+    expect(await store.current()).toBe(7);
+  });
+
+  it('a deleted record is MISSING, never a silent reset to 0', async () => {
+    const store = FileSecurityVersionStore.provision(path, KEY, 4);
+    rmSync(path);
+    expect(await code(store.current())).toBe('MISSING');
+    expect(await code(store.check(0))).toBe('MISSING');
+    expect(await code(store.raise(5))).toBe('MISSING');
+  });
+
+  it('refuses a short key', async () => {
+    expect(await code(() => new FileSecurityVersionStore(path, randomBytes(16)))).toBe('INVALID_KEY');
+  });
+
+  for (const step of ATOMIC_WRITE_STEPS) {
+    it(`a crash after ${step} of a raise leaves the old or the new authentic value`, async () => {
+      FileSecurityVersionStore.provision(path, KEY, 1);
+      const crashing = new FileSecurityVersionStore(path, KEY, {
+        writeHook: (s) => {
+          if (s === step) throw new Error('crash');
+        },
+      });
+      await expect(crashing.raise(2)).rejects.toThrow('crash');
+      const survived = step === 'renamed' || step === 'dir-synced';
+      expect(await new FileSecurityVersionStore(path, KEY).current()).toBe(survived ? 2 : 1);
+    });
+  }
+});

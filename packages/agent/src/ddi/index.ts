@@ -1,0 +1,3 @@
+export * from './backoff.js';
+export * from './schema.js';
+export * from './client.js';

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './software.js';
+export * from './pkcs11.js';

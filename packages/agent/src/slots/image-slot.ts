@@ -1,0 +1,253 @@
+/**
+ * Slots that hold a raw image at offset 0: an image file ({@link FileSlot}) or a partition / block
+ * device ({@link BlockDeviceSlot}). Both write in place through a plain file descriptor (no
+ * O_DIRECT, no temp file: a slot is as big as a partition) and make the write safe against power
+ * cuts by ordering it:
+ *
+ * 1. the head of the slot (first {@link HEAD_SIZE} bytes) is overwritten with an "incomplete"
+ *    marker and fsynced: from here on the slot matches no image, whatever else it holds;
+ * 2. the rest of the image is streamed to its offsets and hashed on the way; a stream that is
+ *    short, long or has the wrong SHA-256 is refused here, before the head is written;
+ * 3. (image file) the file is cut to the image length; fsync;
+ * 4. the real head is written; fsync;
+ * 5. the slot is read back and hashed; only a match is success.
+ *
+ * A power cut or crash anywhere before 4 completes leaves the marker in the head, so the slot
+ * fails verification against any image (and its header is not bootable); only after 4 can it pass,
+ * and then it holds the whole image. The state machine rewrites the slot from the start on resume.
+ *
+ * Read-back goes through the page cache after fsync: it checks what the kernel will write back,
+ * not the medium itself (that would need O_DIRECT and aligned buffers).
+ */
+import { createHash } from 'node:crypto';
+import { constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
+
+/** Bytes at the start of the slot written last. 4 KiB: one page / filesystem block / eMMC sector group. */
+export const HEAD_SIZE = 4096;
+const CHUNK = 1 << 20;
+const MARKER = Buffer.from('OSPREY: slot write incomplete; this slot holds no valid image.\n', 'utf8');
+
+function markerBlock(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i += MARKER.length) MARKER.copy(out, i, 0, Math.min(MARKER.length, length - i));
+  return out;
+}
+
+function checkDigest(slot: SlotId, expected: SlotDigest): void {
+  if (!Number.isSafeInteger(expected.length) || expected.length < 0 || !/^[0-9a-f]{64}$/.test(expected.sha256)) {
+    throw new SlotError('INVALID_DIGEST', slot);
+  }
+}
+
+async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+export interface ImageSlotOptions {
+  /** Read and write chunk size in bytes. Default 1 MiB. */
+  readonly chunkSize?: number;
+}
+
+abstract class ImageSlot implements Slot {
+  readonly id: SlotId;
+  readonly path: string;
+  protected readonly chunkSize: number;
+
+  constructor(id: SlotId, path: string, options: ImageSlotOptions = {}) {
+    this.id = id;
+    this.path = path;
+    this.chunkSize = options.chunkSize ?? CHUNK;
+  }
+
+  /** Opens the slot for writing an image of `length` bytes; refuses (`TOO_LARGE`…) before touching it. */
+  protected abstract openForWrite(length: number): Promise<FileHandle>;
+  /** After the body is durable, before the head is written. */
+  protected abstract finishBody(handle: FileHandle, length: number): Promise<void>;
+  /** Bytes readable from the slot. */
+  protected abstract capacity(): Promise<number>;
+
+  async write(source: AsyncIterable<Uint8Array>, expected: SlotDigest): Promise<SlotDigest> {
+    checkDigest(this.id, expected);
+    const handle = await this.openForWrite(expected.length);
+    try {
+      const headLength = Math.min(HEAD_SIZE, expected.length);
+      // 1. Invalidate first.
+      await writeAt(handle, markerBlock(headLength), 0);
+      await handle.sync();
+      // 2. Body, hashed as it streams; the head is kept back in memory.
+      const head = Buffer.alloc(headLength);
+      const hash = createHash('sha256');
+      let offset = 0;
+      for await (const chunk of source) {
+        if (offset + chunk.byteLength > expected.length) {
+          throw new SlotError('SOURCE_TOO_LONG', this.id, `slot ${this.id}: the image stream exceeds its signed length of ${expected.length} bytes`);
+        }
+        hash.update(chunk);
+        let from = 0;
+        if (offset < headLength) {
+          from = Math.min(headLength - offset, chunk.byteLength);
+          head.set(chunk.subarray(0, from), offset);
+        }
+        if (from < chunk.byteLength) await writeAt(handle, chunk.subarray(from), offset + from);
+        offset += chunk.byteLength;
+      }
+      if (offset !== expected.length) {
+        throw new SlotError('SOURCE_TRUNCATED', this.id, `slot ${this.id}: the image stream ended after ${offset} of ${expected.length} bytes`);
+      }
+      const sha256 = hash.digest('hex');
+      if (sha256 !== expected.sha256) {
+        throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the image stream has SHA-256 ${sha256}, expected ${expected.sha256}`);
+      }
+      // 3. Body durable.
+      await this.finishBody(handle, expected.length);
+      await handle.sync();
+      // 4. Head last.
+      await writeAt(handle, head, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // 5. Read back.
+    const actual = await this.hash(expected.length);
+    if (actual.length !== expected.length || actual.sha256 !== expected.sha256) {
+      throw new SlotError('READBACK_MISMATCH', this.id, `slot ${this.id}: read back ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`);
+    }
+    return actual;
+  }
+
+  async *read(length?: number): AsyncIterable<Uint8Array> {
+    const limit = length ?? (await this.capacity());
+    const handle = await open(this.path, 'r');
+    try {
+      let position = 0;
+      while (position < limit) {
+        const buffer = Buffer.allocUnsafe(Math.min(this.chunkSize, limit - position));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async hash(length?: number): Promise<SlotDigest> {
+    const hash = createHash('sha256');
+    let total = 0;
+    for await (const chunk of this.read(length)) {
+      hash.update(chunk);
+      total += chunk.byteLength;
+    }
+    return { length: total, sha256: hash.digest('hex') };
+  }
+
+  async verify(expected: SlotDigest): Promise<void> {
+    checkDigest(this.id, expected);
+    let actual: SlotDigest;
+    try {
+      actual = await this.hash(expected.length);
+    } catch (e) {
+      throw new SlotError('VERIFY_FAILED', this.id, `slot ${this.id} cannot be read: ${(e as Error).message}`, { cause: e });
+    }
+    if (actual.length !== expected.length || actual.sha256 !== expected.sha256) {
+      throw new SlotError('VERIFY_FAILED', this.id, `slot ${this.id} holds ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`);
+    }
+  }
+}
+
+export interface FileSlotOptions extends ImageSlotOptions {
+  /** Largest image accepted, in bytes (the space reserved for the slot). Default: unlimited. */
+  readonly maxSize?: number;
+}
+
+/** A slot that is an image file (created if missing, cut to the image length on every write). */
+export class FileSlot extends ImageSlot {
+  readonly #maxSize: number;
+
+  constructor(id: SlotId, path: string, options: FileSlotOptions = {}) {
+    super(id, path, options);
+    this.#maxSize = options.maxSize ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  protected async openForWrite(length: number): Promise<FileHandle> {
+    if (length > this.#maxSize) throw new SlotError('TOO_LARGE', this.id, `slot ${this.id}: image of ${length} bytes exceeds the slot size of ${this.#maxSize}`);
+    mkdirSync(dirname(this.path), { recursive: true });
+    // In place (no O_TRUNC): the stale content is harmless once the head carries the marker.
+    return open(this.path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  }
+
+  protected async finishBody(handle: FileHandle, length: number): Promise<void> {
+    await handle.truncate(length);
+  }
+
+  protected async capacity(): Promise<number> {
+    try {
+      return statSync(this.path).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+  }
+}
+
+export interface BlockDeviceSlotOptions extends ImageSlotOptions {
+  /** Size of the device in bytes; default: the regular file's size, or `/sys/dev/block/M:m/size` × 512. */
+  readonly size?: number;
+}
+
+/**
+ * A slot that is a partition or block device (or a preallocated regular file standing in for one).
+ * Never created, truncated or extended. A real block device is opened with O_EXCL, which Linux
+ * refuses (EBUSY) while the device is mounted or otherwise in use: the running slot cannot be
+ * overwritten by mistake.
+ */
+export class BlockDeviceSlot extends ImageSlot {
+  readonly #size: number | undefined;
+
+  constructor(id: SlotId, path: string, options: BlockDeviceSlotOptions = {}) {
+    super(id, path, options);
+    this.#size = options.size;
+  }
+
+  /** Size in bytes of the device (or stand-in file). */
+  deviceSize(): number {
+    if (this.#size !== undefined) return this.#size;
+    const st = statSync(this.path, { bigint: true });
+    if (st.isFile()) return Number(st.size);
+    if (!st.isBlockDevice()) throw new SlotError('NOT_A_DEVICE', this.id, `${this.path} is neither a block device nor a regular file`);
+    // glibc's major()/minor() encoding of dev_t.
+    const rdev = st.rdev;
+    const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+    const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+    try {
+      const sectors = Number(readFileSync(`/sys/dev/block/${major}:${minor}/size`, 'utf8').trim());
+      if (!Number.isSafeInteger(sectors)) throw new Error(`unexpected size ${sectors}`);
+      return sectors * 512;
+    } catch (e) {
+      throw new SlotError('DEVICE_SIZE_UNKNOWN', this.id, `${this.path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  protected async openForWrite(length: number): Promise<FileHandle> {
+    const size = this.deviceSize();
+    if (length > size) throw new SlotError('TOO_LARGE', this.id, `slot ${this.id}: image of ${length} bytes exceeds the device size of ${size}`);
+    const isDevice = statSync(this.path).isBlockDevice();
+    return open(this.path, constants.O_RDWR | (isDevice ? constants.O_EXCL : 0));
+  }
+
+  protected async finishBody(): Promise<void> {
+    // A device keeps its size; bytes past the image are not part of it.
+  }
+
+  protected async capacity(): Promise<number> {
+    return this.deviceSize();
+  }
+}

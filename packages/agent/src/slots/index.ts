@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './image-slot.js';
+export * from './ab.js';

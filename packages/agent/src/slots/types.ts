@@ -1,0 +1,68 @@
+/** A/B slot identities and the `Slot` contract shared by the state machine, slots and bootloaders. */
+
+export const SLOT_IDS = ['a', 'b'] as const;
+export type SlotId = (typeof SLOT_IDS)[number];
+
+export function isSlotId(value: unknown): value is SlotId {
+  return value === 'a' || value === 'b';
+}
+
+/** The other slot of the pair. */
+export function otherSlot(id: SlotId): SlotId {
+  return id === 'a' ? 'b' : 'a';
+}
+
+/** Length and SHA-256 (lowercase hex) of an image: what the signed release metadata pins. */
+export interface SlotDigest {
+  readonly length: number;
+  readonly sha256: string;
+}
+
+export interface Slot {
+  readonly id: SlotId;
+  /** Image file or device node. */
+  readonly path: string;
+  /**
+   * Writes the image streamed from `source` and returns its digest once it is durable and has been
+   * read back and hashed. Throws {@link SlotError} when the source is not exactly `expected` (too
+   * short, too long, other bytes) or the read-back differs. Until a write completes, the slot fails
+   * verification against any image (see `image-slot.ts`).
+   */
+  write(source: AsyncIterable<Uint8Array>, expected: SlotDigest): Promise<SlotDigest>;
+  /** Streams the first `length` bytes (default: the whole slot). Stops early at the end of the slot. */
+  read(length?: number): AsyncIterable<Uint8Array>;
+  /** Digest of the first `length` bytes (default: the whole slot); `length` in the result is what was there. */
+  hash(length?: number): Promise<SlotDigest>;
+  /** Throws {@link SlotError} `VERIFY_FAILED` unless the slot holds exactly `expected` as its first bytes. */
+  verify(expected: SlotDigest): Promise<void>;
+}
+
+export const SLOT_ERROR_CODES = {
+  INVALID_DIGEST: 'the expected digest is not a length and a lowercase hex SHA-256',
+  TOO_LARGE: 'the image does not fit in the slot',
+  SOURCE_TRUNCATED: 'the image stream ended before its signed length',
+  SOURCE_TOO_LONG: 'the image stream is longer than its signed length',
+  SOURCE_MISMATCH: 'the image stream does not match its signed SHA-256',
+  READBACK_MISMATCH: 'the slot read back after writing does not match the image',
+  VERIFY_FAILED: 'the slot does not hold the expected image',
+  NOT_A_DEVICE: 'the path is neither a block device nor a regular file',
+  DEVICE_SIZE_UNKNOWN: 'the size of the block device could not be determined',
+  SLOT_BUSY: 'no slot is free to install into: a trial is in progress (booted slot is not the committed one)',
+} as const;
+export type SlotErrorCode = keyof typeof SLOT_ERROR_CODES;
+
+export class SlotError extends Error {
+  readonly code: SlotErrorCode;
+  readonly slot: SlotId | null;
+
+  constructor(code: SlotErrorCode, slot: SlotId | null, message?: string, options: { cause?: unknown } = {}) {
+    super(message ?? SLOT_ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SlotError';
+    this.code = code;
+    this.slot = slot;
+  }
+}
+
+export function isSlotError(e: unknown, code?: SlotErrorCode): e is SlotError {
+  return e instanceof SlotError && (code === undefined || e.code === code);
+}

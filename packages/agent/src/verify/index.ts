@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './tuf.js';
+export * from './assigned.js';
+export * from './open.js';
