@@ -11,7 +11,7 @@ const BENCHMARKS: Record<string, string> = {
   crypto: './crypto.ts',
   ddi: './ddi.ts',
   upload: './upload.ts',
-  // rollout: './rollout.ts',
+  rollout: './rollout.ts',
 };
 
 interface BenchmarkModule {

@@ -14,7 +14,7 @@ const BATCH = 1000;
 export async function assignMany(trx: Transaction<Database>, tenant: string, targetIds: readonly number[], dsId: number, options: { type: string; weight: number | null; message: string }, now: Date): Promise<number> {
   if (targetIds.length === 0) return 0;
   await sql`update actions set status = 'CANCELING', updated_at = ${now}
-            where target_id in (${sql.join(targetIds)}) and active and status <> 'CANCELING'`.execute(trx);
+            where target_id = any(${sql.val([...targetIds])}::bigint[]) and active and status <> 'CANCELING'`.execute(trx);
   const inserted = await sql<{ id: number }>`
     insert into actions (tenant, target_id, ds_id, status, active, action_type, weight, released_at)
     select ${tenant}, t, ${dsId}, 'RUNNING', true, ${options.type}, ${options.weight}, ${now} from unnest(${sql.val([...targetIds])}::bigint[]) as t
@@ -22,7 +22,8 @@ export async function assignMany(trx: Transaction<Database>, tenant: string, tar
   const ids = inserted.rows.map((r) => Number(r.id));
   await sql`insert into action_statuses (tenant, action_id, status, messages)
             select ${tenant}, a, 'RUNNING', ${JSON.stringify([options.message])}::jsonb from unnest(${sql.val(ids)}::bigint[]) as a`.execute(trx);
-  await sql`update targets set assigned_ds_id = ${dsId}, update_status = 'PENDING' where id in (${sql.join(targetIds)})`.execute(trx);
+  // Id lists travel as one array parameter: any size stays within PostgreSQL's bind-parameter limit.
+  await sql`update targets set assigned_ds_id = ${dsId}, update_status = 'PENDING' where id = any(${sql.val([...targetIds])}::bigint[])`.execute(trx);
   return ids.length;
 }
 
