@@ -5,3 +5,4 @@ export * from './secure-element/index.js';
 export * from './state/index.js';
 export * from './slots/index.js';
 export * from './bootloader/index.js';
+export * from './agent.js';

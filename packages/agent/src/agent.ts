@@ -1,0 +1,595 @@
+/**
+ * The device agent's orchestrator: one `step()` is one decision of the install state machine
+ * (state/machine.ts), taken from the persisted state, so a crash or power cut at any instant
+ * resumes from the last persisted transition.
+ *
+ *   every step: load (or recover) the state, apply `reboot_observed` (idempotent within a boot),
+ *   confirm the committed slot once per boot (`markGood`), then act on the phase:
+ *   idle → poll; a deployment is resolved via TUF (refused: closed/failure with the precise reason)
+ *     and recorded (`start`); downloading → resumable download, ciphertext and header checked;
+ *   downloaded → install_begin; installing → decrypt into the inactive slot (final hash withheld
+ *     until verified); installed → arm try-once, *then* `activate`, then reboot;
+ *   trial → health check → markGood, raise the security version, *then* `health_ok`; or
+ *     `health_failed`/`health_timeout` → rolling_back → markBad + reboot → confirm the old slot;
+ *   outcome phases → hawkBit feedback (closed success / closed failure with details) → `reported`.
+ *
+ * What a deployment says that the state does not hold (download URL, age header, TUF target) is
+ * kept in `<workDir>/action.json`, written atomically before `start` is applied.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SimulatedBootloader } from './bootloader/simulated.js';
+import type { Bootloader, BootStatus } from './bootloader/types.js';
+import type { SecurityVersionStore } from './bootloader/security-version.js';
+import { Backoff, pollDelayMs, sleep, type BackoffOptions } from './ddi/backoff.js';
+import { deploymentPlan, type DdiClient } from './ddi/client.js';
+import { discardPartial, downloadResumable } from './fetch/download.js';
+import type { SecureElement } from './secure-element/types.js';
+import type { AbSlots } from './slots/ab.js';
+import { otherSlot, type SlotId } from './slots/types.js';
+import { writeFileAtomic } from './state/atomic.js';
+import type { InstallEvent, InstallPhase, InstallState, ReleaseInfo } from './state/machine.js';
+import { loadOrRecover } from './state/recovery.js';
+import { isStateCorrupted, type StateStore } from './state/store.js';
+import { assignedRelease } from './verify/assigned.js';
+import { AgentError, failureDetails, failureOf } from './verify/errors.js';
+import { openRelease } from './verify/open.js';
+import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
+
+export type HealthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** Decides whether the booted trial slot is healthy. */
+export type HealthCheck = (context: { readonly release: ReleaseInfo; readonly slot: SlotId; readonly signal: AbortSignal }) => Promise<HealthResult>;
+
+export interface AgentLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: AgentLogger = { info() {}, warn() {}, error() {} };
+
+/** Logs one JSON line per event to stderr (journald-friendly). */
+export function jsonLogger(prefix: Record<string, unknown> = {}): AgentLogger {
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...prefix, ...fields })}\n`);
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+export interface AgentOptions {
+  readonly ddi: DdiClient;
+  /** The device key; needed for encrypted releases. */
+  readonly element?: SecureElement;
+  readonly slots: AbSlots;
+  readonly bootloader: Bootloader;
+  readonly store: StateStore;
+  readonly securityVersion: SecurityVersionStore;
+  /** The device's TUF directory holding the provisioned `root.json`. */
+  readonly metadataDir: string;
+  /** Downloads and the pending action (`action.json`). */
+  readonly workDir: string;
+  /** The hardware id releases must list. */
+  readonly hardware: string;
+  /** Default: always healthy. */
+  readonly healthCheck?: HealthCheck;
+  /** Default 60 s: a slower check is `health_timeout`. */
+  readonly healthTimeoutMs?: number;
+  /**
+   * Reboots the device. Default: `boot()` for a {@link SimulatedBootloader} (the agent carries on
+   * in the new "boot"); required for real bootloaders (e.g. `systemctl reboot`).
+   */
+  readonly reboot?: () => Promise<void>;
+  /** Refuse unencrypted releases. */
+  readonly requireEncryption?: boolean;
+  readonly now?: () => Date;
+  readonly logger?: AgentLogger;
+  /** Poll loop retry timing. */
+  readonly backoff?: BackoffOptions;
+  /** Lower bound of the poll delay in `run()` (ms). Default 1000. */
+  readonly minPollMs?: number;
+  /** Fault injection (tests): called at each crash point; throwing there simulates a crash. */
+  readonly crashPoint?: (name: string) => void;
+}
+
+/** What one step did. */
+export interface StepResult {
+  /** The phase after the step. */
+  readonly phase: InstallPhase;
+  /** Short description, e.g. `polled`, `downloaded`, `rebooted`, `reported committed`. */
+  readonly did: string;
+  /** Nothing more to do until the next poll. */
+  readonly idle: boolean;
+  /** The server's polling interval, when the step polled. */
+  readonly pollSeconds?: number;
+}
+
+/** The deployment facts the install needs besides the persisted state. */
+interface PendingAction {
+  readonly actionId: number;
+  readonly targetPath: string;
+  readonly tufMetadataUrl: string;
+  readonly tufTargetsUrl: string;
+  readonly downloadUrl: string;
+  readonly header: string | null;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+/** The release last committed (for `status`). */
+export interface InstalledRelease extends ReleaseInfo {
+  readonly slot: SlotId;
+  readonly actionId: string | null;
+  readonly committedAt: string;
+}
+
+export class AgentStateError extends Error {
+  override name = 'AgentStateError';
+}
+
+export class Agent {
+  readonly #o: AgentOptions;
+  readonly #log: AgentLogger;
+  readonly #now: () => Date;
+  #confirmedBoot: string | null = null;
+  #recoveryChecked = false;
+  #crash: unknown = undefined;
+
+  constructor(options: AgentOptions) {
+    this.#o = options;
+    this.#log = options.logger ?? silentLogger;
+    this.#now = options.now ?? (() => new Date());
+    mkdirSync(options.workDir, { recursive: true });
+  }
+
+  get actionFile(): string {
+    return join(this.#o.workDir, 'action.json');
+  }
+  get installedFile(): string {
+    return join(this.#o.workDir, 'installed.json');
+  }
+  get payloadFile(): string {
+    return join(this.#o.workDir, 'download', 'payload');
+  }
+
+  #point(name: string): void {
+    try {
+      this.#o.crashPoint?.(name);
+    } catch (e) {
+      // A simulated crash is never mistaken for an install failure (see #failOrRetry).
+      this.#crash = e;
+      throw e;
+    }
+  }
+
+  /** The persisted state; a corrupted state file is recovered once per agent start. */
+  async #state(): Promise<InstallState> {
+    if (!this.#recoveryChecked) {
+      const { state, recovery } = await loadOrRecover(this.#o.store, this.#o.bootloader);
+      this.#recoveryChecked = true;
+      if (recovery) {
+        this.#log.warn('state file corrupted: fell back to the committed slot', { reason: recovery.corruption.reason, quarantinedTo: recovery.quarantinedTo });
+        if (recovery.rebootRequired) await this.#reboot();
+      }
+      return state;
+    }
+    const loaded = this.#o.store.load();
+    if (!loaded.ok) {
+      this.#recoveryChecked = false;
+      return this.#state();
+    }
+    return loaded.state;
+  }
+
+  #apply(event: InstallEvent): InstallState {
+    const result = this.#o.store.apply(event);
+    if (isStateCorrupted(result)) throw new AgentStateError(`state file corrupted: ${result.message}`);
+    if (!result.ok) throw new AgentStateError(`${event.type} refused: ${result.refusal.message}`);
+    if (result.changed) {
+      this.#log.info(`state ${result.state.phase}`, { event: event.type, actionId: result.state.actionId });
+      this.#point(`applied ${event.type}`);
+    }
+    return result.state;
+  }
+
+  async #reboot(): Promise<void> {
+    this.#log.info('rebooting');
+    if (this.#o.reboot) return this.#o.reboot();
+    if (this.#o.bootloader instanceof SimulatedBootloader) {
+      await this.#o.bootloader.boot();
+      return;
+    }
+    throw new AgentError('AGENT_INTERNAL', 'a reboot is needed, but no reboot function was configured');
+  }
+
+  /** Reads the action the state refers to. */
+  #pending(state: InstallState): PendingAction | null {
+    try {
+      const action = JSON.parse(readFileSync(this.actionFile, 'utf8')) as PendingAction;
+      return String(action.actionId) === state.actionId ? action : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The installed release (null before the first update). */
+  installed(): InstalledRelease | null {
+    try {
+      return JSON.parse(readFileSync(this.installedFile, 'utf8')) as InstalledRelease;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The persisted state and what the bootloader says, for `status`. */
+  async status(): Promise<{ state: InstallState | null; boot: BootStatus; installed: InstalledRelease | null; securityVersion: number }> {
+    const loaded = this.#o.store.load();
+    return {
+      state: loaded.ok ? loaded.state : null,
+      boot: await this.#o.bootloader.status(),
+      installed: this.installed(),
+      securityVersion: await this.#o.securityVersion.current(),
+    };
+  }
+
+  /** One iteration: resume the persisted install (or poll when idle) by one transition. */
+  async step(): Promise<StepResult> {
+    let state = await this.#state();
+    const boot = await this.#o.bootloader.status();
+    state = this.#apply({ type: 'reboot_observed', bootedSlot: boot.booted, bootId: boot.bootId });
+    const done = (did: string, idle = false, pollSeconds?: number): StepResult => ({ phase: this.#phaseNow(), did, idle, ...(pollSeconds === undefined ? {} : { pollSeconds }) });
+
+    if (state.phase === 'idle') {
+      if (boot.booted !== boot.active) {
+        // Idle but running a non-committed slot (a recovered state): return to the committed one.
+        await this.#o.bootloader.markBad(boot.booted);
+        await this.#reboot();
+        return done('returned to the committed slot');
+      }
+      if (this.#confirmedBoot !== boot.bootId) {
+        await this.#o.bootloader.markGood();
+        this.#confirmedBoot = boot.bootId;
+      }
+      return this.#poll();
+    }
+
+    const target = state.targetSlot;
+    const previous = state.previousSlot;
+    const release = state.release;
+    if (target === null || previous === null || release === null) throw new AgentStateError(`phase ${state.phase} without its action`);
+
+    switch (state.phase) {
+      case 'downloading': {
+        const action = this.#pending(state);
+        if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot resume the download');
+        const abort = new AbortController();
+        let crashed: unknown;
+        try {
+          mkdirSync(join(this.#o.workDir, 'download'), { recursive: true });
+          await downloadResumable(action.downloadUrl, {
+            destination: this.payloadFile,
+            expectedLength: action.length,
+            expectedSha256: action.sha256,
+            headers: this.#o.ddi.downloadHeaders(action.downloadUrl),
+            transport: this.#o.ddi.transport,
+            onProgress: () => {
+              // A (simulated) crash here must end the step at once, not be retried as a broken transfer.
+              try {
+                this.#point('download progress');
+              } catch (e) {
+                crashed ??= e;
+                abort.abort();
+              }
+            },
+            signal: abort.signal,
+          });
+          this.#point('downloaded');
+          // Check the ciphertext against TUF and that this device's header opens, before installing.
+          const payload = await this.#open(state, action);
+          payload.discard();
+        } catch (e) {
+          if (crashed !== undefined) throw crashed;
+          return this.#failOrRetry(e);
+        }
+        this.#apply({ type: 'download_complete' });
+        await this.#feedback(state, 'proceeding', 'none', [`downloaded and verified ${release.name} ${release.version}`]);
+        return done('downloaded');
+      }
+      case 'downloaded':
+        this.#apply({ type: 'install_begin' });
+        return done('install begun');
+      case 'installing': {
+        const action = this.#pending(state);
+        if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot install');
+        try {
+          const payload = await this.#open(state, action);
+          const point = (name: string) => this.#point(name);
+          const source = (async function* () {
+            for await (const chunk of payload) {
+              yield chunk;
+              point('slot write');
+            }
+          })();
+          await this.#o.slots.get(target).write(source, { length: release.length, sha256: release.sha256 });
+          this.#point('slot written');
+        } catch (e) {
+          return this.#failOrRetry(e);
+        }
+        this.#apply({ type: 'install_complete' });
+        await discardPartial(this.payloadFile);
+        rmSync(this.payloadFile, { force: true });
+        return done(`installed into slot ${target}`);
+      }
+      case 'installed':
+        await this.#o.bootloader.setTryOnce(target);
+        this.#point('armed');
+        this.#apply({ type: 'activate', bootId: boot.bootId });
+        await this.#reboot();
+        return done('rebooted into the new slot');
+      case 'activating':
+        // Same boot (the restart came before the reboot): re-arm (idempotent) and reboot.
+        await this.#o.bootloader.setTryOnce(target);
+        this.#point('re-armed');
+        await this.#reboot();
+        return done('rebooted into the new slot');
+      case 'trial':
+        return this.#trial(state, boot, release, target);
+      case 'rolling_back':
+        if (boot.booted === target) {
+          await this.#o.bootloader.markBad(target);
+          this.#point('marked bad');
+          await this.#reboot();
+          return done('rebooted into the previous slot');
+        }
+        await this.#o.bootloader.markGood();
+        this.#confirmedBoot = boot.bootId;
+        this.#point('previous confirmed');
+        this.#apply({ type: 'rollback_complete' });
+        return done('rolled back');
+      case 'committed':
+      case 'rolled_back':
+      case 'failed':
+      case 'canceled':
+        return this.#report(state);
+    }
+  }
+
+  #phaseNow(): InstallPhase {
+    const loaded = this.#o.store.load();
+    return loaded.ok ? loaded.state.phase : 'idle';
+  }
+
+  async #trial(state: InstallState, boot: BootStatus, release: ReleaseInfo, target: SlotId): Promise<StepResult> {
+    const alreadyCommitted = boot.active === target;
+    if (!alreadyCommitted) {
+      this.#point('health check');
+      // The slot must hold the verified image before it is judged (it was read back when written).
+      const health = await this.#health(release, target);
+      if (!health.ok) {
+        this.#log.warn('health check failed', { reason: health.reason });
+        this.#apply(health.timeout ? { type: 'health_timeout' } : { type: 'health_failed', reason: health.reason });
+        return { phase: 'rolling_back', did: `health check failed: ${health.reason}`, idle: false };
+      }
+      await this.#o.bootloader.markGood();
+      this.#confirmedBoot = boot.bootId;
+      this.#point('marked good');
+    }
+    await this.#o.securityVersion.raise(release.securityVersion);
+    this.#point('security version raised');
+    const installed: InstalledRelease = { ...release, slot: target, actionId: state.actionId, committedAt: this.#now().toISOString() };
+    writeFileAtomic(this.installedFile, `${JSON.stringify(installed, null, 2)}\n`);
+    this.#apply({ type: 'health_ok' });
+    return { phase: 'committed', did: 'committed', idle: false };
+  }
+
+  async #health(release: ReleaseInfo, slot: SlotId): Promise<{ ok: true } | { ok: false; reason: string; timeout: boolean }> {
+    const check = this.#o.healthCheck;
+    if (!check) return { ok: true };
+    const timeoutMs = this.#o.healthTimeoutMs ?? 60_000;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve('timeout');
+      }, timeoutMs);
+    });
+    try {
+      const result = await Promise.race([check({ release, slot, signal: controller.signal }), timeout]);
+      if (result === 'timeout') return { ok: false, reason: `no answer within ${timeoutMs} ms`, timeout: true };
+      return result.ok ? result : { ...result, timeout: false };
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e), timeout: false };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #open(state: InstallState, action: PendingAction) {
+    const release = await this.#resolve(action, await this.#o.securityVersion.current());
+    return openRelease(release, {
+      payloadFile: this.payloadFile,
+      ...(action.header ? { header: Buffer.from(action.header, 'base64') } : {}),
+      ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
+      ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
+    });
+  }
+
+  #resolve(action: Pick<PendingAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
+    return resolveRelease({
+      tufMetadataUrl: action.tufMetadataUrl,
+      tufTargetsUrl: action.tufTargetsUrl,
+      targetPath: action.targetPath,
+      metadataDir: this.#o.metadataDir,
+      device: { hardware: this.#o.hardware, securityVersion },
+    });
+  }
+
+  /** A retryable failure leaves the phase as it is (the step throws; `run()` backs off); any other fails the action. */
+  async #failOrRetry(e: unknown): Promise<StepResult> {
+    if (this.#crash !== undefined) throw this.#crash;
+    if (failureOf(e).retryable) throw e;
+    return this.#fail(failureDetails(e).join('; '));
+  }
+
+  async #fail(message: string): Promise<StepResult> {
+    this.#log.warn('install failed', { reason: message });
+    await discardPartial(this.payloadFile);
+    rmSync(this.payloadFile, { force: true });
+    this.#apply({ type: 'error', message });
+    return { phase: this.#phaseNow(), did: `failed: ${message}`, idle: false };
+  }
+
+  async #feedback(state: InstallState, execution: 'proceeding' | 'closed', finished: 'none' | 'success' | 'failure', details: string[]): Promise<void> {
+    const id = Number(state.actionId);
+    if (!Number.isSafeInteger(id)) return;
+    try {
+      await this.#o.ddi.feedback(id, execution, finished, details);
+    } catch (e) {
+      // A closed report the server refuses outright (4xx: e.g. it was already received before a
+      // crash) is not retried forever; network trouble is.
+      if (execution === 'closed' && failureOf(e).retryable) throw e;
+      this.#log.warn('progress feedback failed', { error: failureDetails(e)[0] });
+    }
+  }
+
+  async #report(state: InstallState): Promise<StepResult> {
+    const release = state.release;
+    const what = release ? `${release.name} ${release.version}` : 'the release';
+    if (state.phase === 'committed') {
+      await this.#feedback(state, 'closed', 'success', [`installed ${what} in slot ${state.targetSlot ?? '?'}; health check passed; committed`]);
+    } else if (state.phase === 'canceled') {
+      await this.#feedback(state, 'closed', 'failure', [`canceled: ${state.reason ?? ''}`]);
+    } else {
+      const prefix = state.phase === 'rolled_back' ? `rolled back to slot ${state.previousSlot ?? '?'}` : 'install failed';
+      await this.#feedback(state, 'closed', 'failure', [state.reason ?? prefix, `${prefix} (${what})`]);
+    }
+    this.#point('reported');
+    const outcome = state.phase;
+    this.#apply({ type: 'reported' });
+    rmSync(this.actionFile, { force: true });
+    return { phase: 'idle', did: `reported ${outcome}`, idle: false };
+  }
+
+  async #poll(): Promise<StepResult> {
+    const ddi = this.#o.ddi;
+    const poll = await ddi.poll();
+    const idle = (did: string): StepResult => ({ phase: 'idle', did, idle: true, pollSeconds: poll.sleepSeconds });
+    if (poll.links.cancelAction && !poll.links.deploymentBase) {
+      // Nothing in progress: the cancellation is acknowledged at once.
+      const cancel = await ddi.cancelAction(poll.links.cancelAction.href);
+      await ddi.cancelFeedback(cancel.actionId, 'closed', 'success', ['nothing in progress on the device']);
+      return idle(`acknowledged cancellation of action ${cancel.actionId}`);
+    }
+    const link = poll.links.deploymentBase;
+    if (!link) return idle('polled');
+    const deployment = await ddi.deployment(link.href);
+    const plan = deploymentPlan(deployment);
+    if (!plan.download || !plan.install) return idle(`action ${deployment.actionId} waits (download ${deployment.download}, update ${deployment.update})`);
+    const artifact = deployment.chunks[0]?.artifacts[0];
+    let release: SignedRelease;
+    let action: PendingAction;
+    try {
+      if (!artifact) throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `action ${deployment.actionId} has no artifact`);
+      const assigned = assignedRelease(deployment, artifact);
+      if (!assigned.downloadUrl) throw new AgentError('AGENT_DDI_RESPONSE_INVALID', `artifact ${artifact.filename} has no download link`);
+      release = await this.#resolve(assigned, await this.#o.securityVersion.current());
+      checkAssignedArtifact(artifact, release);
+      action = {
+        actionId: deployment.actionId,
+        targetPath: assigned.targetPath,
+        tufMetadataUrl: assigned.tufMetadataUrl,
+        tufTargetsUrl: assigned.tufTargetsUrl,
+        downloadUrl: assigned.downloadUrl,
+        header: assigned.header ? assigned.header.toString('base64') : null,
+        length: release.length,
+        sha256: release.sha256,
+      };
+    } catch (e) {
+      const failure = failureOf(e);
+      if (failure.retryable) throw e;
+      this.#log.warn('deployment refused', { actionId: deployment.actionId, reason: `${failure.code}: ${failure.message}` });
+      await ddi.reportRefusal(deployment.actionId, e, artifact?.tufTarget ? [`target ${artifact.tufTarget}`] : []);
+      return idle(`refused action ${deployment.actionId}: ${failure.code}`);
+    }
+    const custom = release.custom;
+    const info: ReleaseInfo = {
+      name: custom.name,
+      version: custom.version,
+      securityVersion: custom.securityVersion,
+      sha256: custom.plaintext.sha256,
+      length: custom.plaintext.length,
+    };
+    const targetSlot = (await this.#o.slots.inactive()).id;
+    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
+    this.#point('action recorded');
+    await discardPartial(this.payloadFile);
+    const state = this.#apply({ type: 'start', actionId: String(deployment.actionId), release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
+    await this.#feedback(state, 'proceeding', 'none', [`downloading ${info.name} ${info.version} into slot ${targetSlot}`]);
+    return { phase: state.phase, did: `started action ${deployment.actionId}`, idle: false, pollSeconds: poll.sleepSeconds };
+  }
+
+  /**
+   * Steps until `signal` aborts: at once while an install is in progress, after the server's
+   * polling interval when idle, with exponential backoff after errors.
+   */
+  async run(signal?: AbortSignal): Promise<void> {
+    const backoff = new Backoff(this.#o.backoff);
+    let pollSeconds = 60;
+    while (!signal?.aborted) {
+      let delay = 0;
+      try {
+        const result = await this.step();
+        backoff.reset();
+        if (result.pollSeconds !== undefined) pollSeconds = result.pollSeconds;
+        if (result.idle) delay = Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(pollSeconds));
+        this.#log.info(result.did, { phase: result.phase });
+      } catch (e) {
+        const failure = failureOf(e);
+        const retryAfter = typeof failure.details.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined;
+        delay = backoff.next(retryAfter);
+        this.#log.error('step failed', { error: failureDetails(e)[0], retryInMs: delay });
+      }
+      if (delay > 0) {
+        try {
+          await sleep(delay, signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+}
+
+/** A health check that runs a command: healthy when it exits 0 within the agent's timeout. */
+export function commandHealthCheck(command: string, args: readonly string[] = []): HealthCheck {
+  return ({ release, slot, signal }) =>
+    new Promise((resolve) => {
+      const child = spawn(command, [...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        signal,
+        env: { ...process.env, OSPREY_RELEASE: release.name, OSPREY_VERSION: release.version, OSPREY_SLOT: slot },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        if (stderr.length < 400) stderr += d.toString('utf8');
+      });
+      child.on('error', (e) => resolve({ ok: false, reason: `${command}: ${e.message}` }));
+      child.on('close', (code, sig) => {
+        if (code === 0) resolve({ ok: true });
+        else resolve({ ok: false, reason: `${command} exited with ${code ?? sig}${stderr ? `: ${stderr.trim()}` : ''}` });
+      });
+    });
+}
+
+/** A health check that probes a URL: healthy on a 2xx answer. */
+export function httpHealthCheck(url: string): HealthCheck {
+  return async ({ signal }) => {
+    try {
+      const res = await fetch(url, { signal });
+      await res.arrayBuffer();
+      return res.ok ? { ok: true } : { ok: false, reason: `${url} answered HTTP ${res.status}` };
+    } catch (e) {
+      return { ok: false, reason: `${url}: ${(e as Error).message}` };
+    }
+  };
+}

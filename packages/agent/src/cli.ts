@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+/**
+ * `osprey-agent`: the device agent's command line.
+ *
+ *   osprey-agent provision --config /etc/osprey/agent.json   generate the device key, print the public key
+ *   osprey-agent run       --config /etc/osprey/agent.json   poll, install, report (forever)
+ *   osprey-agent status    --config /etc/osprey/agent.json   state, slots, security version (JSON)
+ *
+ * The config file is JSON (see {@link agentConfigSchema}).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { Pkcs11Token } from '@osprey/pkcs11';
+import { Agent, commandHealthCheck, httpHealthCheck, jsonLogger, type HealthCheck } from './agent.js';
+import { GrubEnvBootloader } from './bootloader/grub.js';
+import { FileSecurityVersionStore } from './bootloader/security-version.js';
+import { SimulatedBootloader } from './bootloader/simulated.js';
+import { execCommand } from './bootloader/system.js';
+import type { Bootloader } from './bootloader/types.js';
+import { UBootEnvBootloader } from './bootloader/uboot.js';
+import { DdiClient } from './ddi/client.js';
+import { Pkcs11Element } from './secure-element/pkcs11.js';
+import { SoftwareKeyElement } from './secure-element/software.js';
+import type { SecureElement } from './secure-element/types.js';
+import { AbSlots } from './slots/ab.js';
+import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
+import { writeFileAtomic } from './state/atomic.js';
+import { StateStore } from './state/store.js';
+import { failureDetails } from './verify/errors.js';
+
+export const agentConfigSchema = z.strictObject({
+  /** Base URL of the Osprey server. */
+  server: z.url(),
+  tenant: z.string().min(1).default('DEFAULT'),
+  controllerId: z.string().min(1),
+  /** The target security token (`Authorization: TargetToken …`). */
+  token: z.string().min(1),
+  /** Hardware id of this device (releases must list it). */
+  hardware: z.string().min(1),
+  /** TUF metadata directory; must hold the tenant's `root.json` (provisioned at the factory). */
+  metadataDir: z.string().min(1),
+  /** State, downloads, security version record. */
+  stateDir: z.string().min(1),
+  slots: z.strictObject({ kind: z.enum(['file', 'block']).default('file'), a: z.string().min(1), b: z.string().min(1) }),
+  bootloader: z.strictObject({
+    kind: z.enum(['simulated', 'u-boot', 'grub']),
+    /** simulated: the environment file; grub: the grubenv file. Not used by u-boot (fw_printenv/fw_setenv). */
+    envPath: z.string().min(1).optional(),
+  }),
+  /** Command that reboots the device (ignored for the simulated bootloader). */
+  rebootCommand: z.array(z.string()).min(1).default(['systemctl', 'reboot']),
+  healthCheck: z
+    .strictObject({ command: z.array(z.string()).min(1).optional(), url: z.url().optional(), timeoutMs: z.int().positive().default(60_000) })
+    .optional(),
+  key: z.union([
+    z.strictObject({ file: z.string().min(1) }),
+    z.strictObject({ pkcs11: z.strictObject({ module: z.string().min(1), tokenLabel: z.string().min(1), pin: z.string().min(1), label: z.string().min(1).optional() }) }),
+  ]),
+  requireEncryption: z.boolean().default(false),
+  /** Lower bound of the poll delay (ms). */
+  minPollMs: z.int().positive().default(1000),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export function loadConfig(path: string): AgentConfig {
+  const text = readFileSync(path, 'utf8');
+  const parsed = agentConfigSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`invalid config ${path}:\n${z.prettifyError(parsed.error)}`);
+  // Relative paths are relative to the config file.
+  const base = dirname(resolve(path));
+  const abs = (p: string) => resolve(base, p);
+  const c = parsed.data;
+  return {
+    ...c,
+    metadataDir: abs(c.metadataDir),
+    stateDir: abs(c.stateDir),
+    slots: { ...c.slots, a: abs(c.slots.a), b: abs(c.slots.b) },
+    bootloader: { ...c.bootloader, ...(c.bootloader.envPath ? { envPath: abs(c.bootloader.envPath) } : {}) },
+    key: 'file' in c.key ? { file: abs(c.key.file) } : c.key,
+  };
+}
+
+function openElement(config: AgentConfig): SecureElement {
+  if ('file' in config.key) return new SoftwareKeyElement(config.key.file);
+  const { label, ...token } = config.key.pkcs11;
+  return new Pkcs11Element(Pkcs11Token.open(token), { ...(label ? { label } : {}), ownsToken: true });
+}
+
+function openBootloader(config: AgentConfig): Bootloader {
+  const { kind, envPath } = config.bootloader;
+  if (kind === 'simulated') return new SimulatedBootloader(envPath ?? join(config.stateDir, 'bootenv'));
+  if (kind === 'grub') {
+    if (!envPath) throw new Error('bootloader.envPath (the grubenv file) is required for grub');
+    return new GrubEnvBootloader({ envFile: envPath });
+  }
+  return new UBootEnvBootloader();
+}
+
+const secverKeyPath = (config: AgentConfig) => join(config.stateDir, 'secver.key');
+const secverPath = (config: AgentConfig) => join(config.stateDir, 'security-version.json');
+
+/** The device's objects, as configured. */
+export function openAgent(config: AgentConfig, options: { logger?: ReturnType<typeof jsonLogger> } = {}): { agent: Agent; element: SecureElement; bootloader: Bootloader } {
+  const element = openElement(config);
+  const bootloader = openBootloader(config);
+  const Slot = config.slots.kind === 'block' ? BlockDeviceSlot : FileSlot;
+  const slots = new AbSlots({ a: new Slot('a', config.slots.a), b: new Slot('b', config.slots.b) }, bootloader);
+  const store = new StateStore(join(config.stateDir, 'state.json'));
+  const securityVersion = new FileSecurityVersionStore(secverPath(config), readFileSync(secverKeyPath(config)));
+  const ddi = new DdiClient({ server: config.server, tenant: config.tenant, controllerId: config.controllerId, targetToken: config.token });
+  let healthCheck: HealthCheck | undefined;
+  const hc = config.healthCheck;
+  if (hc?.command) healthCheck = commandHealthCheck(hc.command[0]!, hc.command.slice(1));
+  else if (hc?.url) healthCheck = httpHealthCheck(hc.url);
+  const run = execCommand();
+  const agent = new Agent({
+    ddi,
+    element,
+    slots,
+    bootloader,
+    store,
+    securityVersion,
+    metadataDir: config.metadataDir,
+    workDir: join(config.stateDir, 'work'),
+    hardware: config.hardware,
+    ...(healthCheck ? { healthCheck, healthTimeoutMs: hc?.timeoutMs ?? 60_000 } : {}),
+    ...(bootloader.kind === 'simulated'
+      ? {}
+      : {
+          reboot: async () => {
+            const [command, ...args] = config.rebootCommand;
+            await run(command!, args);
+          },
+        }),
+    requireEncryption: config.requireEncryption,
+    minPollMs: config.minPollMs,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return { agent, element, bootloader };
+}
+
+/** Key, security version record (0) and bootloader environment: idempotent. */
+export async function provision(config: AgentConfig): Promise<{ recipient: string; publicKeyPem: string; created: boolean }> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(secverKeyPath(config))) writeFileAtomic(secverKeyPath(config), randomBytes(32), { mode: 0o600 });
+  if (!existsSync(secverPath(config))) FileSecurityVersionStore.provision(secverPath(config), readFileSync(secverKeyPath(config)), 0);
+  if (!existsSync(join(config.metadataDir, 'root.json'))) process.stderr.write(`warning: ${config.metadataDir}/root.json is missing: install the tenant's TUF root before running\n`);
+  openBootloader(config);
+  const element = openElement(config);
+  try {
+    return await element.provision();
+  } finally {
+    element.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('osprey-agent').description('Osprey device agent: secure A/B updates over DDI').showHelpAfterError();
+  const configOption = ['-c, --config <file>', 'agent config file (JSON)', '/etc/osprey/agent.json'] as const;
+
+  program
+    .command('provision')
+    .description('generate the device key (if absent) and print its age recipient and public key PEM')
+    .option(...configOption)
+    .option('--register', 'also register the public key with the server (if the tenant allows self-registration)')
+    .action(async (opts: { config: string; register?: boolean }) => {
+      const config = loadConfig(opts.config);
+      const key = await provision(config);
+      process.stdout.write(`${key.created ? 'generated' : 'existing'} device key\nrecipient: ${key.recipient}\n${key.publicKeyPem}`);
+      if (opts.register) {
+        const ddi = new DdiClient({ server: config.server, tenant: config.tenant, controllerId: config.controllerId, targetToken: config.token });
+        const r = await ddi.registerPublicKey(key.publicKeyPem);
+        process.stdout.write(`registered with the server (${r.created ? 'new' : 'unchanged'})\n`);
+      }
+    });
+
+  program
+    .command('run')
+    .description('run the agent: poll the server, install, report')
+    .option(...configOption)
+    .action(async (opts: { config: string }) => {
+      const config = loadConfig(opts.config);
+      const { agent, element } = openAgent(config, { logger: jsonLogger({ controllerId: config.controllerId }) });
+      const controller = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+      try {
+        await agent.run(controller.signal);
+      } finally {
+        element.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('print the install state, boot status, installed release and security version (JSON)')
+    .option(...configOption)
+    .action(async (opts: { config: string }) => {
+      const config = loadConfig(opts.config);
+      const { agent, element } = openAgent(config);
+      try {
+        process.stdout.write(`${JSON.stringify(await agent.status(), null, 2)}\n`);
+      } finally {
+        element.close();
+      }
+    });
+
+  return program;
+}
+
+const invoked = process.argv[1] ? resolve(process.argv[1]) : '';
+if (invoked.endsWith('/cli.js') || invoked.endsWith('/cli.ts') || invoked.endsWith('/osprey-agent')) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      process.stderr.write(`osprey-agent: ${failureDetails(e).join('\n  ')}\n`);
+      process.exitCode = 1;
+    });
+}

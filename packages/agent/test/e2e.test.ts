@@ -1,0 +1,156 @@
+/**
+ * The `Agent` orchestrator end to end against a real Osprey server (PGlite): full encrypted update
+ * with the device key in SoftHSM2, health-check rollback, downgrade refusal, and another device's
+ * header, each ending with the right action status and messages on the server.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pkcs11Token } from '@osprey/pkcs11';
+import { Pkcs11Element, SoftwareKeyElement, type SecureElement } from '@osprey/agent';
+import { restClient } from '../../../testkit/rest.js';
+import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
+import { hasSoftHsm } from '../../../testkit/tools.js';
+import { makeRelease, openDevice, provisionDevice, settle, sha256 } from './device-kit.js';
+
+const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
+const OLD = randomBytes(200_000);
+const NEW = randomBytes(3 * 65536 + 4321);
+const softHsm = hasSoftHsm();
+
+describe('Agent end to end against an Osprey server', () => {
+  let server: TestServer;
+  let hsm: SoftHsmToken | undefined;
+  let token: Pkcs11Token | undefined;
+  const work = mkdtempSync(join(tmpdir(), 'osprey-agent-orch-'));
+  const api = restClient(() => server.url, ADMIN);
+  let setId: number;
+  let rootJson: Buffer;
+  const elements: SecureElement[] = [];
+
+  const device = async (id: string, element: SecureElement, options: { securityVersion?: number; registerKeyOf?: SecureElement } = {}) => {
+    const own = await element.provision();
+    const registered = options.registerKeyOf ? (await options.registerKeyOf.provision()).publicKeyPem : own.publicKeyPem;
+    const { files, token: targetToken } = await provisionDevice(api, join(work, id), id, {
+      rootJson,
+      factoryImage: OLD,
+      securityVersion: options.securityVersion ?? 1,
+      publicKeyPem: registered,
+    });
+    return { files, connection: { server: server.url, id, token: targetToken } };
+  };
+  const assign = async (id: string) => {
+    const res = await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }]);
+    expect(res.json.assigned).toBe(1);
+    await server.ddi.settle();
+    const actions = await api('GET', `/targets/${id}/actions`);
+    return actions.json.content[0].id as number;
+  };
+  const action = async (id: string, actionId: number) => {
+    const status = (await api('GET', `/targets/${id}/actions/${actionId}`)).json.status as string;
+    const messages = ((await api('GET', `/targets/${id}/actions/${actionId}/status`)).json.content as Array<{ messages: string[] }>).flatMap((s) => s.messages);
+    return { status, messages };
+  };
+
+  beforeAll(async () => {
+    if (softHsm) {
+      hsm = createSoftHsmToken('osprey-agent-orch', '2468');
+      token = Pkcs11Token.open(hsm);
+    }
+    server = await startTestServer('pglite', {}, { listen: true });
+    rootJson = Buffer.from((await api('GET', '/tuf/root')).text);
+    setId = await makeRelease(api, 'gw-os', '2.0.0', NEW, { encrypted: true, release: { securityVersion: 5, hardware: ['board-a'] } });
+  });
+  afterAll(async () => {
+    for (const e of elements) e.close();
+    token?.close();
+    await server?.stop();
+    if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it.runIf(softHsm)('full encrypted update with a SoftHSM2 device key: FINISHED, new image committed in slot b', async () => {
+    const element = new Pkcs11Element(token!, { label: 'orch-hsm-key' });
+    elements.push(element);
+    const { files, connection } = await device('orch-hsm', element);
+    const actionId = await assign('orch-hsm');
+    const dev = openDevice(files, connection, { element, healthCheck: async () => ({ ok: true }) });
+    const log = await settle(dev.agent);
+    expect(log).toEqual(expect.arrayContaining(['started action ' + actionId, 'downloaded', 'installed into slot b', 'rebooted into the new slot', 'committed', 'reported committed']));
+    const boot = await dev.bootloader.status();
+    expect(boot).toMatchObject({ active: 'b', booted: 'b', trial: false, pendingTry: null });
+    expect(sha256(readFileSync(files.slotB))).toBe(sha256(NEW));
+    expect(sha256(readFileSync(files.slotA))).toBe(sha256(OLD));
+    expect(await dev.securityVersion.current()).toBe(5);
+    expect(dev.agent.installed()).toMatchObject({ name: 'gw-os', version: '2.0.0', slot: 'b' });
+    const result = await action('orch-hsm', actionId);
+    expect(result.status).toBe('finished');
+    expect(result.messages.some((m) => m.startsWith('installed gw-os 2.0.0 in slot b'))).toBe(true);
+    // A later poll finds nothing to do.
+    expect((await dev.agent.step()).did).toBe('polled');
+  });
+
+  it('a failing health check rolls back to the old slot and reports the reason: ERROR', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-sick.pem'));
+    const { files, connection } = await device('orch-sick', element);
+    const actionId = await assign('orch-sick');
+    const dev = openDevice(files, connection, { element, healthCheck: async () => ({ ok: false, reason: 'service osprey-demo is not running' }) });
+    const log = await settle(dev.agent);
+    expect(log).toEqual(expect.arrayContaining(['rebooted into the new slot', 'rebooted into the previous slot', 'rolled back', 'reported rolled_back']));
+    expect(await dev.bootloader.status()).toMatchObject({ active: 'a', booted: 'a', trial: false, pendingTry: null });
+    expect(sha256(readFileSync(files.slotA))).toBe(sha256(OLD));
+    expect(await dev.securityVersion.current()).toBe(1);
+    const result = await action('orch-sick', actionId);
+    expect(result.status).toBe('error');
+    expect(result.messages).toContain('health check failed: service osprey-demo is not running');
+  });
+
+  it('a health check that times out rolls back too', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-slow.pem'));
+    const { files, connection } = await device('orch-slow', element);
+    const actionId = await assign('orch-slow');
+    const dev = openDevice(files, connection, { element, healthTimeoutMs: 50, healthCheck: () => new Promise(() => {}) });
+    await settle(dev.agent);
+    expect(await dev.bootloader.status()).toMatchObject({ active: 'a', booted: 'a' });
+    const result = await action('orch-slow', actionId);
+    expect(result.status).toBe('error');
+    expect(result.messages).toContain('health check timed out');
+  });
+
+  it('refuses a downgrade (device security version above the release): ERROR with RELEASE_DOWNGRADE, slots untouched', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-new.pem'));
+    const { files, connection } = await device('orch-new', element, { securityVersion: 6 });
+    const actionId = await assign('orch-new');
+    const dev = openDevice(files, connection, { element });
+    const log = await settle(dev.agent);
+    expect(log[0]).toBe(`refused action ${actionId}: RELEASE_DOWNGRADE`);
+    expect(existsSync(files.slotB)).toBe(false);
+    expect(sha256(readFileSync(files.slotA))).toBe(sha256(OLD));
+    expect(await dev.bootloader.status()).toMatchObject({ active: 'a', booted: 'a', pendingTry: null });
+    expect(dev.store.load()).toMatchObject({ ok: true, state: { phase: 'idle' } });
+    const result = await action('orch-new', actionId);
+    expect(result.status).toBe('error');
+    expect(result.messages.some((m) => m.startsWith('RELEASE_DOWNGRADE: '))).toBe(true);
+    expect(result.messages).toContain('target gw-os-2.0.0.age');
+  });
+
+  it("another device's header does not decrypt: AGE_NO_MATCHING_KEY reported, old slot kept", async () => {
+    // The server holds another device's public key for this target, so the header it sends is
+    // wrapped for that device: this device's own key cannot open it.
+    const other = new SoftwareKeyElement(join(work, 'orch-other.pem'));
+    const element = new SoftwareKeyElement(join(work, 'orch-mine.pem'));
+    const { files, connection } = await device('orch-mixed', element, { registerKeyOf: other });
+    const actionId = await assign('orch-mixed');
+    const dev = openDevice(files, connection, { element });
+    const log = await settle(dev.agent);
+    expect(log.some((l) => l.startsWith('failed: AGE_NO_MATCHING_KEY: '))).toBe(true);
+    expect(existsSync(files.slotB)).toBe(false);
+    expect(await dev.bootloader.status()).toMatchObject({ active: 'a', booted: 'a', pendingTry: null });
+    const result = await action('orch-mixed', actionId);
+    expect(result.status).toBe('error');
+    expect(result.messages.some((m) => m.startsWith('AGE_NO_MATCHING_KEY: '))).toBe(true);
+  });
+});
