@@ -5,6 +5,7 @@
  *   osprey-agent provision --config /etc/osprey/agent.json   generate the device key, print the public key
  *   osprey-agent run       --config /etc/osprey/agent.json   poll, install, report (forever)
  *   osprey-agent status    --config /etc/osprey/agent.json   state, slots, security version (JSON)
+ *   osprey-agent simulate  --server URL --count N --gateway-token T   many simulated devices in one process
  *
  * The config file is JSON (see {@link agentConfigSchema}).
  */
@@ -29,6 +30,7 @@ import { AbSlots } from './slots/ab.js';
 import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
 import { writeFileAtomic } from './state/atomic.js';
 import { StateStore } from './state/store.js';
+import { runSimulatedFleet } from './simulator.js';
 import { failureDetails } from './verify/errors.js';
 
 export const agentConfigSchema = z.strictObject({
@@ -205,6 +207,50 @@ export function buildProgram(): Command {
       } finally {
         element.close();
       }
+    });
+
+  program
+    .command('simulate')
+    .description('run N simulated devices (file slots, simulated bootloader, software keys) in this process, for demos and load')
+    .requiredOption('--server <url>', 'base URL of the Osprey server')
+    .requiredOption('--count <n>', 'number of devices', (v) => Number.parseInt(v, 10))
+    .requiredOption('--gateway-token <token>', "the tenant's gateway token (targets are auto-registered)")
+    .option('--tenant <tenant>', 'tenant', 'DEFAULT')
+    .option('--dir <dir>', 'where the devices live (reused across runs)', 'osprey-sim')
+    .option('--duration <seconds>', 'stop after this many seconds', (v) => Number.parseFloat(v), 60)
+    .option('--prefix <prefix>', 'controller id prefix', 'sim-')
+    .option('--hardware <id>', 'hardware id of the devices', 'board-a')
+    .option('--poll <ms>', 'delay between polls of an idle device (ms)', (v) => Number.parseInt(v, 10), 1000)
+    .option('--no-register', "do not register the devices' public keys (self-registration off: an operator sets them)")
+    .action(async (opts: { server: string; count: number; gatewayToken: string; tenant: string; dir: string; duration: number; prefix: string; hardware: string; poll: number; register: boolean }) => {
+      if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new Error('--count must be a positive integer');
+      if (!(opts.duration > 0)) throw new Error('--duration must be a positive number of seconds');
+      const controller = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+      const result = await runSimulatedFleet({
+        server: opts.server,
+        tenant: opts.tenant,
+        count: opts.count,
+        idPrefix: opts.prefix,
+        gatewayToken: opts.gatewayToken,
+        workDir: resolve(opts.dir),
+        hardware: opts.hardware,
+        pollMs: opts.poll,
+        registerKeys: opts.register,
+        durationMs: opts.duration * 1000,
+        signal: controller.signal,
+        onStep: (id, did) => {
+          if (did !== 'polled') process.stderr.write(`${id}: ${did}\n`);
+        },
+      });
+      const devices = result.devices.map((d) => ({
+        controllerId: d.controllerId,
+        phase: d.phase,
+        installed: d.installed ? `${d.installed.name} ${d.installed.version}` : null,
+        steps: d.steps,
+        lastError: d.lastError,
+      }));
+      process.stdout.write(`${JSON.stringify({ elapsedMs: result.elapsedMs, devices }, null, 2)}\n`);
     });
 
   return program;

@@ -6,3 +6,4 @@ export * from './state/index.js';
 export * from './slots/index.js';
 export * from './bootloader/index.js';
 export * from './agent.js';
+export * from './simulator.js';

@@ -1,0 +1,62 @@
+/**
+ * The simulated fleet against a real server (PGlite): five devices auto-registered by the gateway
+ * token register their own keys, one encrypted release is assigned to all, every action FINISHED.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allInstalled, runSimulatedFleet, simulatedIds } from '@osprey/agent';
+import { restClient } from '../../../testkit/rest.js';
+import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { makeRelease } from './device-kit.js';
+
+const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
+const GATEWAY = 'gateway-key-0123456789abcdef';
+
+describe('runSimulatedFleet against an Osprey server', () => {
+  let server: TestServer;
+  const work = mkdtempSync(join(tmpdir(), 'osprey-sim-'));
+  const api = restClient(() => server.url, ADMIN);
+
+  beforeAll(async () => {
+    server = await startTestServer('pglite', {}, { listen: true });
+    for (const [key, value] of [
+      ['authentication.gatewaytoken.enabled', true],
+      ['authentication.gatewaytoken.key', GATEWAY],
+      ['device.publickey.selfregister.enabled', true],
+    ] as const) {
+      const res = await api('PUT', `/system/configs/${key}`, { value });
+      expect(res.status, res.text).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('five devices register, install one encrypted release and all end FINISHED', async () => {
+    const fleet = { server: server.url, count: 5, idPrefix: 'sim-', gatewayToken: GATEWAY, workDir: work, pollMs: 100 };
+    // First run: provision, auto-register and register the keys, then stop at once.
+    const first = await runSimulatedFleet({ ...fleet, until: () => true });
+    expect(first.completed).toBe(true);
+    const ids = simulatedIds(5, 'sim-');
+    const targets = await api('GET', `/targets?q=controllerId==sim-*&limit=50`);
+    expect(targets.json.content.map((t: { controllerId: string }) => t.controllerId).sort()).toEqual(ids);
+
+    const setId = await makeRelease(api, 'fleet-os', '2.0.0', Buffer.alloc(150_000, 9), { encrypted: true, release: { securityVersion: 1, hardware: ['board-a'] } });
+    const assigned = await api('POST', `/distributionsets/${setId}/assignedTargets`, ids.map((id) => ({ id })));
+    expect(assigned.json.assigned).toBe(5);
+    await server.ddi.settle();
+
+    // Second run resumes the same devices and updates them.
+    const result = await runSimulatedFleet({ ...fleet, until: allInstalled('2.0.0', 'fleet-os'), durationMs: 60_000 });
+    expect(result.completed, JSON.stringify(result.devices, null, 2)).toBe(true);
+    for (const d of result.devices) {
+      expect(d.installed).toMatchObject({ name: 'fleet-os', version: '2.0.0', slot: 'b' });
+      expect(d.log).toEqual(expect.arrayContaining(['downloaded', 'rebooted into the new slot', 'reported committed']));
+      const actions = await api('GET', `/targets/${d.controllerId}/actions`);
+      expect(actions.json.content.map((a: { status: string }) => a.status)).toEqual(['finished']);
+    }
+  }, 90_000);
+});
