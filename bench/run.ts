@@ -8,6 +8,7 @@
 
 /** name → module path, relative to this file. */
 const BENCHMARKS: Record<string, string> = {
+  agent: './agent.ts',
   crypto: './crypto.ts',
   ddi: './ddi.ts',
   upload: './upload.ts',

@@ -1,0 +1,395 @@
+/**
+ * `npm run bench -- agent [--size-mib N] [--rounds N] [--skip-rss] [--rss-sizes-gib 1,4] [--check]`
+ *
+ * Two questions about the device agent's install path for one artifact, download from a server
+ * → payload SHA-256 against the signed target → decrypt + final hash → write to an A/B slot:
+ *
+ * 1. Throughput. The agent's own pipeline (agent-data.ts agentPipeline: downloadResumable from a
+ *    local node:http server, openRelease, the VerifiedPayload streamed into FileSlot.write) against
+ *    the bare node:crypto ChaCha20-Poly1305 + SHA-256 loop of the crypto benchmark over the same
+ *    payload file, in the same process run. Only the ratio is meaningful (goal ≥ 0.7): it is the
+ *    price of everything the agent does around the cipher + hash cost (the download, the checks,
+ *    the slot write with its fsyncs and read-back).
+ * 2. Peak RSS of a child process running the whole pipeline for 1 GiB and 4 GiB images: it must
+ *    not grow with the image size (goal: within 10 % of each other, each under 100 MB).
+ *
+ * The server runs in a child process of its own (plain node), so its CPU time and memory are not
+ * counted for the agent. The in-process side imports the pipeline and the baseline from the same
+ * transpiled JavaScript the RSS children run (the workspace's sources, not a possibly stale dist/).
+ *
+ * Prints a table for people and a last line `result: {json}` for CI. `--check` makes the process
+ * exit 1 when a goal is missed (errors, such as a hash mismatch, always exit non-zero).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, transpileChild, verdict } from './common.js';
+import type * as AgentData from './agent-data.js';
+import type * as CryptoData from './crypto-data.js';
+
+const RATIO_GOAL = 0.7;
+const RSS_LIMIT_MB = 100;
+const RSS_TOLERANCE_PCT = 10;
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const CHILD = fileURLToPath(new URL('./agent-child.ts', import.meta.url));
+
+const USAGE =
+  'usage: npm run bench -- agent [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
+
+interface Options {
+  sizeMiB: number;
+  rounds: number;
+  skipRss: boolean;
+  rssSizesGiB: number[];
+  check: boolean;
+}
+
+function parseOptions(args: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'size-mib': { type: 'string', default: '512' },
+      rounds: { type: 'string', default: '3' },
+      'skip-rss': { type: 'boolean', default: false },
+      'rss-sizes-gib': { type: 'string', default: '1,4' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const positive = (text: string, flag: string, integer: boolean): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  return {
+    sizeMiB: positive(values['size-mib'], '--size-mib', true),
+    rounds: positive(values.rounds, '--rounds', true),
+    skipRss: values['skip-rss'],
+    rssSizesGiB: values['rss-sizes-gib'].split(',').map((s) => positive(s.trim(), '--rss-sizes-gib', false)),
+    check: values.check,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: the server, and the pipeline for peak RSS.
+// ---------------------------------------------------------------------------------------------
+
+interface ChildReport {
+  mode: string;
+  peakRssKiB: number;
+  peakRssSource: 'VmHWM' | 'maxRSS';
+  maxRssKiB: number;
+  seconds: number;
+  plaintextBytes?: number;
+  sha256?: string;
+  phases?: AgentData.PipelinePhases;
+}
+
+interface RssSize {
+  gib: number;
+  pipelinePeakRssKiB: number;
+  pipelinePeakRssMB: number;
+  pipelineMBps: number;
+  pipelinePhases: AgentData.PipelinePhases;
+  /** ru_maxrss of the pipeline child, inflated by this process's RSS at fork on Linux; see crypto-rss-child.ts. */
+  pipelineMaxRssKiB: number;
+  baselinePeakRssKiB: number;
+}
+
+interface RssResult {
+  source: 'VmHWM' | 'maxRSS';
+  idlePeakRssKiB: number;
+  sizes: RssSize[];
+  skipped: { gib: number; reason: string }[];
+  diffPct: number | null;
+  ok: boolean;
+}
+
+const liveChildren = new Set<ChildProcess>();
+
+/** Peak RSS is a process-lifetime high-water mark: one fresh child per measured run. */
+function runChild(childJs: string, args: string[]): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    liveChildren.add(child);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', (e) => {
+      liveChildren.delete(child);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      liveChildren.delete(child);
+      if (code !== 0) return reject(new Error(`child '${args[0]}' failed (exit ${code ?? signal})`));
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as ChildReport);
+      } catch {
+        reject(new Error(`child '${args[0]}' printed no JSON result: ${JSON.stringify(out)}`));
+      }
+    });
+  });
+}
+
+/** Start the server child for `file`; resolves with its URL once it listens. It exits when its stdin closes. */
+function startServer(childJs: string, file: string): Promise<{ url: string; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, 'serve', file], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    liveChildren.add(child);
+    let out = '';
+    const stop = (): void => {
+      child.stdin.end();
+      child.kill('SIGTERM');
+    };
+    child.on('error', (e) => {
+      liveChildren.delete(child);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      liveChildren.delete(child);
+      reject(new Error(`server child ended (exit ${code ?? signal}) before it listened`));
+    });
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      const newline = out.indexOf('\n');
+      if (newline < 0) return;
+      try {
+        resolve({ url: (JSON.parse(out.slice(0, newline)) as { url: string }).url, stop });
+      } catch {
+        reject(new Error(`server child printed ${JSON.stringify(out)}`));
+      }
+    });
+  });
+}
+
+function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { ...result, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const options = parseOrExplain(parseOptions, USAGE, args);
+  if (!options) return;
+
+  // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download
+  // and slot would be; /tmp may be a RAM-backed tmpfs), in a folder of this run's own, removed at the end.
+  const benchRoot = join(REPO_ROOT, '.bench');
+  mkdirSync(benchRoot, { recursive: true });
+  const dir = mkdtempSync(join(benchRoot, 'agent-'));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  // On Ctrl-C / kill, `finally` does not run: stop the children and remove multi-GiB temp files here.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    // The same JavaScript for the children and for the in-process throughput part.
+    const jsDir = join(dir, 'js');
+    const childJs = await transpileChild(CHILD, jsDir);
+    const data = (await import(pathToFileURL(join(jsDir, 'bench', 'agent-data.js')).href)) as typeof AgentData;
+    const crypto = (await import(pathToFileURL(join(jsDir, 'bench', 'crypto-data.js')).href)) as typeof CryptoData;
+
+    // --- Throughput --------------------------------------------------------------------------
+    const plaintextBytes = options.sizeMiB * MiB;
+    const payloadFile = join(dir, 'throughput.age');
+    console.log(`agent: encrypting ${options.sizeMiB} MiB of generated plaintext into ${payloadFile} ...`);
+    const spec = await data.makeRelease(payloadFile, plaintextBytes);
+    const fileKey = Buffer.from(spec.fileKeyHex, 'hex');
+    const expectedSha256 = spec.custom.plaintext.sha256;
+    const server = await startServer(childJs, payloadFile);
+    const workDir = join(dir, 'device');
+
+    type Side = 'agent' | 'baseline';
+    let lastPhases: AgentData.PipelinePhases[] = [];
+    const runners: Record<Side, () => Promise<{ sha256: string; bytes: number }>> = {
+      agent: async () => {
+        const r = await data.agentPipeline(server.url, workDir, spec);
+        lastPhases.push(r.phases);
+        return r;
+      },
+      baseline: () => crypto.baselineDecryptAndHash(payloadFile, fileKey),
+    };
+    // One untimed pass of each first (JIT, lazy initialisation, page cache, the slot file created).
+    for (const side of ['agent', 'baseline'] as const) await runners[side]();
+    lastPhases = [];
+    // Alternate the order each round and take medians: the machine is shared and noisy.
+    const seconds: Record<Side, number[]> = { agent: [], baseline: [] };
+    for (let round = 0; round < options.rounds; round++) {
+      const order: Side[] = round % 2 === 0 ? ['agent', 'baseline'] : ['baseline', 'agent'];
+      for (const side of order) {
+        const r = await timed(runners[side]);
+        // Same final hash as the generated plaintext: both sides really did all of the work.
+        if (r.sha256 !== expectedSha256 || r.bytes !== plaintextBytes) {
+          throw new Error(`${side} round ${round + 1}: got ${r.bytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${expectedSha256}`);
+        }
+        seconds[side].push(r.seconds);
+        console.log(`  round ${round + 1}/${options.rounds} ${side.padEnd(8)} ${(plaintextBytes / MB / r.seconds).toFixed(1).padStart(8)} MB/s`);
+      }
+    }
+    server.stop();
+    rmSync(payloadFile, { force: true });
+    rmSync(workDir, { recursive: true, force: true });
+    const mbps = (side: Side): number[] => seconds[side].map((s) => plaintextBytes / MB / s);
+    const agentMBps = median(mbps('agent'));
+    const baselineMBps = median(mbps('baseline'));
+    const ratio = agentMBps / baselineMBps;
+    const pairedRatio = median(seconds.agent.map((s, i) => seconds.baseline[i]! / s));
+    const ratioOk = ratio >= RATIO_GOAL;
+    const phaseMedians: AgentData.PipelinePhases = {
+      download: median(lastPhases.map((p) => p.download)),
+      verify: median(lastPhases.map((p) => p.verify)),
+      install: median(lastPhases.map((p) => p.install)),
+    };
+
+    // --- Peak RSS ----------------------------------------------------------------------------
+    let rss: RssResult | null = null;
+    if (!options.skipRss) {
+      // The floor: node + the agent's modules, doing nothing. Above it is the pipeline's own share.
+      const idle = await runChild(childJs, ['idle']);
+      const sizes: RssSize[] = [];
+      const skipped: { gib: number; reason: string }[] = [];
+      for (const gib of options.rssSizesGiB) {
+        const bytes = Math.round(gib * GiB);
+        // The served payload, the downloaded copy and the slot image exist at the same time.
+        const need = 3 * (bytes + Math.ceil(bytes / 65536) * 16 + 16) + 256 * MiB;
+        const free = freeBytes(dir);
+        if (free < need) {
+          const reason = `needs ${(need / GiB).toFixed(2)} GiB free in ${dir}, ${(free / GiB).toFixed(2)} GiB available`;
+          console.log(`agent: peak RSS, ${gib} GiB: SKIPPED (${reason})`);
+          skipped.push({ gib, reason });
+          continue;
+        }
+        const file = join(dir, `rss-${gib}gib.age`);
+        const specFile = join(dir, `rss-${gib}gib.json`);
+        console.log(`agent: peak RSS, ${gib} GiB: encrypting the payload ...`);
+        const rssSpec = await data.makeRelease(file, bytes);
+        writeFileSync(specFile, JSON.stringify(rssSpec));
+        const rssServer = await startServer(childJs, file);
+        const rssWork = join(dir, `device-${gib}gib`);
+        let pipe: ChildReport;
+        let bare: ChildReport;
+        try {
+          console.log(`agent: peak RSS, ${gib} GiB: agent pipeline (child) and bare loop (child) ...`);
+          pipe = await runChild(childJs, ['pipeline', rssServer.url, rssWork, specFile]);
+          bare = await runChild(childJs, ['baseline', file, specFile]);
+        } finally {
+          rssServer.stop();
+          rmSync(file, { force: true }); // don't keep GiBs around for the next size
+          rmSync(rssWork, { recursive: true, force: true });
+        }
+        for (const [what, r] of [['agent', pipe], ['baseline', bare]] as const) {
+          if (r.sha256 !== rssSpec.custom.plaintext.sha256 || r.plaintextBytes !== bytes) {
+            throw new Error(`RSS ${gib} GiB, ${what}: ${r.plaintextBytes} bytes / ${r.sha256}, expected ${bytes} / ${rssSpec.custom.plaintext.sha256}`);
+          }
+        }
+        sizes.push({
+          gib,
+          pipelinePeakRssKiB: pipe.peakRssKiB,
+          pipelinePeakRssMB: round1(kibToMB(pipe.peakRssKiB)),
+          pipelineMBps: round1(bytes / MB / pipe.seconds),
+          pipelinePhases: pipe.phases!,
+          pipelineMaxRssKiB: pipe.maxRssKiB,
+          baselinePeakRssKiB: bare.peakRssKiB,
+        });
+      }
+      const bySize = [...sizes].sort((a, b) => a.gib - b.gib);
+      const smallest = bySize[0];
+      const largest = bySize[bySize.length - 1];
+      const diffPct = smallest && largest && bySize.length > 1 ? ((largest.pipelinePeakRssKiB - smallest.pipelinePeakRssKiB) / smallest.pipelinePeakRssKiB) * 100 : null;
+      const ok = sizes.length > 0 && sizes.every((s) => s.pipelinePeakRssMB < RSS_LIMIT_MB) && (diffPct === null || Math.abs(diffPct) <= RSS_TOLERANCE_PCT);
+      rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, skipped, diffPct: diffPct === null ? null : round1(diffPct), ok };
+    }
+
+    // --- Report ------------------------------------------------------------------------------
+    const list = (xs: number[]): string => xs.map((x) => x.toFixed(1)).join(' ');
+    const phaseText = (p: AgentData.PipelinePhases): string => `download ${p.download.toFixed(2)} s, verify ${p.verify.toFixed(2)} s, decrypt+slot write ${p.install.toFixed(2)} s`;
+    const lines = [
+      '',
+      `agent benchmark  node ${process.version}  openssl ${process.versions.openssl}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+      `throughput: ${options.sizeMiB} MiB image, ${options.rounds} alternating rounds, median, MB/s of plaintext (MB = 10^6 B)`,
+      `  agent    download -> verify -> decrypt + final hash -> FileSlot.write  ${agentMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('agent'))}`,
+      `           (median phases: ${phaseText(phaseMedians)})`,
+      `  baseline bare node:crypto ChaCha20-Poly1305 + SHA-256 loop, same file ${baselineMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('baseline'))}`,
+      `  ratio agent/baseline ${ratio.toFixed(3)}  (paired per-round median ${pairedRatio.toFixed(3)}; goal >= ${RATIO_GOAL})  ${verdict(ratioOk)}`,
+    ];
+    if (rss) {
+      lines.push(`peak RSS (${rss.source}) of a plain-node child running the whole pipeline; idle child floor ${kibToMB(rss.idlePeakRssKiB).toFixed(1)} MB`);
+      for (const s of rss.sizes) {
+        lines.push(
+          `  ${`${s.gib} GiB`.padEnd(8)} agent ${s.pipelinePeakRssMB.toFixed(1).padStart(7)} MB  (${s.pipelineMBps.toFixed(1)} MB/s; ${phaseText(s.pipelinePhases)})` +
+            `   bare loop ${kibToMB(s.baselinePeakRssKiB).toFixed(1)} MB`,
+        );
+      }
+      for (const s of rss.skipped) lines.push(`  ${`${s.gib} GiB`.padEnd(8)} skipped: ${s.reason}`);
+      const diff = rss.diffPct === null ? 'n/a (fewer than two sizes)' : `${rss.diffPct >= 0 ? '+' : ''}${rss.diffPct.toFixed(1)} %`;
+      lines.push(`  largest vs smallest ${diff}  (goal within ${RSS_TOLERANCE_PCT} %, each < ${RSS_LIMIT_MB} MB)  ${verdict(rss.ok)}`);
+    } else {
+      lines.push('peak RSS: skipped (--skip-rss)');
+    }
+    console.log(lines.join('\n'));
+
+    const r3 = (p: AgentData.PipelinePhases): AgentData.PipelinePhases => ({ download: round3(p.download), verify: round3(p.verify), install: round3(p.install) });
+    const ok = ratioOk && (rss?.ok ?? true);
+    const result = {
+      benchmark: 'agent',
+      node: process.version,
+      openssl: process.versions.openssl,
+      cpu: cpus()[0]?.model ?? null,
+      cpus: cpus().length,
+      throughput: {
+        sizeMiB: options.sizeMiB,
+        plaintextBytes,
+        ciphertextBytes: spec.length,
+        rounds: options.rounds,
+        agentMBps: round1(agentMBps),
+        baselineMBps: round1(baselineMBps),
+        agentRoundsMBps: mbps('agent').map(round1),
+        baselineRoundsMBps: mbps('baseline').map(round1),
+        agentPhasesSeconds: r3(phaseMedians),
+        ratio: round3(ratio),
+        pairedRatio: round3(pairedRatio),
+        ratioGoal: RATIO_GOAL,
+        ratioOk,
+        sha256: expectedSha256,
+      },
+      rss: rss && {
+        source: rss.source,
+        idlePeakRssKiB: rss.idlePeakRssKiB,
+        sizes: rss.sizes.map((s) => ({ ...s, pipelinePhases: r3(s.pipelinePhases) })),
+        skipped: rss.skipped,
+        diffPct: rss.diffPct,
+        limitMB: RSS_LIMIT_MB,
+        tolerancePct: RSS_TOLERANCE_PCT,
+        ok: rss.ok,
+      },
+      ok,
+    };
+    console.log(`result: ${JSON.stringify(result)}`);
+    if (options.check && !ok) process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const child of liveChildren) child.kill('SIGKILL');
+    cleanup();
+  }
+}
