@@ -25,8 +25,7 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, transpileChild, verdict } from './common.js';
 import type * as AgentData from './agent-data.js';
 import type * as CryptoData from './crypto-data.js';
 
@@ -41,42 +40,6 @@ const CHILD = fileURLToPath(new URL('./agent-child.ts', import.meta.url));
 const USAGE =
   'usage: npm run bench -- agent [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
 
-interface Options {
-  sizeMiB: number;
-  rounds: number;
-  skipRss: boolean;
-  rssSizesGiB: number[];
-  check: boolean;
-}
-
-function parseOptions(args: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      'size-mib': { type: 'string', default: '512' },
-      rounds: { type: 'string', default: '3' },
-      'skip-rss': { type: 'boolean', default: false },
-      'rss-sizes-gib': { type: 'string', default: '1,4' },
-      check: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) return undefined;
-  const positive = (text: string, flag: string, integer: boolean): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
-    return n;
-  };
-  return {
-    sizeMiB: positive(values['size-mib'], '--size-mib', true),
-    rounds: positive(values.rounds, '--rounds', true),
-    skipRss: values['skip-rss'],
-    rssSizesGiB: values['rss-sizes-gib'].split(',').map((s) => positive(s.trim(), '--rss-sizes-gib', false)),
-    check: values.check,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: the server, and the pipeline for peak RSS.
@@ -184,7 +147,7 @@ async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }
 }
 
 export async function main(args: string[]): Promise<void> {
-  const options = parseOrExplain(parseOptions, USAGE, args);
+  const options = parseOrExplain(parseThroughputRssOptions, USAGE, args);
   if (!options) return;
 
   // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** MB and MB/s are decimal (10^6 bytes) throughout; input sizes are in MiB/GiB. */
@@ -92,3 +93,41 @@ export async function transpileChild(entry: string, outDir: string): Promise<str
   return compiled.get(entry)!;
 }
 
+/** The options shared by the throughput + peak-RSS benchmarks (crypto, agent). */
+export interface ThroughputRssOptions {
+  sizeMiB: number;
+  rounds: number;
+  skipRss: boolean;
+  rssSizesGiB: number[];
+  check: boolean;
+}
+
+/** `--size-mib N --rounds N --skip-rss --rss-sizes-gib 1,4 --check`; undefined for --help. */
+export function parseThroughputRssOptions(args: string[]): ThroughputRssOptions | undefined {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'size-mib': { type: 'string', default: '512' },
+      rounds: { type: 'string', default: '3' },
+      'skip-rss': { type: 'boolean', default: false },
+      'rss-sizes-gib': { type: 'string', default: '1,4' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const positive = (text: string, flag: string, integer: boolean): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  return {
+    sizeMiB: positive(values['size-mib'], '--size-mib', true),
+    rounds: positive(values.rounds, '--rounds', true),
+    skipRss: values['skip-rss'],
+    rssSizesGiB: values['rss-sizes-gib'].split(',').map((s) => positive(s.trim(), '--rss-sizes-gib', false)),
+    check: values.check,
+  };
+}

@@ -20,9 +20,8 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, transpileChild, verdict } from './common.js';
 import {
   BASELINE_CHUNKS_PER_READ,
   GiB,
@@ -43,42 +42,6 @@ const RSS_CHILD = fileURLToPath(new URL('./crypto-rss-child.ts', import.meta.url
 const USAGE =
   'usage: npm run bench -- crypto [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
 
-interface Options {
-  sizeMiB: number;
-  rounds: number;
-  skipRss: boolean;
-  rssSizesGiB: number[];
-  check: boolean;
-}
-
-function parseOptions(args: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      'size-mib': { type: 'string', default: '512' },
-      rounds: { type: 'string', default: '3' },
-      'skip-rss': { type: 'boolean', default: false },
-      'rss-sizes-gib': { type: 'string', default: '1,4' },
-      check: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) return undefined;
-  const positive = (text: string, flag: string, integer: boolean): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
-    return n;
-  };
-  return {
-    sizeMiB: positive(values['size-mib'], '--size-mib', true),
-    rounds: positive(values.rounds, '--rounds', true),
-    skipRss: values['skip-rss'],
-    rssSizesGiB: values['rss-sizes-gib'].split(',').map((s) => positive(s.trim(), '--rss-sizes-gib', false)),
-    check: values.check,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes for peak RSS.
@@ -159,7 +122,7 @@ async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }
 }
 
 export async function main(args: string[]): Promise<void> {
-  const options = parseOrExplain(parseOptions, USAGE, args);
+  const options = parseOrExplain(parseThroughputRssOptions, USAGE, args);
   if (!options) return;
 
   // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download
