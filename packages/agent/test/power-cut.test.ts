@@ -176,7 +176,9 @@ describe('power cuts during an update', () => {
   it('≥ 10 real SIGKILLs of `osprey-agent run`, with power resets; then it completes', async () => {
     const random = seeded(0x51c1);
     let kills = 0;
-    for (let d = 0; kills < 12 && d < 6; d++) {
+    // A fast machine may finish a device's update after a kill or two, so take devices until the
+    // count is reached (the cap only bounds a broken run).
+    for (let d = 0; kills < 12 && d < 20; d++) {
       const id = `kill-${d}`;
       const device = await newDevice(id);
       device.element.close();
