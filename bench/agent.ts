@@ -20,12 +20,12 @@
  * Prints a table for people and a last line `result: {json}` for CI. `--check` makes the process
  * exit 1 when a goal is missed (errors, such as a hash mismatch, always exit non-zero).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, runJsonChild, scratchDir, timed, freeBytes, liveChildren, transpileChild, verdict } from './common.js';
 import type * as AgentData from './agent-data.js';
 import type * as CryptoData from './crypto-data.js';
 
@@ -76,31 +76,7 @@ interface RssResult {
   ok: boolean;
 }
 
-const liveChildren = new Set<ChildProcess>();
-
-/** Peak RSS is a process-lifetime high-water mark: one fresh child per measured run. */
-function runChild(childJs: string, args: string[]): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    liveChildren.add(child);
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.on('error', (e) => {
-      liveChildren.delete(child);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      liveChildren.delete(child);
-      if (code !== 0) return reject(new Error(`child '${args[0]}' failed (exit ${code ?? signal})`));
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as ChildReport);
-      } catch {
-        reject(new Error(`child '${args[0]}' printed no JSON result: ${JSON.stringify(out)}`));
-      }
-    });
-  });
-}
+const runChild = (childJs: string, args: string[]): Promise<ChildReport> => runJsonChild<ChildReport>(childJs, args, 'child');
 
 /** Start the server child for `file`; resolves with its URL once it listens. It exits when its stdin closes. */
 function startServer(childJs: string, file: string): Promise<{ url: string; stop: () => void }> {
@@ -133,37 +109,15 @@ function startServer(childJs: string, file: string): Promise<{ url: string; stop
   });
 }
 
-function freeBytes(dir: string): number {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-}
 
 // ---------------------------------------------------------------------------------------------
 
-async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }> {
-  const started = performance.now();
-  const result = await work();
-  return { ...result, seconds: (performance.now() - started) / 1000 };
-}
 
 export async function main(args: string[]): Promise<void> {
   const options = parseOrExplain(parseThroughputRssOptions, USAGE, args);
   if (!options) return;
 
-  // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download
-  // and slot would be; /tmp may be a RAM-backed tmpfs), in a folder of this run's own, removed at the end.
-  const benchRoot = join(REPO_ROOT, '.bench');
-  mkdirSync(benchRoot, { recursive: true });
-  const dir = mkdtempSync(join(benchRoot, 'agent-'));
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  // On Ctrl-C / kill, `finally` does not run: stop the children and remove multi-GiB temp files here.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-    cleanup();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { dir, release } = scratchDir('agent-');
 
   try {
     // The same JavaScript for the children and for the in-process throughput part.
@@ -350,9 +304,6 @@ export async function main(args: string[]): Promise<void> {
     console.log(`result: ${JSON.stringify(result)}`);
     if (options.check && !ok) process.exitCode = 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    for (const child of liveChildren) child.kill('SIGKILL');
-    cleanup();
+    release();
   }
 }

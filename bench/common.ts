@@ -2,7 +2,8 @@
  * Helpers the benchmarks share: the repository root, medians and rounding, and the transpiler
  * that turns a child-process entry point and everything it imports into plain JavaScript.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -129,5 +130,79 @@ export function parseThroughputRssOptions(args: string[]): ThroughputRssOptions 
     skipRss: values['skip-rss'],
     rssSizesGiB: values['rss-sizes-gib'].split(',').map((s) => positive(s.trim(), '--rss-sizes-gib', false)),
     check: values.check,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes and scratch space of the throughput/RSS benchmarks (crypto, agent).
+
+/** Children a benchmark started: killed on exit or signal, so no multi-GiB writer outlives the run. */
+export const liveChildren = new Set<ChildProcess>();
+
+/**
+ * Run `childJs` to its end and parse the JSON on its last stdout line. Peak RSS is a process-lifetime
+ * high-water mark, so each measured run gets a fresh child. `label` names it in errors.
+ */
+export function runJsonChild<T>(childJs: string, args: string[], label: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    liveChildren.add(child);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', (e) => {
+      liveChildren.delete(child);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      liveChildren.delete(child);
+      if (code !== 0) return reject(new Error(`${label} '${args[0]}' failed (exit ${code ?? signal})`));
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`${label} '${args[0]}' printed no JSON result: ${JSON.stringify(out)}`));
+      }
+    });
+  });
+}
+
+export function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+export async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { ...result, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * A folder of this run's own under the repository's gitignored .bench/ (on disk, where a device's
+ * download and slot would be; /tmp may be a RAM-backed tmpfs). On Ctrl-C / kill `finally` does not
+ * run, so the signal handler stops the children and removes the multi-GiB files itself; `release()`
+ * (in `finally`) does the same on a normal end.
+ */
+export function scratchDir(prefix: string): { dir: string; release: () => void } {
+  const benchRoot = join(REPO_ROOT, '.bench');
+  mkdirSync(benchRoot, { recursive: true });
+  const dir = mkdtempSync(join(benchRoot, prefix));
+  const stopAndRemove = (): void => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopAndRemove();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    dir,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      stopAndRemove();
+    },
   };
 }

@@ -14,14 +14,13 @@
  * Prints a table for people and a last line `result: {json}` for CI. `--check` makes the process
  * exit 1 when a goal is missed (errors, such as a hash mismatch, always exit non-zero).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, round1, round3, parseOrExplain, parseThroughputRssOptions, runJsonChild, scratchDir, timed, freeBytes, transpileChild, verdict } from './common.js';
 import {
   BASELINE_CHUNKS_PER_READ,
   GiB,
@@ -77,68 +76,18 @@ interface RssResult {
   ok: boolean;
 }
 
-const liveChildren = new Set<ChildProcess>();
+const runChild = (childJs: string, args: string[]): Promise<ChildReport> => runJsonChild<ChildReport>(childJs, args, 'RSS child');
 
-/**
- * Peak RSS is measured in a fresh child per phase because maxRSS is a process-lifetime high-water
- * mark: measured in this process it would include the throughput part, the 1 GiB run would
- * pollute the 4 GiB one, and the encrypt phase would pollute the decrypt phase.
- */
-function runChild(childJs: string, args: string[]): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    liveChildren.add(child);
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.on('error', (e) => {
-      liveChildren.delete(child);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      liveChildren.delete(child);
-      if (code !== 0) return reject(new Error(`RSS child '${args[0]}' failed (exit ${code ?? signal})`));
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as ChildReport);
-      } catch {
-        reject(new Error(`RSS child '${args[0]}' printed no JSON result: ${JSON.stringify(out)}`));
-      }
-    });
-  });
-}
-
-function freeBytes(dir: string): number {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-}
 
 // ---------------------------------------------------------------------------------------------
 
 
-async function timed<T>(work: () => Promise<T>): Promise<T & { seconds: number }> {
-  const started = performance.now();
-  const result = await work();
-  return { ...result, seconds: (performance.now() - started) / 1000 };
-}
 
 export async function main(args: string[]): Promise<void> {
   const options = parseOrExplain(parseThroughputRssOptions, USAGE, args);
   if (!options) return;
 
-  // Scratch files go to the repository's gitignored .bench/ (on disk, where a device's download
-  // would be; /tmp may be a RAM-backed tmpfs), in a folder of this run's own, removed at the end.
-  const benchRoot = join(REPO_ROOT, '.bench');
-  mkdirSync(benchRoot, { recursive: true });
-  const dir = mkdtempSync(join(benchRoot, 'crypto-'));
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  // On Ctrl-C / kill, `finally` does not run: stop the children and remove multi-GiB temp files here.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-    cleanup();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { dir, release } = scratchDir('crypto-');
 
   try {
     const fileKey = randomBytes(16);
@@ -288,9 +237,6 @@ export async function main(args: string[]): Promise<void> {
     console.log(`result: ${JSON.stringify(result)}`);
     if (options.check && !ok) process.exitCode = 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    for (const child of liveChildren) child.kill('SIGKILL');
-    cleanup();
+    release();
   }
 }
