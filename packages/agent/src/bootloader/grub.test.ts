@@ -12,6 +12,7 @@ import type { SlotId } from '../slots/types.js';
 import { GrubEnvBootloader, simulateGrubBoot, viewGrubEnv } from './grub.js';
 import { execCommand, parseEnvLines, type CommandRunner, type SystemProbe } from './system.js';
 import { isBootloaderError, type BootStatus } from './types.js';
+import { settledCode } from '../../../../testkit/errors.js';
 
 let dir: string;
 let envFile: string;
@@ -21,15 +22,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isBootloaderError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isBootloaderError(e));
 
 describe('simulateGrubBoot (RAUC contrib/grub.conf)', () => {
   const boot = (vars: Record<string, string>) => simulateGrubBoot(new Map(Object.entries(vars)));

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
 import { SimulatedBootloader, SimulatedPowerCut } from './simulated.js';
 import { isBootloaderError, type BootStatus } from './types.js';
+import { settledCode } from '../../../../testkit/errors.js';
 
 let dir: string;
 let envPath: string;
@@ -21,15 +22,7 @@ async function summary(bl: SimulatedBootloader): Promise<Summary> {
 }
 const committedOn = (slot: 'a' | 'b'): Summary => ({ active: slot, booted: slot, trial: false, pendingTry: null });
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isBootloaderError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isBootloaderError(e));
 
 describe('SimulatedBootloader', () => {
   it('starts on the committed slot with nothing armed', async () => {

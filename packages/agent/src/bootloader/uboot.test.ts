@@ -14,6 +14,7 @@ import { execCommand, linuxSystemProbe, parseEnvLines, slotFromCmdline, type Com
 import { isBootloaderError, type BootStatus } from './types.js';
 import { UBootEnvBootloader, viewUBootEnv } from './uboot.js';
 import { UBOOT_PROVISIONED_ENV, UBootEnvEmulator } from './uboot-emulator.js';
+import { settledCode } from '../../../../testkit/errors.js';
 
 let dir: string;
 let envPath: string;
@@ -23,15 +24,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isBootloaderError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isBootloaderError(e));
 
 describe('UBootEnvEmulator: the environment format', () => {
   it('stores CRC32-protected copies in U-Boot layout', () => {
