@@ -10,14 +10,20 @@
  * The config file is JSON (see {@link agentConfigSchema}).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { Agent, commandHealthCheck, httpHealthCheck, jsonLogger, type HealthCheck } from './agent.js';
 import { GrubEnvBootloader } from './bootloader/grub.js';
-import { FileSecurityVersionStore } from './bootloader/security-version.js';
+import {
+  FileSecurityVersionStore,
+  isSecurityVersionError,
+  pkcs11SecurityVersionMac,
+  softwareSecurityVersionMac,
+  type SecurityVersionMac,
+} from './bootloader/security-version.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
 import { execCommand } from './bootloader/system.js';
 import type { Bootloader } from './bootloader/types.js';
@@ -101,17 +107,42 @@ function openBootloader(config: AgentConfig): Bootloader {
   return new UBootEnvBootloader();
 }
 
+/** The software element's security version key (a file); a PKCS#11 element keeps it in the token. */
 const secverKeyPath = (config: AgentConfig) => join(config.stateDir, 'secver.key');
 const secverPath = (config: AgentConfig) => join(config.stateDir, 'security-version.json');
+/** Label of the HMAC key in the token that authenticates the security version record. */
+export const SECURITY_VERSION_KEY_LABEL = 'osprey-security-version';
+
+/**
+ * The secure element and the security version MAC. With PKCS#11 both use one token session (the
+ * element owns it: element.close() closes it) and the MAC key stays in the token.
+ */
+function openElementAndMac(config: AgentConfig): { element: SecureElement; token?: Pkcs11Token; mac: () => SecurityVersionMac } {
+  if ('file' in config.key) return { element: openElement(config), mac: () => softwareSecurityVersionMac(readFileSync(secverKeyPath(config))) };
+  const { label, ...options } = config.key.pkcs11;
+  const token = Pkcs11Token.open(options);
+  const element = new Pkcs11Element(token, { ...(label ? { label } : {}), ownsToken: true });
+  return { element, token, mac: () => pkcs11SecurityVersionMac(token, SECURITY_VERSION_KEY_LABEL) };
+}
 
 /** The device's objects, as configured. */
 export function openAgent(config: AgentConfig, options: { logger?: ReturnType<typeof jsonLogger> } = {}): { agent: Agent; element: SecureElement; bootloader: Bootloader } {
-  const element = openElement(config);
+  const { element, token, mac } = openElementAndMac(config);
+  if (token && existsSync(secverKeyPath(config))) {
+    element.close();
+    throw new Error(`${secverKeyPath(config)} is a software security version key, but the counter is protected by the token's key: run osprey-agent provision to move it there`);
+  }
   const bootloader = openBootloader(config);
   const Slot = config.slots.kind === 'block' ? BlockDeviceSlot : FileSlot;
   const slots = new AbSlots({ a: new Slot('a', config.slots.a), b: new Slot('b', config.slots.b) }, bootloader);
   const store = new StateStore(join(config.stateDir, 'state.json'));
-  const securityVersion = new FileSecurityVersionStore(secverPath(config), readFileSync(secverKeyPath(config)));
+  let securityVersion: FileSecurityVersionStore;
+  try {
+    securityVersion = new FileSecurityVersionStore(secverPath(config), mac());
+  } catch (e) {
+    element.close();
+    throw e;
+  }
   const ddi = new DdiClient({ server: config.server, tenant: config.tenant, controllerId: config.controllerId, targetToken: config.token });
   let healthCheck: HealthCheck | undefined;
   const hc = config.healthCheck;
@@ -144,15 +175,36 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
   return { agent, element, bootloader };
 }
 
-/** Key, security version record (0) and bootloader environment: idempotent. */
+/**
+ * Key, security version key and record (0) and bootloader environment: idempotent. With a PKCS#11
+ * element the record's HMAC key is generated in the token; a record made earlier under the
+ * software key (`secver.key`) is moved under the token key, keeping its value, and the file removed.
+ */
 export async function provision(config: AgentConfig): Promise<{ recipient: string; publicKeyPem: string; created: boolean }> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  if (!existsSync(secverKeyPath(config))) writeFileAtomic(secverKeyPath(config), randomBytes(32), { mode: 0o600 });
-  if (!existsSync(secverPath(config))) FileSecurityVersionStore.provision(secverPath(config), readFileSync(secverKeyPath(config)), 0);
   if (!existsSync(join(config.metadataDir, 'root.json'))) process.stderr.write(`warning: ${config.metadataDir}/root.json is missing: install the tenant's TUF root before running\n`);
   openBootloader(config);
-  const element = openElement(config);
+  const { element, token, mac } = openElementAndMac(config);
   try {
+    if (token) {
+      token.generateHmacKey(SECURITY_VERSION_KEY_LABEL);
+      const oldKey = secverKeyPath(config);
+      if (!existsSync(secverPath(config))) FileSecurityVersionStore.provision(secverPath(config), mac(), 0);
+      else if (existsSync(oldKey)) {
+        try {
+          // Authentic under the token key already: an earlier move stopped before the unlink.
+          await new FileSecurityVersionStore(secverPath(config), mac()).current();
+        } catch (e) {
+          if (!isSecurityVersionError(e, 'TAMPERED')) throw e;
+          // Must be authentic under the old key (else TAMPERED and nothing changes).
+          FileSecurityVersionStore.rekey(secverPath(config), readFileSync(oldKey), mac());
+        }
+      }
+      rmSync(oldKey, { force: true });
+    } else {
+      if (!existsSync(secverKeyPath(config))) writeFileAtomic(secverKeyPath(config), randomBytes(32), { mode: 0o600 });
+      if (!existsSync(secverPath(config))) FileSecurityVersionStore.provision(secverPath(config), mac(), 0);
+    }
     return await element.provision();
   } finally {
     element.close();

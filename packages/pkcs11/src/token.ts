@@ -2,6 +2,8 @@
  * A PKCS#11 token (a secure element, an HSM, SoftHSM2 in tests) through pkcs11js. Private keys are
  * generated inside the token as non-extractable objects and only ever used there: signing
  * (CKM_ECDSA, CKM_EDDSA) for TUF metadata, and ECDH (CKM_ECDH1_DERIVE) for age p256tag unwrapping.
+ * Secret HMAC keys are generated there too (CKM_GENERIC_SECRET_KEY_GEN) and used with
+ * CKM_SHA256_HMAC, e.g. to authenticate the device's anti-rollback counter.
  */
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -357,4 +359,118 @@ export class Pkcs11Token {
       },
     };
   }
+
+  /**
+   * A 32-byte HMAC-SHA256 key generated inside the token (CKM_GENERIC_SECRET_KEY_GEN,
+   * CKK_GENERIC_SECRET): token-resident, private, sensitive, non-extractable, usable only for
+   * C_Sign/C_Verify. Idempotent by label: an existing generic secret key labelled `label` is kept
+   * (`created: false`), never replaced. `testOnlyExtractable` makes a key whose value can be read
+   * (not sensitive, extractable), for tests that check the token's HMAC against another
+   * implementation; never use it for a real key.
+   */
+  generateHmacKey(label: string, options: { testOnlyExtractable?: boolean } = {}): { created: boolean } {
+    const p = pkcs11js();
+    const existing = this.findKey(label, p.CKO_SECRET_KEY, false);
+    if (existing) {
+      if (this.secretKeyAttributes(label).keyType !== p.CKK_GENERIC_SECRET) {
+        throw new OspreyError('KEY_UNSUPPORTED', `token key "${label}" is not a generic secret (HMAC) key`);
+      }
+      return { created: false };
+    }
+    const exportable = options.testOnlyExtractable === true;
+    try {
+      this.lib.C_GenerateKey(this.session, { mechanism: p.CKM_GENERIC_SECRET_KEY_GEN }, [
+        { type: p.CKA_CLASS, value: p.CKO_SECRET_KEY },
+        { type: p.CKA_KEY_TYPE, value: p.CKK_GENERIC_SECRET },
+        { type: p.CKA_VALUE_LEN, value: 32 },
+        { type: p.CKA_TOKEN, value: true },
+        { type: p.CKA_PRIVATE, value: true },
+        { type: p.CKA_LABEL, value: label },
+        { type: p.CKA_ID, value: randomBytes(16) },
+        { type: p.CKA_SENSITIVE, value: !exportable },
+        { type: p.CKA_EXTRACTABLE, value: exportable },
+        { type: p.CKA_SIGN, value: true },
+        { type: p.CKA_VERIFY, value: true },
+        { type: p.CKA_ENCRYPT, value: false },
+        { type: p.CKA_DECRYPT, value: false },
+        { type: p.CKA_WRAP, value: false },
+        { type: p.CKA_UNWRAP, value: false },
+        { type: p.CKA_DERIVE, value: false },
+      ]);
+    } catch (cause) {
+      throw pkcs11Error(cause, `generating HMAC key "${label}"`);
+    }
+    return { created: true };
+  }
+
+  /** What the token says about secret key `label` (throws PKCS11_OBJECT_NOT_FOUND if absent). */
+  secretKeyAttributes(label: string): {
+    keyType: number;
+    valueLength: number;
+    token: boolean;
+    sensitive: boolean;
+    extractable: boolean;
+    alwaysSensitive: boolean;
+    neverExtractable: boolean;
+    sign: boolean;
+    verify: boolean;
+  } {
+    const p = pkcs11js();
+    const handle = this.findKey(label, p.CKO_SECRET_KEY)!;
+    const types = [p.CKA_KEY_TYPE, p.CKA_VALUE_LEN, p.CKA_TOKEN, p.CKA_SENSITIVE, p.CKA_EXTRACTABLE, p.CKA_ALWAYS_SENSITIVE, p.CKA_NEVER_EXTRACTABLE, p.CKA_SIGN, p.CKA_VERIFY];
+    const values = this.lib.C_GetAttributeValue(this.session, handle, types.map((type) => ({ type }))).map((a) => a.value as Buffer);
+    const bool = (i: number) => values[i]![0] === 1;
+    return {
+      keyType: readUlong(values[0]!),
+      valueLength: readUlong(values[1]!),
+      token: bool(2),
+      sensitive: bool(3),
+      extractable: bool(4),
+      alwaysSensitive: bool(5),
+      neverExtractable: bool(6),
+      sign: bool(7),
+      verify: bool(8),
+    };
+  }
+
+  /**
+   * CKA_VALUE of secret key `label`. The token refuses (PKCS11_ERROR, CKR_ATTRIBUTE_SENSITIVE)
+   * for every key {@link generateHmacKey} makes, except a `testOnlyExtractable` one.
+   */
+  secretKeyValue(label: string): Buffer {
+    const p = pkcs11js();
+    const handle = this.findKey(label, p.CKO_SECRET_KEY)!;
+    try {
+      const [attr] = this.lib.C_GetAttributeValue(this.session, handle, [{ type: p.CKA_VALUE }]);
+      return Buffer.from(attr!.value as Buffer);
+    } catch (cause) {
+      throw pkcs11Error(cause, `reading the value of token key "${label}"`);
+    }
+  }
+
+  /** HMAC-SHA256 of `data` in the token (CKM_SHA256_HMAC, C_Sign) under secret key `label`. */
+  hmacSha256(label: string, data: Uint8Array): Buffer {
+    const p = pkcs11js();
+    const key = this.findKey(label, p.CKO_SECRET_KEY)!;
+    try {
+      this.lib.C_SignInit(this.session, { mechanism: p.CKM_SHA256_HMAC }, key);
+      // Multi-part: C_Sign refuses empty data (CKR_ARGUMENTS_BAD), C_SignFinal alone does not.
+      if (data.length > 0) this.lib.C_SignUpdate(this.session, Buffer.from(data));
+      return Buffer.from(this.lib.C_SignFinal(this.session, Buffer.alloc(32)));
+    } catch (cause) {
+      // An operation left active would block the session (SoftHSM: CKR_OPERATION_ACTIVE on the next
+      // find); finishing it ends it, and fails harmlessly if the error already ended it.
+      try {
+        this.lib.C_SignFinal(this.session, Buffer.alloc(32));
+      } catch {
+        // not active
+      }
+      throw pkcs11Error(cause, `HMAC with token key "${label}"`);
+    }
+  }
+}
+
+/** A CK_ULONG attribute in host byte order (8 bytes on 64-bit Linux, 4 elsewhere). */
+function readUlong(raw: Buffer): number {
+  return raw.length === 8 ? Number(raw.readBigUInt64LE(0)) : raw.readUInt32LE(0);
 }

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
-import { FileSecurityVersionStore, isSecurityVersionError, SECURITY_VERSION_FILE_FORMAT } from './security-version.js';
+import { FileSecurityVersionStore, isSecurityVersionError, SECURITY_VERSION_FILE_FORMAT, softwareSecurityVersionMac } from './security-version.js';
 
 let dir: string;
 let path: string;
@@ -86,6 +86,33 @@ describe('FileSecurityVersionStore', () => {
     expect(await code(store.current())).toBe('MISSING');
     expect(await code(store.check(0))).toBe('MISSING');
     expect(await code(store.raise(5))).toBe('MISSING');
+  });
+
+  it('reads a record written before the MAC became pluggable (fixed vector), and writes the same bytes', async () => {
+    // Written by the FileSecurityVersionStore of commit 9dd25f0 with key 00 01 … 1f.
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+    const old = '{"format":"osprey-security-version/1","securityVersion":7,"mac":"5dd086e7c12deb9540ddec1e1bcf2b8e118607f6328af5bb27118d1e0321fb6f"}\n';
+    writeFileSync(path, old);
+    expect(await new FileSecurityVersionStore(path, key).current()).toBe(7);
+    expect(await new FileSecurityVersionStore(path, softwareSecurityVersionMac(key)).current()).toBe(7);
+    // HMAC-SHA256 over the domain-separated text, computed here independently.
+    expect(createHmac('sha256', key).update('osprey-security-version/1\n7\n').digest('hex')).toBe(JSON.parse(old).mac);
+    rmSync(path);
+    FileSecurityVersionStore.provision(path, key, 7);
+    expect(readFileSync(path, 'utf8')).toBe(old);
+    expect(await code(new FileSecurityVersionStore(path, randomBytes(32)).current())).toBe('TAMPERED');
+  });
+
+  it('rekey moves an authentic record to another key and refuses a tampered one', async () => {
+    const other = randomBytes(32);
+    FileSecurityVersionStore.provision(path, KEY, 6);
+    expect(await FileSecurityVersionStore.rekey(path, KEY, other).current()).toBe(6);
+    expect(await code(new FileSecurityVersionStore(path, KEY).current())).toBe('TAMPERED');
+    const moved = readFileSync(path, 'utf8');
+    expect(await code(() => FileSecurityVersionStore.rekey(path, KEY, randomBytes(32)))).toBe('TAMPERED');
+    expect(readFileSync(path, 'utf8')).toBe(moved);
+    rmSync(path);
+    expect(await code(() => FileSecurityVersionStore.rekey(path, other, KEY))).toBe('MISSING');
   });
 
   it('refuses a short key', async () => {

@@ -4,16 +4,25 @@
  * below it is refused before install, and the counter only ever goes up: `raise(v)` refuses a lower
  * `v`. The agent raises it after the health check passes, just before committing.
  *
- * Implementations:
- * - {@link FileSecurityVersionStore}: a file authenticated with HMAC-SHA256 under a device key, so
- *   that editing or corrupting it is detected (`TAMPERED`) and deleting it is detected (`MISSING`,
- *   never a silent reset to 0). A file cannot stop an attacker with write access from putting back
- *   an older authentic copy of itself; that takes a monotonic counter in hardware.
- * - A PKCS#11 / secure-element implementation (a monotonic counter object or a key-bound record
- *   in the token) is to come with `src/secure-element/`; it implements the same interface.
+ * {@link FileSecurityVersionStore} keeps it in a file authenticated with HMAC-SHA256, so that
+ * editing or corrupting it is detected (`TAMPERED`) and deleting it is detected (`MISSING`, never a
+ * silent reset to 0). The MAC is computed by a {@link SecurityVersionMac}:
+ * - {@link pkcs11SecurityVersionMac} (production, a PKCS#11 secure element): a 32-byte generic
+ *   secret key generated inside the token as sensitive and non-extractable; the token computes
+ *   CKM_SHA256_HMAC and the key never exists outside it. Copying the device's files elsewhere
+ *   does not give the key, and forging a record takes the token (and its PIN).
+ * - {@link softwareSecurityVersionMac} (development, the software key element): a key in a file
+ *   next to the record (`secver.key`); whoever can read that file can forge a record.
+ * Both MAC the same bytes, so the file format is the same whichever key protects it.
+ *
+ * A file cannot stop an attacker with write access from putting back an older authentic copy of
+ * itself; that takes a monotonic counter in hardware (a PKCS#11 token has none in its standard
+ * object set).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isOspreyError } from '@osprey/core';
+import type { Pkcs11Token } from '@osprey/pkcs11';
 import { writeFileAtomic, type AtomicWriteHook } from '../state/atomic.js';
 
 export interface SecurityVersionStore {
@@ -34,6 +43,7 @@ export const SECURITY_VERSION_ERROR_CODES = {
   DOWNGRADE: 'the security version is below the device security version (anti-rollback)',
   INVALID_VERSION: 'a security version is a non-negative safe integer',
   INVALID_KEY: 'the security version key must be at least 32 bytes',
+  KEY_MISSING: 'the security version key is missing (not provisioned, or deleted from the token)',
   EXISTS: 'a security version record already exists',
 } as const;
 export type SecurityVersionErrorCode = keyof typeof SECURITY_VERSION_ERROR_CODES;
@@ -60,9 +70,48 @@ function validVersion(version: number): void {
   if (!Number.isSafeInteger(version) || version < 0) throw new SecurityVersionError('INVALID_VERSION', `invalid security version ${String(version)}`);
 }
 
-function mac(key: Uint8Array, version: number): string {
-  // Domain-separated so that the key cannot be made to authenticate anything else.
-  return createHmac('sha256', key).update(`${SECURITY_VERSION_FILE_FORMAT}\n${version}\n`).digest('hex');
+/** The bytes a record's MAC covers. Domain-separated so that the key cannot be made to authenticate anything else. */
+function macInput(version: number): Buffer {
+  return Buffer.from(`${SECURITY_VERSION_FILE_FORMAT}\n${version}\n`, 'utf8');
+}
+
+/**
+ * Computes the HMAC-SHA256 tag of a record. Synchronous, like provisioning: a PKCS#11 C_Sign
+ * through pkcs11js is.
+ */
+export interface SecurityVersionMac {
+  /** Where the key is, for error messages: `software` or `pkcs11:<label>`. */
+  readonly id: string;
+  /** HMAC-SHA256 of `data` (32 bytes). */
+  mac(data: Buffer): Buffer;
+}
+
+/** HMAC-SHA256 in this process under a key of at least 32 bytes (a copy is kept). */
+export function softwareSecurityVersionMac(key: Uint8Array): SecurityVersionMac {
+  if (key.byteLength < 32) throw new SecurityVersionError('INVALID_KEY');
+  const copy = Uint8Array.from(key);
+  return { id: 'software', mac: (data) => createHmac('sha256', copy).update(data).digest() };
+}
+
+/**
+ * HMAC-SHA256 computed by a PKCS#11 token (CKM_SHA256_HMAC) under its secret key `label` (made by
+ * `Pkcs11Token.generateHmacKey`). A missing key is `KEY_MISSING`.
+ */
+export function pkcs11SecurityVersionMac(token: Pick<Pkcs11Token, 'hmacSha256'>, label: string): SecurityVersionMac {
+  const id = `pkcs11:${label}`;
+  return {
+    id,
+    mac: (data) => {
+      try {
+        return token.hmacSha256(label, data);
+      } catch (e) {
+        if (isOspreyError(e, 'PKCS11_OBJECT_NOT_FOUND')) {
+          throw new SecurityVersionError('KEY_MISSING', `the token holds no security version key labelled "${label}": provision the device`, { key: id });
+        }
+        throw e;
+      }
+    },
+  };
 }
 
 export interface FileSecurityVersionStoreOptions {
@@ -70,17 +119,20 @@ export interface FileSecurityVersionStoreOptions {
   readonly writeHook?: AtomicWriteHook;
 }
 
-/** A security version kept in a file and authenticated with HMAC-SHA256 under a device key. */
+/**
+ * A security version kept in a file and authenticated with HMAC-SHA256 under a device key: a key
+ * given as bytes (software), or a {@link SecurityVersionMac} (e.g. a token key).
+ */
 export class FileSecurityVersionStore implements SecurityVersionStore {
   readonly path: string;
-  readonly #key: Uint8Array;
+  readonly #mac: SecurityVersionMac;
   readonly #hook: AtomicWriteHook | undefined;
 
   /**
    * Provisions the record (factory or first boot). Refuses (`EXISTS`) if one is there: an
    * existing counter is never reset.
    */
-  static provision(path: string, key: Uint8Array, version = 0, options: FileSecurityVersionStoreOptions = {}): FileSecurityVersionStore {
+  static provision(path: string, key: Uint8Array | SecurityVersionMac, version = 0, options: FileSecurityVersionStoreOptions = {}): FileSecurityVersionStore {
     const store = new FileSecurityVersionStore(path, key, options);
     validVersion(version);
     if (existsSync(path)) throw new SecurityVersionError('EXISTS', `${path} already exists`);
@@ -88,10 +140,21 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
     return store;
   }
 
-  constructor(path: string, key: Uint8Array, options: FileSecurityVersionStoreOptions = {}) {
-    if (key.byteLength < 32) throw new SecurityVersionError('INVALID_KEY');
+  /**
+   * Moves an existing record from key `from` to key `to` (e.g. from a software key to a token
+   * key), keeping its value: the record must be authentic under `from` (else `MISSING`/`TAMPERED`,
+   * and nothing changes). Atomic: a crash leaves the record under `from` or under `to`.
+   */
+  static rekey(path: string, from: Uint8Array | SecurityVersionMac, to: Uint8Array | SecurityVersionMac, options: FileSecurityVersionStoreOptions = {}): FileSecurityVersionStore {
+    const version = new FileSecurityVersionStore(path, from).#read();
+    const store = new FileSecurityVersionStore(path, to, options);
+    store.#write(version);
+    return store;
+  }
+
+  constructor(path: string, key: Uint8Array | SecurityVersionMac, options: FileSecurityVersionStoreOptions = {}) {
     this.path = path;
-    this.#key = Uint8Array.from(key);
+    this.#mac = key instanceof Uint8Array ? softwareSecurityVersionMac(key) : key;
     this.#hook = options.writeHook;
   }
 
@@ -113,16 +176,23 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
     if (format !== SECURITY_VERSION_FILE_FORMAT || typeof securityVersion !== 'number' || !Number.isSafeInteger(securityVersion) || securityVersion < 0 || typeof tag !== 'string') {
       throw new SecurityVersionError('TAMPERED', `${this.path} is not a valid security version record`);
     }
-    const expected = Buffer.from(mac(this.#key, securityVersion), 'hex');
+    const expected = this.#tag(securityVersion);
     const actual = Buffer.from(tag, 'hex');
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-      throw new SecurityVersionError('TAMPERED', `${this.path} fails its authentication`);
+    if (!/^[0-9a-f]{64}$/.test(tag) || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+      // Also what a record made under another key looks like (e.g. after switching key kinds).
+      throw new SecurityVersionError('TAMPERED', `${this.path} fails its authentication under the ${this.#mac.id} key`, { key: this.#mac.id });
     }
     return securityVersion;
   }
 
+  #tag(version: number): Buffer {
+    const tag = this.#mac.mac(macInput(version));
+    if (tag.length !== 32) throw new SecurityVersionError('INVALID_KEY', `the ${this.#mac.id} MAC returned ${tag.length} bytes, not 32`);
+    return tag;
+  }
+
   #write(version: number): void {
-    const body = JSON.stringify({ format: SECURITY_VERSION_FILE_FORMAT, securityVersion: version, mac: mac(this.#key, version) });
+    const body = JSON.stringify({ format: SECURITY_VERSION_FILE_FORMAT, securityVersion: version, mac: this.#tag(version).toString('hex') });
     writeFileAtomic(this.path, `${body}\n`, { mode: 0o600, ...(this.#hook ? { hook: this.#hook } : {}) });
   }
 

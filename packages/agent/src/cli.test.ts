@@ -1,0 +1,125 @@
+/**
+ * `provision()` and `openAgent()` and the security version key: in the token with a PKCS#11
+ * element (no key file; an earlier software-key record is moved under it), in `secver.key` with
+ * the software element.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pkcs11Token } from '@osprey/pkcs11';
+import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
+import { hasSoftHsm } from '../../../testkit/tools.js';
+import { FileSecurityVersionStore, pkcs11SecurityVersionMac } from './bootloader/security-version.js';
+import { agentConfigSchema, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'osprey-agent-cli-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function config(name: string, key: AgentConfig['key']): AgentConfig {
+  const dir = join(work, name);
+  mkdirSync(join(dir, 'tuf'), { recursive: true });
+  writeFileSync(join(dir, 'tuf', 'root.json'), '{}'); // only its presence is checked here
+  return agentConfigSchema.parse({
+    server: 'http://127.0.0.1:9',
+    controllerId: name,
+    token: 't',
+    hardware: 'board-a',
+    metadataDir: join(dir, 'tuf'),
+    stateDir: join(dir, 'state'),
+    slots: { a: join(dir, 'a.img'), b: join(dir, 'b.img') },
+    bootloader: { kind: 'simulated', envPath: join(dir, 'bootenv') },
+    key,
+  });
+}
+
+async function statusSecurityVersion(c: AgentConfig): Promise<number> {
+  const { agent, element } = openAgent(c);
+  try {
+    return (await agent.status()).securityVersion;
+  } finally {
+    element.close();
+  }
+}
+
+describe('provision and openAgent with the software element', () => {
+  it('keep the security version key in secver.key', async () => {
+    const c = config('software', { file: join(work, 'software', 'device.pem') });
+    await provision(c);
+    expect(readFileSync(join(c.stateDir, 'secver.key'))).toHaveLength(32);
+    expect(await new FileSecurityVersionStore(join(c.stateDir, 'security-version.json'), readFileSync(join(c.stateDir, 'secver.key'))).current()).toBe(0);
+    expect(await statusSecurityVersion(c)).toBe(0);
+  });
+});
+
+describe.runIf(hasSoftHsm())('provision and openAgent with a PKCS#11 element', () => {
+  let hsm: SoftHsmToken;
+  beforeAll(() => {
+    hsm = createSoftHsmToken('osprey-agent-cli', '8642');
+  });
+  afterAll(() => {
+    if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
+  });
+  /** A session of the test's own, closed before the agent's next one (C_Logout is per process). */
+  async function withToken<T>(f: (token: Pkcs11Token) => T | Promise<T>): Promise<T> {
+    const token = Pkcs11Token.open(hsm);
+    try {
+      return await f(token);
+    } finally {
+      token.close();
+    }
+  }
+  const tokenStore = (c: AgentConfig, token: Pkcs11Token) => new FileSecurityVersionStore(record(c), pkcs11SecurityVersionMac(token, SECURITY_VERSION_KEY_LABEL));
+
+  const pkcs11 = (label: string) => ({ pkcs11: { module: hsm.module, tokenLabel: hsm.tokenLabel, pin: hsm.pin, label } });
+  const record = (c: AgentConfig) => join(c.stateDir, 'security-version.json');
+
+  it('provision makes the HMAC key in the token, writes no key file, and is idempotent', async () => {
+    const c = config('token', pkcs11('device-token'));
+    const first = await provision(c);
+    expect(first.created).toBe(true);
+    expect(existsSync(join(c.stateDir, 'secver.key'))).toBe(false);
+    await withToken(async (token) => {
+      expect(token.secretKeyAttributes(SECURITY_VERSION_KEY_LABEL)).toMatchObject({ sensitive: true, extractable: false, neverExtractable: true });
+      expect(await tokenStore(c, token).current()).toBe(0);
+    });
+    expect(await statusSecurityVersion(c)).toBe(0);
+
+    // Raised through the token, then provisioned again: nothing is reset or replaced.
+    await withToken((token) => tokenStore(c, token).raise(3));
+    const raised = readFileSync(record(c), 'utf8');
+    expect(await statusSecurityVersion(c)).toBe(3);
+    expect(await provision(c)).toEqual({ ...first, created: false });
+    expect(readFileSync(record(c), 'utf8')).toBe(raised);
+    expect(await statusSecurityVersion(c)).toBe(3);
+    expect(existsSync(join(c.stateDir, 'secver.key'))).toBe(false);
+  });
+
+  it('a record from before (software key) is refused by openAgent until provision moves it under the token key', async () => {
+    const c = config('migrate', pkcs11('device-migrate'));
+    mkdirSync(c.stateDir, { recursive: true });
+    const oldKey = Buffer.alloc(32, 7);
+    writeFileSync(join(c.stateDir, 'secver.key'), oldKey, { mode: 0o600 });
+    FileSecurityVersionStore.provision(record(c), oldKey, 5);
+    expect(() => openAgent(c)).toThrow(/secver\.key .*run osprey-agent provision/);
+    await provision(c);
+    expect(existsSync(join(c.stateDir, 'secver.key'))).toBe(false);
+    expect(await statusSecurityVersion(c)).toBe(5);
+    expect(await provision(c).then((k) => k.created)).toBe(false);
+    expect(await statusSecurityVersion(c)).toBe(5);
+  });
+
+  it('provision refuses to move a record that is not authentic under the old key', async () => {
+    const c = config('forged', pkcs11('device-forged'));
+    mkdirSync(c.stateDir, { recursive: true });
+    writeFileSync(join(c.stateDir, 'secver.key'), Buffer.alloc(32, 1), { mode: 0o600 });
+    FileSecurityVersionStore.provision(record(c), Buffer.alloc(32, 2), 0);
+    const before = readFileSync(record(c), 'utf8');
+    await expect(provision(c)).rejects.toMatchObject({ code: 'TAMPERED' });
+    expect(readFileSync(record(c), 'utf8')).toBe(before);
+    expect(existsSync(join(c.stateDir, 'secver.key'))).toBe(true);
+  });
+});
