@@ -55,8 +55,8 @@ switch (mode) {
   case 'pipeline': {
     const [url, workDir, specFile] = rest;
     if (!url || !workDir || !specFile) throw new Error('usage: pipeline URL WORKDIR SPECFILE');
-    const { sha256, bytes, phases } = await agentPipeline(url, workDir, readSpec(specFile));
-    details = { plaintextBytes: bytes, sha256, phases };
+    const { sha256, bytes } = await agentPipeline(url, workDir, readSpec(specFile));
+    details = { plaintextBytes: bytes, sha256 };
     break;
   }
   case 'baseline': {

@@ -6,16 +6,16 @@
  * the code whose memory is measured.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildReleaseTarget, PayloadEncryptStream, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
-import { downloadResumable } from '../packages/agent/src/fetch/download.js';
+import { nodeTransport } from '../packages/agent/src/fetch/transport.js';
+import { streamInstall } from '../packages/agent/src/install/streaming.js';
 import { FileSlot } from '../packages/agent/src/slots/image-slot.js';
-import { openRelease } from '../packages/agent/src/verify/open.js';
 import type { SignedRelease } from '../packages/agent/src/verify/tuf.js';
 import { plaintextSource } from './crypto-data.js';
 
@@ -117,57 +117,24 @@ export async function serveFile(file: string): Promise<{ server: Server; url: st
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${encodeURIComponent('payload.age')}` };
 }
 
-/** Seconds spent in each step of one pipeline run. */
-export interface PipelinePhases {
-  download: number;
-  /** openRelease() in the download phase: payload SHA-256 against the target + header unwrap. */
-  verify: number;
-  /** openRelease() again, then decrypt + final hash streamed into FileSlot.write (fsyncs, read-back). */
-  install: number;
-}
-
 export interface PipelineResult {
-  /** The slot's read-back digest: the plaintext. */
+  /** The slot's digest: the plaintext. */
   sha256: string;
   bytes: number;
-  phases: PipelinePhases;
 }
 
 /**
- * What is measured: the agent's steps for one artifact (agent.ts `downloading` then `installing`),
- * with the agent's own functions and options:
- *
- *  1. downloadResumable(url) into `<workDir>/download/payload.age`, bounded by the signed length
- *     and checked against the signed SHA-256 while it streams;
- *  2. openRelease(): the payload's length + SHA-256 against the TUF target, the device's header
- *     unwrapped with its identity; discarded (the agent's check before it reports "downloaded");
- *  3. openRelease() again, and the VerifiedPayload (decrypt, final hash, last chunk withheld until
- *     it matches) streamed into FileSlot.write(), which writes in place, fsyncs and reads back;
- *  4. the downloaded payload removed (as the agent does after installing).
+ * What is measured: the agent's step for one artifact (agent.ts `downloading`), with the agent's
+ * own function and options: streamInstall() from the server over HTTP into an A/B FileSlot, the
+ * device's header unwrapped with its identity; the payload is checked against the signed target
+ * and the plaintext against the signed final hash before the slot's head is written.
  */
 export async function agentPipeline(url: string, workDir: string, spec: ReleaseSpec): Promise<PipelineResult> {
   const release = signedRelease(spec);
-  const payloadFile = join(workDir, 'download', 'payload.age');
   const header = Buffer.from(spec.headerBase64, 'base64');
   const identity = new X25519Identity(spec.identity);
   const slot = new FileSlot('b', join(workDir, 'slot-b.img'));
-  const open = () => openRelease(release, { payloadFile, header, identity, requireEncryption: true });
-  try {
-    let t = performance.now();
-    const download = await downloadResumable(url, { destination: payloadFile, expectedLength: release.length, expectedSha256: release.sha256 });
-    if (download.length !== release.length) throw new Error(`downloaded ${download.length} bytes, expected ${release.length}`);
-    const phases: PipelinePhases = { download: 0, verify: 0, install: 0 };
-    phases.download = (performance.now() - t) / 1000;
-    t = performance.now();
-    (await open()).discard();
-    phases.verify = (performance.now() - t) / 1000;
-    t = performance.now();
-    const payload = await open();
-    const written = await slot.write(payload, release.custom.plaintext);
-    phases.install = (performance.now() - t) / 1000;
-    if (payload.result?.sha256 !== written.sha256) throw new Error(`final hash ${payload.result?.sha256} but the slot holds ${written.sha256}`);
-    return { sha256: written.sha256, bytes: written.length, phases };
-  } finally {
-    rmSync(join(workDir, 'download'), { recursive: true, force: true });
-  }
+  const result = await streamInstall(url, { release, slot, header, identity, requireEncryption: true, transport: nodeTransport() });
+  if (result.slot.sha256 !== release.custom.plaintext.sha256) throw new Error(`the slot holds ${result.slot.sha256}, expected ${release.custom.plaintext.sha256}`);
+  return { sha256: result.slot.sha256, bytes: result.slot.length };
 }

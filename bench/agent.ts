@@ -53,7 +53,6 @@ interface ChildReport {
   seconds: number;
   plaintextBytes?: number;
   sha256?: string;
-  phases?: AgentData.PipelinePhases;
 }
 
 interface RssSize {
@@ -61,7 +60,6 @@ interface RssSize {
   pipelinePeakRssKiB: number;
   pipelinePeakRssMB: number;
   pipelineMBps: number;
-  pipelinePhases: AgentData.PipelinePhases;
   /** ru_maxrss of the pipeline child, inflated by this process's RSS at fork on Linux; see crypto-rss-child.ts. */
   pipelineMaxRssKiB: number;
   baselinePeakRssKiB: number;
@@ -137,18 +135,12 @@ export async function main(args: string[]): Promise<void> {
     const workDir = join(dir, 'device');
 
     type Side = 'agent' | 'baseline';
-    let lastPhases: AgentData.PipelinePhases[] = [];
     const runners: Record<Side, () => Promise<{ sha256: string; bytes: number }>> = {
-      agent: async () => {
-        const r = await data.agentPipeline(server.url, workDir, spec);
-        lastPhases.push(r.phases);
-        return r;
-      },
+      agent: () => data.agentPipeline(server.url, workDir, spec),
       baseline: () => crypto.baselineDecryptAndHash(payloadFile, fileKey),
     };
     // One untimed pass of each first (JIT, lazy initialisation, page cache, the slot file created).
     for (const side of ['agent', 'baseline'] as const) await runners[side]();
-    lastPhases = [];
     // Alternate the order each round and take medians: the machine is shared and noisy.
     const seconds: Record<Side, number[]> = { agent: [], baseline: [] };
     for (let round = 0; round < options.rounds; round++) {
@@ -172,11 +164,6 @@ export async function main(args: string[]): Promise<void> {
     const ratio = agentMBps / baselineMBps;
     const pairedRatio = median(seconds.agent.map((s, i) => seconds.baseline[i]! / s));
     const ratioOk = ratio >= RATIO_GOAL;
-    const phaseMedians: AgentData.PipelinePhases = {
-      download: median(lastPhases.map((p) => p.download)),
-      verify: median(lastPhases.map((p) => p.verify)),
-      install: median(lastPhases.map((p) => p.install)),
-    };
 
     // --- Peak RSS ----------------------------------------------------------------------------
     let rss: RssResult | null = null;
@@ -224,7 +211,6 @@ export async function main(args: string[]): Promise<void> {
           pipelinePeakRssKiB: pipe.peakRssKiB,
           pipelinePeakRssMB: round1(kibToMB(pipe.peakRssKiB)),
           pipelineMBps: round1(bytes / MB / pipe.seconds),
-          pipelinePhases: pipe.phases!,
           pipelineMaxRssKiB: pipe.maxRssKiB,
           baselinePeakRssKiB: bare.peakRssKiB,
         });
@@ -239,13 +225,11 @@ export async function main(args: string[]): Promise<void> {
 
     // --- Report ------------------------------------------------------------------------------
     const list = (xs: number[]): string => xs.map((x) => x.toFixed(1)).join(' ');
-    const phaseText = (p: AgentData.PipelinePhases): string => `download ${p.download.toFixed(2)} s, verify ${p.verify.toFixed(2)} s, decrypt+slot write ${p.install.toFixed(2)} s`;
     const lines = [
       '',
       `agent benchmark  node ${process.version}  openssl ${process.versions.openssl}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
       `throughput: ${options.sizeMiB} MiB image, ${options.rounds} alternating rounds, median, MB/s of plaintext (MB = 10^6 B)`,
-      `  agent    download -> verify -> decrypt + final hash -> FileSlot.write  ${agentMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('agent'))}`,
-      `           (median phases: ${phaseText(phaseMedians)})`,
+      `  agent    streamInstall: HTTP -> payload hash -> decrypt -> final hash -> FileSlot.write ${agentMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('agent'))}`,
       `  baseline bare node:crypto ChaCha20-Poly1305 + SHA-256 loop, same file ${baselineMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('baseline'))}`,
       `  ratio agent/baseline ${ratio.toFixed(3)}  (paired per-round median ${pairedRatio.toFixed(3)}; goal >= ${RATIO_GOAL})  ${verdict(ratioOk)}`,
     ];
@@ -253,7 +237,7 @@ export async function main(args: string[]): Promise<void> {
       lines.push(`peak RSS (${rss.source}) of a plain-node child running the whole pipeline; idle child floor ${kibToMB(rss.idlePeakRssKiB).toFixed(1)} MB`);
       for (const s of rss.sizes) {
         lines.push(
-          `  ${`${s.gib} GiB`.padEnd(8)} agent ${s.pipelinePeakRssMB.toFixed(1).padStart(7)} MB  (${s.pipelineMBps.toFixed(1)} MB/s; ${phaseText(s.pipelinePhases)})` +
+          `  ${`${s.gib} GiB`.padEnd(8)} agent ${s.pipelinePeakRssMB.toFixed(1).padStart(7)} MB  (${s.pipelineMBps.toFixed(1)} MB/s)` +
             `   bare loop ${kibToMB(s.baselinePeakRssKiB).toFixed(1)} MB`,
         );
       }
@@ -265,7 +249,6 @@ export async function main(args: string[]): Promise<void> {
     }
     console.log(lines.join('\n'));
 
-    const r3 = (p: AgentData.PipelinePhases): AgentData.PipelinePhases => ({ download: round3(p.download), verify: round3(p.verify), install: round3(p.install) });
     const ok = ratioOk && (rss?.ok ?? true);
     const result = {
       benchmark: 'agent',
@@ -282,7 +265,6 @@ export async function main(args: string[]): Promise<void> {
         baselineMBps: round1(baselineMBps),
         agentRoundsMBps: mbps('agent').map(round1),
         baselineRoundsMBps: mbps('baseline').map(round1),
-        agentPhasesSeconds: r3(phaseMedians),
         ratio: round3(ratio),
         pairedRatio: round3(pairedRatio),
         ratioGoal: RATIO_GOAL,
@@ -292,7 +274,7 @@ export async function main(args: string[]): Promise<void> {
       rss: rss && {
         source: rss.source,
         idlePeakRssKiB: rss.idlePeakRssKiB,
-        sizes: rss.sizes.map((s) => ({ ...s, pipelinePhases: r3(s.pipelinePhases) })),
+        sizes: rss.sizes,
         skipped: rss.skipped,
         diffPct: rss.diffPct,
         limitMB: RSS_LIMIT_MB,

@@ -24,7 +24,7 @@ import type { Bootloader, BootStatus } from './bootloader/types.js';
 import type { SecurityVersionStore } from './bootloader/security-version.js';
 import { Backoff, pollDelayMs, sleep, type BackoffOptions } from './ddi/backoff.js';
 import { deploymentPlan, type DdiClient } from './ddi/client.js';
-import { discardPartial, downloadResumable } from './fetch/download.js';
+import { streamInstall } from './install/streaming.js';
 import type { SecureElement } from './secure-element/types.js';
 import type { AbSlots } from './slots/ab.js';
 import { otherSlot, type SlotId } from './slots/types.js';
@@ -34,7 +34,6 @@ import { loadOrRecover } from './state/recovery.js';
 import { isStateCorrupted, type StateStore } from './state/store.js';
 import { assignedRelease } from './verify/assigned.js';
 import { AgentError, failureDetails, failureOf } from './verify/errors.js';
-import { openRelease } from './verify/open.js';
 import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
 
 export type HealthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -87,6 +86,11 @@ export interface AgentOptions {
   readonly backoff?: BackoffOptions;
   /** Lower bound of the poll delay in `run()` (ms). Default 1000. */
   readonly minPollMs?: number;
+  /**
+   * Delay between the polls made while an update streams into the slot, to see a cancellation
+   * (ms). Default: the server's polling interval, as when idle.
+   */
+  readonly busyPollMs?: number;
   /** Fault injection (tests): called at each crash point; throwing there simulates a crash. */
   readonly crashPoint?: (name: string) => void;
 }
@@ -131,6 +135,10 @@ export class Agent {
   readonly #log: AgentLogger;
   readonly #now: () => Date;
   #confirmedBoot: string | null = null;
+  /** The action whose image this process has streamed into the target slot (no need to verify it again). */
+  #slotWrittenFor: string | null = null;
+  /** The server's polling interval, from the last poll (seconds). */
+  #pollSeconds = 60;
   #recoveryChecked = false;
   #crash: unknown = undefined;
 
@@ -147,8 +155,9 @@ export class Agent {
   get installedFile(): string {
     return join(this.#o.workDir, 'installed.json');
   }
-  get payloadFile(): string {
-    return join(this.#o.workDir, 'download', 'payload');
+  /** Leftovers of the download-to-file install of earlier agent versions. */
+  get #downloadDir(): string {
+    return join(this.#o.workDir, 'download');
   }
 
   #point(name: string): void {
@@ -261,62 +270,32 @@ export class Agent {
       case 'downloading': {
         const action = this.#pending(state);
         if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot resume the download');
-        const abort = new AbortController();
-        let crashed: unknown;
-        try {
-          mkdirSync(join(this.#o.workDir, 'download'), { recursive: true });
-          await downloadResumable(action.downloadUrl, {
-            destination: this.payloadFile,
-            expectedLength: action.length,
-            expectedSha256: action.sha256,
-            headers: this.#o.ddi.downloadHeaders(action.downloadUrl),
-            transport: this.#o.ddi.transport,
-            onProgress: () => {
-              // A (simulated) crash here must end the step at once, not be retried as a broken transfer.
-              try {
-                this.#point('download progress');
-              } catch (e) {
-                crashed ??= e;
-                abort.abort();
-              }
-            },
-            signal: abort.signal,
-          });
-          this.#point('downloaded');
-          // Check the ciphertext against TUF and that this device's header opens, before installing.
-          const payload = await this.#open(state, action);
-          payload.discard();
-        } catch (e) {
-          if (crashed !== undefined) throw crashed;
-          return this.#failOrRetry(e);
-        }
+        rmSync(this.#downloadDir, { recursive: true, force: true });
+        const stopped = await this.#streamToSlot(state, action, target);
+        if (stopped) return stopped;
         this.#apply({ type: 'download_complete' });
-        await this.#feedback(state, 'proceeding', 'none', [`downloaded and verified ${release.name} ${release.version}`]);
+        await this.#feedback(state, 'proceeding', 'none', [`downloaded and verified ${release.name} ${release.version}; written to slot ${target}`]);
         return done('downloaded');
       }
       case 'downloaded':
         this.#apply({ type: 'install_begin' });
         return done('install begun');
       case 'installing': {
-        const action = this.#pending(state);
-        if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot install');
-        try {
-          const payload = await this.#open(state, action);
-          const point = (name: string) => this.#point(name);
-          const source = (async function* () {
-            for await (const chunk of payload) {
-              yield chunk;
-              point('slot write');
-            }
-          })();
-          await this.#o.slots.get(target).write(source, { length: release.length, sha256: release.sha256 });
-          this.#point('slot written');
-        } catch (e) {
-          return this.#failOrRetry(e);
+        // Streamed in this process: complete. After a restart: complete only if the slot verifies
+        // against the signed image (its head is written last), else it is streamed again.
+        if (this.#slotWrittenFor !== state.actionId) {
+          const verified = await this.#o.slots.get(target).verify({ length: release.length, sha256: release.sha256 }).then(
+            () => true,
+            () => false,
+          );
+          if (!verified) {
+            const action = this.#pending(state);
+            if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot install');
+            const stopped = await this.#streamToSlot(state, action, target);
+            if (stopped) return stopped;
+          }
         }
         this.#apply({ type: 'install_complete' });
-        await discardPartial(this.payloadFile);
-        rmSync(this.payloadFile, { force: true });
         return done(`installed into slot ${target}`);
       }
       case 'installed':
@@ -404,14 +383,93 @@ export class Agent {
     }
   }
 
-  async #open(state: InstallState, action: PendingAction) {
-    const release = await this.#resolve(action, await this.#o.securityVersion.current());
-    return openRelease(release, {
-      payloadFile: this.payloadFile,
-      ...(action.header ? { header: Buffer.from(action.header, 'base64') } : {}),
-      ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
-      ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
-    });
+  /**
+   * Streams the action's payload into the target slot (install/streaming.ts), polling the server
+   * meanwhile so that a cancellation stops it. Resolves with null when the slot holds the verified
+   * image, or with the step's result when the action failed or was canceled; throws to retry later.
+   */
+  async #streamToSlot(state: InstallState, action: PendingAction, target: SlotId): Promise<StepResult | null> {
+    const abort = new AbortController();
+    const watch = this.#watchForCancel(action.actionId, abort);
+    let crashed: unknown;
+    let failure: unknown;
+    try {
+      const release = await this.#resolve(action, await this.#o.securityVersion.current());
+      await streamInstall(action.downloadUrl, {
+        release,
+        slot: this.#o.slots.get(target),
+        ...(action.header ? { header: Buffer.from(action.header, 'base64') } : {}),
+        ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
+        ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
+        headers: this.#o.ddi.downloadHeaders(action.downloadUrl),
+        transport: this.#o.ddi.transport,
+        signal: abort.signal,
+        onProgress: () => {
+          // A (simulated) crash here must end the step at once, not be retried as a broken transfer.
+          try {
+            this.#point('download progress');
+          } catch (e) {
+            crashed ??= e;
+            abort.abort();
+          }
+        },
+        onPlaintext: () => this.#point('slot write'),
+      });
+      this.#point('slot written');
+    } catch (e) {
+      failure = e;
+    }
+    const canceled = await watch.stop();
+    if (crashed !== undefined) throw crashed;
+    if (this.#crash !== undefined) throw this.#crash;
+    // Canceled before the bootloader was touched: honoured, even when the stream had just completed.
+    if (canceled) {
+      this.#log.info('action canceled by the server', { actionId: action.actionId, during: failure === undefined ? 'after the download' : 'the download' });
+      this.#apply({ type: 'cancel', actionId: state.actionId ?? String(action.actionId) });
+      return { phase: 'canceled', did: `canceled action ${action.actionId}`, idle: false };
+    }
+    if (failure !== undefined) return this.#failOrRetry(failure);
+    this.#slotWrittenFor = state.actionId;
+    return null;
+  }
+
+  /**
+   * Polls while an update streams (the idle loop does not run meanwhile). A cancelAction for this
+   * action aborts the stream; `stop()` ends the watch and says whether that happened.
+   */
+  #watchForCancel(actionId: number, abort: AbortController): { stop(): Promise<boolean> } {
+    const ddi = this.#o.ddi;
+    const stop = new AbortController();
+    let canceled = false;
+    const loop = (async () => {
+      for (;;) {
+        try {
+          await sleep(this.#o.busyPollMs ?? Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(this.#pollSeconds)), stop.signal);
+        } catch {
+          return; // stopped
+        }
+        try {
+          const poll = await ddi.poll();
+          this.#pollSeconds = poll.sleepSeconds;
+          const link = poll.links.cancelAction;
+          if (!link || stop.signal.aborted) continue;
+          const cancel = await ddi.cancelAction(link.href);
+          if (cancel.stopId !== actionId && cancel.actionId !== actionId) continue;
+          canceled = true;
+          abort.abort(new AgentError('AGENT_DOWNLOAD_ABORTED', `action ${actionId} was canceled by the server`));
+          return;
+        } catch (e) {
+          this.#log.warn('poll during the download failed', { error: failureDetails(e)[0] });
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        stop.abort();
+        await loop;
+        return canceled;
+      },
+    };
   }
 
   #resolve(action: Pick<PendingAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
@@ -433,17 +491,17 @@ export class Agent {
 
   async #fail(message: string): Promise<StepResult> {
     this.#log.warn('install failed', { reason: message });
-    await discardPartial(this.payloadFile);
-    rmSync(this.payloadFile, { force: true });
+    rmSync(this.#downloadDir, { recursive: true, force: true });
     this.#apply({ type: 'error', message });
     return { phase: this.#phaseNow(), did: `failed: ${message}`, idle: false };
   }
 
-  async #feedback(state: InstallState, execution: 'proceeding' | 'closed', finished: 'none' | 'success' | 'failure', details: string[]): Promise<void> {
+  async #feedback(state: InstallState, execution: 'proceeding' | 'closed', finished: 'none' | 'success' | 'failure', details: string[], to: 'deployment' | 'cancel' = 'deployment'): Promise<void> {
     const id = Number(state.actionId);
     if (!Number.isSafeInteger(id)) return;
     try {
-      await this.#o.ddi.feedback(id, execution, finished, details);
+      if (to === 'cancel') await this.#o.ddi.cancelFeedback(id, execution, finished, details);
+      else await this.#o.ddi.feedback(id, execution, finished, details);
     } catch (e) {
       // A closed report the server refuses outright (4xx: e.g. it was already received before a
       // crash) is not retried forever; network trouble is.
@@ -458,7 +516,9 @@ export class Agent {
     if (state.phase === 'committed') {
       await this.#feedback(state, 'closed', 'success', [`installed ${what} in slot ${state.targetSlot ?? '?'}; health check passed; committed`]);
     } else if (state.phase === 'canceled') {
-      await this.#feedback(state, 'closed', 'failure', [`canceled: ${state.reason ?? ''}`]);
+      // The cancel handshake (DDI §1.5): closed + success on the cancelAction once the device stopped.
+      const where = state.targetSlot ? `; slot ${state.targetSlot} left invalid, slot ${state.previousSlot ?? '?'} still running` : '';
+      await this.#feedback(state, 'closed', 'success', [`canceled before activation${where}`], 'cancel');
     } else {
       const prefix = state.phase === 'rolled_back' ? `rolled back to slot ${state.previousSlot ?? '?'}` : 'install failed';
       await this.#feedback(state, 'closed', 'failure', [state.reason ?? prefix, `${prefix} (${what})`]);
@@ -473,6 +533,7 @@ export class Agent {
   async #poll(): Promise<StepResult> {
     const ddi = this.#o.ddi;
     const poll = await ddi.poll();
+    this.#pollSeconds = poll.sleepSeconds;
     const idle = (did: string): StepResult => ({ phase: 'idle', did, idle: true, pollSeconds: poll.sleepSeconds });
     if (poll.links.cancelAction && !poll.links.deploymentBase) {
       // Nothing in progress: the cancellation is acknowledged at once.
@@ -522,7 +583,6 @@ export class Agent {
     const targetSlot = (await this.#o.slots.inactive()).id;
     writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
     this.#point('action recorded');
-    await discardPartial(this.payloadFile);
     const state = this.#apply({ type: 'start', actionId: String(deployment.actionId), release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
     await this.#feedback(state, 'proceeding', 'none', [`downloading ${info.name} ${info.version} into slot ${targetSlot}`]);
     return { phase: state.phase, did: `started action ${deployment.actionId}`, idle: false, pollSeconds: poll.sleepSeconds };

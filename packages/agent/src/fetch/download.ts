@@ -84,13 +84,13 @@ async function hashFile(path: string): Promise<Hash> {
   return hash;
 }
 
-function parseContentRange(value: string | undefined): { start: number; end: number; total: number | undefined } | undefined {
+export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | undefined } | undefined {
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
   if (!match) return undefined;
   return { start: Number(match[1]), end: Number(match[2]), total: match[3] === '*' ? undefined : Number(match[3]) };
 }
 
-function validatorOf(res: HttpResponse): string | undefined {
+export function validatorOf(res: HttpResponse): string | undefined {
   const etag = res.header('etag');
   if (etag && !etag.startsWith('W/')) return etag;
   return res.header('last-modified');

@@ -6,11 +6,14 @@
  *
  * 1. the head of the slot (first {@link HEAD_SIZE} bytes) is overwritten with an "incomplete"
  *    marker and fsynced: from here on the slot matches no image, whatever else it holds;
- * 2. the rest of the image is streamed to its offsets and hashed on the way; a stream that is
- *    short, long or has the wrong SHA-256 is refused here, before the head is written;
+ * 2. the rest of the image is streamed to its offsets and hashed on the way (the writes of a few
+ *    MiB in flight while the source produces the next bytes, so the source must not reuse a buffer
+ *    it yielded); a stream that is short, long or has the wrong SHA-256 is refused here, before
+ *    the head is written;
  * 3. (image file) the file is cut to the image length; fsync;
  * 4. the real head is written; fsync;
- * 5. the slot is read back and hashed; only a match is success.
+ * 5. the slot is read back and hashed; only a match is success (unless the caller opts out, see
+ *    SlotWriteOptions.readBack).
  *
  * A power cut or crash anywhere before 4 completes leaves the marker in the head, so the slot
  * fails verification against any image (and its header is not bootable); only after 4 can it pass,
@@ -23,11 +26,15 @@ import { createHash } from 'node:crypto';
 import { constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
+import { SlotError, type Slot, type SlotDigest, type SlotId, type SlotWriteOptions } from './types.js';
 
 /** Bytes at the start of the slot written last. 4 KiB: one page / filesystem block / eMMC sector group. */
 export const HEAD_SIZE = 4096;
 const CHUNK = 1 << 20;
+/** Bytes of body writes in flight at once: enough to keep the disk busy while the next chunk is decrypted. */
+const WRITE_AHEAD = 8 << 20;
+/** Bytes per writev() call. */
+const WRITE_BATCH = 1 << 20;
 const MARKER = Buffer.from('OSPREY: slot write incomplete; this slot holds no valid image.\n', 'utf8');
 
 function markerBlock(length: number): Buffer {
@@ -47,6 +54,22 @@ async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number):
   while (done < bytes.byteLength) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position + done);
     done += bytesWritten;
+  }
+}
+
+async function writevAt(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+  const { bytesWritten } = await handle.writev(buffers, position);
+  if (bytesWritten < total) {
+    // A short writev (rare: a signal, a full device): finish the rest one buffer at a time.
+    let skip = bytesWritten;
+    let at = position;
+    for (const b of buffers) {
+      const rest = skip >= b.byteLength ? undefined : b.subarray(skip);
+      skip = Math.max(0, skip - b.byteLength);
+      if (rest) await writeAt(handle, rest, at + (b.byteLength - rest.byteLength));
+      at += b.byteLength;
+    }
   }
 }
 
@@ -73,9 +96,33 @@ abstract class ImageSlot implements Slot {
   /** Bytes readable from the slot. */
   protected abstract capacity(): Promise<number>;
 
-  async write(source: AsyncIterable<Uint8Array>, expected: SlotDigest): Promise<SlotDigest> {
+  async write(source: AsyncIterable<Uint8Array>, expected: SlotDigest, options: SlotWriteOptions = {}): Promise<SlotDigest> {
     checkDigest(this.id, expected);
     const handle = await this.openForWrite(expected.length);
+    // Body writes go out while the next chunk is produced (decrypted), up to WRITE_AHEAD bytes.
+    const writing: { done: Promise<void>; bytes: number }[] = [];
+    let writingBytes = 0;
+    const settleWrites = async (downTo: number): Promise<void> => {
+      while (writing.length > 0 && writingBytes > downTo) {
+        const oldest = writing.shift()!;
+        writingBytes -= oldest.bytes;
+        await oldest.done;
+      }
+    };
+    // Consecutive chunks are written with one writev() call per WRITE_BATCH bytes.
+    let batch: Uint8Array[] = [];
+    let batchAt = 0;
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const done = writevAt(handle, batch, batchAt);
+      done.catch(() => undefined); // awaited in order by settleWrites; never unhandled
+      writing.push({ done, bytes: batchBytes });
+      writingBytes += batchBytes;
+      batch = [];
+      batchBytes = 0;
+      await settleWrites(WRITE_AHEAD);
+    };
     try {
       const headLength = Math.min(HEAD_SIZE, expected.length);
       // 1. Invalidate first.
@@ -95,9 +142,16 @@ abstract class ImageSlot implements Slot {
           from = Math.min(headLength - offset, chunk.byteLength);
           head.set(chunk.subarray(0, from), offset);
         }
-        if (from < chunk.byteLength) await writeAt(handle, chunk.subarray(from), offset + from);
+        if (from < chunk.byteLength) {
+          if (batch.length === 0) batchAt = offset + from;
+          batch.push(chunk.subarray(from));
+          batchBytes += chunk.byteLength - from;
+          if (batchBytes >= WRITE_BATCH) await flush();
+        }
         offset += chunk.byteLength;
       }
+      await flush();
+      await settleWrites(0);
       if (offset !== expected.length) {
         throw new SlotError('SOURCE_TRUNCATED', this.id, `slot ${this.id}: the image stream ended after ${offset} of ${expected.length} bytes`);
       }
@@ -112,9 +166,12 @@ abstract class ImageSlot implements Slot {
       await writeAt(handle, head, 0);
       await handle.sync();
     } finally {
+      // Never close the descriptor under a write still in flight (a source that failed midway).
+      await Promise.allSettled(writing.map((w) => w.done));
       await handle.close();
     }
     // 5. Read back.
+    if (options.readBack === false) return { length: expected.length, sha256: expected.sha256 };
     const actual = await this.hash(expected.length);
     if (actual.length !== expected.length || actual.sha256 !== expected.sha256) {
       throw new SlotError('READBACK_MISMATCH', this.id, `slot ${this.id}: read back ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`);

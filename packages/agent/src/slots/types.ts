@@ -18,17 +18,27 @@ export interface SlotDigest {
   readonly sha256: string;
 }
 
+export interface SlotWriteOptions {
+  /**
+   * Read the slot back and hash it after the write is durable (default true). The streaming
+   * install turns it off: the SHA-256 it checks is computed over the very buffers written, and a
+   * read-back after fsync is served from the page cache, so it would check the kernel's copy,
+   * not the medium, at the price of a second pass over the image.
+   */
+  readonly readBack?: boolean;
+}
+
 export interface Slot {
   readonly id: SlotId;
   /** Image file or device node. */
   readonly path: string;
   /**
-   * Writes the image streamed from `source` and returns its digest once it is durable and has been
-   * read back and hashed. Throws {@link SlotError} when the source is not exactly `expected` (too
+   * Writes the image streamed from `source` and returns its digest once it is durable (and, unless
+   * `options.readBack` is false, has been read back and hashed). Throws {@link SlotError} when the source is not exactly `expected` (too
    * short, too long, other bytes) or the read-back differs. Until a write completes, the slot fails
    * verification against any image (see `image-slot.ts`).
    */
-  write(source: AsyncIterable<Uint8Array>, expected: SlotDigest): Promise<SlotDigest>;
+  write(source: AsyncIterable<Uint8Array>, expected: SlotDigest, options?: SlotWriteOptions): Promise<SlotDigest>;
   /** Streams the first `length` bytes (default: the whole slot). Stops early at the end of the slot. */
   read(length?: number): AsyncIterable<Uint8Array>;
   /** Digest of the first `length` bytes (default: the whole slot); `length` in the result is what was there. */

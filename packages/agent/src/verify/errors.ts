@@ -17,6 +17,7 @@ export const AGENT_ERROR_CODES = {
   AGENT_DOWNLOAD_INCOMPLETE: 'the download kept breaking off before its end; resumes exhausted',
   AGENT_DOWNLOAD_HASH_MISMATCH: 'the downloaded file does not match its expected SHA-256',
   AGENT_DOWNLOAD_ABORTED: 'the download was aborted by the agent',
+  AGENT_DOWNLOAD_RESTART: 'the download cannot be continued where it broke off and starts over',
   AGENT_DOWNLOAD_IO: 'the download could not be written to local storage',
   // DDI (src/ddi)
   AGENT_DDI_UNREACHABLE: 'the update server is not reachable',
@@ -31,6 +32,12 @@ export const AGENT_ERROR_CODES = {
   AGENT_HEADER_MISSING: 'the encrypted artifact comes without an age header for this device',
   AGENT_UNENCRYPTED_REFUSED: 'the release is not encrypted and this device requires encryption',
   AGENT_PAYLOAD_CONSUMED: 'a verified payload can be read only once',
+  // offline bundles (src/bundle)
+  AGENT_BUNDLE_INVALID: 'the file is not a valid Osprey update bundle (damaged, or not made by "osprey bundle create")',
+  AGENT_BUNDLE_TRUNCATED: 'the update bundle ends too early: the copy is incomplete, copy the file again',
+  AGENT_BUNDLE_ENTRY_TOO_LARGE: 'a file inside the update bundle is larger than the agent accepts',
+  AGENT_BUNDLE_INCOMPLETE: 'the update bundle lacks TUF metadata this device needs: create the bundle again',
+  AGENT_BUNDLE_IO: 'the update bundle could not be read, or its payload not written to local storage',
   // device key (src/secure-element)
   AGENT_KEY_MISSING: 'the device key has not been provisioned',
   AGENT_KEY_INSECURE: 'the device key file is readable by other users',
@@ -46,6 +53,7 @@ export type FailureCode = AgentErrorCode | ErrorCode;
 const RETRYABLE: ReadonlySet<string> = new Set<FailureCode>([
   'AGENT_DOWNLOAD_STALLED',
   'AGENT_DOWNLOAD_INCOMPLETE',
+  'AGENT_DOWNLOAD_RESTART',
   'AGENT_DDI_UNREACHABLE',
   'AGENT_TUF_UNREACHABLE',
 ]);

@@ -156,17 +156,24 @@ export class VerifiedPayload implements AsyncIterable<Buffer> {
  */
 export async function openRelease(release: SignedRelease, options: OpenOptions): Promise<VerifiedPayload> {
   checkPayload(release, await hashFile(options.payloadFile), 'before decryption');
-  const encryption = release.custom.encryption;
-  if (encryption.format === 'none') {
+  return new VerifiedPayload(release, options.payloadFile, await unwrapFileKey(release, options));
+}
+
+/**
+ * The payload's file key, unwrapped from this device's age header with the device identity (in the
+ * secure element if there is one); undefined for an unencrypted release, which `requireEncryption`
+ * refuses. The caller wipes the key after use.
+ */
+export async function unwrapFileKey(release: SignedRelease, options: Omit<OpenOptions, 'payloadFile'>): Promise<Buffer | undefined> {
+  if (release.custom.encryption.format === 'none') {
     if (options.requireEncryption) throw new AgentError('AGENT_UNENCRYPTED_REFUSED', `release ${release.custom.name} ${release.custom.version} is not encrypted`);
-    return new VerifiedPayload(release, options.payloadFile, undefined);
+    return undefined;
   }
   if (!options.header || options.header.byteLength === 0) {
     throw new AgentError('AGENT_HEADER_MISSING', `release ${release.custom.name} ${release.custom.version} is encrypted, but the server sent no age header for this device (is its public key registered?)`);
   }
   if (!options.identity) throw new AgentError('AGENT_KEY_MISSING', 'an encrypted release needs the device identity');
-  const fileKey = await unwrapHeader(options.header, [options.identity]);
-  return new VerifiedPayload(release, options.payloadFile, fileKey);
+  return unwrapHeader(options.header, [options.identity]);
 }
 
 export interface VerifyAndOpenOptions extends TufSource, Omit<OpenOptions, 'payloadFile'> {

@@ -5,7 +5,7 @@
  * StreamSealer / StreamOpener are incremental and synchronous (bytes in, bytes out); the Transform
  * classes wrap them for Node streams. Memory is bounded by one chunk whatever the payload size.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type DecipherChaCha20Poly1305 } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { OspreyError } from '../errors.js';
 import { ByteQueue } from './bytequeue.js';
@@ -206,4 +206,128 @@ export class PayloadDecryptStream extends Transform {
       done(e as Error);
     }
   }
+}
+
+/**
+ * Sealed chunk count and final sealed chunk size of a payload of `payloadLength` bytes (nonce
+ * included), or a reason why no age payload has that length.
+ */
+export function payloadLayout(payloadLength: number): { chunks: number; finalSealedSize: number } | { invalid: string } {
+  if (!Number.isSafeInteger(payloadLength) || payloadLength < PAYLOAD_NONCE_SIZE + TAG_SIZE) {
+    return { invalid: `an age payload is at least ${PAYLOAD_NONCE_SIZE + TAG_SIZE} bytes, not ${payloadLength}` };
+  }
+  const body = payloadLength - PAYLOAD_NONCE_SIZE;
+  const chunks = Math.max(1, Math.ceil(body / SEALED_CHUNK_SIZE));
+  const finalSealedSize = body - (chunks - 1) * SEALED_CHUNK_SIZE;
+  // The final chunk carries its tag; it is empty only when the whole plaintext is (C2SP age, "Payload").
+  if (finalSealedSize < TAG_SIZE || (chunks > 1 && finalSealedSize === TAG_SIZE)) {
+    return { invalid: `no age payload is ${payloadLength} bytes long (its final chunk would be ${finalSealedSize} bytes)` };
+  }
+  return { chunks, finalSealedSize };
+}
+
+/**
+ * Incremental payload decryption when the payload length is known in advance (it is signed, e.g.
+ * the TUF target length). Knowing which chunk is the final one, each chunk is deciphered piece by
+ * piece as bytes arrive, without first gathering it into one buffer (no copy, no hold-back of a
+ * chunk until the next byte shows it was not the last); its plaintext is released only once its
+ * tag verified. Bytes beyond the length are refused (AGE_TRAILING_DATA) before they are processed;
+ * `finish()` refuses a payload that ended early (AGE_TRUNCATED).
+ */
+export class SizedStreamOpener {
+  private readonly fileKey: Buffer;
+  private readonly layout: { chunks: number; finalSealedSize: number };
+  private key: Buffer | undefined;
+  private nonce: Buffer[] = [];
+  private nonceBytes = 0;
+  private counter = 0;
+  private decipher: DecipherChaCha20Poly1305 | undefined;
+  /** Bytes of the current sealed chunk seen so far. */
+  private inChunk = 0;
+  private pieces: Buffer[] = [];
+  private tag: Buffer[] = [];
+  /** Payload bytes accepted so far (nonce included). */
+  received = 0;
+  /** Plaintext bytes released so far (all of them authenticated). */
+  released = 0;
+
+  constructor(fileKey: Uint8Array, readonly payloadLength: number) {
+    const layout = payloadLayout(payloadLength);
+    if ('invalid' in layout) throw new OspreyError('AGE_TRUNCATED', layout.invalid);
+    this.layout = layout;
+    this.fileKey = Buffer.from(fileKey);
+  }
+
+  private sealedSize(counter: number): number {
+    return counter === this.layout.chunks - 1 ? this.layout.finalSealedSize : SEALED_CHUNK_SIZE;
+  }
+
+  private begin(): void {
+    const nonce = chunkNonce(this.counter, this.counter === this.layout.chunks - 1);
+    this.decipher = createDecipheriv('chacha20-poly1305', this.key!, nonce, { authTagLength: TAG_SIZE });
+    this.inChunk = 0;
+    this.pieces = [];
+    this.tag = [];
+  }
+
+  /** Authenticated plaintext of every chunk completed by `data`. */
+  push(data: Uint8Array): Buffer[] {
+    let bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.received + bytes.length > this.payloadLength) {
+      throw new OspreyError('AGE_TRAILING_DATA', `the payload is longer than its ${this.payloadLength} bytes`);
+    }
+    this.received += bytes.length;
+    if (!this.key) {
+      const take = Math.min(PAYLOAD_NONCE_SIZE - this.nonceBytes, bytes.length);
+      this.nonce.push(bytes.subarray(0, take));
+      this.nonceBytes += take;
+      bytes = bytes.subarray(take);
+      if (this.nonceBytes < PAYLOAD_NONCE_SIZE) return [];
+      this.key = payloadKey(this.fileKey, Buffer.concat(this.nonce));
+      this.nonce = [];
+      this.begin();
+    }
+    const out: Buffer[] = [];
+    while (bytes.length > 0) {
+      const size = this.sealedSize(this.counter);
+      const bodySize = size - TAG_SIZE;
+      const take = Math.min(bytes.length, size - this.inChunk);
+      const piece = bytes.subarray(0, take);
+      bytes = bytes.subarray(take);
+      const bodyPart = Math.max(0, Math.min(take, bodySize - this.inChunk));
+      if (bodyPart > 0) this.pieces.push(this.decipher!.update(piece.subarray(0, bodyPart)));
+      if (bodyPart < take) this.tag.push(piece.subarray(bodyPart));
+      this.inChunk += take;
+      if (this.inChunk === size) {
+        this.decipher!.setAuthTag(this.tag.length === 1 ? this.tag[0]! : Buffer.concat(this.tag));
+        try {
+          this.decipher!.final();
+        } catch {
+          this.pieces = []; // the unauthenticated plaintext never leaves
+          throw new OspreyError('AGE_CHUNK_AUTH_FAILED', `payload chunk ${this.counter} failed authentication`);
+        }
+        for (const p of this.pieces) {
+          this.released += p.length;
+          if (p.length > 0) out.push(p);
+        }
+        this.counter++;
+        if (this.counter < this.layout.chunks) this.begin();
+      }
+    }
+    return out;
+  }
+
+  /** Throws AGE_TRUNCATED unless every byte of the payload has been pushed and authenticated. */
+  finish(): void {
+    if (this.received < this.payloadLength || this.counter < this.layout.chunks) {
+      throw new OspreyError('AGE_TRUNCATED', `the payload ends after ${this.received} of its ${this.payloadLength} bytes`);
+    }
+  }
+}
+
+/** {@link decryptPayload} for a payload of known (signed) length: see {@link SizedStreamOpener}. */
+export async function* decryptPayloadOfLength(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, fileKey: Uint8Array, payloadLength: number): AsyncGenerator<Buffer> {
+  const opener = new SizedStreamOpener(fileKey, payloadLength);
+  for await (const chunk of source) yield* opener.push(chunk);
+  opener.finish();
 }

@@ -1,0 +1,106 @@
+/**
+ * The streaming install: the payload goes from the network through decryption into the inactive
+ * slot in one pass, with nothing stored in between (no second copy of the image on the device's
+ * flash, one read of each byte). The checks are those of the download-then-install path, in
+ * stream order:
+ *
+ *  1. before a byte is fetched: the release was admitted by TUF (resolveRelease: signature,
+ *     freshness, hardware, anti-rollback) and this device's age header opens with its key;
+ *  2. while streaming: never more than the signed payload length (streamDownload); every 64 KiB
+ *     chunk authenticated under the file key before its plaintext is released (SizedStreamOpener);
+ *     the plaintext hashed as it is written (ImageSlot.write), with the slot's head still holding
+ *     the "incomplete" marker;
+ *  3. at the end, before the slot's head is written (the only moment the slot becomes a valid
+ *     image): the payload's SHA-256 against the signed TUF target (TUF_TARGET_MISMATCH), then the
+ *     plaintext's length and SHA-256 against the signed `custom.plaintext` (RELEASE_PLAINTEXT_MISMATCH).
+ *
+ * A failure at any point leaves the slot invalid (marker in its head); the running slot is never
+ * touched. A cut connection is continued with a Range request; after a restart of the agent the
+ * install starts over (the slot is rewritten from its start anyway).
+ */
+import { createHash } from 'node:crypto';
+import { decryptPayloadOfLength, OspreyError, type Identity } from '@osprey/core';
+import { streamDownload, type StreamDownloadOptions } from '../fetch/stream.js';
+import { isSlotError, type Slot, type SlotDigest } from '../slots/types.js';
+import { unwrapFileKey } from '../verify/open.js';
+import type { SignedRelease } from '../verify/tuf.js';
+
+export interface StreamInstallOptions extends Omit<StreamDownloadOptions, 'expectedLength'> {
+  /** The release admitted by resolveRelease() for this device. */
+  release: SignedRelease;
+  /** The inactive slot. */
+  slot: Slot;
+  /** This device's age header (from the deployment). */
+  header?: Uint8Array;
+  /** The device identity that unwraps the file key (SecureElement.identity()). */
+  identity?: Identity;
+  requireEncryption?: boolean;
+  /** Called after each plaintext chunk went to the slot (bytes so far); throwing aborts the install. */
+  onPlaintext?: (written: number) => void;
+}
+
+export interface StreamInstallResult {
+  /** What the slot now holds: the signed plaintext. */
+  slot: SlotDigest;
+  /** SHA-256 of the payload as received (equal to the signed target's). */
+  payloadSha256: string;
+  /** Continuations after connection cuts. */
+  resumes: number;
+}
+
+export async function streamInstall(url: string, options: StreamInstallOptions): Promise<StreamInstallResult> {
+  const { release, slot } = options;
+  const fileKey = await unwrapFileKey(release, options);
+  const payloadHash = createHash('sha256');
+  let received = 0;
+  let resumes = 0;
+  async function* payload(): AsyncGenerator<Buffer> {
+    const download = streamDownload(url, { ...options, expectedLength: release.length });
+    for (;;) {
+      const next = await download.next();
+      if (next.done) {
+        resumes = next.value.resumes;
+        break;
+      }
+      payloadHash.update(next.value);
+      received += next.value.length;
+      yield next.value;
+    }
+    // Before the plaintext's last bytes reach the slot (and so before its head is written).
+    const sha256 = payloadHash.digest('hex');
+    if (received !== release.length || sha256 !== release.sha256) {
+      throw new OspreyError(
+        'TUF_TARGET_MISMATCH',
+        `the payload (${received} bytes, sha256 ${sha256}) is not the signed target ${release.targetPath} (${release.length} bytes, sha256 ${release.sha256})`,
+        { details: { expected: { length: release.length, sha256: release.sha256 }, actual: { length: received, sha256 } } },
+      );
+    }
+  }
+  const decrypted = fileKey ? decryptPayloadOfLength(payload(), fileKey, release.length) : payload();
+  const onPlaintext = options.onPlaintext;
+  const plaintext = onPlaintext
+    ? (async function* () {
+        let written = 0;
+        for await (const chunk of decrypted) {
+          yield chunk;
+          onPlaintext((written += chunk.length));
+        }
+      })()
+    : decrypted;
+  const expected = release.custom.plaintext;
+  try {
+    const written = await slot.write(plaintext, expected, { readBack: false });
+    return { slot: written, payloadSha256: release.sha256, resumes };
+  } catch (e) {
+    // The slot's own checks of the plaintext are the signed final hash: report them as such.
+    if (isSlotError(e, 'SOURCE_MISMATCH') || isSlotError(e, 'SOURCE_TOO_LONG') || isSlotError(e, 'SOURCE_TRUNCATED')) {
+      throw new OspreyError('RELEASE_PLAINTEXT_MISMATCH', `the decrypted image is not the signed image (${expected.length} bytes, sha256 ${expected.sha256}): ${e.message}`, {
+        cause: e,
+        details: { expected },
+      });
+    }
+    throw e;
+  } finally {
+    fileKey?.fill(0);
+  }
+}
