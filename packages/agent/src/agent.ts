@@ -6,12 +6,16 @@
  *   every step: load (or recover) the state, apply `reboot_observed` (idempotent within a boot),
  *   confirm the committed slot once per boot (`markGood`), then act on the phase:
  *   idle → poll; a deployment is resolved via TUF (refused: closed/failure with the precise reason)
- *     and recorded (`start`); downloading → resumable download, ciphertext and header checked;
- *   downloaded → install_begin; installing → decrypt into the inactive slot (final hash withheld
- *     until verified); installed → arm try-once, *then* `activate`, then reboot;
+ *     and recorded (`start`); downloading → the payload streams from the server through decryption
+ *     into the inactive slot (install/streaming.ts: payload and final hash checked before the
+ *     slot's head is written), while the server is polled for a cancellation of the action;
+ *   downloaded → install_begin; installing → the slot is complete (streamed in this process, or
+ *     verified after a restart; else streamed again); installed → arm try-once, *then* `activate`,
+ *     then reboot;
  *   trial → health check → markGood, raise the security version, *then* `health_ok`; or
  *     `health_failed`/`health_timeout` → rolling_back → markBad + reboot → confirm the old slot;
- *   outcome phases → hawkBit feedback (closed success / closed failure with details) → `reported`.
+ *   outcome phases → hawkBit feedback (closed success / closed failure with details; a canceled
+ *     action answers the cancel handshake) → `reported`.
  *
  * What a deployment says that the state does not hold (download URL, age header, TUF target) is
  * kept in `<workDir>/action.json`, written atomically before `start` is applied.

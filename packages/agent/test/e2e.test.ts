@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
-import { Pkcs11Element, SoftwareKeyElement, type SecureElement } from '@osprey/agent';
+import { DdiClient, fetchTransport, Pkcs11Element, SoftwareKeyElement, type HttpTransport, type SecureElement } from '@osprey/agent';
 import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
@@ -152,5 +152,45 @@ describe('Agent end to end against an Osprey server', () => {
     const result = await action('orch-mixed', actionId);
     expect(result.status).toBe('error');
     expect(result.messages.some((m) => m.startsWith('AGE_NO_MATCHING_KEY: '))).toBe(true);
+  });
+  it('a cancellation during the download stops it: CANCELED on the server, slot a still running, slot b not bootable', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-cancel.pem'));
+    const { files, connection } = await device('orch-cancel', element);
+    const actionId = await assign('orch-cancel');
+    // The artifact trickles in (16 KiB every 40 ms); the operator cancels once it has begun.
+    let canceling: Promise<unknown> | undefined;
+    let bytesServed = 0;
+    const slow: HttpTransport = async (req) => {
+      const res = await fetchTransport(req);
+      if (!req.url.includes('/artifacts/')) return res;
+      canceling ??= api('DELETE', `/targets/orch-cancel/actions/${actionId}`);
+      return {
+        ...res,
+        body: (async function* () {
+          for await (const chunk of res.body) {
+            for (let at = 0; at < chunk.byteLength; at += 16384) {
+              await new Promise((r) => setTimeout(r, 40));
+              bytesServed += Math.min(16384, chunk.byteLength - at);
+              yield chunk.subarray(at, at + 16384);
+            }
+          }
+        })(),
+      };
+    };
+    const ddi = new DdiClient({ server: connection.server, tenant: 'DEFAULT', controllerId: connection.id, targetToken: connection.token, transport: slow });
+    const dev = openDevice(files, connection, { element, ddi, busyPollMs: 50 });
+    const log = await settle(dev.agent);
+    expect(await canceling).toMatchObject({ status: 204 });
+    expect(log).toEqual(expect.arrayContaining([`started action ${actionId}`, `canceled action ${actionId}`, 'reported canceled']));
+    expect(log).not.toContain('downloaded');
+    expect(bytesServed).toBeLessThan(NEW.length);
+    expect(await dev.bootloader.status()).toMatchObject({ active: 'a', booted: 'a', pendingTry: null });
+    expect(sha256(readFileSync(files.slotA))).toBe(sha256(OLD));
+    // Slot b holds the "incomplete" marker in its head, never a bootable image.
+    await expect(dev.slots.get('b').verify({ length: NEW.length, sha256: sha256(NEW) })).rejects.toThrow(/expected/);
+    expect(dev.store.load()).toMatchObject({ ok: true, state: { phase: 'idle' } });
+    const result = await action('orch-cancel', actionId);
+    expect(result.status).toBe('canceled');
+    expect(result.messages.some((m) => m.startsWith('canceled before activation; slot b left invalid'))).toBe(true);
   });
 });
