@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { P256TagIdentity, TOP_LEVEL_ROLES, X25519Identity, type TopLevelRole } from '@osprey/core';
 import { auditVerify, parseExpectHead } from './audit.js';
+import { bundleCreate } from './bundle.js';
 import { readEnvironment, type CliEnvironment } from './config.js';
 import { describeError, EXIT_USAGE, UsageError } from './errors.js';
 import { loadIdentityFile, loadRecipients } from './identities.js';
@@ -15,7 +16,7 @@ import { keysInit, keysRotate } from './keys.js';
 import { KeyLoader, readKeyring } from './keyring.js';
 import { releaseSign, tufImportRoot } from './offline.js';
 import { releaseDecrypt, releasePack, releaseRewrap, releaseVerify } from './release.js';
-import { configDir, defaultTokenName, loadProfile, ManagementClient, saveProfile } from './remote.js';
+import { configDir, defaultTokenName, loadProfile, ManagementClient, saveProfile, type Profile } from './remote.js';
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -186,6 +187,47 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
         loader.close();
       }
     });
+  const bundle = program.command('bundle').description('offline update bundles, installed with "osprey-agent install FILE"');
+  bundle
+    .command('create')
+    .description("one device's bundle: the TUF metadata chain, its age header and the payload, for installs without a network")
+    .requiredOption('--target <path>', 'release target path')
+    .requiredOption('--out <file>', 'bundle file to write')
+    .option('--dir <dir>', 'repository directory (keys init): its metadata and payload (unless --server or --metadata-dir), its escrow key for --recipient')
+    .option('--metadata-dir <dir>', "a copy of a repository's metadata files (with --payload)")
+    .option('--server <url>', "a server's TUF repository (with --tenant)")
+    .option('--tenant <name>', 'tenant on --server (with --profile: default the API token\'s tenant)')
+    .option('--profile <name>', 'a saved server profile instead of --server')
+    .option('--payload <file>', "the target's bytes (default: from the repository)")
+    .option('--header <file>', "the device's age header (e.g. from release rewrap)")
+    .option('--recipient <age1…>', "wrap a header for the device's key (with --dir; repeatable)", collect, [])
+    .option('--recipients-file <file>', 'recipients, one per line', collect, [])
+    .action(async (o) => {
+      let server: { url: string; tenant?: string; profile?: Profile } | undefined;
+      if (o.server && o.profile) throw new UsageError('give --server or --profile, not both');
+      if (o.server) server = { url: o.server, ...(o.tenant ? { tenant: o.tenant } : {}) };
+      else if (o.profile) {
+        const profile = loadProfile(configDir(), o.profile);
+        server = { url: profile.url, profile, ...(o.tenant ? { tenant: o.tenant } : {}) };
+      } else if (o.tenant) throw new UsageError('--tenant goes with --server or --profile');
+      const r = await bundleCreate(
+        {
+          targetPath: o.target,
+          out: o.out,
+          ...(o.dir ? { dir: o.dir } : {}),
+          ...(o.metadataDir ? { metadataDir: o.metadataDir } : {}),
+          ...(server ? { server } : {}),
+          ...(o.payload ? { payload: o.payload } : {}),
+          ...(o.header ? { header: o.header } : {}),
+          recipients: loadRecipients(o.recipient, o.recipientsFile),
+          now: new Date(),
+        },
+        env(),
+      );
+      print(r);
+      note(`Bundle written. A device refuses it after ${r.expires} (TUF metadata expiry): install it before then.`);
+    });
+
   // --- talking to a server (profiles hold a URL and an API token, never a password) ----------
   const profileOption = () => new Option('--profile <name>', 'server profile').default('default');
   const client = (o: { profile: string }) => ManagementClient.fromProfile(loadProfile(configDir(), o.profile));

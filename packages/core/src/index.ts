@@ -4,3 +4,4 @@ export * from './age/index.js';
 export * from './tuf/index.js';
 export * from './release/index.js';
 export * from './audit.js';
+export * from './bundle/index.js';

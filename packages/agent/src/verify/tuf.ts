@@ -65,6 +65,15 @@ export function tufFailure(e: unknown, during: 'metadata' | 'target'): OspreyErr
   if (names.includes('UnsignedMetadataError')) return typed('TUF_BAD_SIGNATURE', 'TUF metadata is not signed by a threshold of its role keys');
   if (names.includes('ExpiredMetadataError')) return typed('TUF_EXPIRED', 'TUF metadata has expired');
   if (names.includes('BadVersionError')) return typed('TUF_VERSION_MISMATCH', 'TUF metadata version is not acceptable (rollback or mix-and-match)');
+  // tuf-js wraps snapshot and targets failures in RuntimeError("Unable to load … error Error: <message>"),
+  // dropping the class; its messages are the only trace left (store.js, @tufjs/models).
+  if (names.includes('RuntimeError') && /^Unable to load /.test(message)) {
+    if (/ was signed by \d+\/\d+ keys/.test(message)) return typed('TUF_BAD_SIGNATURE', 'TUF metadata is not signed by a threshold of its role keys');
+    if (/\.json is expired/.test(message)) return typed('TUF_EXPIRED', 'TUF metadata has expired');
+    if (/version .* (?:is less than current|does not match snapshot)|version doesn't match timestamp/.test(message)) {
+      return typed('TUF_VERSION_MISMATCH', 'TUF metadata version is not acceptable (rollback or mix-and-match)');
+    }
+  }
   if (names.includes('LengthOrHashMismatchError') || names.includes('DownloadLengthMismatchError')) {
     return during === 'target'
       ? typed('TUF_TARGET_MISMATCH', 'the target file does not match its signed length or hash')
