@@ -172,6 +172,24 @@ describe('osprey bundle create --server', () => {
     expect((await install(viaEscrow, join(vendor, 'public', 'metadata', '1.root.json'))).image.equals(serverImage)).toBe(true);
   });
 
+  it('with --profile, the tenant is the API token\'s', async () => {
+    const token = `osp_${randomBytes(24).toString('base64url')}`;
+    await server.database.db
+      .insertInto('api_tokens')
+      .values({ tenant: 'DEFAULT', name: 'bundles', owner: 'admin', token_hash: sha256(Buffer.from(token)), roles: JSON.stringify(['TENANT_ADMIN']) })
+      .execute();
+    process.env.OSPREY_CONFIG_DIR = join(work, 'config');
+    try {
+      expect((await osprey(['login', '--url', server.url, '--token', token, '--profile', 'field'])).code).toBe(0);
+      const out = join(work, 'server-profile.osb');
+      const r = await osprey(['bundle', 'create', '--profile', 'field', '--target', 'gw-os-3.1.0.age', '--header', join(work, 'ddi.hdr'), '--out', out]);
+      expect(r.code, r.err).toBe(0);
+      expect((await install(out, join(vendor, 'public', 'metadata', '1.root.json'))).image.equals(serverImage)).toBe(true);
+    } finally {
+      delete process.env.OSPREY_CONFIG_DIR;
+    }
+  });
+
   it('names an unknown tenant or target in one line', async () => {
     const out = join(work, 'server-bad.osb');
     const unknownTenant = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'NOPE', '--target', 'gw-os-3.1.0.age', '--header', join(work, 'ddi.hdr'), '--out', out]);

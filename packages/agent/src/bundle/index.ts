@@ -228,7 +228,7 @@ export async function openBundle(file: string, options: OpenBundleOptions): Prom
   } catch (e) {
     throw bundleFailure(e, file);
   }
-  const source = createReadStream(file);
+  const source = createReadStream(file, { highWaterMark: 256 * 1024 });
   const tar = extract();
   // The parser's own error, when it fails while an entry is being read (the entry only says "destroyed").
   let parserError: unknown;
