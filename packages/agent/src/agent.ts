@@ -21,14 +21,16 @@
  * kept in `<workDir>/action.json`, written atomically before `start` is applied.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildReleaseTarget, type ReleaseCustom } from '@osprey/core';
+import { openBundle, type OpenedBundle } from './bundle/index.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
 import type { Bootloader, BootStatus } from './bootloader/types.js';
 import type { SecurityVersionStore } from './bootloader/security-version.js';
 import { Backoff, pollDelayMs, sleep, type BackoffOptions } from './ddi/backoff.js';
 import { deploymentPlan, type DdiClient } from './ddi/client.js';
-import { streamInstall } from './install/streaming.js';
+import { streamInstall, type PayloadSource } from './install/streaming.js';
 import type { SecureElement } from './secure-element/types.js';
 import type { AbSlots } from './slots/ab.js';
 import { otherSlot, type SlotId } from './slots/types.js';
@@ -112,7 +114,8 @@ export interface StepResult {
 }
 
 /** The deployment facts the install needs besides the persisted state. */
-interface PendingAction {
+interface DdiAction {
+  readonly kind?: 'ddi';
   readonly actionId: number;
   readonly targetPath: string;
   readonly tufMetadataUrl: string;
@@ -122,6 +125,33 @@ interface PendingAction {
   readonly length: number;
   readonly sha256: string;
 }
+
+/**
+ * An offline install (`osprey-agent install <bundle>`): the release as admitted by openBundle()
+ * when the install began, and where its payload was extracted. Nothing is reported to a server.
+ */
+interface BundleAction {
+  readonly kind: 'bundle';
+  readonly actionId: string;
+  /** The bundle file, to extract the payload again if the extracted copy is gone. */
+  readonly bundle: string;
+  readonly payloadFile: string;
+  readonly targetPath: string;
+  readonly custom: ReleaseCustom;
+  readonly header: string | null;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+type PendingAction = DdiAction | BundleAction;
+
+const releaseInfoOf = (custom: ReleaseCustom): ReleaseInfo => ({
+  name: custom.name,
+  version: custom.version,
+  securityVersion: custom.securityVersion,
+  sha256: custom.plaintext.sha256,
+  length: custom.plaintext.length,
+});
 
 /** The release last committed (for `status`). */
 export interface InstalledRelease extends ReleaseInfo {
@@ -162,6 +192,10 @@ export class Agent {
   /** Leftovers of the download-to-file install of earlier agent versions. */
   get #downloadDir(): string {
     return join(this.#o.workDir, 'download');
+  }
+  /** The payload extracted from an update bundle. */
+  get #bundleDir(): string {
+    return join(this.#o.workDir, 'bundle');
   }
 
   #point(name: string): void {
@@ -394,19 +428,18 @@ export class Agent {
    */
   async #streamToSlot(state: InstallState, action: PendingAction, target: SlotId): Promise<StepResult | null> {
     const abort = new AbortController();
-    const watch = this.#watchForCancel(action.actionId, abort);
+    const watch = action.kind === 'bundle' ? { stop: async () => false } : this.#watchForCancel(action.actionId, abort);
     let crashed: unknown;
     let failure: unknown;
     try {
-      const release = await this.#resolve(action, await this.#o.securityVersion.current());
-      await streamInstall(action.downloadUrl, {
+      const { source, release, header } = await this.#payloadOf(action);
+      await streamInstall(source, {
         release,
         slot: this.#o.slots.get(target),
-        ...(action.header ? { header: Buffer.from(action.header, 'base64') } : {}),
+        ...(header ? { header: Buffer.from(header, 'base64') } : {}),
         ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
         ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
-        headers: this.#o.ddi.downloadHeaders(action.downloadUrl),
-        transport: this.#o.ddi.transport,
+        ...(typeof source === 'string' ? { headers: this.#o.ddi.downloadHeaders(source), transport: this.#o.ddi.transport } : {}),
         signal: abort.signal,
         onProgress: () => {
           // A (simulated) crash here must end the step at once, not be retried as a broken transfer.
@@ -434,7 +467,71 @@ export class Agent {
     }
     if (failure !== undefined) return this.#failOrRetry(failure);
     this.#slotWrittenFor = state.actionId;
+    rmSync(this.#bundleDir, { recursive: true, force: true });
     return null;
+  }
+
+  /** Where an action's payload comes from, and the signed release it must be. */
+  async #payloadOf(action: PendingAction): Promise<{ source: PayloadSource; release: SignedRelease; header: string | null }> {
+    if (action.kind !== 'bundle') {
+      // Refreshed at every (re)start of the stream: a resume days later still needs fresh metadata.
+      return { source: action.downloadUrl, release: await this.#resolve(action, await this.#o.securityVersion.current()), header: action.header };
+    }
+    if (existsSync(action.payloadFile)) {
+      // Admitted by openBundle() when the install began; the stream checks it against these signed facts.
+      const target = buildReleaseTarget({ length: action.length, sha256: action.sha256, custom: action.custom, path: action.targetPath });
+      return { source: { file: action.payloadFile }, release: { targetPath: action.targetPath, target, custom: action.custom, length: action.length, sha256: action.sha256 }, header: action.header };
+    }
+    // The extracted copy is gone (a restart cleaned it): admit and extract the bundle again.
+    const opened = await this.#openBundle(action.bundle);
+    if (opened.release.targetPath !== action.targetPath || opened.release.sha256 !== action.sha256) {
+      throw new AgentError('AGENT_BUNDLE_INVALID', `${action.bundle} no longer holds ${action.targetPath} (sha256 ${action.sha256}): it changed since the install began`);
+    }
+    return { source: { file: opened.payloadFile }, release: opened.release, header: opened.header ? opened.header.toString('base64') : null };
+  }
+
+  #openBundle(file: string): Promise<OpenedBundle> {
+    return this.#o.securityVersion.current().then((securityVersion) =>
+      openBundle(file, { metadataDir: this.#o.metadataDir, device: { hardware: this.#o.hardware, securityVersion }, workDir: this.#bundleDir }),
+    );
+  }
+
+  /**
+   * Begins an offline install from an update bundle (`osprey-agent install`): the bundle is
+   * admitted like a deployment (TUF from the provisioned root, hardware, anti-rollback; refused
+   * with the precise reason before anything changes), then recorded as the action in progress.
+   * `step()` carries it on like any other; its outcome is not reported to a server.
+   */
+  async installBundle(file: string): Promise<StepResult> {
+    const state = await this.#state();
+    if (state.phase !== 'idle') {
+      throw new AgentStateError(`an update is in progress (action ${state.actionId ?? '?'}, phase ${state.phase}): let it finish, then install the bundle`);
+    }
+    const boot = await this.#o.bootloader.status();
+    if (boot.booted !== boot.active) throw new AgentStateError(`slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
+    rmSync(this.#bundleDir, { recursive: true, force: true });
+    const bundle = resolve(file);
+    const opened = await this.#openBundle(bundle);
+    const { release } = opened;
+    const actionId = `bundle-${this.#now().getTime()}`;
+    const action: BundleAction = {
+      kind: 'bundle',
+      actionId,
+      bundle,
+      payloadFile: opened.payloadFile,
+      targetPath: release.targetPath,
+      custom: release.custom,
+      header: opened.header ? opened.header.toString('base64') : null,
+      length: release.length,
+      sha256: release.sha256,
+    };
+    const info = releaseInfoOf(release.custom);
+    const targetSlot = (await this.#o.slots.inactive()).id;
+    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
+    this.#point('action recorded');
+    const started = this.#apply({ type: 'start', actionId, release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
+    this.#log.info('offline install begun', { bundle, release: `${info.name} ${info.version}`, targetSlot });
+    return { phase: started.phase, did: `started ${actionId} (${info.name} ${info.version} from ${bundle})`, idle: false };
   }
 
   /**
@@ -476,7 +573,7 @@ export class Agent {
     };
   }
 
-  #resolve(action: Pick<PendingAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
+  #resolve(action: Pick<DdiAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
     return resolveRelease({
       tufMetadataUrl: action.tufMetadataUrl,
       tufTargetsUrl: action.tufTargetsUrl,
@@ -496,6 +593,7 @@ export class Agent {
   async #fail(message: string): Promise<StepResult> {
     this.#log.warn('install failed', { reason: message });
     rmSync(this.#downloadDir, { recursive: true, force: true });
+    rmSync(this.#bundleDir, { recursive: true, force: true });
     this.#apply({ type: 'error', message });
     return { phase: this.#phaseNow(), did: `failed: ${message}`, idle: false };
   }
@@ -552,7 +650,7 @@ export class Agent {
     if (!plan.download || !plan.install) return idle(`action ${deployment.actionId} waits (download ${deployment.download}, update ${deployment.update})`);
     const artifact = deployment.chunks[0]?.artifacts[0];
     let release: SignedRelease;
-    let action: PendingAction;
+    let action: DdiAction;
     try {
       if (!artifact) throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `action ${deployment.actionId} has no artifact`);
       const assigned = assignedRelease(deployment, artifact);
@@ -576,14 +674,7 @@ export class Agent {
       await ddi.reportRefusal(deployment.actionId, e, artifact?.tufTarget ? [`target ${artifact.tufTarget}`] : []);
       return idle(`refused action ${deployment.actionId}: ${failure.code}`);
     }
-    const custom = release.custom;
-    const info: ReleaseInfo = {
-      name: custom.name,
-      version: custom.version,
-      securityVersion: custom.securityVersion,
-      sha256: custom.plaintext.sha256,
-      length: custom.plaintext.length,
-    };
+    const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
     writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
     this.#point('action recorded');

@@ -5,6 +5,7 @@
  *   osprey-agent provision --config /etc/osprey/agent.json   generate the device key, print the public key
  *   osprey-agent run       --config /etc/osprey/agent.json   poll, install, report (forever)
  *   osprey-agent status    --config /etc/osprey/agent.json   state, slots, security version (JSON)
+ *   osprey-agent install   --config /etc/osprey/agent.json FILE   install an update bundle offline
  *   osprey-agent simulate  --server URL --count N --gateway-token T   many simulated devices in one process
  *
  * The config file is JSON (see {@link agentConfigSchema}).
@@ -35,6 +36,8 @@ import type { SecureElement } from './secure-element/types.js';
 import { AbSlots } from './slots/ab.js';
 import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
 import { writeFileAtomic } from './state/atomic.js';
+import { acquireAgentLock } from './state/lock.js';
+import { OUTCOME_PHASES, type InstallPhase } from './state/machine.js';
 import { StateStore } from './state/store.js';
 import { runSimulatedFleet } from './simulator.js';
 import { failureDetails } from './verify/errors.js';
@@ -176,6 +179,29 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
 }
 
 /**
+ * Drives an offline install to its outcome: 0 when the release is committed, 1 when it failed or
+ * was rolled back (`say` tells why); a bundle refused outright throws. With a real bootloader the
+ * reboot ends this process and the agent service carries on after the boot.
+ */
+export async function installFromBundle(agent: Agent, bundle: string, say: (line: string) => void): Promise<number> {
+  say((await agent.installBundle(bundle)).did);
+  let outcome: { phase: InstallPhase; reason: string | null } | undefined;
+  for (;;) {
+    const result = await agent.step();
+    if ((OUTCOME_PHASES as readonly string[]).includes(result.phase)) outcome = { phase: result.phase, reason: (await agent.status()).state?.reason ?? null };
+    say(result.did);
+    if (result.phase === 'idle') break;
+  }
+  const installed = agent.installed();
+  if (outcome?.phase === 'committed' && installed) {
+    say(`installed ${installed.name} ${installed.version} in slot ${installed.slot}`);
+    return 0;
+  }
+  say(`not installed (${outcome?.phase ?? 'no outcome'}): ${outcome?.reason ?? 'unknown reason'}`);
+  return 1;
+}
+
+/**
  * Key, security version key and record (0) and bootloader environment: idempotent. With a PKCS#11
  * element the record's HMAC key is generated in the token; a record made earlier under the
  * software key (`secver.key`) is moved under the token key, keeping its value, and the file removed.
@@ -237,6 +263,7 @@ export function buildProgram(): Command {
     .option(...configOption)
     .action(async (opts: { config: string }) => {
       const config = loadConfig(opts.config);
+      const unlock = acquireAgentLock(config.stateDir);
       const { agent, element } = openAgent(config, { logger: jsonLogger({ controllerId: config.controllerId }) });
       const controller = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
@@ -244,6 +271,24 @@ export function buildProgram(): Command {
         await agent.run(controller.signal);
       } finally {
         element.close();
+        unlock();
+      }
+    });
+
+  program
+    .command('install')
+    .description('install an update bundle (made by `osprey bundle create`) from a file, without a server: verified like a network update, then written to the inactive slot, activated, health-checked, committed or rolled back')
+    .argument('<bundle>', 'the bundle file')
+    .option(...configOption)
+    .action(async (bundle: string, opts: { config: string }) => {
+      const config = loadConfig(opts.config);
+      const unlock = acquireAgentLock(config.stateDir);
+      const { agent, element } = openAgent(config);
+      try {
+        process.exitCode = await installFromBundle(agent, bundle, (line) => process.stderr.write(`osprey-agent: ${line}\n`));
+      } finally {
+        element.close();
+        unlock();
       }
     });
 
