@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildReleaseTarget, PayloadEncryptStream, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
-import { nodeTransport } from '../packages/agent/src/fetch/transport.js';
 import { streamInstall } from '../packages/agent/src/install/streaming.js';
 import { FileSlot } from '../packages/agent/src/slots/image-slot.js';
 import type { SignedRelease } from '../packages/agent/src/verify/tuf.js';
@@ -134,7 +133,7 @@ export async function agentPipeline(url: string, workDir: string, spec: ReleaseS
   const header = Buffer.from(spec.headerBase64, 'base64');
   const identity = new X25519Identity(spec.identity);
   const slot = new FileSlot('b', join(workDir, 'slot-b.img'));
-  const result = await streamInstall(url, { release, slot, header, identity, requireEncryption: true, transport: nodeTransport() });
+  const result = await streamInstall(url, { release, slot, header, identity, requireEncryption: true });
   if (result.slot.sha256 !== release.custom.plaintext.sha256) throw new Error(`the slot holds ${result.slot.sha256}, expected ${release.custom.plaintext.sha256}`);
   return { sha256: result.slot.sha256, bytes: result.slot.length };
 }

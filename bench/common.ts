@@ -141,11 +141,12 @@ export const liveChildren = new Set<ChildProcess>();
 
 /**
  * Run `childJs` to its end and parse the JSON on its last stdout line. Peak RSS is a process-lifetime
- * high-water mark, so each measured run gets a fresh child. `label` names it in errors.
+ * high-water mark, so each measured run gets a fresh child. `label` names it in errors; `nodeArgs`
+ * go to node before the script (runtime flags).
  */
-export function runJsonChild<T>(childJs: string, args: string[], label: string): Promise<T> {
+export function runJsonChild<T>(childJs: string, args: string[], label: string, nodeArgs: readonly string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeArgs, childJs, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     liveChildren.add(child);
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));

@@ -12,7 +12,7 @@
  */
 import { ddiFeedbackSchema, type DdiFeedback, type Execution, type FinishedResult } from '@osprey/protocol';
 import { z } from 'zod';
-import { fetchTransport, nodeTransport, readBody, type HttpTransport, type TlsClientOptions } from '../fetch/transport.js';
+import { nodeTransport, readBody, type HttpTransport, type TlsClientOptions } from '../fetch/transport.js';
 import { AgentError, failureDetails } from '../verify/errors.js';
 import { parsePollingSleep, parseRetryAfter } from './backoff.js';
 import { ddiCancelSchema, ddiDeploymentSchema, ddiRootSchema, type DdiInstruction } from './schema.js';
@@ -143,7 +143,7 @@ export class DdiClient {
     const root = options.server.replace(/\/+$/, '');
     this.base = `${root}/${encodeURIComponent(options.tenant)}/controller/v1/${encodeURIComponent(options.controllerId)}`;
     this.basePath = new URL(this.base).pathname;
-    this.transport = options.transport ?? (options.tls ? nodeTransport(options.tls) : fetchTransport);
+    this.transport = options.transport ?? nodeTransport(options.tls);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     if (options.targetToken) this.authorization = `TargetToken ${options.targetToken}`;

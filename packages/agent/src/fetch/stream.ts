@@ -16,7 +16,7 @@
 import { Backoff, sleep, type BackoffOptions } from '../ddi/backoff.js';
 import { AgentError, isAgentError } from '../verify/errors.js';
 import { parseContentRange, validatorOf } from './download.js';
-import { fetchTransport, type HttpResponse, type HttpTransport } from './transport.js';
+import { nodeTransport, type HttpResponse, type HttpTransport } from './transport.js';
 
 export interface StreamDownloadOptions {
   /** The signed length: exactly this many bytes are yielded, or the generator throws. */
@@ -55,7 +55,7 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
   const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
   const minBytesPerWindow = Math.max(1, ((options.minBytesPerSecond ?? 1024) * stallTimeoutMs) / 1000);
   const maxResumes = options.maxResumes ?? 5;
-  const transport = options.transport ?? fetchTransport;
+  const transport = options.transport ?? nodeTransport();
   const backoff = new Backoff({ baseMs: 500, maxMs: 10_000, ...options.retry });
   const aborted = () => new AgentError('AGENT_DOWNLOAD_ABORTED', undefined, { cause: options.signal?.reason });
 

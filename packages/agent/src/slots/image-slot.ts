@@ -32,7 +32,7 @@ import { SlotError, type Slot, type SlotDigest, type SlotId, type SlotWriteOptio
 export const HEAD_SIZE = 4096;
 const CHUNK = 1 << 20;
 /** Bytes of body writes in flight at once: enough to keep the disk busy while the next chunk is decrypted. */
-const WRITE_AHEAD = 8 << 20;
+const WRITE_AHEAD = 2 << 20;
 /** Bytes per writev() call. */
 const WRITE_BATCH = 1 << 20;
 const MARKER = Buffer.from('OSPREY: slot write incomplete; this slot holds no valid image.\n', 'utf8');
