@@ -1,0 +1,198 @@
+/**
+ * streamInstall + streamDownload against a local HTTP server that misbehaves on request: the good
+ * path (URL and local file), continuations after a cut (Range, a server ignoring Range), a file that
+ * changed, and every refusal leaving the slot invalid — a tampered chunk, a wrong signed payload or
+ * plaintext hash, an oversized answer, another device's header (refused before any request), abort.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGE_CHUNK_SIZE, buildReleaseTarget, CHUNK_SIZE, generateFileKey, StreamSealer, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
+import { FileSlot } from '../slots/image-slot.js';
+import { failureCode } from '../verify/errors.js';
+import type { SignedRelease } from '../verify/tuf.js';
+import { streamInstall } from './streaming.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const IMAGE = randomBytes(5 * CHUNK_SIZE + 1234);
+const fileKey = generateFileKey();
+const sealer = new StreamSealer(fileKey);
+const PAYLOAD = Buffer.concat([sealer.nonce, ...sealer.push(IMAGE), sealer.finish()]);
+const device = X25519Identity.generate();
+
+function release(overrides: { plaintextSha256?: string; payloadSha256?: string } = {}): SignedRelease {
+  const custom: ReleaseCustom = {
+    name: 'gw-os',
+    version: '2.0.0',
+    securityVersion: 1,
+    hardware: ['board-a'],
+    installType: 'image',
+    plaintext: { length: IMAGE.length, sha256: overrides.plaintextSha256 ?? sha256(IMAGE) },
+    encryption: { format: 'age-v1', chunkSize: AGE_CHUNK_SIZE },
+  } as ReleaseCustom;
+  const payloadSha = overrides.payloadSha256 ?? sha256(PAYLOAD);
+  const target = buildReleaseTarget({ length: PAYLOAD.length, sha256: payloadSha, custom, path: 'gw-os-2.0.0.age' });
+  return { targetPath: 'gw-os-2.0.0.age', target, custom, length: PAYLOAD.length, sha256: payloadSha };
+}
+
+/** How the server answers the next request(s). */
+interface Behaviour {
+  body?: Buffer;
+  /** Cut the connection after this many bytes of the first answer. */
+  cutAfter?: number;
+  ignoreRange?: boolean;
+  /** ETag of answers after the first. */
+  laterEtag?: string;
+  extraBytes?: number;
+  /** Milliseconds between 16 KiB pieces. */
+  trickleMs?: number;
+}
+
+describe('streamInstall', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'osprey-stream-'));
+  let server: Server;
+  let url = '';
+  let behaviour: Behaviour = {};
+  let requests: Array<{ range: string | undefined }> = [];
+  let header: Buffer;
+  let foreignHeader: Buffer;
+  let slots = 0;
+  const slot = () => new FileSlot('b', join(dir, `slot-${++slots}.img`));
+  const install = (s: FileSlot, r: SignedRelease = release(), extra: Partial<Parameters<typeof streamInstall>[1]> = {}) =>
+    streamInstall(url, { release: r, slot: s, header, identity: device, requireEncryption: true, retry: { baseMs: 1, maxMs: 5 }, ...extra });
+
+  beforeAll(async () => {
+    header = await wrapHeader(fileKey, [device.recipient]);
+    foreignHeader = await wrapHeader(fileKey, [X25519Identity.generate().recipient]);
+    server = createServer((req, res) => {
+      const index = requests.push({ range: req.headers.range }) - 1;
+      const body = behaviour.body ?? PAYLOAD;
+      const etag = index > 0 && behaviour.laterEtag ? behaviour.laterEtag : '"v1"';
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      let start = 0;
+      if (range && !behaviour.ignoreRange && req.headers['if-range'] === etag) start = Number(range[1]);
+      const extra = Buffer.alloc(behaviour.extraBytes ?? 0);
+      const bytes = Buffer.concat([body.subarray(start), extra]);
+      const headers = { 'content-length': String(bytes.length), etag, 'accept-ranges': 'bytes' };
+      if (start > 0) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+      else res.writeHead(200, headers);
+      const cut = index === 0 ? behaviour.cutAfter : undefined;
+      if (cut !== undefined) {
+        res.write(bytes.subarray(0, cut), () => res.destroy());
+        return;
+      }
+      if (behaviour.trickleMs) {
+        let at = 0;
+        const next = () => {
+          if (res.destroyed) return;
+          if (at >= bytes.length) return void res.end();
+          res.write(bytes.subarray(at, (at += 16384)));
+          setTimeout(next, behaviour.trickleMs);
+        };
+        next();
+        return;
+      }
+      res.end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/payload`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const reset = (b: Behaviour = {}) => {
+    behaviour = b;
+    requests = [];
+  };
+
+  it('streams, decrypts and writes the signed image; the slot verifies', async () => {
+    reset();
+    const s = slot();
+    const result = await install(s);
+    expect(result).toMatchObject({ slot: { length: IMAGE.length, sha256: sha256(IMAGE) }, payloadSha256: sha256(PAYLOAD), resumes: 0 });
+    await s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('from a local file (an offline bundle payload) too', async () => {
+    const file = join(dir, 'payload.age');
+    writeFileSync(file, PAYLOAD);
+    const s = slot();
+    await streamInstall({ file }, { release: release(), slot: s, header, identity: device });
+    await s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) });
+  });
+
+  it('continues a cut connection with Range and If-Range', async () => {
+    reset({ cutAfter: 2 * CHUNK_SIZE + 100 });
+    const s = slot();
+    const result = await install(s);
+    expect(result.resumes).toBe(1);
+    expect(requests[1]!.range).toMatch(/^bytes=\d+-$/);
+    await s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) });
+  });
+
+  it('a server that ignores Range on the continuation: the repeated prefix is skipped', async () => {
+    reset({ cutAfter: 3 * CHUNK_SIZE + 7, ignoreRange: true });
+    const s = slot();
+    expect((await install(s)).resumes).toBe(1);
+    await s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) });
+  });
+
+  it('a file that changed on the server cannot be continued: AGENT_DOWNLOAD_RESTART; the slot stays invalid', async () => {
+    reset({ cutAfter: CHUNK_SIZE, laterEtag: '"v2"' });
+    const s = slot();
+    expect(failureCode(await install(s).catch((e: unknown) => e))).toBe('AGENT_DOWNLOAD_RESTART');
+    await expect(s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
+  });
+
+  it('a tampered chunk: AGE_CHUNK_AUTH_FAILED, and the slot never verifies', async () => {
+    const tampered = Buffer.from(PAYLOAD);
+    tampered[16 + 3 * (CHUNK_SIZE + 16) + 9]! ^= 1;
+    reset({ body: tampered });
+    const s = slot();
+    expect(failureCode(await install(s, release({ payloadSha256: sha256(tampered) })).catch((e: unknown) => e))).toBe('AGE_CHUNK_AUTH_FAILED');
+    await expect(s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
+  });
+
+  it('a payload that is not the signed target: TUF_TARGET_MISMATCH before the head is written', async () => {
+    reset();
+    const s = slot();
+    expect(failureCode(await install(s, release({ payloadSha256: 'f'.repeat(64) })).catch((e: unknown) => e))).toBe('TUF_TARGET_MISMATCH');
+    await expect(s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
+  });
+
+  it('a plaintext that is not the signed image: RELEASE_PLAINTEXT_MISMATCH before the head is written', async () => {
+    reset();
+    const s = slot();
+    expect(failureCode(await install(s, release({ plaintextSha256: 'e'.repeat(64) })).catch((e: unknown) => e))).toBe('RELEASE_PLAINTEXT_MISMATCH');
+    await expect(s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
+  });
+
+  it('an answer longer than the signed length is refused before a byte is read', async () => {
+    reset({ extraBytes: 1 });
+    const s = slot();
+    expect(failureCode(await install(s).catch((e: unknown) => e))).toBe('AGENT_DOWNLOAD_TOO_LARGE');
+  });
+
+  it("another device's header is refused before any request (nothing downloaded)", async () => {
+    reset();
+    const s = slot();
+    expect(failureCode(await install(s, release(), { header: foreignHeader }).catch((e: unknown) => e))).toBe('AGE_NO_MATCHING_KEY');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('an abort mid-stream ends it with AGENT_DOWNLOAD_ABORTED; the slot stays invalid', async () => {
+    reset({ trickleMs: 5 });
+    const s = slot();
+    const abort = new AbortController();
+    const failed = install(s, release(), { signal: abort.signal, onProgress: (n) => n > CHUNK_SIZE && abort.abort() }).catch((e: unknown) => e);
+    expect(failureCode(await failed)).toBe('AGENT_DOWNLOAD_ABORTED');
+    await expect(s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
+  });
+});
