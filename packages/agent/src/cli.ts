@@ -34,7 +34,9 @@ import { Pkcs11Element } from './secure-element/pkcs11.js';
 import { SoftwareKeyElement } from './secure-element/software.js';
 import type { SecureElement } from './secure-element/types.js';
 import { AbSlots } from './slots/ab.js';
+import { CommandSlot } from './slots/command-slot.js';
 import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
+import type { Slot } from './slots/types.js';
 import { writeFileAtomic } from './state/atomic.js';
 import { acquireAgentLock } from './state/lock.js';
 import { OUTCOME_PHASES, type InstallPhase } from './state/machine.js';
@@ -55,7 +57,21 @@ export const agentConfigSchema = z.strictObject({
   metadataDir: z.string().min(1),
   /** State, downloads, security version record. */
   stateDir: z.string().min(1),
-  slots: z.strictObject({ kind: z.enum(['file', 'block']).default('file'), a: z.string().min(1), b: z.string().min(1) }),
+  /**
+   * file: image files; block: partitions; command: an external update handler writes the slots
+   * (RAUC, SWUpdate, a script: see slots/command-slot.ts for its contract), a and b are its names for them.
+   */
+  slots: z
+    .strictObject({
+      kind: z.enum(['file', 'block', 'command']).default('file'),
+      a: z.string().min(1),
+      b: z.string().min(1),
+      command: z.tuple([z.string().min(1)], z.string()).optional(),
+    })
+    .refine((slots) => (slots.kind === 'command') === (slots.command !== undefined), {
+      message: 'slots.command (the handler: program and arguments) is required with kind "command", and only then',
+      path: ['command'],
+    }),
   bootloader: z.strictObject({
     kind: z.enum(['simulated', 'u-boot', 'grub']),
     /** simulated: the environment file; grub: the grubenv file. Not used by u-boot (fw_printenv/fw_setenv). */
@@ -136,8 +152,12 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
     throw new Error(`${secverKeyPath(config)} is a software security version key, but the counter is protected by the token's key: run osprey-agent provision to move it there`);
   }
   const bootloader = openBootloader(config);
-  const Slot = config.slots.kind === 'block' ? BlockDeviceSlot : FileSlot;
-  const slots = new AbSlots({ a: new Slot('a', config.slots.a), b: new Slot('b', config.slots.b) }, bootloader);
+  const slotOf = (id: 'a' | 'b'): Slot => {
+    const { kind, command } = config.slots;
+    if (kind === 'command' && command) return new CommandSlot(id, config.slots[id], { command });
+    return kind === 'block' ? new BlockDeviceSlot(id, config.slots[id]) : new FileSlot(id, config.slots[id]);
+  };
+  const slots = new AbSlots({ a: slotOf('a'), b: slotOf('b') }, bootloader);
   const store = new StateStore(join(config.stateDir, 'state.json'));
   let securityVersion: FileSecurityVersionStore;
   try {

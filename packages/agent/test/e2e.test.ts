@@ -4,12 +4,12 @@
  * header, each ending with the right action status and messages on the server.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
-import { DdiClient, fetchTransport, Pkcs11Element, SoftwareKeyElement, type HttpTransport, type SecureElement } from '@osprey/agent';
+import { AbSlots, CommandSlot, DdiClient, fetchTransport, Pkcs11Element, SimulatedBootloader, SoftwareKeyElement, type HttpTransport, type SecureElement } from '@osprey/agent';
 import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
@@ -192,5 +192,25 @@ describe('Agent end to end against an Osprey server', () => {
     const result = await action('orch-cancel', actionId);
     expect(result.status).toBe('canceled');
     expect(result.messages.some((m) => m.startsWith('canceled before activation; slot b left invalid'))).toBe(true);
+  });
+  it('an external update handler (the command contract) writes the slot; the agent does the rest: FINISHED', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-handler.pem'));
+    const { files, connection } = await device('orch-handler', element);
+    const actionId = await assign('orch-handler');
+    // A handler in the shape of a RAUC/SWUpdate wrapper: copy stdin, check the length, then commit by rename.
+    const handler = join(work, 'handler.sh');
+    writeFileSync(
+      handler,
+      ['#!/bin/sh', 'set -eu', 'case "$1" in', '  write) cat > "$OSPREY_SLOT_PATH.tmp"; [ "$(wc -c < "$OSPREY_SLOT_PATH.tmp")" -eq "$OSPREY_IMAGE_LENGTH" ]; mv "$OSPREY_SLOT_PATH.tmp" "$OSPREY_SLOT_PATH" ;;', '  verify) [ "$(sha256sum < "$OSPREY_SLOT_PATH" | cut -d" " -f1)" = "$OSPREY_IMAGE_SHA256" ] ;;', 'esac', ''].join('\n'),
+    );
+    chmodSync(handler, 0o755);
+    const bootloader = new SimulatedBootloader(files.bootenv);
+    const slots = new AbSlots({ a: new CommandSlot('a', files.slotA, { command: [handler] }), b: new CommandSlot('b', files.slotB, { command: [handler] }) }, bootloader);
+    const dev = openDevice(files, connection, { element, slots, bootloader });
+    const log = await settle(dev.agent);
+    expect(log).toEqual(expect.arrayContaining(['downloaded', 'installed into slot b', 'committed', 'reported committed']));
+    expect(sha256(readFileSync(files.slotB))).toBe(sha256(NEW));
+    expect(await bootloader.status()).toMatchObject({ active: 'b', booted: 'b' });
+    expect((await action('orch-handler', actionId)).status).toBe('finished');
   });
 });

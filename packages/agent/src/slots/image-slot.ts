@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SlotError, type Slot, type SlotDigest, type SlotId, type SlotWriteOptions } from './types.js';
+import { checkDigest, SlotError, type Slot, type SlotDigest, type SlotId, type SlotWriteOptions } from './types.js';
 
 /** Bytes at the start of the slot written last. 4 KiB: one page / filesystem block / eMMC sector group. */
 export const HEAD_SIZE = 4096;
@@ -41,12 +41,6 @@ function markerBlock(length: number): Buffer {
   const out = Buffer.alloc(length);
   for (let i = 0; i < length; i += MARKER.length) MARKER.copy(out, i, 0, Math.min(MARKER.length, length - i));
   return out;
-}
-
-function checkDigest(slot: SlotId, expected: SlotDigest): void {
-  if (!Number.isSafeInteger(expected.length) || expected.length < 0 || !/^[0-9a-f]{64}$/.test(expected.sha256)) {
-    throw new SlotError('INVALID_DIGEST', slot);
-  }
 }
 
 async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {

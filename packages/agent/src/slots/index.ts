@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './image-slot.js';
 export * from './ab.js';
+export * from './command-slot.js';

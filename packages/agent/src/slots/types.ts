@@ -28,9 +28,14 @@ export interface SlotWriteOptions {
   readonly readBack?: boolean;
 }
 
+/**
+ * One of the two places an image is installed to: what the agent needs (write, verify). Image
+ * slots (image-slot.ts) also read and hash; a {@link CommandSlot} hands the writing to an
+ * external program.
+ */
 export interface Slot {
   readonly id: SlotId;
-  /** Image file or device node. */
+  /** Image file, device node, or what an external handler names the slot (e.g. a RAUC slot). */
   readonly path: string;
   /**
    * Writes the image streamed from `source` and returns its digest once it is durable (and, unless
@@ -39,10 +44,6 @@ export interface Slot {
    * verification against any image (see `image-slot.ts`).
    */
   write(source: AsyncIterable<Uint8Array>, expected: SlotDigest, options?: SlotWriteOptions): Promise<SlotDigest>;
-  /** Streams the first `length` bytes (default: the whole slot). Stops early at the end of the slot. */
-  read(length?: number): AsyncIterable<Uint8Array>;
-  /** Digest of the first `length` bytes (default: the whole slot); `length` in the result is what was there. */
-  hash(length?: number): Promise<SlotDigest>;
   /** Throws {@link SlotError} `VERIFY_FAILED` unless the slot holds exactly `expected` as its first bytes. */
   verify(expected: SlotDigest): Promise<void>;
 }
@@ -58,6 +59,7 @@ export const SLOT_ERROR_CODES = {
   NOT_A_DEVICE: 'the path is neither a block device nor a regular file',
   DEVICE_SIZE_UNKNOWN: 'the size of the block device could not be determined',
   SLOT_BUSY: 'no slot is free to install into: a trial is in progress (booted slot is not the committed one)',
+  COMMAND_FAILED: 'the external update handler failed',
 } as const;
 export type SlotErrorCode = keyof typeof SLOT_ERROR_CODES;
 
@@ -70,6 +72,13 @@ export class SlotError extends Error {
     this.name = 'SlotError';
     this.code = code;
     this.slot = slot;
+  }
+}
+
+/** Throws INVALID_DIGEST unless `expected` is a length and a lowercase hex SHA-256. */
+export function checkDigest(slot: SlotId, expected: SlotDigest): void {
+  if (!Number.isSafeInteger(expected.length) || expected.length < 0 || !/^[0-9a-f]{64}$/.test(expected.sha256)) {
+    throw new SlotError('INVALID_DIGEST', slot);
   }
 }
 
