@@ -40,6 +40,7 @@ import { loadOrRecover } from './state/recovery.js';
 import { isStateCorrupted, type StateStore } from './state/store.js';
 import { assignedRelease } from './verify/assigned.js';
 import { AgentError, failureDetails, failureOf } from './verify/errors.js';
+import type { TrustAnchor } from './verify/anchor.js';
 import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
 
 export type HealthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -71,6 +72,8 @@ export interface AgentOptions {
   readonly securityVersion: SecurityVersionStore;
   /** The device's TUF directory holding the provisioned `root.json`. */
   readonly metadataDir: string;
+  /** Checks the provisioned root against its seal before every TUF refresh (verify/anchor.ts). */
+  readonly trustAnchor?: TrustAnchor;
   /** Downloads and the pending action (`action.json`). */
   readonly workDir: string;
   /** The hardware id releases must list. */
@@ -492,7 +495,7 @@ export class Agent {
 
   #openBundle(file: string): Promise<OpenedBundle> {
     return this.#o.securityVersion.current().then((securityVersion) =>
-      openBundle(file, { metadataDir: this.#o.metadataDir, device: { hardware: this.#o.hardware, securityVersion }, workDir: this.#bundleDir }),
+      this.#trusted(() => openBundle(file, { metadataDir: this.#o.metadataDir, device: { hardware: this.#o.hardware, securityVersion }, workDir: this.#bundleDir })),
     );
   }
 
@@ -573,14 +576,19 @@ export class Agent {
     };
   }
 
+  /** A TUF refresh, on the sealed root when there is a trust anchor. */
+  #trusted<T>(refresh: () => Promise<T>): Promise<T> {
+    return this.#o.trustAnchor ? this.#o.trustAnchor.guard(refresh) : refresh();
+  }
+
   #resolve(action: Pick<DdiAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
-    return resolveRelease({
+    return this.#trusted(() => resolveRelease({
       tufMetadataUrl: action.tufMetadataUrl,
       tufTargetsUrl: action.tufTargetsUrl,
       targetPath: action.targetPath,
       metadataDir: this.#o.metadataDir,
       device: { hardware: this.#o.hardware, securityVersion },
-    });
+    }));
   }
 
   /** A retryable failure leaves the phase as it is (the step throws; `run()` backs off); any other fails the action. */

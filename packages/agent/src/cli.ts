@@ -42,6 +42,7 @@ import { acquireAgentLock } from './state/lock.js';
 import { OUTCOME_PHASES, type InstallPhase } from './state/machine.js';
 import { StateStore } from './state/store.js';
 import { runSimulatedFleet } from './simulator.js';
+import { TrustAnchor } from './verify/anchor.js';
 import { failureDetails } from './verify/errors.js';
 
 export const agentConfigSchema = z.strictObject({
@@ -160,8 +161,10 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
   const slots = new AbSlots({ a: slotOf('a'), b: slotOf('b') }, bootloader);
   const store = new StateStore(join(config.stateDir, 'state.json'));
   let securityVersion: FileSecurityVersionStore;
+  let versionMac: SecurityVersionMac;
   try {
-    securityVersion = new FileSecurityVersionStore(secverPath(config), mac());
+    versionMac = mac();
+    securityVersion = new FileSecurityVersionStore(secverPath(config), versionMac);
   } catch (e) {
     element.close();
     throw e;
@@ -180,6 +183,7 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
     store,
     securityVersion,
     metadataDir: config.metadataDir,
+    trustAnchor: new TrustAnchor(config.metadataDir, versionMac),
     workDir: join(config.stateDir, 'work'),
     hardware: config.hardware,
     ...(healthCheck ? { healthCheck, healthTimeoutMs: hc?.timeoutMs ?? 60_000 } : {}),
@@ -250,6 +254,13 @@ export async function provision(config: AgentConfig): Promise<{ recipient: strin
     } else {
       if (!existsSync(secverKeyPath(config))) writeFileAtomic(secverKeyPath(config), randomBytes(32), { mode: 0o600 });
       if (!existsSync(secverPath(config))) FileSecurityVersionStore.provision(secverPath(config), mac(), 0);
+    }
+    // Seal the trust anchor (verify/anchor.ts). An existing seal is never replaced: a root that no
+    // longer matches it was changed behind the agent's back.
+    const anchor = new TrustAnchor(config.metadataDir, mac());
+    if (existsSync(anchor.rootFile)) {
+      if (!anchor.sealed()) anchor.seal();
+      else anchor.check();
     }
     return await element.provision();
   } finally {

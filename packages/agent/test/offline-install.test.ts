@@ -157,4 +157,16 @@ describe('osprey-agent install <bundle> (offline)', () => {
     const status = JSON.parse((await run(AGENT_CLI, ['status', '--config', stranger.files.config])).out) as unknown;
     expect(status).toMatchObject({ state: { phase: 'idle' }, installed: null, securityVersion: 0 });
   });
+  it("a replaced trust anchor (another root.json in the metadata directory) is refused before anything is read", async () => {
+    const victim = await device('usb-3');
+    // An attacker's root: well-formed TUF, but not the one provisioned (and sealed) on this device.
+    const foreign = JSON.parse(rootJson.toString()) as { signed: { version: number } };
+    foreign.signed.version = 1;
+    writeFileSync(join(victim.files.metadataDir, 'root.json'), `${JSON.stringify(foreign, null, 1)}\n`);
+    const r = await run(AGENT_CLI, ['install', bundle, '--config', victim.files.config]);
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^osprey-agent: AGENT_TUF_ROOT_TAMPERED: /);
+    expect(await new SimulatedBootloader(victim.files.bootenv).status()).toMatchObject({ active: 'a', booted: 'a', pendingTry: null });
+  });
 });

@@ -12,7 +12,7 @@
  * (by SHA-256), never a half-written one. At the end: the device is idle, and the server's action
  * status matches the device (FINISHED ⇔ the new image is committed, ERROR ⇔ rolled back).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -200,6 +200,9 @@ describe('power cuts during an update', () => {
           minPollMs: 100,
         }),
       );
+      // As on a device: provisioning seals the TUF root the factory installed (verify/anchor.ts).
+      const provisioned = spawnSync(process.execPath, [CLI, 'provision', '--config', config], { encoding: 'utf8' });
+      expect(provisioned.status, provisioned.stderr).toBe(0);
       const start = () => spawn(process.execPath, [CLI, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       const done = async () => (await api('GET', `/targets/${id}/actions/${device.actionId}`)).json.status !== 'running';
       for (let k = 0; k < 8 && !(await done()); k++) {

@@ -27,6 +27,8 @@ export const AGENT_ERROR_CODES = {
   AGENT_DDI_RESPONSE_TOO_LARGE: 'the update server sent a response larger than the agent accepts',
   // verification (src/verify)
   AGENT_TUF_ROOT_MISSING: 'the device has no provisioned TUF root in its metadata directory',
+  AGENT_TUF_ROOT_UNSEALED: 'the provisioned TUF root has no seal: run osprey-agent provision after installing it',
+  AGENT_TUF_ROOT_TAMPERED: 'the provisioned TUF root does not match its seal under the device key (replaced or corrupted)',
   AGENT_TUF_UNREACHABLE: 'the TUF repository is not reachable',
   AGENT_ARTIFACT_UNSIGNED: 'the assigned artifact names no signed TUF target',
   AGENT_HEADER_MISSING: 'the encrypted artifact comes without an age header for this device',

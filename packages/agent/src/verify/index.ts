@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './tuf.js';
 export * from './assigned.js';
 export * from './open.js';
+export * from './anchor.js';
