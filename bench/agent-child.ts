@@ -9,7 +9,7 @@
  *   pipeline URL WORKDIR SPECFILE    the agent pipeline for one artifact (the measured phase)
  *   baseline FILE SPECFILE           the bare node:crypto decrypt + hash loop over FILE, for comparison
  *
- * Every mode but `serve` prints one JSON line: { mode, peakRssKiB, peakRssSource, maxRssKiB, seconds, ... }.
+ * Every mode but `serve` prints one JSON line: { mode, peakRssKiB, peakRssSource, maxRssKiB, seconds, cpuSeconds, ... }.
  * Peak RSS is a high-water mark for the whole process lifetime, which is why each run has a
  * process of its own.
  */
@@ -32,6 +32,7 @@ function peakRss(): { peakRssKiB: number; peakRssSource: 'VmHWM' | 'maxRSS' } {
 
 const [mode, ...rest] = process.argv.slice(2);
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 let details: Record<string, unknown> | undefined;
 switch (mode) {
   case 'serve': {
@@ -71,5 +72,8 @@ switch (mode) {
 }
 if (details) {
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ mode, ...peakRss(), maxRssKiB: process.resourceUsage().maxRSS, seconds, ...details })}\n`);
+  // CPU time of every thread of the process (main, libuv pool, GC) over the measured phase.
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`${JSON.stringify({ mode, ...peakRss(), maxRssKiB: process.resourceUsage().maxRSS, seconds, cpuSeconds, ...details })}\n`);
 }

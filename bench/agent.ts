@@ -52,6 +52,8 @@ interface ChildReport {
   peakRssSource: 'VmHWM' | 'maxRSS';
   maxRssKiB: number;
   seconds: number;
+  /** User + system CPU time of all the child's threads over the measured phase. */
+  cpuSeconds: number;
   plaintextBytes?: number;
   sha256?: string;
 }
@@ -157,6 +159,7 @@ export async function main(args: string[]): Promise<void> {
     for (const side of ['agent', 'baseline'] as const) await runners[side]();
     // Alternate the order each round and take medians: the machine is shared and noisy.
     const seconds: Record<Side, number[]> = { agent: [], baseline: [] };
+    const cpuSeconds: Record<Side, number[]> = { agent: [], baseline: [] };
     for (let round = 0; round < options.rounds; round++) {
       const order: Side[] = round % 2 === 0 ? ['agent', 'baseline'] : ['baseline', 'agent'];
       for (const side of order) {
@@ -166,6 +169,7 @@ export async function main(args: string[]): Promise<void> {
           throw new Error(`${side} round ${round + 1}: got ${r.plaintextBytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${expectedSha256}`);
         }
         seconds[side].push(r.seconds);
+        cpuSeconds[side].push(r.cpuSeconds);
         console.log(`  round ${round + 1}/${options.rounds} ${side.padEnd(8)} ${(plaintextBytes / MB / r.seconds).toFixed(1).padStart(8)} MB/s`);
       }
     }
@@ -246,6 +250,8 @@ export async function main(args: string[]): Promise<void> {
       `  agent    streamInstall: HTTP -> payload hash -> decrypt -> final hash -> FileSlot.write ${agentMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('agent'))}`,
       `  baseline bare node:crypto ChaCha20-Poly1305 + SHA-256 loop, same file ${baselineMBps.toFixed(1).padStart(8)} MB/s   rounds: ${list(mbps('baseline'))}`,
       `  ratio agent/baseline ${ratio.toFixed(3)}  (paired per-round median ${pairedRatio.toFixed(3)}; goal >= ${RATIO_GOAL})  ${verdict(ratioOk)}`,
+      `  CPU time per run (all threads, median): agent ${median(cpuSeconds.agent).toFixed(2)} s, baseline ${median(cpuSeconds.baseline).toFixed(2)} s` +
+        ` on ${cpus().length} cores; the local server's own CPU time is not counted but competes for the same cores`,
     ];
     if (rss) {
       lines.push(`peak RSS (${rss.source}) of a plain-node child running the whole pipeline; idle child floor ${kibToMB(rss.idlePeakRssKiB).toFixed(1)} MB`);
@@ -278,6 +284,8 @@ export async function main(args: string[]): Promise<void> {
         agentMBps: round1(agentMBps),
         baselineMBps: round1(baselineMBps),
         agentRoundsMBps: mbps('agent').map(round1),
+        agentCpuSeconds: round3(median(cpuSeconds.agent)),
+        baselineCpuSeconds: round3(median(cpuSeconds.baseline)),
         baselineRoundsMBps: mbps('baseline').map(round1),
         ratio: round3(ratio),
         pairedRatio: round3(pairedRatio),
