@@ -23,7 +23,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildReleaseTarget, type ReleaseCustom } from '@osprey/core';
+import { buildReleaseTarget, type InstallType, type ReleaseCustom } from '@osprey/core';
 import { openBundle, type OpenedBundle } from './bundle/index.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
 import type { Bootloader, BootStatus } from './bootloader/types.js';
@@ -89,6 +89,8 @@ export interface AgentOptions {
   readonly reboot?: () => Promise<void>;
   /** Refuse unencrypted releases. */
   readonly requireEncryption?: boolean;
+  /** The release install types the slots take (`custom.installType`); others are refused. Default: image. */
+  readonly installTypes?: readonly InstallType[];
   readonly now?: () => Date;
   readonly logger?: AgentLogger;
   /** Poll loop retry timing. */
@@ -516,6 +518,12 @@ export class Agent {
     const bundle = resolve(file);
     const opened = await this.#openBundle(bundle);
     const { release } = opened;
+    try {
+      this.#checkInstallType(release.custom);
+    } catch (e) {
+      rmSync(this.#bundleDir, { recursive: true, force: true });
+      throw e;
+    }
     const actionId = `bundle-${this.#now().getTime()}`;
     const action: BundleAction = {
       kind: 'bundle',
@@ -574,6 +582,15 @@ export class Agent {
         return canceled;
       },
     };
+  }
+
+  #checkInstallType(custom: ReleaseCustom): void {
+    const accepted = this.#o.installTypes ?? ['image'];
+    if (!accepted.includes(custom.installType)) {
+      throw new AgentError('AGENT_INSTALL_TYPE_UNSUPPORTED', `release ${custom.name} ${custom.version} is of install type "${custom.installType}"; this device's slots take ${accepted.map((t) => `"${t}"`).join(', ')}`, {
+        details: { installType: custom.installType, accepted },
+      });
+    }
   }
 
   /** A TUF refresh, on the sealed root when there is a trust anchor. */
@@ -665,6 +682,7 @@ export class Agent {
       if (!assigned.downloadUrl) throw new AgentError('AGENT_DDI_RESPONSE_INVALID', `artifact ${artifact.filename} has no download link`);
       release = await this.#resolve(assigned, await this.#o.securityVersion.current());
       checkAssignedArtifact(artifact, release);
+      this.#checkInstallType(release.custom);
       action = {
         actionId: deployment.actionId,
         targetPath: assigned.targetPath,

@@ -3,7 +3,7 @@
  * element (no key file; an earlier software-key record is moved under it), in `secver.key` with
  * the software element.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../testkit/tools.js';
 import { FileSecurityVersionStore, pkcs11SecurityVersionMac } from './bootloader/security-version.js';
-import { agentConfigSchema, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
+import { agentConfigSchema, loadConfig, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
+import { SymlinkBootloader } from './bootloader/symlink.js';
 
 let work: string;
 beforeAll(() => {
@@ -121,5 +122,44 @@ describe.runIf(hasSoftHsm())('provision and openAgent with a PKCS#11 element', (
     await expect(provision(c)).rejects.toMatchObject({ code: 'TAMPERED' });
     expect(readFileSync(record(c), 'utf8')).toBe(before);
     expect(existsSync(join(c.stateDir, 'secver.key'))).toBe(true);
+  });
+});
+
+describe('config: application A/B and external handlers', () => {
+  it('directory slots with the symlink bootloader: the link is created at the committed slot (paths relative to the config)', async () => {
+    const dir = join(work, 'app-ab');
+    mkdirSync(join(dir, 'tuf'), { recursive: true });
+    writeFileSync(join(dir, 'tuf', 'root.json'), '{}');
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        server: 'http://127.0.0.1:9',
+        controllerId: 'app',
+        token: 't',
+        hardware: 'board-a',
+        metadataDir: 'tuf',
+        stateDir: 'state',
+        slots: { kind: 'directory', a: 'app/a', b: 'app/b' },
+        bootloader: { kind: 'symlink', link: 'app/current', restartCommand: ['true'] },
+        key: { file: 'device.pem' },
+      }),
+    );
+    mkdirSync(join(dir, 'app'));
+    const c = loadConfig(join(dir, 'agent.json'));
+    await provision(c);
+    const { bootloader, element } = openAgent(c);
+    element.close();
+    expect(bootloader).toBeInstanceOf(SymlinkBootloader);
+    expect(readlinkSync(join(dir, 'app', 'current'))).toBe(join(dir, 'app', 'a'));
+  });
+
+  it('refuses a symlink bootloader without its link, and a command slot kind without its command, naming the field', () => {
+    const base = { server: 'http://127.0.0.1:9', controllerId: 'x', token: 't', hardware: 'h', metadataDir: 'm', stateDir: 's', key: { file: 'k' } };
+    const noLink = agentConfigSchema.safeParse({ ...base, slots: { kind: 'directory', a: 'a', b: 'b' }, bootloader: { kind: 'symlink' } });
+    expect(noLink.success).toBe(false);
+    expect(JSON.stringify(noLink.error?.issues)).toContain('bootloader.link is required');
+    const noCommand = agentConfigSchema.safeParse({ ...base, slots: { kind: 'command', a: 'a', b: 'b' }, bootloader: { kind: 'simulated' } });
+    expect(noCommand.success).toBe(false);
+    expect(JSON.stringify(noCommand.error?.issues)).toContain('slots.command (the handler');
   });
 });

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { INSTALL_TYPES, type InstallType } from '@osprey/core';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { Agent, commandHealthCheck, httpHealthCheck, jsonLogger, type HealthCheck } from './agent.js';
 import { GrubEnvBootloader } from './bootloader/grub.js';
@@ -26,6 +27,7 @@ import {
   type SecurityVersionMac,
 } from './bootloader/security-version.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
+import { SymlinkBootloader } from './bootloader/symlink.js';
 import { execCommand } from './bootloader/system.js';
 import type { Bootloader } from './bootloader/types.js';
 import { UBootEnvBootloader } from './bootloader/uboot.js';
@@ -35,6 +37,7 @@ import { SoftwareKeyElement } from './secure-element/software.js';
 import type { SecureElement } from './secure-element/types.js';
 import { AbSlots } from './slots/ab.js';
 import { CommandSlot } from './slots/command-slot.js';
+import { DirectorySlot } from './slots/directory-slot.js';
 import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
 import type { Slot } from './slots/types.js';
 import { writeFileAtomic } from './state/atomic.js';
@@ -59,12 +62,13 @@ export const agentConfigSchema = z.strictObject({
   /** State, downloads, security version record. */
   stateDir: z.string().min(1),
   /**
-   * file: image files; block: partitions; command: an external update handler writes the slots
+   * file: image files; block: partitions; directory: archive releases unpacked into directories (with
+   * the symlink bootloader, application A/B); command: an external update handler writes the slots
    * (RAUC, SWUpdate, a script: see slots/command-slot.ts for its contract), a and b are its names for them.
    */
   slots: z
     .strictObject({
-      kind: z.enum(['file', 'block', 'command']).default('file'),
+      kind: z.enum(['file', 'block', 'directory', 'command']).default('file'),
       a: z.string().min(1),
       b: z.string().min(1),
       command: z.tuple([z.string().min(1)], z.string()).optional(),
@@ -73,12 +77,18 @@ export const agentConfigSchema = z.strictObject({
       message: 'slots.command (the handler: program and arguments) is required with kind "command", and only then',
       path: ['command'],
     }),
-  bootloader: z.strictObject({
-    kind: z.enum(['simulated', 'u-boot', 'grub']),
-    /** simulated: the environment file; grub: the grubenv file. Not used by u-boot (fw_printenv/fw_setenv). */
-    envPath: z.string().min(1).optional(),
-  }),
-  /** Command that reboots the device (ignored for the simulated bootloader). */
+  bootloader: z
+    .strictObject({
+      kind: z.enum(['simulated', 'u-boot', 'grub', 'symlink']),
+      /** simulated, symlink: the try-once state file; grub: the grubenv file. Not used by u-boot (fw_printenv/fw_setenv). */
+      envPath: z.string().min(1).optional(),
+      /** symlink: the link the application runs from; it points at slots.a or slots.b. */
+      link: z.string().min(1).optional(),
+      /** symlink: restarts the application once the link was switched (instead of rebootCommand). */
+      restartCommand: z.tuple([z.string().min(1)], z.string()).optional(),
+    })
+    .refine((b) => (b.kind === 'symlink') === (b.link !== undefined), { message: 'bootloader.link is required with kind "symlink", and only then', path: ['link'] }),
+  /** Command that reboots the device (ignored for the simulated and symlink bootloaders). */
   rebootCommand: z.array(z.string()).min(1).default(['systemctl', 'reboot']),
   healthCheck: z
     .strictObject({ command: z.array(z.string()).min(1).optional(), url: z.url().optional(), timeoutMs: z.int().positive().default(60_000) })
@@ -106,7 +116,7 @@ export function loadConfig(path: string): AgentConfig {
     metadataDir: abs(c.metadataDir),
     stateDir: abs(c.stateDir),
     slots: { ...c.slots, a: abs(c.slots.a), b: abs(c.slots.b) },
-    bootloader: { ...c.bootloader, ...(c.bootloader.envPath ? { envPath: abs(c.bootloader.envPath) } : {}) },
+    bootloader: { ...c.bootloader, ...(c.bootloader.envPath ? { envPath: abs(c.bootloader.envPath) } : {}), ...(c.bootloader.link ? { link: abs(c.bootloader.link) } : {}) },
     key: 'file' in c.key ? { file: abs(c.key.file) } : c.key,
   };
 }
@@ -120,12 +130,23 @@ function openElement(config: AgentConfig): SecureElement {
 function openBootloader(config: AgentConfig): Bootloader {
   const { kind, envPath } = config.bootloader;
   if (kind === 'simulated') return new SimulatedBootloader(envPath ?? join(config.stateDir, 'bootenv'));
+  if (kind === 'symlink') {
+    return new SymlinkBootloader({ link: config.bootloader.link!, targets: { a: config.slots.a, b: config.slots.b }, envPath: envPath ?? join(config.stateDir, 'bootenv') });
+  }
   if (kind === 'grub') {
     if (!envPath) throw new Error('bootloader.envPath (the grubenv file) is required for grub');
     return new GrubEnvBootloader({ envFile: envPath });
   }
   return new UBootEnvBootloader();
 }
+
+/** The release install types each kind of slot can take (custom.installType). */
+const INSTALL_TYPES_OF_SLOTS = {
+  file: ['image', 'file'],
+  block: ['image'],
+  directory: ['archive'],
+  command: INSTALL_TYPES,
+} as const satisfies Record<AgentConfig['slots']['kind'], readonly InstallType[]>;
 
 /** The software element's security version key (a file); a PKCS#11 element keeps it in the token. */
 const secverKeyPath = (config: AgentConfig) => join(config.stateDir, 'secver.key');
@@ -156,6 +177,7 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
   const slotOf = (id: 'a' | 'b'): Slot => {
     const { kind, command } = config.slots;
     if (kind === 'command' && command) return new CommandSlot(id, config.slots[id], { command });
+    if (kind === 'directory') return new DirectorySlot(id, config.slots[id]);
     return kind === 'block' ? new BlockDeviceSlot(id, config.slots[id]) : new FileSlot(id, config.slots[id]);
   };
   const slots = new AbSlots({ a: slotOf('a'), b: slotOf('b') }, bootloader);
@@ -187,10 +209,18 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
     workDir: join(config.stateDir, 'work'),
     hardware: config.hardware,
     ...(healthCheck ? { healthCheck, healthTimeoutMs: hc?.timeoutMs ?? 60_000 } : {}),
-    ...(bootloader.kind === 'simulated'
+    installTypes: INSTALL_TYPES_OF_SLOTS[config.slots.kind],
+    ...(bootloader instanceof SimulatedBootloader
       ? {}
       : {
           reboot: async () => {
+            if (bootloader instanceof SymlinkBootloader) {
+              // Application A/B: switch the link by the try-once rules, then restart the application.
+              await bootloader.boot();
+              const restart = config.bootloader.restartCommand;
+              if (restart) await run(restart[0], restart.slice(1));
+              return;
+            }
             const [command, ...args] = config.rebootCommand;
             await run(command!, args);
           },

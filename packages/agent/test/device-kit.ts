@@ -29,7 +29,7 @@ export async function makeRelease(
   name: string,
   version: string,
   image: Uint8Array,
-  options: { encrypted: boolean; release?: { securityVersion: number; hardware: string[] } },
+  options: { encrypted: boolean; release?: { securityVersion: number; hardware: string[]; installType?: 'image' | 'file' | 'archive' | 'external' } },
 ): Promise<number> {
   const modules = await api('POST', '/softwaremodules', [{ name, version, type: 'os', encrypted: options.encrypted }]);
   if (modules.status !== 201) throw new Error(`softwaremodules: ${modules.status} ${modules.text}`);
@@ -42,7 +42,7 @@ export async function makeRelease(
   if (sets.status !== 201) throw new Error(`distributionsets: ${sets.status} ${sets.text}`);
   const id = sets.json[0].id as number;
   if (options.release) {
-    const released = await api('POST', `/distributionsets/${id}/release`, { ...options.release, installType: 'image' });
+    const released = await api('POST', `/distributionsets/${id}/release`, { installType: 'image', ...options.release });
     if (released.status !== 200) throw new Error(`release: ${released.status} ${released.text}`);
   }
   return id;

@@ -3,13 +3,14 @@
  * with the device key in SoftHSM2, health-check rollback, downgrade refusal, and another device's
  * header, each ending with the right action status and messages on the server.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
-import { AbSlots, CommandSlot, DdiClient, fetchTransport, Pkcs11Element, SimulatedBootloader, SoftwareKeyElement, type HttpTransport, type SecureElement } from '@osprey/agent';
+import { AbSlots, CommandSlot, DdiClient, DirectorySlot, fetchTransport, Pkcs11Element, SimulatedBootloader, SoftwareKeyElement, SymlinkBootloader, type HttpTransport, type SecureElement } from '@osprey/agent';
 import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
@@ -212,5 +213,53 @@ describe('Agent end to end against an Osprey server', () => {
     expect(sha256(readFileSync(files.slotB))).toBe(sha256(NEW));
     expect(await bootloader.status()).toMatchObject({ active: 'b', booted: 'b' });
     expect((await action('orch-handler', actionId)).status).toBe('finished');
+  });
+  it('application A/B: an archive release unpacked into directory slot b, the `current` link switched, health-checked: FINISHED; an image release is refused', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-app.pem'));
+    const { files, connection } = await device('orch-app', element);
+    // The application as GNU tar packs it (an independent writer of the archive format).
+    const tree = (version: string) => {
+      const src = join(work, `app-src-${version}`);
+      mkdirSync(join(src, 'bin'), { recursive: true });
+      writeFileSync(join(src, 'version'), version);
+      writeFileSync(join(src, 'bin', 'app'), `#!/bin/sh\necho ${version}\n`, { mode: 0o755 });
+      return execFileSync('tar', ['-C', src, '-cf', '-', '.']);
+    };
+    const appSet = await makeRelease(api, 'gw-app', '1.1.0', tree('1.1.0'), { encrypted: true, release: { securityVersion: 1, hardware: ['board-a'], installType: 'archive' } });
+    const slotDirs = { a: join(files.dir, 'app', 'a'), b: join(files.dir, 'app', 'b') };
+    const link = join(files.dir, 'app', 'current');
+    const factory = tree('1.0.0');
+    await new DirectorySlot('a', slotDirs.a).write((async function* () { yield factory; })(), { length: factory.length, sha256: sha256(factory) });
+    const bootloader = new SymlinkBootloader({ link, targets: slotDirs, envPath: join(files.dir, 'app', 'bootenv') });
+    const slots = new AbSlots({ a: new DirectorySlot('a', slotDirs.a), b: new DirectorySlot('b', slotDirs.b) }, bootloader);
+    const open = () =>
+      openDevice(files, connection, {
+        element,
+        slots,
+        bootloader,
+        installTypes: ['archive'],
+        reboot: async () => void (await bootloader.boot()),
+        // "Is the new version serving?": what runs is whatever `current` points at.
+        healthCheck: async () => (readFileSync(join(link, 'version'), 'utf8') === '1.1.0' ? { ok: true } : { ok: false, reason: 'old version still running' }),
+      });
+
+    // An image release is not for this device's directory slots: refused with the reason.
+    const imageAction = await assign('orch-app');
+    await settle(open().agent);
+    const refused = await action('orch-app', imageAction);
+    expect(refused.status).toBe('error');
+    expect(refused.messages.some((m) => m.startsWith('AGENT_INSTALL_TYPE_UNSUPPORTED: '))).toBe(true);
+    expect(readlinkSync(link)).toBe(slotDirs.a);
+
+    const res = await api('POST', `/distributionsets/${appSet}/assignedTargets`, [{ id: 'orch-app' }]);
+    expect(res.json.assigned).toBe(1);
+    await server.ddi.settle();
+    const appAction = (await api('GET', '/targets/orch-app/actions?sort=id:DESC')).json.content[0].id as number;
+    const log = await settle(open().agent);
+    expect(log).toEqual(expect.arrayContaining(['installed into slot b', 'committed', 'reported committed']));
+    expect(readlinkSync(link)).toBe(slotDirs.b);
+    expect(readFileSync(join(link, 'version'), 'utf8')).toBe('1.1.0');
+    expect(readFileSync(join(slotDirs.a, 'version'), 'utf8')).toBe('1.0.0');
+    expect((await action('orch-app', appAction)).status).toBe('finished');
   });
 });

@@ -5,3 +5,4 @@ export * from './uboot.js';
 export * from './uboot-emulator.js';
 export * from './grub.js';
 export * from './security-version.js';
+export * from './symlink.js';

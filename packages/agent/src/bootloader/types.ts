@@ -12,7 +12,7 @@
  */
 import type { SlotId } from '../slots/types.js';
 
-export const BOOTLOADER_KINDS = ['simulated', 'u-boot', 'grub'] as const;
+export const BOOTLOADER_KINDS = ['simulated', 'u-boot', 'grub', 'symlink'] as const;
 export type BootloaderKind = (typeof BOOTLOADER_KINDS)[number];
 
 export interface BootStatus {

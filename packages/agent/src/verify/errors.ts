@@ -33,6 +33,7 @@ export const AGENT_ERROR_CODES = {
   AGENT_ARTIFACT_UNSIGNED: 'the assigned artifact names no signed TUF target',
   AGENT_HEADER_MISSING: 'the encrypted artifact comes without an age header for this device',
   AGENT_UNENCRYPTED_REFUSED: 'the release is not encrypted and this device requires encryption',
+  AGENT_INSTALL_TYPE_UNSUPPORTED: 'the release is of an install type (custom.installType) this device is not set up for',
   AGENT_PAYLOAD_CONSUMED: 'a verified payload can be read only once',
   // offline bundles (src/bundle)
   AGENT_BUNDLE_INVALID: 'the file is not a valid Osprey update bundle (damaged, or not made by "osprey bundle create")',

@@ -10,6 +10,7 @@ import { OspreyError } from '../errors.js';
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)');
 
 export const INSTALL_TYPES = ['image', 'file', 'archive', 'external'] as const;
+export type InstallType = (typeof INSTALL_TYPES)[number];
 export const AGE_CHUNK_SIZE = 65536;
 
 export const releaseCustomSchema = z.strictObject({
