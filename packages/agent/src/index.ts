@@ -2,6 +2,7 @@ export * from './ddi/index.js';
 export * from './fetch/index.js';
 export * from './verify/index.js';
 export * from './bundle/index.js';
+export * from './install/streaming.js';
 export * from './secure-element/index.js';
 export * from './state/index.js';
 export * from './slots/index.js';

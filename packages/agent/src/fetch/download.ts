@@ -21,33 +21,17 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Backoff, sleep, type BackoffOptions } from '../ddi/backoff.js';
 import { AgentError, failureOf, isAgentError } from '../verify/errors.js';
-import { fetchTransport, type HttpResponse, type HttpTransport } from './transport.js';
+import { checkFullAnswer, checkPartialAnswer, Cut, downloadAborted, pauseAfterCut, transferDefaults, validatorOf, watchAttempt, type TransferOptions } from './attempt.js';
+import type { HttpResponse } from './transport.js';
 
-export interface DownloadOptions {
+export interface DownloadOptions extends TransferOptions {
   /** Final path of the file. `<destination>.part` and `<destination>.part.json` are used meanwhile. */
   destination: string;
-  /** The signed length of the file. */
-  expectedLength: number;
   /** Hard limit of bytes written (default and at least: expectedLength). */
   maxBytes?: number;
   /** Lowercase hex SHA-256 to check the complete file against (AGENT_DOWNLOAD_HASH_MISMATCH). */
   expectedSha256?: string;
-  /** Request headers, e.g. the DDI Authorization. */
-  headers?: Record<string, string>;
-  /** Length of the throughput window (ms). Default 30 s. */
-  stallTimeoutMs?: number;
-  /** Minimum throughput over each window. Default 1024 B/s. */
-  minBytesPerSecond?: number;
-  /** Resumes after connection cuts before giving up with AGENT_DOWNLOAD_INCOMPLETE. Default 5. */
-  maxResumes?: number;
-  /** Delays between resumes. Default 0.5 s doubling to 10 s, with jitter. */
-  retry?: BackoffOptions;
-  onProgress?: (received: number, total: number) => void;
-  transport?: HttpTransport;
-  /** Aborts the download (AGENT_DOWNLOAD_ABORTED); the partial file is removed. */
-  signal?: AbortSignal;
 }
 
 export interface DownloadResult {
@@ -66,8 +50,6 @@ interface PartMeta {
   validator?: string;
 }
 
-/** A break in the transfer that a Range request can continue. */
-class Cut extends Error {}
 
 const partPath = (destination: string) => `${destination}.part`;
 const metaPath = (destination: string) => `${destination}.part.json`;
@@ -84,28 +66,12 @@ async function hashFile(path: string): Promise<Hash> {
   return hash;
 }
 
-export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | undefined } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
-  if (!match) return undefined;
-  return { start: Number(match[1]), end: Number(match[2]), total: match[3] === '*' ? undefined : Number(match[3]) };
-}
-
-export function validatorOf(res: HttpResponse): string | undefined {
-  const etag = res.header('etag');
-  if (etag && !etag.startsWith('W/')) return etag;
-  return res.header('last-modified');
-}
-
 export async function downloadResumable(url: string, options: DownloadOptions): Promise<DownloadResult> {
   const { destination, expectedLength } = options;
   if (!Number.isSafeInteger(expectedLength) || expectedLength < 0) throw new RangeError('expectedLength must be a non-negative integer');
   const maxBytes = options.maxBytes ?? expectedLength;
   if (maxBytes < expectedLength) throw new RangeError('maxBytes must be at least expectedLength');
-  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
-  const minBytesPerWindow = Math.max(1, ((options.minBytesPerSecond ?? 1024) * stallTimeoutMs) / 1000);
-  const maxResumes = options.maxResumes ?? 5;
-  const transport = options.transport ?? fetchTransport;
-  const backoff = new Backoff({ baseMs: 500, maxMs: 10_000, ...options.retry });
+  const { stallTimeoutMs, minBytesPerWindow, maxResumes, transport, backoff } = transferDefaults(options);
   const part = partPath(destination);
   const metaFile = metaPath(destination);
   const expectedSha256 = options.expectedSha256?.toLowerCase();
@@ -147,29 +113,9 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
 
   /** One request: resolves when the body ended (complete or not); throws Cut or a typed error. */
   const attempt = async (): Promise<void> => {
-    const controller = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-    let windowBytes = 0;
-    let stalled = false;
-    let res: HttpResponse | undefined;
-    const timer = setInterval(() => {
-      if (windowBytes < minBytesPerWindow) {
-        stalled = true;
-        controller.abort();
-        res?.cancel();
-      }
-      windowBytes = 0;
-    }, stallTimeoutMs);
-    const interrupted = (cause: unknown): Error => {
-      if (options.signal?.aborted) return new AgentError('AGENT_DOWNLOAD_ABORTED', undefined, { cause: options.signal.reason });
-      if (stalled) {
-        return new AgentError('AGENT_DOWNLOAD_STALLED', `the download of ${url} moved less than ${minBytesPerWindow} bytes in ${stallTimeoutMs} ms (at byte ${offset} of ${expectedLength})`, {
-          details: { offset, expectedLength, stallTimeoutMs },
-        });
-      }
-      if (isAgentError(cause)) return cause;
-      return new Cut((cause as Error)?.message ?? String(cause), { cause });
-    };
+    const watch = watchAttempt({ url, ...(options.signal ? { signal: options.signal } : {}), stallTimeoutMs, minBytesPerWindow, expectedLength, position: () => offset });
+    const interrupted = (cause: unknown) => watch.interrupted(cause);
+    let res: HttpResponse;
     try {
       const headers: Record<string, string> = { ...options.headers };
       if (offset > 0) {
@@ -177,31 +123,17 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
         if (meta.validator) headers['if-range'] = meta.validator;
       }
       try {
-        res = await transport({ url, headers, signal });
+        res = await transport({ url, headers, signal: watch.signal });
+        watch.started(res);
       } catch (e) {
         throw interrupted(e);
       }
       const validator = validatorOf(res);
       if (res.status === 200) {
-        const declared = Number(res.header('content-length') ?? NaN);
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, { details: { declared, maxBytes } });
-        }
-        if (Number.isFinite(declared) && declared !== expectedLength) {
-          throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, { details: { declared, expectedLength } });
-        }
+        checkFullAnswer(res, url, expectedLength, maxBytes);
         if (offset > 0) await restartFromZero();
       } else if (res.status === 206) {
-        const range = parseContentRange(res.header('content-range'));
-        if (!range || range.start !== offset || range.end < range.start) {
-          throw new AgentError('AGENT_DOWNLOAD_RANGE_INVALID', `asked ${url} for bytes ${offset}-, got ${res.header('content-range') ?? 'no Content-Range'}`);
-        }
-        if (range.total !== undefined && range.total > maxBytes) {
-          throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, { details: { declared: range.total, maxBytes } });
-        }
-        if (range.total !== undefined && range.total !== expectedLength) {
-          throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, { details: { declared: range.total, expectedLength } });
-        }
+        checkPartialAnswer(res, url, offset, expectedLength, maxBytes);
         // A server that ignored If-Range and serves a changed file: start over.
         if (meta.validator && validator && validator !== meta.validator && meta.validator.startsWith('"')) {
           res.cancel();
@@ -235,7 +167,7 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
             }
             hash.update(buf);
             offset += buf.length;
-            windowBytes += buf.length;
+            watch.moved(buf.length);
             options.onProgress?.(offset, expectedLength);
           }
           if (over) {
@@ -245,13 +177,13 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
       } catch (e) {
         throw interrupted(e);
       }
-      if (stalled || options.signal?.aborted) throw interrupted(undefined);
+      if (watch.ended()) throw interrupted(undefined);
       if (offset > expectedLength) {
         throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent ${offset} bytes; the signed length is ${expectedLength}`, { details: { maxBytes } });
       }
       if (offset < expectedLength) throw new Cut(`the response ended at byte ${offset} of ${expectedLength}`);
     } finally {
-      clearInterval(timer);
+      watch.stop();
     }
   };
 
@@ -260,7 +192,7 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
     fh = await open(part, offset > 0 ? 'r+' : 'w', 0o600);
     for (;;) {
       while (offset < expectedLength) {
-        if (options.signal?.aborted) throw new AgentError('AGENT_DOWNLOAD_ABORTED', undefined, { cause: options.signal.reason });
+        if (options.signal?.aborted) throw downloadAborted(options.signal);
         const resuming = offset > 0;
         try {
           await attempt();
@@ -268,17 +200,7 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
         } catch (e) {
           if (!(e instanceof Cut)) throw e;
           if (resuming) resumes++;
-          if (++cuts > maxResumes) {
-            throw new AgentError('AGENT_DOWNLOAD_INCOMPLETE', `the download of ${url} broke off ${cuts} times; ${offset} of ${expectedLength} bytes received`, {
-              cause: e.cause ?? e,
-              details: { offset, expectedLength },
-            });
-          }
-          try {
-            await sleep(backoff.next(), options.signal);
-          } catch (cause) {
-            throw new AgentError('AGENT_DOWNLOAD_ABORTED', undefined, { cause });
-          }
+          await pauseAfterCut(e, { url, cuts: ++cuts, maxResumes, offset, expectedLength, backoff, ...(options.signal ? { signal: options.signal } : {}) });
         }
       }
       const sha256 = hash.copy().digest('hex');

@@ -1,2 +1,3 @@
 export * from './transport.js';
 export * from './download.js';
+export * from './stream.js';

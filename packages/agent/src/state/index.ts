@@ -2,3 +2,4 @@ export * from './atomic.js';
 export * from './machine.js';
 export * from './store.js';
 export * from './recovery.js';
+export * from './lock.js';
