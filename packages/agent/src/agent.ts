@@ -644,7 +644,7 @@ export class Agent {
       await this.#feedback(state, 'closed', 'success', [`installed ${what} in slot ${state.targetSlot ?? '?'}; health check passed; committed`]);
     } else if (state.phase === 'canceled') {
       // The cancel handshake (DDI §1.5): closed + success on the cancelAction once the device stopped.
-      const where = state.targetSlot ? `; slot ${state.targetSlot} left invalid, slot ${state.previousSlot ?? '?'} still running` : '';
+      const where = state.targetSlot ? `; slot ${state.targetSlot} not activated, slot ${state.previousSlot ?? '?'} still running` : '';
       await this.#feedback(state, 'closed', 'success', [`canceled before activation${where}`], 'cancel');
     } else {
       const prefix = state.phase === 'rolled_back' ? `rolled back to slot ${state.previousSlot ?? '?'}` : 'install failed';

@@ -192,7 +192,7 @@ describe('Agent end to end against an Osprey server', () => {
     expect(dev.store.load()).toMatchObject({ ok: true, state: { phase: 'idle' } });
     const result = await action('orch-cancel', actionId);
     expect(result.status).toBe('canceled');
-    expect(result.messages.some((m) => m.startsWith('canceled before activation; slot b left invalid'))).toBe(true);
+    expect(result.messages.some((m) => m.startsWith('canceled before activation; slot b not activated, slot a still running'))).toBe(true);
   });
   it('an external update handler (the command contract) writes the slot; the agent does the rest: FINISHED', async () => {
     const element = new SoftwareKeyElement(join(work, 'orch-handler.pem'));
