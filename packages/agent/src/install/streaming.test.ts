@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGE_CHUNK_SIZE, buildReleaseTarget, CHUNK_SIZE, generateFileKey, StreamSealer, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
+import { CommandSlot } from '../slots/command-slot.js';
 import { FileSlot } from '../slots/image-slot.js';
 import { failureCode } from '../verify/errors.js';
+import type { Slot } from '../slots/types.js';
 import type { SignedRelease } from '../verify/tuf.js';
 import { streamInstall } from './streaming.js';
 
@@ -62,7 +64,7 @@ describe('streamInstall', () => {
   let foreignHeader: Buffer;
   let slots = 0;
   const slot = () => new FileSlot('b', join(dir, `slot-${++slots}.img`));
-  const install = (s: FileSlot, r: SignedRelease = release(), extra: Partial<Parameters<typeof streamInstall>[1]> = {}) =>
+  const install = (s: Slot, r: SignedRelease = release(), extra: Partial<Parameters<typeof streamInstall>[1]> = {}) =>
     streamInstall(url, { release: r, slot: s, header, identity: device, requireEncryption: true, retry: { baseMs: 1, maxMs: 5 }, ...extra });
 
   beforeAll(async () => {
@@ -194,5 +196,15 @@ describe('streamInstall', () => {
     const failed = install(s, release(), { signal: abort.signal, onProgress: (n) => n > CHUNK_SIZE && abort.abort() }).catch((e: unknown) => e);
     expect(failureCode(await failed)).toBe('AGENT_DOWNLOAD_ABORTED');
     await expect(s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
+  });
+  it('a slot that cannot be written (here: an update handler that fails) is AGENT_SLOT_WRITE_FAILED with its reason', async () => {
+    reset();
+    const handler = new CommandSlot('b', join(dir, 'handled.img'), { command: ['sh', '-c', 'echo "eMMC write error" >&2; exit 5', 'handler'] });
+    const error = await install(handler).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(failureCode(error)).toBe('AGENT_SLOT_WRITE_FAILED');
+    expect(error?.message).toMatch(/exited with 5: eMMC write error/);
   });
 });

@@ -23,6 +23,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { decryptPayloadOfLength, OspreyError, type Identity } from '@osprey/core';
 import { streamDownload, type StreamDownloadOptions } from '../fetch/stream.js';
 import { isSlotError, type Slot, type SlotDigest } from '../slots/types.js';
+import { AgentError } from '../verify/errors.js';
 import { unwrapFileKey } from '../verify/open.js';
 import type { SignedRelease } from '../verify/tuf.js';
 
@@ -133,6 +134,7 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
         details: { expected },
       });
     }
+    if (isSlotError(e)) throw new AgentError('AGENT_SLOT_WRITE_FAILED', e.message, { cause: e, details: { slot: e.slot, slotCode: e.code } });
     throw e;
   } finally {
     fileKey?.fill(0);

@@ -73,7 +73,7 @@ describe('DirectorySlot: archive releases into a directory', () => {
     const archive = await handMade(entries);
     const s = slot();
     const error = await s.write(pieces(archive), digestOf(archive)).catch((e: unknown) => e as Error);
-    expect(isSlotError(error)).toBe(true);
+    expect(isSlotError(error, 'ARCHIVE_INVALID')).toBe(true);
     expect((error as Error).message).toMatch(message);
     expect(existsSync(join(s.path, '..', 'escape'))).toBe(false);
     expect(existsSync(s.path)).toBe(false);

@@ -34,7 +34,7 @@ export class DirectorySlot implements Slot {
   ) {}
 
   #refuse(message: string): SlotError {
-    return new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: ${message}`);
+    return new SlotError('ARCHIVE_INVALID', this.id, `slot ${this.id}: ${message}`);
   }
 
   /** The staging path of an entry, or a refusal for a name that could leave the directory. */
@@ -115,7 +115,7 @@ export class DirectorySlot implements Slot {
       if (sourceError) throw sourceError.error;
       if (e instanceof SlotError) throw e;
       // tar-stream's own refusals (a damaged archive) and I/O errors.
-      throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the archive cannot be extracted: ${(e as Error).message}`, { cause: e });
+      throw new SlotError('ARCHIVE_INVALID', this.id, `slot ${this.id}: the archive cannot be extracted: ${(e as Error).message}`, { cause: e });
     }
   }
 

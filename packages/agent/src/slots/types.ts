@@ -60,6 +60,7 @@ export const SLOT_ERROR_CODES = {
   DEVICE_SIZE_UNKNOWN: 'the size of the block device could not be determined',
   SLOT_BUSY: 'no slot is free to install into: a trial is in progress (booted slot is not the committed one)',
   COMMAND_FAILED: 'the external update handler failed',
+  ARCHIVE_INVALID: 'the archive holds an entry that is not installed (links, special files, names leaving the directory) or is damaged',
 } as const;
 export type SlotErrorCode = keyof typeof SLOT_ERROR_CODES;
 

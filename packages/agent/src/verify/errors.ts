@@ -34,6 +34,8 @@ export const AGENT_ERROR_CODES = {
   AGENT_HEADER_MISSING: 'the encrypted artifact comes without an age header for this device',
   AGENT_UNENCRYPTED_REFUSED: 'the release is not encrypted and this device requires encryption',
   AGENT_INSTALL_TYPE_UNSUPPORTED: 'the release is of an install type (custom.installType) this device is not set up for',
+  // installing (src/install, src/slots)
+  AGENT_SLOT_WRITE_FAILED: 'the image could not be written to the inactive slot (storage, update handler or archive refused)',
   AGENT_PAYLOAD_CONSUMED: 'a verified payload can be read only once',
   // offline bundles (src/bundle)
   AGENT_BUNDLE_INVALID: 'the file is not a valid Osprey update bundle (damaged, or not made by "osprey bundle create")',
