@@ -89,6 +89,8 @@ export interface AgentOptions {
   readonly reboot?: () => Promise<void>;
   /** Refuse unencrypted releases. */
   readonly requireEncryption?: boolean;
+  /** Attributes sent when the server asks for them (configData), besides the agent's own `osprey.*` ones. */
+  readonly attributes?: Readonly<Record<string, string>>;
   /** The release install types the slots take (`custom.installType`); others are refused. Default: image. */
   readonly installTypes?: readonly InstallType[];
   readonly now?: () => Date;
@@ -593,6 +595,22 @@ export class Agent {
     }
   }
 
+  /** What the device tells the server about itself (each value ≤ 128 characters). */
+  async #attributes(): Promise<Record<string, string>> {
+    const boot = await this.#o.bootloader.status();
+    const installed = this.installed();
+    return {
+      ...this.#o.attributes,
+      'osprey.hardware': this.#o.hardware,
+      'osprey.slot.active': boot.active,
+      'osprey.slot.booted': boot.booted,
+      'osprey.bootloader': this.#o.bootloader.kind,
+      'osprey.securityVersion': String(await this.#o.securityVersion.current()),
+      'osprey.installTypes': (this.#o.installTypes ?? ['image']).join(','),
+      ...(installed ? { 'osprey.release': `${installed.name} ${installed.version}`.slice(0, 128) } : {}),
+    };
+  }
+
   /** A TUF refresh, on the sealed root when there is a trust anchor. */
   #trusted<T>(refresh: () => Promise<T>): Promise<T> {
     return this.#o.trustAnchor ? this.#o.trustAnchor.guard(refresh) : refresh();
@@ -662,6 +680,14 @@ export class Agent {
     const poll = await ddi.poll();
     this.#pollSeconds = poll.sleepSeconds;
     const idle = (did: string): StepResult => ({ phase: 'idle', did, idle: true, pollSeconds: poll.sleepSeconds });
+    if (poll.links.configData) {
+      // The server asks for the device's attributes (DDI §1.7); a failure here must not stop updates.
+      try {
+        await ddi.putConfigData(await this.#attributes());
+      } catch (e) {
+        this.#log.warn('reporting attributes failed', { error: failureDetails(e)[0] });
+      }
+    }
     if (poll.links.cancelAction && !poll.links.deploymentBase) {
       // Nothing in progress: the cancellation is acknowledged at once.
       const cancel = await ddi.cancelAction(poll.links.cancelAction.href);

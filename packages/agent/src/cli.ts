@@ -88,6 +88,8 @@ export const agentConfigSchema = z.strictObject({
       restartCommand: z.tuple([z.string().min(1)], z.string()).optional(),
     })
     .refine((b) => (b.kind === 'symlink') === (b.link !== undefined), { message: 'bootloader.link is required with kind "symlink", and only then', path: ['link'] }),
+  /** Reported to the server when it asks (DDI configData), besides the agent's own `osprey.*` attributes. */
+  attributes: z.record(z.string().min(1).max(128), z.string().max(128)).optional(),
   /** Command that reboots the device (ignored for the simulated and symlink bootloaders). */
   rebootCommand: z.array(z.string()).min(1).default(['systemctl', 'reboot']),
   healthCheck: z
@@ -210,6 +212,7 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
     hardware: config.hardware,
     ...(healthCheck ? { healthCheck, healthTimeoutMs: hc?.timeoutMs ?? 60_000 } : {}),
     installTypes: INSTALL_TYPES_OF_SLOTS[config.slots.kind],
+    ...(config.attributes ? { attributes: config.attributes } : {}),
     ...(bootloader instanceof SimulatedBootloader
       ? {}
       : {

@@ -107,6 +107,9 @@ describe('Agent end to end against an Osprey server', () => {
     const result = await action('orch-sick', actionId);
     expect(result.status).toBe('error');
     expect(result.messages).toContain('health check failed: service osprey-demo is not running');
+    // The server asked for the device's attributes at its first poll (DDI configData).
+    const attributes = (await api('GET', '/targets/orch-sick/attributes')).json as Record<string, string>;
+    expect(attributes).toMatchObject({ 'osprey.hardware': 'board-a', 'osprey.slot.active': 'a', 'osprey.bootloader': 'simulated', 'osprey.securityVersion': '1', 'osprey.installTypes': 'image' });
   });
 
   it('a health check that times out rolls back too', async () => {
