@@ -152,6 +152,14 @@ interface BundleAction {
 
 type PendingAction = DdiAction | BundleAction;
 
+/** An image streamed into the inactive slot for a download-only action (or ahead of a maintenance window). */
+interface StagedImage {
+  readonly actionId: number;
+  readonly slot: SlotId;
+  readonly length: number;
+  readonly sha256: string;
+}
+
 const releaseInfoOf = (custom: ReleaseCustom): ReleaseInfo => ({
   name: custom.name,
   version: custom.version,
@@ -316,8 +324,10 @@ export class Agent {
         const action = this.#pending(state);
         if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot resume the download');
         rmSync(this.#downloadDir, { recursive: true, force: true });
-        const stopped = await this.#streamToSlot(state, action, target);
-        if (stopped) return stopped;
+        if (!(await this.#alreadyStaged(target, release))) {
+          const stopped = await this.#streamToSlot(state, action, target);
+          if (stopped) return stopped;
+        }
         this.#apply({ type: 'download_complete' });
         await this.#feedback(state, 'proceeding', 'none', [`downloaded and verified ${release.name} ${release.version}; written to slot ${target}`]);
         return done('downloaded');
@@ -476,6 +486,18 @@ export class Agent {
     this.#slotWrittenFor = state.actionId;
     rmSync(this.#bundleDir, { recursive: true, force: true });
     return null;
+  }
+
+  /** The target slot holds this release already (staged by a download-only action) and still verifies. */
+  async #alreadyStaged(target: SlotId, release: ReleaseInfo): Promise<boolean> {
+    const staged = this.#staged();
+    if (!staged || staged.slot !== target || staged.sha256 !== release.sha256 || staged.length !== release.length) return false;
+    const verified = await this.#o.slots.get(target).verify({ length: release.length, sha256: release.sha256 }).then(
+      () => true,
+      () => false,
+    );
+    if (verified) this.#log.info('the image is staged in the target slot already: not downloaded again', { slot: target });
+    return verified;
   }
 
   /** Where an action's payload comes from, and the signed release it must be. */
@@ -698,7 +720,8 @@ export class Agent {
     if (!link) return idle('polled');
     const deployment = await ddi.deployment(link.href);
     const plan = deploymentPlan(deployment);
-    if (!plan.download || !plan.install) return idle(`action ${deployment.actionId} waits (download ${deployment.download}, update ${deployment.update})`);
+    const waits = `action ${deployment.actionId} waits (download ${deployment.download}, update ${deployment.update}${plan.waitForWindow ? ', outside its maintenance window' : ''})`;
+    if (!plan.download) return idle(waits);
     const artifact = deployment.chunks[0]?.artifacts[0];
     let release: SignedRelease;
     let action: DdiAction;
@@ -726,6 +749,7 @@ export class Agent {
       await ddi.reportRefusal(deployment.actionId, e, artifact?.tufTarget ? [`target ${artifact.tufTarget}`] : []);
       return idle(`refused action ${deployment.actionId}: ${failure.code}`);
     }
+    if (!plan.install) return idle(await this.#stage(action, release, waits));
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
     writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
@@ -733,6 +757,53 @@ export class Agent {
     const state = this.#apply({ type: 'start', actionId: String(deployment.actionId), release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
     await this.#feedback(state, 'proceeding', 'none', [`downloading ${info.name} ${info.version} into slot ${targetSlot}`]);
     return { phase: state.phase, did: `started action ${deployment.actionId}`, idle: false, pollSeconds: poll.sleepSeconds };
+  }
+
+  get #stagedFile(): string {
+    return join(this.#o.workDir, 'staged.json');
+  }
+
+  #staged(): StagedImage | null {
+    try {
+      return JSON.parse(readFileSync(this.#stagedFile, 'utf8')) as StagedImage;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Download allowed, installation not (a download-only action, or outside the maintenance
+   * window): the image is streamed into the inactive slot now — verified exactly as for an
+   * install, but nothing is armed — and the server told `downloaded` (hawkBit closes a
+   * download-only action on it). The install that follows finds the slot already holding the
+   * image and does not download it again. The running system is untouched either way.
+   */
+  async #stage(action: DdiAction, release: SignedRelease, waits: string): Promise<string> {
+    const staged = this.#staged();
+    if (staged?.actionId === action.actionId) return `${waits}; staged in slot ${staged.slot}`;
+    const slot = await this.#o.slots.inactive();
+    try {
+      await streamInstall(action.downloadUrl, {
+        release,
+        slot,
+        ...(action.header ? { header: Buffer.from(action.header, 'base64') } : {}),
+        ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
+        ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
+        headers: this.#o.ddi.downloadHeaders(action.downloadUrl),
+        transport: this.#o.ddi.transport,
+      });
+    } catch (e) {
+      const failure = failureOf(e);
+      if (failure.retryable) throw e;
+      await this.#o.ddi.reportRefusal(action.actionId, e, [`target ${action.targetPath}`]);
+      return `refused action ${action.actionId}: ${failure.code}`;
+    }
+    const what = `${release.custom.name} ${release.custom.version}`;
+    // Told first, recorded after: if the report fails, the next poll stages (and reports) again.
+    await this.#o.ddi.feedback(action.actionId, 'downloaded', 'none', [`downloaded and verified ${what}; staged in slot ${slot.id}, not activated`]);
+    const record: StagedImage = { actionId: action.actionId, slot: slot.id, length: release.custom.plaintext.length, sha256: release.custom.plaintext.sha256 };
+    writeFileAtomic(this.#stagedFile, `${JSON.stringify(record)}\n`);
+    return `staged action ${action.actionId} in slot ${slot.id}`;
   }
 
   /**

@@ -265,4 +265,35 @@ describe('Agent end to end against an Osprey server', () => {
     expect(readFileSync(join(slotDirs.a, 'version'), 'utf8')).toBe('1.0.0');
     expect((await action('orch-app', appAction)).status).toBe('finished');
   });
+  it('a download-only action stages the image in slot b (verified, not activated; DOWNLOADED); the later install does not download it again', async () => {
+    const element = new SoftwareKeyElement(join(work, 'orch-stage.pem'));
+    const { files, connection } = await device('orch-stage', element);
+    let artifactRequests = 0;
+    const counting: HttpTransport = async (req) => {
+      if (req.url.includes('/artifacts/')) artifactRequests++;
+      return fetchTransport(req);
+    };
+    const open = () => openDevice(files, connection, { element, ddi: new DdiClient({ server: connection.server, tenant: 'DEFAULT', controllerId: connection.id, targetToken: connection.token, transport: counting }) });
+
+    expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id: 'orch-stage', type: 'downloadonly' }])).json.assigned).toBe(1);
+    await server.ddi.settle();
+    const stageAction = (await api('GET', '/targets/orch-stage/actions')).json.content[0].id as number;
+    const staged = await settle(open().agent);
+    expect(staged).toContain(`staged action ${stageAction} in slot b`);
+    expect(artifactRequests).toBe(1);
+    expect((await action('orch-stage', stageAction)).status).toBe('downloaded');
+    expect(sha256(readFileSync(files.slotB))).toBe(sha256(NEW));
+    expect(await new SimulatedBootloader(files.bootenv).status()).toMatchObject({ active: 'a', booted: 'a', pendingTry: null });
+
+    const installAction = await (async () => {
+      expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id: 'orch-stage' }])).json.assigned).toBe(1);
+      await server.ddi.settle();
+      return (await api('GET', '/targets/orch-stage/actions?sort=id:DESC')).json.content[0].id as number;
+    })();
+    const log = await settle(open().agent);
+    expect(log).toEqual(expect.arrayContaining(['downloaded', 'installed into slot b', 'committed', 'reported committed']));
+    expect(artifactRequests).toBe(1); // the staged image was verified in place, not fetched again
+    expect((await action('orch-stage', installAction)).status).toBe('finished');
+    expect(await new SimulatedBootloader(files.bootenv).status()).toMatchObject({ active: 'b', booted: 'b' });
+  });
 });
