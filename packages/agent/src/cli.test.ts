@@ -4,14 +4,18 @@
  * the software element.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
-import { hasSoftHsm } from '../../../testkit/tools.js';
+import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
 import { FileSecurityVersionStore, pkcs11SecurityVersionMac } from './bootloader/security-version.js';
-import { agentConfigSchema, loadConfig, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
+import { agentConfigSchema, ddiClientOf, loadConfig, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
 import { SymlinkBootloader } from './bootloader/symlink.js';
 
 let work: string;
@@ -161,5 +165,46 @@ describe('config: application A/B and external handlers', () => {
     const noCommand = agentConfigSchema.safeParse({ ...base, slots: { kind: 'command', a: 'a', b: 'b' }, bootloader: { kind: 'simulated' } });
     expect(noCommand.success).toBe(false);
     expect(JSON.stringify(noCommand.error?.issues)).toContain('slots.command (the handler');
+  });
+});
+
+describe.runIf(hasCommand('openssl'))('config: mTLS instead of a token', () => {
+  it('the device presents the configured client certificate (paths relative to the config); no credential at all is refused', async () => {
+    const dir = join(work, 'mtls');
+    mkdirSync(join(dir, 'pki'), { recursive: true });
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: join(dir, 'pki'), stdio: 'pipe' });
+    const issue = (name: string, cn: string, ext: string) => {
+      openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+      writeFileSync(join(dir, 'pki', `${name}.ext`), ext);
+      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+    };
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=test-ca', '-days', '1');
+    issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    issue('device', 'dev-mtls', 'extendedKeyUsage=clientAuth\n');
+    const pki = (name: string) => readFileSync(join(dir, 'pki', name));
+    const server = createHttpsServer({ key: pki('server.key'), cert: pki('server.crt'), ca: pki('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ config: { polling: { sleep: cn === 'dev-mtls' ? '00:00:42' : '00:00:01' } }, _links: {} }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = {
+        server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        controllerId: 'dev-mtls',
+        hardware: 'board-a',
+        metadataDir: 'tuf',
+        stateDir: 'state',
+        slots: { a: 'a.img', b: 'b.img' },
+        bootloader: { kind: 'simulated' },
+        key: { file: 'device.pem' },
+      };
+      writeFileSync(join(dir, 'agent.json'), JSON.stringify({ ...base, tls: { cert: 'pki/device.crt', key: 'pki/device.key', ca: 'pki/ca.crt' } }));
+      expect((await ddiClientOf(loadConfig(join(dir, 'agent.json'))).poll()).sleepSeconds).toBe(42);
+      writeFileSync(join(dir, 'none.json'), JSON.stringify(base));
+      expect(() => loadConfig(join(dir, 'none.json'))).toThrow(/give the target security token \(token\) or a client certificate/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -48,13 +48,27 @@ import { runSimulatedFleet } from './simulator.js';
 import { TrustAnchor } from './verify/anchor.js';
 import { failureDetails } from './verify/errors.js';
 
-export const agentConfigSchema = z.strictObject({
+export const agentConfigSchema = z
+  .strictObject({
   /** Base URL of the Osprey server. */
   server: z.url(),
   tenant: z.string().min(1).default('DEFAULT'),
   controllerId: z.string().min(1),
   /** The target security token (`Authorization: TargetToken …`). */
-  token: z.string().min(1),
+  token: z.string().min(1).optional(),
+  /**
+   * mTLS (PEM files): the device's client certificate and key (the server maps the certificate to
+   * the target, with no token needed), and the CA certificates to trust for the server.
+   */
+  tls: z
+    .strictObject({
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+      ca: z.string().min(1).optional(),
+      servername: z.string().min(1).optional(),
+    })
+    .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'tls.cert and tls.key go together' })
+    .optional(),
   /** Hardware id of this device (releases must list it). */
   hardware: z.string().min(1),
   /** TUF metadata directory; must hold the tenant's `root.json` (provisioned at the factory). */
@@ -102,7 +116,11 @@ export const agentConfigSchema = z.strictObject({
   requireEncryption: z.boolean().default(false),
   /** Lower bound of the poll delay (ms). */
   minPollMs: z.int().positive().default(1000),
-});
+  })
+  .refine((c) => c.token !== undefined || c.tls?.cert !== undefined, {
+    message: 'give the target security token (token) or a client certificate (tls.cert and tls.key)',
+    path: ['token'],
+  });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 export function loadConfig(path: string): AgentConfig {
@@ -120,6 +138,7 @@ export function loadConfig(path: string): AgentConfig {
     slots: { ...c.slots, a: abs(c.slots.a), b: abs(c.slots.b) },
     bootloader: { ...c.bootloader, ...(c.bootloader.envPath ? { envPath: abs(c.bootloader.envPath) } : {}), ...(c.bootloader.link ? { link: abs(c.bootloader.link) } : {}) },
     key: 'file' in c.key ? { file: abs(c.key.file) } : c.key,
+    ...(c.tls ? { tls: { ...c.tls, ...(c.tls.cert ? { cert: abs(c.tls.cert) } : {}), ...(c.tls.key ? { key: abs(c.tls.key) } : {}), ...(c.tls.ca ? { ca: abs(c.tls.ca) } : {}) } } : {}),
   };
 }
 
@@ -168,6 +187,19 @@ function openElementAndMac(config: AgentConfig): { element: SecureElement; token
   return { element, token, mac: () => pkcs11SecurityVersionMac(token, SECURITY_VERSION_KEY_LABEL) };
 }
 
+/** The DDI client: the target token, and/or the client certificate (mTLS). */
+export function ddiClientOf(config: AgentConfig): DdiClient {
+  const { tls } = config;
+  const pem = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+  return new DdiClient({
+    server: config.server,
+    tenant: config.tenant,
+    controllerId: config.controllerId,
+    ...(config.token ? { targetToken: config.token } : {}),
+    ...(tls ? { tls: { cert: pem(tls.cert), key: pem(tls.key), ca: pem(tls.ca), ...(tls.servername ? { servername: tls.servername } : {}) } } : {}),
+  });
+}
+
 /** The device's objects, as configured. */
 export function openAgent(config: AgentConfig, options: { logger?: ReturnType<typeof jsonLogger> } = {}): { agent: Agent; element: SecureElement; bootloader: Bootloader } {
   const { element, token, mac } = openElementAndMac(config);
@@ -193,7 +225,7 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
     element.close();
     throw e;
   }
-  const ddi = new DdiClient({ server: config.server, tenant: config.tenant, controllerId: config.controllerId, targetToken: config.token });
+  const ddi = ddiClientOf(config);
   let healthCheck: HealthCheck | undefined;
   const hc = config.healthCheck;
   if (hc?.command) healthCheck = commandHealthCheck(hc.command[0]!, hc.command.slice(1));
@@ -315,7 +347,7 @@ export function buildProgram(): Command {
       const key = await provision(config);
       process.stdout.write(`${key.created ? 'generated' : 'existing'} device key\nrecipient: ${key.recipient}\n${key.publicKeyPem}`);
       if (opts.register) {
-        const ddi = new DdiClient({ server: config.server, tenant: config.tenant, controllerId: config.controllerId, targetToken: config.token });
+        const ddi = ddiClientOf(config);
         const r = await ddi.registerPublicKey(key.publicKeyPem);
         process.stdout.write(`registered with the server (${r.created ? 'new' : 'unchanged'})\n`);
       }
