@@ -261,6 +261,8 @@ export interface BundleCreateOptions {
   payload?: string;
   /** The device's age header file. */
   header?: string;
+  /** Or ask the server (with a profile) for the header of this target's registered key. */
+  controllerId?: string;
   /** Or wrap a header for these recipients (needs `dir`). */
   recipients: Recipient[];
   now: Date;
@@ -282,7 +284,10 @@ export async function bundleCreate(options: BundleCreateOptions, env: CliEnviron
   // Metadata from --server or --metadata-dir, else from --dir (which also holds the escrow key for --recipient).
   if (options.server && options.metadataDir) throw new UsageError('give --server (or --profile) or --metadata-dir, not both');
   if (!options.server && !options.metadataDir && !options.dir) throw new UsageError('give --dir DIR, --metadata-dir DIR or --server URL (or --profile NAME)');
-  if (options.header && options.recipients.length > 0) throw new UsageError('give --header FILE or --recipient, not both');
+  if ([options.header !== undefined, options.recipients.length > 0, options.controllerId !== undefined].filter(Boolean).length > 1) {
+    throw new UsageError('give one of --header FILE, --recipient or --controller-id');
+  }
+  if (options.controllerId && !options.server?.profile) throw new UsageError("--controller-id needs --profile (an API token to ask the server for the device's header)");
   let read: MetadataReader;
   let serverBase: string | undefined;
   if (options.metadataDir) {
@@ -311,11 +316,16 @@ export async function bundleCreate(options: BundleCreateOptions, env: CliEnviron
       throw new UsageError(`cannot read the header ${options.header}`);
     }
     parseHeader(header); // an age header, not some other file
+  } else if (options.controllerId && encrypted) {
+    // The server wraps the file key for the device's registered key, as for a deployment.
+    const path = `/targets/${encodeURIComponent(options.controllerId)}/ageheader?tufTarget=${encodeURIComponent(options.targetPath)}`;
+    header = await ManagementClient.fromProfile(options.server!.profile!).bytes(path);
+    parseHeader(header);
   } else if (options.recipients.length > 0) {
     if (!options.dir) throw new UsageError('--recipient needs --dir (the repository whose escrow key opens the release); otherwise give --header FILE');
     if (encrypted) header = await rewrapFor(options.dir, options.targetPath, options.recipients, env);
   }
-  if (encrypted && !header) throw new UsageError(`${options.targetPath} is encrypted: give the device's --header FILE, or --recipient with --dir`);
+  if (encrypted && !header) throw new UsageError(`${options.targetPath} is encrypted: give the device's --header FILE, --controller-id with --profile, or --recipient with --dir`);
   if (!encrypted && header) throw new UsageError(`${options.targetPath} is not encrypted: a bundle for it carries no header`);
 
   let payload: BundleWriteInput['payload'];

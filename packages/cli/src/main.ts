@@ -200,6 +200,7 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .option('--profile <name>', 'a saved server profile instead of --server')
     .option('--payload <file>', "the target's bytes (default: from the repository)")
     .option('--header <file>', "the device's age header (e.g. from release rewrap)")
+    .option('--controller-id <id>', "with --profile: the server wraps the header for this target's registered key")
     .option('--recipient <age1…>', "wrap a header for the device's key (with --dir; repeatable)", collect, [])
     .option('--recipients-file <file>', 'recipients, one per line', collect, [])
     .action(async (o) => {
@@ -219,6 +220,7 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
           ...(server ? { server } : {}),
           ...(o.payload ? { payload: o.payload } : {}),
           ...(o.header ? { header: o.header } : {}),
+          ...(o.controllerId ? { controllerId: o.controllerId } : {}),
           recipients: loadRecipients(o.recipient, o.recipientsFile),
           now: new Date(),
         },

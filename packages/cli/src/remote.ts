@@ -81,6 +81,18 @@ export class ManagementClient {
     return this.answer<T>(method, path, response);
   }
 
+  /** GET of a binary resource (e.g. a device's age header). */
+  async bytes(path: string): Promise<Buffer> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url.replace(/\/$/, '')}/rest/v1${path}`, { headers: { authorization: this.authorization } });
+    } catch (e) {
+      throw new UsageError(`cannot reach ${this.url}: ${(e as Error).message}`);
+    }
+    if (!response.ok) await this.answer('GET', path, response); // throws the server's message
+    return Buffer.from(await response.arrayBuffer());
+  }
+
   private async answer<T>(method: string, path: string, response: Response): Promise<T> {
     const text = await response.text();
     let json: unknown;

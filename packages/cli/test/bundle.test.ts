@@ -107,7 +107,7 @@ describe('osprey bundle create (offline)', () => {
     const out = join(work, 'bad.osb');
     const cases: Array<[string[], number, RegExp]> = [
       [['--dir', dir, '--target', 'gw-os-9.9.9.age'], 1, /not a target .*TUF_TARGET_UNKNOWN/],
-      [['--dir', dir, '--target', 'gw-os-1.0.0.age'], 2, /is encrypted: give the device's --header FILE, or --recipient with --dir/],
+      [['--dir', dir, '--target', 'gw-os-1.0.0.age'], 2, /is encrypted: give the device's --header FILE, --controller-id with --profile, or --recipient with --dir/],
       [['--dir', dir, '--target', 'gw-os-1.0.1.img', '--header', join(work, 'device.hdr')], 2, /not encrypted/],
       [['--dir', dir, '--target', 'gw-os-1.0.0.age', '--header', join(work, 'image.bin')], 1, /AGE_HEADER_INVALID/],
       [['--dir', dir, '--target', 'gw-os-1.0.0.age', '--header', join(work, 'device.hdr'), '--payload', join(work, 'image.bin')], 1, /TUF_TARGET_MISMATCH/],
@@ -188,6 +188,31 @@ describe('osprey bundle create --server', () => {
     } finally {
       delete process.env.OSPREY_CONFIG_DIR;
     }
+  });
+
+  it("with --profile and --controller-id the server wraps the header for the target's registered key", async () => {
+    const token = `osp_${randomBytes(24).toString('base64url')}`;
+    await server.database.db
+      .insertInto('api_tokens')
+      .values({ tenant: 'DEFAULT', name: 'bundles-by-id', owner: 'admin', token_hash: sha256(Buffer.from(token)), roles: JSON.stringify(['TENANT_ADMIN']) })
+      .execute();
+    process.env.OSPREY_CONFIG_DIR = join(work, 'config-by-id');
+    try {
+      expect((await osprey(['login', '--url', server.url, '--token', token, '--profile', 'service'])).code).toBe(0);
+      const out = join(work, 'server-by-id.osb');
+      const r = await osprey(['bundle', 'create', '--profile', 'service', '--controller-id', 'dev-usb', '--target', 'gw-os-3.1.0.age', '--out', out]);
+      expect(r.code, r.err).toBe(0);
+      expect((await install(out, join(vendor, 'public', 'metadata', '1.root.json'))).image.equals(serverImage)).toBe(true);
+      const unknown = await osprey(['bundle', 'create', '--profile', 'service', '--controller-id', 'dev-nobody', '--target', 'gw-os-3.1.0.age', '--out', join(work, 'nobody.osb')]);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.err.trim().split('\n')).toHaveLength(1);
+      expect(unknown.err).toMatch(/404 target dev-nobody not found/);
+    } finally {
+      delete process.env.OSPREY_CONFIG_DIR;
+    }
+    const withoutProfile = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'DEFAULT', '--controller-id', 'dev-usb', '--target', 'gw-os-3.1.0.age', '--out', join(work, 'x.osb')]);
+    expect(withoutProfile.code).toBe(2);
+    expect(withoutProfile.err).toMatch(/--controller-id needs --profile/);
   });
 
   it('names an unknown tenant or target in one line', async () => {

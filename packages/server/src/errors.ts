@@ -13,6 +13,7 @@ export const SERVER_ERRORS = {
   FORBIDDEN: { status: 403, errorCode: 'hawkbit.server.error.insufficientpermission' },
   NOT_ALLOWED: { status: 405, errorCode: 'hawkbit.server.error.action.notCancelable' },
   CONFLICT: { status: 409, errorCode: 'hawkbit.server.error.repo.entityAlreadyExists' },
+  TARGET_KEY_MISSING: { status: 409, errorCode: 'osprey.server.error.target.publicKeyMissing' },
   ACTION_INACTIVE: { status: 410, errorCode: 'hawkbit.server.error.action.inactive' },
   PRECONDITION_FAILED: { status: 412, errorCode: 'hawkbit.server.error.preconditionFailed' },
   PAYLOAD_TOO_LARGE: { status: 413, errorCode: 'hawkbit.server.error.rest.body.tooLarge' },

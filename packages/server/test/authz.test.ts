@@ -63,6 +63,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/targets/:controllerId', needs: ['READ_TARGET'] },
   { method: 'PUT', path: '/targets/:controllerId', needs: ['UPDATE_TARGET'] },
   { method: 'DELETE', path: '/targets/:controllerId', needs: ['DELETE_TARGET'] },
+  { method: 'GET', path: '/targets/:controllerId/ageheader', needs: ['READ_TARGET', 'READ_SOFTWARE_MODULE_ARTIFACT'] },
   { method: 'GET', path: '/targets/:controllerId/attributes', needs: ['READ_TARGET'] },
   { method: 'GET', path: '/targets/:controllerId/assignedDS', needs: ['READ_TARGET', 'READ_DISTRIBUTION_SET'] },
   { method: 'POST', path: '/targets/:controllerId/assignedDS', needs: ['READ_DISTRIBUTION_SET', 'UPDATE_TARGET'] },

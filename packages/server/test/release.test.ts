@@ -5,6 +5,7 @@
  * offline targets signing, and timestamp re-signing before expiry. PGlite, and PostgreSQL when
  * reachable.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,7 @@ import { readAudit } from '../src/domain/audit.js';
 import { hashPassword } from '../src/domain/bootstrap.js';
 import { restClient } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
+import { hasCommand } from '../../../testkit/tools.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
@@ -201,6 +203,26 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
     expect((await decrypt(Buffer.concat([header, payload]), [device])).equals(image)).toBe(true);
     const refusal = await decrypt(Buffer.concat([header, payload]), [stranger]).catch((e: unknown) => e);
     expect(isOspreyError(refusal, 'AGE_NO_MATCHING_KEY')).toBe(true);
+
+    // For an offline bundle the operator asks for the same kind of header without a deployment:
+    // with the payload it is an age file the reference implementation (Debian `age`) decrypts.
+    const ageHeader = await fetch(`${server.url}/rest/v1/targets/dev-sign-1/ageheader?tufTarget=gw-os-4.2.0.age`, { headers: { authorization: ADMIN } });
+    expect(ageHeader.status).toBe(200);
+    expect(ageHeader.headers.get('content-type')).toMatch(/application\/octet-stream/);
+    const bundleHeader = Buffer.from(await ageHeader.arrayBuffer());
+    if (hasCommand('age')) {
+      const identityFile = join(work, 'dev-sign-1.key');
+      writeFileSync(identityFile, `${device.toString()}\n`, { mode: 0o600 });
+      expect(execFileSync('age', ['-d', '-i', identityFile], { input: Buffer.concat([bundleHeader, payload]) }).equals(image)).toBe(true);
+    }
+    expect((await decrypt(Buffer.concat([bundleHeader, payload]), [device])).equals(image)).toBe(true);
+    expect((await api('GET', '/targets/dev-sign-1/ageheader?tufTarget=gw-os-9.9.9.age')).status).toBe(404);
+    expect((await api('GET', '/targets/dev-sign-1/ageheader')).json).toMatchObject({ errorCode: 'hawkbit.server.error.rest.param.invalid' });
+    expect((await api('POST', '/targets', [{ controllerId: 'dev-sign-nokey', securityToken: 'token-dev-sign-nokey' }])).status).toBe(201);
+    const noKey = await api('GET', '/targets/dev-sign-nokey/ageheader?tufTarget=gw-os-4.2.0.age');
+    expect(noKey.status).toBe(409);
+    expect(noKey.json).toMatchObject({ errorCode: 'osprey.server.error.target.publicKeyMissing' });
+    expect(noKey.json.message).toMatch(/no registered public key/);
 
     // Recorded: state, artifact target, and an audit entry in an intact chain.
     const status = await api('GET', `/distributionsets/${dsId}/release`);

@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { recipientFromDeviceKey } from '@osprey/core';
+import { recipientFromDeviceKey, wrapHeader } from '@osprey/core';
 import type { BlobStore } from '../blob/store.js';
 import type { Database, DistributionSetsTable, SoftwareModulesTable, TargetsTable } from '../db/schema.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, notFound } from '../errors.js';
 import { addArtifact } from './artifacts.js';
+import { parseRecipient } from './ddi.js';
 import { appendAudit } from './audit.js';
 import { artifactSigningFor, type ArtifactSigning } from './signatures.js';
 import { assignDistributionSet, cancelAction, type AssignOptions } from './deployments.js';
@@ -114,6 +115,26 @@ export class ManagementService {
     const row = await this.db.selectFrom('targets').selectAll().where('tenant', '=', tenant).where('controller_id', '=', controllerId).executeTakeFirst();
     if (!row) throw notFound(`target ${controllerId}`);
     return row;
+  }
+
+  /**
+   * This target's age header for the encrypted artifact signed as `tufTarget`, for an offline
+   * bundle (`osprey bundle create --server … --controller-id …`): the file key unwrapped with the
+   * tenant's escrow key and wrapped to the target's registered public key, as a deployment does.
+   */
+  async ageHeader(tenant: string, controllerId: string, tufTarget: string): Promise<Buffer> {
+    const target = await this.target(tenant, controllerId);
+    const recipient = parseRecipient(target.public_key);
+    if (!recipient) throw new ServerError('TARGET_KEY_MISSING', `target ${controllerId} has no registered public key: register the device's key first`);
+    const artifact = await this.db.selectFrom('artifacts').select(['escrow_header']).where('tenant', '=', tenant).where('tuf_target', '=', tufTarget).executeTakeFirst();
+    if (!artifact) throw notFound(`TUF target ${tufTarget}`);
+    if (!artifact.escrow_header) throw new ServerError('BAD_REQUEST', `${tufTarget} is not encrypted: its bundle needs no header`);
+    const fileKey = await this.keys.unwrapFileKey(tenant, artifact.escrow_header);
+    try {
+      return await wrapHeader(fileKey, [recipient]);
+    } finally {
+      fileKey.fill(0);
+    }
   }
 
   async updateTarget(who: Actor, controllerId: string, change: Omit<NewTarget, 'controllerId'>): Promise<Selectable<TargetsTable>> {

@@ -211,6 +211,12 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     await service.deleteTarget(principalOf(request), (request.params as { controllerId: string }).controllerId);
     return reply.status(204).send();
   });
+  app.get('/targets/:controllerId/ageheader', { preHandler: requires('READ_TARGET', 'READ_SOFTWARE_MODULE_ARTIFACT') }, async (request, reply) => {
+    const tufTarget = (request.query as { tufTarget?: unknown }).tufTarget;
+    if (typeof tufTarget !== 'string' || tufTarget.length === 0) throw badRequest('give the TUF target path: ?tufTarget=<name>-<version>.age');
+    const header = await service.ageHeader(principalOf(request).tenant, (request.params as { controllerId: string }).controllerId, tufTarget);
+    return reply.type('application/octet-stream').send(header);
+  });
   app.get('/targets/:controllerId/attributes', { preHandler: requires('READ_TARGET') }, async (request) => {
     const t = await service.target(principalOf(request).tenant, (request.params as { controllerId: string }).controllerId);
     return t.attributes;
