@@ -30,7 +30,7 @@ import type { Bootloader, BootStatus } from './bootloader/types.js';
 import type { SecurityVersionStore } from './bootloader/security-version.js';
 import { Backoff, pollDelayMs, sleep, type BackoffOptions } from './ddi/backoff.js';
 import { deploymentPlan, type DdiClient } from './ddi/client.js';
-import { streamInstall, type PayloadSource } from './install/streaming.js';
+import { streamInstall, type PayloadSource, type StreamCheckpoint } from './install/streaming.js';
 import type { SecureElement } from './secure-element/types.js';
 import type { AbSlots } from './slots/ab.js';
 import { otherSlot, type SlotId } from './slots/types.js';
@@ -39,7 +39,7 @@ import type { InstallEvent, InstallPhase, InstallState, ReleaseInfo } from './st
 import { loadOrRecover } from './state/recovery.js';
 import { isStateCorrupted, type StateStore } from './state/store.js';
 import { assignedRelease } from './verify/assigned.js';
-import { AgentError, failureDetails, failureOf } from './verify/errors.js';
+import { AgentError, failureDetails, failureOf, isAgentError } from './verify/errors.js';
 import type { TrustAnchor } from './verify/anchor.js';
 import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
 
@@ -104,6 +104,12 @@ export interface AgentOptions {
    * (ms). Default: the server's polling interval, as when idle.
    */
   readonly busyPollMs?: number;
+  /**
+   * A streaming install makes the slot durable and records where it is every this many bytes, so
+   * that after a restart (power cut, reboot) it continues there instead of from the start.
+   * Default 16 MiB; 0 turns it off.
+   */
+  readonly checkpointEveryBytes?: number;
   /** Fault injection (tests): called at each crash point; throwing there simulates a crash. */
   readonly crashPoint?: (name: string) => void;
 }
@@ -448,8 +454,11 @@ export class Agent {
     const watch = action.kind === 'bundle' ? { stop: async () => false } : this.#watchForCancel(action.actionId, abort);
     let crashed: unknown;
     let failure: unknown;
+    const checkpoints = action.kind === 'bundle' ? undefined : this.#checkpoints(action.actionId, target);
     try {
       const { source, release, header } = await this.#payloadOf(action);
+      const resume = checkpoints?.load(release);
+      if (resume) this.#log.info('continuing the download from its checkpoint', { actionId: action.actionId, offset: resume.offset });
       await streamInstall(source, {
         release,
         slot: this.#o.slots.get(target),
@@ -468,6 +477,8 @@ export class Agent {
           }
         },
         onPlaintext: () => this.#point('slot write'),
+        ...(resume ? { resume } : {}),
+        ...(checkpoints && checkpoints.every > 0 ? { checkpoint: { every: checkpoints.every, save: (cp: StreamCheckpoint) => checkpoints.save(release, cp) } } : {}),
       });
       this.#point('slot written');
     } catch (e) {
@@ -476,6 +487,8 @@ export class Agent {
     const canceled = await watch.stop();
     if (crashed !== undefined) throw crashed;
     if (this.#crash !== undefined) throw this.#crash;
+    // A checkpoint outlives only what may heal (a crash, above; a broken or stalled transfer).
+    if (failure === undefined || canceled || !failureOf(failure).retryable || isAgentError(failure, 'AGENT_DOWNLOAD_RESTART')) checkpoints?.discard();
     // Canceled before the bootloader was touched: honoured, even when the stream had just completed.
     if (canceled) {
       this.#log.info('action canceled by the server', { actionId: action.actionId, during: failure === undefined ? 'after the download' : 'the download' });
@@ -498,6 +511,32 @@ export class Agent {
     );
     if (verified) this.#log.info('the image is staged in the target slot already: not downloaded again', { slot: target });
     return verified;
+  }
+
+  get #checkpointFile(): string {
+    return join(this.#o.workDir, 'stream.json');
+  }
+
+  /** The checkpoint of this action's stream into `target` (install/streaming.ts StreamCheckpoint). */
+  #checkpoints(actionId: number, target: SlotId) {
+    const file = this.#checkpointFile;
+    return {
+      every: this.#o.checkpointEveryBytes ?? 16 << 20,
+      load: (release: SignedRelease): StreamCheckpoint | undefined => {
+        try {
+          const record = JSON.parse(readFileSync(file, 'utf8')) as StreamCheckpoint & { actionId: number; slot: SlotId; payloadSha256: string };
+          if (record.actionId !== actionId || record.slot !== target || record.payloadSha256 !== release.sha256) return undefined;
+          return { offset: record.offset, nonce: record.nonce, head: record.head };
+        } catch {
+          return undefined;
+        }
+      },
+      save: (release: SignedRelease, checkpoint: StreamCheckpoint): void => {
+        writeFileAtomic(file, `${JSON.stringify({ actionId, slot: target, payloadSha256: release.sha256, ...checkpoint })}\n`, { mode: 0o600 });
+        this.#point('checkpoint');
+      },
+      discard: (): void => rmSync(file, { force: true }),
+    };
   }
 
   /** Where an action's payload comes from, and the signed release it must be. */

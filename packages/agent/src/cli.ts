@@ -102,6 +102,8 @@ export const agentConfigSchema = z
       restartCommand: z.tuple([z.string().min(1)], z.string()).optional(),
     })
     .refine((b) => (b.kind === 'symlink') === (b.link !== undefined), { message: 'bootloader.link is required with kind "symlink", and only then', path: ['link'] }),
+  /** A streaming install records where it is every this many bytes, to continue there after a restart (0: off). */
+  checkpointEveryBytes: z.int().nonnegative().optional(),
   /** Reported to the server when it asks (DDI configData), besides the agent's own `osprey.*` attributes. */
   attributes: z.record(z.string().min(1).max(128), z.string().max(128)).optional(),
   /** Command that reboots the device (ignored for the simulated and symlink bootloaders). */
@@ -245,6 +247,7 @@ export function openAgent(config: AgentConfig, options: { logger?: ReturnType<ty
     ...(healthCheck ? { healthCheck, healthTimeoutMs: hc?.timeoutMs ?? 60_000 } : {}),
     installTypes: INSTALL_TYPES_OF_SLOTS[config.slots.kind],
     ...(config.attributes ? { attributes: config.attributes } : {}),
+    ...(config.checkpointEveryBytes !== undefined ? { checkpointEveryBytes: config.checkpointEveryBytes } : {}),
     ...(bootloader instanceof SimulatedBootloader
       ? {}
       : {

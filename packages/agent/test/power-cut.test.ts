@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedBootloader, SoftwareKeyElement, type SlotId } from '@osprey/agent';
+import { silentLogger, SimulatedBootloader, SoftwareKeyElement, type SlotId } from '@osprey/agent';
 import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { makeRelease, openDevice, provisionDevice, SECVER_KEY, settle, sha256, type DeviceFiles } from './device-kit.js';
@@ -47,7 +47,7 @@ function seeded(seed: number): () => number {
 const CATEGORIES = ['download', 'install', 'switch', 'health', 'report'] as const;
 type Category = (typeof CATEGORIES)[number];
 function categoryOf(point: string): Category {
-  if (point === 'download progress' || point === 'downloaded' || point === 'action recorded' || point === 'applied start') return 'download';
+  if (point === 'download progress' || point === 'checkpoint' || point === 'downloaded' || point === 'action recorded' || point === 'applied start') return 'download';
   if (point === 'slot write' || point === 'slot written' || point === 'applied download_complete' || point === 'applied install_begin' || point === 'applied install_complete') return 'install';
   if (point === 'armed' || point === 're-armed' || point === 'applied activate' || point === 'applied reboot_observed') return 'switch';
   if (point === 'reported' || point === 'applied reported') return 'report';
@@ -124,6 +124,9 @@ describe('power cuts during an update', () => {
     console.log(`power-cut: ${summary}`);
   });
 
+  let resumed = 0;
+  const resumeCounter = { ...silentLogger, info: (message: string) => void (message === 'continuing the download from its checkpoint' && resumed++) };
+
   it('≥ 100 in-process cuts over download, install, switch, health and report; old or new image, right server status', async () => {
     const random = seeded(0x05b7e7);
     let cuts = 0;
@@ -137,6 +140,9 @@ describe('power cuts during an update', () => {
         let hit = '';
         const dev = openDevice(device.files, device.connection, {
           element: device.element,
+          // Checkpoints every 256 KiB of the 2 MiB image, so that restarts continue downloads.
+          checkpointEveryBytes: 256 * 1024,
+          logger: resumeCounter,
           crashPoint: (point) => {
             if (categoryOf(point) !== wanted || skip-- > 0) return;
             hit = point;
@@ -162,14 +168,16 @@ describe('power cuts during an update', () => {
         }
         await checkBootable(device.files);
       }
-      await settle(openDevice(device.files, device.connection, { element: device.element }).agent);
+      await settle(openDevice(device.files, device.connection, { element: device.element, checkpointEveryBytes: 256 * 1024, logger: resumeCounter }).agent);
       await checkBootable(device.files);
       await checkFinal(`cut-${d}`, device.files, device.actionId);
       device.element.close();
     }
     for (const [k, v] of Object.entries(perCategory)) outcomes[`cuts during ${k}`] = v;
     outcomes["in-process cuts total"] = cuts;
+    outcomes['downloads continued from a checkpoint'] = resumed;
     expect(cuts).toBeGreaterThanOrEqual(100);
+    expect(resumed).toBeGreaterThan(0);
     for (const c of ['download', 'install', 'switch', 'health'] as const) expect(perCategory[c] ?? 0).toBeGreaterThanOrEqual(10);
   }, 150_000);
 

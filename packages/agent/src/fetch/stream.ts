@@ -18,7 +18,13 @@ import { checkFullAnswer, checkPartialAnswer, Cut, downloadAborted, pauseAfterCu
 import type { HttpResponse } from './transport.js';
 
 /** The transfer settings (fetch/attempt.ts); `expectedLength` is the signed length, yielded exactly. */
-export type StreamDownloadOptions = TransferOptions;
+export interface StreamDownloadOptions extends TransferOptions {
+  /**
+   * Start at this byte (a download continued after a restart): the first request asks for
+   * `bytes=N-`; a server that answers with the whole file has the first N bytes skipped.
+   */
+  startAt?: number;
+}
 
 /** What the stream did, once it completed. */
 export interface StreamDownloadSummary {
@@ -37,7 +43,10 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
   const { stallTimeoutMs, minBytesPerWindow, maxResumes, transport, backoff } = transferDefaults(options);
   const aborted = () => downloadAborted(options.signal);
 
-  let offset = 0;
+  let offset = options.startAt ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > expectedLength) throw new RangeError('startAt must be within the expected length');
+  /** The first request of a stream started at `startAt`: no validator to compare yet. */
+  let resumedStart = offset > 0;
   let validator: string | undefined;
   let resumes = 0;
   let cuts = 0;
@@ -66,7 +75,9 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
       if (res.status === 200) {
         checkFullAnswer(res, url, expectedLength, expectedLength);
         if (continuing) {
-          if (!validator || !now || now !== validator) throw restart(url, 'the server sent the whole file again, and it may have changed');
+          // Within one run the validator says whether it is the same file; after a restart the
+          // signed hashes of what follows will.
+          if (!resumedStart && (!validator || !now || now !== validator)) throw restart(url, 'the server sent the whole file again, and it may have changed');
           skip = offset; // the same file from its start: skip what was yielded already
         }
       } else if (res.status === 206) {
@@ -78,6 +89,7 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
         throw new AgentError('AGENT_DOWNLOAD_HTTP', `${url} answered HTTP ${res.status}`, { details: { status: res.status, url } });
       }
       validator ??= now;
+      resumedStart = false;
       try {
         for await (const chunk of res.body) {
           let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -17,7 +17,7 @@ import { FileSlot } from '../slots/image-slot.js';
 import { failureCode } from '../verify/errors.js';
 import type { Slot } from '../slots/types.js';
 import type { SignedRelease } from '../verify/tuf.js';
-import { streamInstall } from './streaming.js';
+import { streamInstall, type StreamCheckpoint } from './streaming.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const IMAGE = randomBytes(5 * CHUNK_SIZE + 1234);
@@ -206,5 +206,34 @@ describe('streamInstall', () => {
     );
     expect(failureCode(error)).toBe('AGENT_SLOT_WRITE_FAILED');
     expect(error?.message).toMatch(/exited with 5: eMMC write error/);
+  });
+  it('continues after a restart from its last checkpoint (Range from that chunk); a prefix that does not verify starts over', async () => {
+    reset();
+    const s = slot();
+    let saved: StreamCheckpoint | undefined;
+    const crash = new Error('power cut');
+    const first = await install(s, release(), {
+      checkpoint: { every: CHUNK_SIZE, save: (cp) => (saved = cp) },
+      onPlaintext: (n) => {
+        if (n >= 3 * CHUNK_SIZE + 100) throw crash;
+      },
+    }).catch((e: unknown) => e);
+    expect(first).toBe(crash);
+    expect(saved).toMatchObject({ offset: 3 * CHUNK_SIZE });
+    expect(saved!.nonce).toBe(PAYLOAD.subarray(0, 16).toString('hex'));
+
+    reset();
+    const result = await install(s, release(), { resume: saved! });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.range).toBe(`bytes=${16 + 3 * (CHUNK_SIZE + 16)}-`);
+    expect(result.slot).toEqual({ length: IMAGE.length, sha256: sha256(IMAGE) });
+    await s.verify({ length: IMAGE.length, sha256: sha256(IMAGE) });
+
+    // The same checkpoint over a slot whose prefix was lost: the final hash fails, and it says to start over.
+    const lost = slot();
+    writeFileSync(lost.path, Buffer.alloc(3 * CHUNK_SIZE));
+    reset();
+    expect(failureCode(await install(lost, release(), { resume: saved! }).catch((e: unknown) => e))).toBe('AGENT_DOWNLOAD_RESTART');
+    await expect(lost.verify({ length: IMAGE.length, sha256: sha256(IMAGE) })).rejects.toThrow();
   });
 });

@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { decryptPayloadOfLength, OspreyError, type Identity } from '@osprey/core';
+import { CHUNK_SIZE, decryptWithOpener, isOspreyError, OspreyError, SizedStreamOpener, type Identity } from '@osprey/core';
 import { streamDownload, type StreamDownloadOptions } from '../fetch/stream.js';
 import { isSlotError, type Slot, type SlotDigest } from '../slots/types.js';
 import { AgentError } from '../verify/errors.js';
@@ -39,6 +39,23 @@ export interface StreamInstallOptions extends Omit<StreamDownloadOptions, 'expec
   requireEncryption?: boolean;
   /** Called after each plaintext chunk went to the slot (bytes so far); throwing aborts the install. */
   onPlaintext?: (written: number) => void;
+  /** Continue from a checkpoint of an earlier, interrupted run (ignored unless the slot is resumable). */
+  resume?: StreamCheckpoint;
+  /** Make the slot durable and call `save` every `every` bytes (or more) of plaintext. */
+  checkpoint?: { every: number; save(checkpoint: StreamCheckpoint): void };
+}
+
+/**
+ * Where an interrupted streaming install can continue: the plaintext prefix up to `offset` (a
+ * whole number of 64 KiB chunks) is durable in the slot, except its head, kept here.
+ */
+export interface StreamCheckpoint {
+  /** Plaintext bytes durable in the slot. */
+  offset: number;
+  /** The age payload nonce (hex), to derive the payload key again; null for a plain image. */
+  nonce: string | null;
+  /** The slot's head (base64): the image's first bytes, written last. */
+  head: string;
 }
 
 export interface StreamInstallResult {
@@ -81,11 +98,24 @@ async function* fileChunks(file: string, expectedLength: number): AsyncGenerator
 export async function streamInstall(source: PayloadSource, options: StreamInstallOptions): Promise<StreamInstallResult> {
   const { release, slot } = options;
   const fileKey = await unwrapFileKey(release, options);
+  // A checkpoint is used only where it can be: a resumable slot, a download, chunk-aligned.
+  const resume =
+    options.resume && slot.resumable && typeof source === 'string' && options.resume.offset % CHUNK_SIZE === 0 && (fileKey ? options.resume.nonce !== null : options.resume.nonce === null)
+      ? options.resume
+      : undefined;
+  let opener: SizedStreamOpener | undefined;
+  try {
+    if (fileKey) opener = resume ? new SizedStreamOpener(fileKey, release.length, { nonce: Buffer.from(resume.nonce!, 'hex'), chunk: resume.offset / CHUNK_SIZE }) : new SizedStreamOpener(fileKey, release.length);
+  } catch (e) {
+    fileKey?.fill(0);
+    throw e;
+  }
+  const startAt = resume ? (opener ? SizedStreamOpener.offsetOfChunk(resume.offset / CHUNK_SIZE) : resume.offset) : 0;
   const payloadHash = createHash('sha256');
-  let received = 0;
+  let received = startAt;
   let resumes = 0;
   async function* payload(): AsyncGenerator<Buffer> {
-    const download = typeof source === 'string' ? streamDownload(source, { ...options, expectedLength: release.length }) : fileChunks(source.file, release.length);
+    const download = typeof source === 'string' ? streamDownload(source, { ...options, expectedLength: release.length, startAt }) : fileChunks(source.file, release.length);
     for (;;) {
       const next = await download.next();
       if (next.done) {
@@ -96,8 +126,10 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
       received += next.value.length;
       yield next.value;
     }
-    // Before the plaintext's last bytes reach the slot (and so before its head is written).
-    const sha256 = payloadHash.digest('hex');
+    // Before the plaintext's last bytes reach the slot (and so before its head is written). A
+    // continued stream has not seen the payload's first bytes: its plaintext (whole, rehashed from
+    // the slot) against the signed final hash is then the check, with every chunk authenticated.
+    const sha256 = resume ? release.sha256 : payloadHash.digest('hex');
     if (received !== release.length || sha256 !== release.sha256) {
       throw new OspreyError(
         'TUF_TARGET_MISMATCH',
@@ -106,7 +138,7 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
       );
     }
   }
-  const decrypted = fileKey ? decryptPayloadOfLength(payload(), fileKey, release.length) : payload();
+  const decrypted = opener ? decryptWithOpener(payload(), opener) : payload();
   const onPlaintext = options.onPlaintext;
   const collect = minorGc();
   async function* plaintext(): AsyncGenerator<Buffer> {
@@ -124,9 +156,27 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
   }
   const expected = release.custom.plaintext;
   try {
-    const written = await slot.write(plaintext(), expected, { readBack: false });
+    const checkpoint = options.checkpoint;
+    const written = await slot.write(plaintext(), expected, {
+      readBack: false,
+      ...(resume ? { resume: { offset: resume.offset, head: Buffer.from(resume.head, 'base64') } } : {}),
+      ...(checkpoint && slot.resumable && typeof source === 'string'
+        ? {
+            checkpoint: {
+              every: checkpoint.every,
+              align: CHUNK_SIZE,
+              save: (offset: number, head: Uint8Array) => checkpoint.save({ offset, nonce: opener?.nonce?.toString('hex') ?? null, head: Buffer.from(head).toString('base64') }),
+            },
+          }
+        : {}),
+    });
     return { slot: written, payloadSha256: release.sha256, resumes };
   } catch (e) {
+    // A continued stream that does not verify may have met a prefix the power cut left unwritten,
+    // or a file changed on the server: once, it starts over instead of failing the update.
+    if (resume && (isSlotError(e, 'SOURCE_MISMATCH') || isSlotError(e, 'SOURCE_TRUNCATED') || isSlotError(e, 'SOURCE_TOO_LONG') || isOspreyError(e))) {
+      throw new AgentError('AGENT_DOWNLOAD_RESTART', `the continued download did not verify (${(e as Error).message}); it starts over`, { cause: e });
+    }
     // The slot's own checks of the plaintext are the signed final hash: report them as such.
     if (isSlotError(e, 'SOURCE_MISMATCH') || isSlotError(e, 'SOURCE_TOO_LONG') || isSlotError(e, 'SOURCE_TRUNCATED')) {
       throw new OspreyError('RELEASE_PLAINTEXT_MISMATCH', `the decrypted image is not the signed image (${expected.length} bytes, sha256 ${expected.sha256}): ${e.message}`, {

@@ -67,12 +67,24 @@ async function writevAt(handle: FileHandle, buffers: Uint8Array[], position: num
   }
 }
 
+/** Hash bytes [from, to) of an open slot. */
+async function hashRange(handle: FileHandle, hash: ReturnType<typeof createHash>, from: number, to: number, chunkSize: number): Promise<void> {
+  const buffer = Buffer.allocUnsafe(chunkSize);
+  for (let position = from; position < to; ) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(chunkSize, to - position), position);
+    if (bytesRead === 0) throw new SlotError('SOURCE_TRUNCATED', null, `the slot ends at ${position}, before the ${to} bytes written before the restart`);
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+}
+
 export interface ImageSlotOptions {
   /** Read and write chunk size in bytes. Default 1 MiB. */
   readonly chunkSize?: number;
 }
 
 abstract class ImageSlot implements Slot {
+  readonly resumable = true;
   readonly id: SlotId;
   readonly path: string;
   protected readonly chunkSize: number;
@@ -119,13 +131,27 @@ abstract class ImageSlot implements Slot {
     };
     try {
       const headLength = Math.min(HEAD_SIZE, expected.length);
-      // 1. Invalidate first.
-      await writeAt(handle, markerBlock(headLength), 0);
-      await handle.sync();
-      // 2. Body, hashed as it streams; the head is kept back in memory.
       const head = Buffer.alloc(headLength);
       const hash = createHash('sha256');
       let offset = 0;
+      const { resume, checkpoint } = options;
+      if (resume) {
+        // A write that was cut: the marker is still in the head, the prefix up to `offset` was made
+        // durable at a checkpoint. Its hash is rebuilt from the kept head and the slot itself.
+        if (!Number.isSafeInteger(resume.offset) || resume.offset < headLength || resume.offset >= expected.length || resume.head.byteLength !== headLength) {
+          throw new SlotError('INVALID_DIGEST', this.id, `slot ${this.id}: cannot resume an image of ${expected.length} bytes at ${resume.offset}`);
+        }
+        head.set(resume.head);
+        hash.update(head);
+        await hashRange(handle, hash, headLength, resume.offset, this.chunkSize);
+        offset = resume.offset;
+      } else {
+        // 1. Invalidate first.
+        await writeAt(handle, markerBlock(headLength), 0);
+        await handle.sync();
+      }
+      let checkpointed = offset;
+      // 2. Body, hashed as it streams; the head is kept back in memory.
       for await (const chunk of source) {
         if (offset + chunk.byteLength > expected.length) {
           throw new SlotError('SOURCE_TOO_LONG', this.id, `slot ${this.id}: the image stream exceeds its signed length of ${expected.length} bytes`);
@@ -143,6 +169,14 @@ abstract class ImageSlot implements Slot {
           if (batchBytes >= WRITE_BATCH) await flush();
         }
         offset += chunk.byteLength;
+        if (checkpoint && offset - checkpointed >= checkpoint.every && offset % checkpoint.align === 0 && offset < expected.length) {
+          // The prefix made durable, then reported: a restart may resume here.
+          await flush();
+          await settleWrites(0);
+          await handle.sync();
+          checkpoint.save(offset, Buffer.from(head));
+          checkpointed = offset;
+        }
       }
       await flush();
       await settleWrites(0);

@@ -26,6 +26,17 @@ export interface SlotWriteOptions {
    * not the medium, at the price of a second pass over the image.
    */
   readonly readBack?: boolean;
+  /**
+   * Continue a write that was cut (slots with `resumable`): the first `offset` bytes of the image
+   * are in the slot, made durable at a checkpoint, its head (first bytes, written last) kept aside;
+   * the source yields the bytes from `offset`.
+   */
+  readonly resume?: { readonly offset: number; readonly head: Uint8Array };
+  /**
+   * Make the written prefix durable every `every` bytes or more, at offsets that are multiples of
+   * `align`, and report it (offset, head) so that a restart can resume there.
+   */
+  readonly checkpoint?: { readonly every: number; readonly align: number; save(offset: number, head: Uint8Array): void };
 }
 
 /**
@@ -35,6 +46,8 @@ export interface SlotWriteOptions {
  */
 export interface Slot {
   readonly id: SlotId;
+  /** write() honours `resume` and `checkpoint`. */
+  readonly resumable?: boolean;
   /** Image file, device node, or what an external handler names the slot (e.g. a RAUC slot). */
   readonly path: string;
   /**

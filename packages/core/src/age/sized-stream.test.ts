@@ -8,7 +8,7 @@ import { hasCommand } from '../../../../testkit/tools.js';
 import { isOspreyError } from '../errors.js';
 import { encrypt, generateFileKey, unwrapHeader } from './age.js';
 import { findHeaderEnd } from './format.js';
-import { CHUNK_SIZE, decryptPayloadOfLength, payloadLayout, SEALED_CHUNK_SIZE, SizedStreamOpener, StreamSealer } from './stream.js';
+import { CHUNK_SIZE, decryptPayloadOfLength, decryptWithOpener, payloadLayout, SEALED_CHUNK_SIZE, SizedStreamOpener, StreamSealer } from './stream.js';
 import { X25519Identity } from './x25519.js';
 
 function seal(plaintext: Buffer, fileKey: Buffer): Buffer {
@@ -113,6 +113,23 @@ describe('SizedStreamOpener: payload decryption of a known length', () => {
       const { error } = await open(payload.subarray(0, 16 + 4 * SEALED_CHUNK_SIZE), fileKey, 16 + 4 * SEALED_CHUNK_SIZE);
       expect(isOspreyError(error, 'AGE_CHUNK_AUTH_FAILED')).toBe(true);
     });
+  });
+
+  it('resumes at a chunk boundary from the nonce read before (a download continued after a restart)', async () => {
+    const plaintext = randomBytes(5 * CHUNK_SIZE + 99);
+    const payload = seal(plaintext, fileKey);
+    const first = new SizedStreamOpener(fileKey, payload.length);
+    const released = Buffer.concat(first.push(payload.subarray(0, SizedStreamOpener.offsetOfChunk(2) + 100)));
+    expect(released.equals(plaintext.subarray(0, 2 * CHUNK_SIZE))).toBe(true);
+    expect(first.chunksReleased).toBe(2);
+    const resumed = new SizedStreamOpener(fileKey, payload.length, { nonce: first.nonce!, chunk: 2 });
+    const rest: Buffer[] = [];
+    for await (const c of decryptWithOpener(pieces(payload.subarray(SizedStreamOpener.offsetOfChunk(2)), 5000), resumed)) rest.push(c);
+    expect(Buffer.concat(rest).equals(plaintext.subarray(2 * CHUNK_SIZE))).toBe(true);
+    // Resumed with another nonce, the next chunk does not authenticate.
+    const wrong = new SizedStreamOpener(fileKey, payload.length, { nonce: randomBytes(16), chunk: 2 });
+    expect(() => wrong.push(payload.subarray(SizedStreamOpener.offsetOfChunk(2), SizedStreamOpener.offsetOfChunk(3)))).toThrow(/failed authentication/);
+    expect(() => new SizedStreamOpener(fileKey, payload.length, { nonce: first.nonce!, chunk: 6 })).toThrow(RangeError);
   });
 
   it('knows which lengths an age payload can have', () => {

@@ -238,7 +238,8 @@ export class SizedStreamOpener {
   private readonly fileKey: Buffer;
   private readonly layout: { chunks: number; finalSealedSize: number };
   private key: Buffer | undefined;
-  private nonce: Buffer[] = [];
+  private nonceValue: Buffer | undefined;
+  private noncePieces: Buffer[] = [];
   private nonceBytes = 0;
   private counter = 0;
   private decipher: DecipherChaCha20Poly1305 | undefined;
@@ -251,11 +252,41 @@ export class SizedStreamOpener {
   /** Plaintext bytes released so far (all of them authenticated). */
   released = 0;
 
-  constructor(fileKey: Uint8Array, readonly payloadLength: number) {
+  /**
+   * `resume` continues a payload at sealed chunk `chunk` (its bytes start at
+   * {@link SizedStreamOpener.offsetOfChunk}), given the payload nonce read before: the next byte
+   * pushed is the first byte of that chunk.
+   */
+  constructor(fileKey: Uint8Array, readonly payloadLength: number, resume?: { readonly nonce: Uint8Array; readonly chunk: number }) {
     const layout = payloadLayout(payloadLength);
     if ('invalid' in layout) throw new OspreyError('AGE_TRUNCATED', layout.invalid);
     this.layout = layout;
     this.fileKey = Buffer.from(fileKey);
+    if (resume) {
+      if (resume.nonce.byteLength !== PAYLOAD_NONCE_SIZE || !Number.isSafeInteger(resume.chunk) || resume.chunk < 0 || resume.chunk >= layout.chunks) {
+        throw new RangeError(`cannot resume a payload of ${layout.chunks} chunks at chunk ${resume.chunk}`);
+      }
+      this.key = payloadKey(this.fileKey, resume.nonce);
+      this.nonceValue = Buffer.from(resume.nonce);
+      this.counter = resume.chunk;
+      this.received = SizedStreamOpener.offsetOfChunk(resume.chunk);
+      this.begin();
+    }
+  }
+
+  /** Where sealed chunk `chunk` starts in the payload. */
+  static offsetOfChunk(chunk: number): number {
+    return PAYLOAD_NONCE_SIZE + chunk * SEALED_CHUNK_SIZE;
+  }
+
+  /** The payload nonce, once its 16 bytes have been pushed (to resume later). */
+  get nonce(): Buffer | undefined {
+    return this.nonceValue;
+  }
+
+  /** Sealed chunks authenticated and released so far. */
+  get chunksReleased(): number {
+    return this.counter;
   }
 
   private sealedSize(counter: number): number {
@@ -279,12 +310,13 @@ export class SizedStreamOpener {
     this.received += bytes.length;
     if (!this.key) {
       const take = Math.min(PAYLOAD_NONCE_SIZE - this.nonceBytes, bytes.length);
-      this.nonce.push(bytes.subarray(0, take));
+      this.noncePieces.push(bytes.subarray(0, take));
       this.nonceBytes += take;
       bytes = bytes.subarray(take);
       if (this.nonceBytes < PAYLOAD_NONCE_SIZE) return [];
-      this.key = payloadKey(this.fileKey, Buffer.concat(this.nonce));
-      this.nonce = [];
+      this.nonceValue = Buffer.concat(this.noncePieces);
+      this.key = payloadKey(this.fileKey, this.nonceValue);
+      this.noncePieces = [];
       this.begin();
     }
     const out: Buffer[] = [];
@@ -326,8 +358,12 @@ export class SizedStreamOpener {
 }
 
 /** {@link decryptPayload} for a payload of known (signed) length: see {@link SizedStreamOpener}. */
-export async function* decryptPayloadOfLength(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, fileKey: Uint8Array, payloadLength: number): AsyncGenerator<Buffer> {
-  const opener = new SizedStreamOpener(fileKey, payloadLength);
+export function decryptPayloadOfLength(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, fileKey: Uint8Array, payloadLength: number): AsyncGenerator<Buffer> {
+  return decryptWithOpener(source, new SizedStreamOpener(fileKey, payloadLength));
+}
+
+/** The authenticated plaintext `opener` releases for `source` (e.g. an opener that resumes a payload). */
+export async function* decryptWithOpener(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opener: SizedStreamOpener): AsyncGenerator<Buffer> {
   for await (const chunk of source) yield* opener.push(chunk);
   opener.finish();
 }
