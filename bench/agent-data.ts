@@ -14,6 +14,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildReleaseTarget, PayloadEncryptStream, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
 import { streamInstall } from '../packages/agent/src/install/streaming.js';
+import { writeFileAtomic } from '../packages/agent/src/state/atomic.js';
 import { FileSlot } from '../packages/agent/src/slots/image-slot.js';
 import type { SignedRelease } from '../packages/agent/src/verify/tuf.js';
 import { plaintextSource } from './crypto-data.js';
@@ -124,16 +125,26 @@ export interface PipelineResult {
 
 /**
  * What is measured: the agent's step for one artifact (agent.ts `downloading`), with the agent's
- * own function and options: streamInstall() from the server over HTTP into an A/B FileSlot, the
- * device's header unwrapped with its identity; the payload is checked against the signed target
- * and the plaintext against the signed final hash before the slot's head is written.
+ * own function and options, checkpoints every 16 MiB included: streamInstall() from the server
+ * over HTTP into an A/B FileSlot, the device's header unwrapped with its identity; the payload is
+ * checked against the signed target and the plaintext against the signed final hash before the
+ * slot's head is written.
  */
 export async function agentPipeline(url: string, workDir: string, spec: ReleaseSpec): Promise<PipelineResult> {
   const release = signedRelease(spec);
   const header = Buffer.from(spec.headerBase64, 'base64');
   const identity = new X25519Identity(spec.identity);
   const slot = new FileSlot('b', join(workDir, 'slot-b.img'));
-  const result = await streamInstall(url, { release, slot, header, identity, requireEncryption: true });
+  // As the agent does by default: a checkpoint (fsync + an atomic record) every 16 MiB.
+  const checkpointFile = join(workDir, 'stream.json');
+  const result = await streamInstall(url, {
+    release,
+    slot,
+    header,
+    identity,
+    requireEncryption: true,
+    checkpoint: { every: 16 << 20, save: (cp) => writeFileAtomic(checkpointFile, JSON.stringify(cp)) },
+  });
   if (result.slot.sha256 !== release.custom.plaintext.sha256) throw new Error(`the slot holds ${result.slot.sha256}, expected ${release.custom.plaintext.sha256}`);
   return { sha256: result.slot.sha256, bytes: result.slot.length };
 }
