@@ -26,7 +26,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, runJsonChild, scratchDir, freeBytes, liveChildren, transpileChild, verdict } from './common.js';
+import { alternatingRounds, kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, rssFlatness, rssFlatnessLine, runJsonChild, scratchDir, freeBytes, liveChildren, throughputRatio, transpileChild, verdict } from './common.js';
 import type * as AgentData from './agent-data.js';
 
 const RATIO_GOAL = 0.7;
@@ -158,29 +158,20 @@ export async function main(args: string[]): Promise<void> {
     // One untimed pass of each first (the page cache, the slot file created).
     for (const side of ['agent', 'baseline'] as const) await runners[side]();
     // Alternate the order each round and take medians: the machine is shared and noisy.
-    const seconds: Record<Side, number[]> = { agent: [], baseline: [] };
     const cpuSeconds: Record<Side, number[]> = { agent: [], baseline: [] };
-    for (let round = 0; round < options.rounds; round++) {
-      const order: Side[] = round % 2 === 0 ? ['agent', 'baseline'] : ['baseline', 'agent'];
-      for (const side of order) {
-        const r = await runners[side]();
-        // Same final hash as the generated plaintext: both sides really did all of the work.
-        if (r.sha256 !== expectedSha256 || r.plaintextBytes !== plaintextBytes) {
-          throw new Error(`${side} round ${round + 1}: got ${r.plaintextBytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${expectedSha256}`);
-        }
-        seconds[side].push(r.seconds);
-        cpuSeconds[side].push(r.cpuSeconds);
-        console.log(`  round ${round + 1}/${options.rounds} ${side.padEnd(8)} ${(plaintextBytes / MB / r.seconds).toFixed(1).padStart(8)} MB/s`);
+    const seconds = await alternatingRounds(['agent', 'baseline'] as const, options.rounds, plaintextBytes, async (side, round) => {
+      const r = await runners[side]();
+      // Same final hash as the generated plaintext: both sides really did all of the work.
+      if (r.sha256 !== expectedSha256 || r.plaintextBytes !== plaintextBytes) {
+        throw new Error(`${side} round ${round + 1}: got ${r.plaintextBytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${expectedSha256}`);
       }
-    }
+      cpuSeconds[side].push(r.cpuSeconds);
+      return r.seconds;
+    });
     server.stop();
     rmSync(payloadFile, { force: true });
     rmSync(workDir, { recursive: true, force: true });
-    const mbps = (side: Side): number[] => seconds[side].map((s) => plaintextBytes / MB / s);
-    const agentMBps = median(mbps('agent'));
-    const baselineMBps = median(mbps('baseline'));
-    const ratio = agentMBps / baselineMBps;
-    const pairedRatio = median(seconds.agent.map((s, i) => seconds.baseline[i]! / s));
+    const { mbps, measuredMBps: agentMBps, baselineMBps, ratio, pairedRatio } = throughputRatio(seconds, ['agent', 'baseline'], plaintextBytes);
     const ratioOk = ratio >= RATIO_GOAL;
 
     // --- Peak RSS ----------------------------------------------------------------------------
@@ -233,12 +224,8 @@ export async function main(args: string[]): Promise<void> {
           baselinePeakRssKiB: bare.peakRssKiB,
         });
       }
-      const bySize = [...sizes].sort((a, b) => a.gib - b.gib);
-      const smallest = bySize[0];
-      const largest = bySize[bySize.length - 1];
-      const diffPct = smallest && largest && bySize.length > 1 ? ((largest.pipelinePeakRssKiB - smallest.pipelinePeakRssKiB) / smallest.pipelinePeakRssKiB) * 100 : null;
-      const ok = sizes.length > 0 && sizes.every((s) => s.pipelinePeakRssMB < RSS_LIMIT_MB) && (diffPct === null || Math.abs(diffPct) <= RSS_TOLERANCE_PCT);
-      rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, skipped, diffPct: diffPct === null ? null : round1(diffPct), ok };
+      const flatness = rssFlatness(sizes.map((s) => ({ gib: s.gib, peakRssKiB: s.pipelinePeakRssKiB })), RSS_LIMIT_MB, RSS_TOLERANCE_PCT);
+      rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, skipped, ...flatness };
     }
 
     // --- Report ------------------------------------------------------------------------------
@@ -262,8 +249,7 @@ export async function main(args: string[]): Promise<void> {
         );
       }
       for (const s of rss.skipped) lines.push(`  ${`${s.gib} GiB`.padEnd(8)} skipped: ${s.reason}`);
-      const diff = rss.diffPct === null ? 'n/a (fewer than two sizes)' : `${rss.diffPct >= 0 ? '+' : ''}${rss.diffPct.toFixed(1)} %`;
-      lines.push(`  largest vs smallest ${diff}  (goal within ${RSS_TOLERANCE_PCT} %, each < ${RSS_LIMIT_MB} MB)  ${verdict(rss.ok)}`);
+      lines.push(rssFlatnessLine(rss, RSS_LIMIT_MB, RSS_TOLERANCE_PCT));
     } else {
       lines.push('peak RSS: skipped (--skip-rss)');
     }

@@ -207,3 +207,64 @@ export function scratchDir(prefix: string): { dir: string; release: () => void }
     },
   };
 }
+
+/**
+ * Two sides measured in alternating order (so neither always runs second, on a warmer or busier
+ * machine): `measure` runs one side once and returns its seconds (after checking its result).
+ * Prints a line per run with the MB/s for `bytes`.
+ */
+export async function alternatingRounds<S extends string>(
+  sides: readonly [S, S],
+  rounds: number,
+  bytes: number,
+  measure: (side: S, round: number) => Promise<number>,
+): Promise<Record<S, number[]>> {
+  const seconds = { [sides[0]]: [], [sides[1]]: [] } as unknown as Record<S, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? sides : ([sides[1], sides[0]] as const);
+    for (const side of order) {
+      const s = await measure(side, round);
+      seconds[side].push(s);
+      console.log(`  round ${round + 1}/${rounds} ${side.padEnd(8)} ${(bytes / MB / s).toFixed(1).padStart(8)} MB/s`);
+    }
+  }
+  return seconds;
+}
+
+/**
+ * MB/s per run of each side, their medians, the ratio of the medians (first side / second), and
+ * the median of the per-round ratios (pairs run back to back cancel slow drifts in machine load).
+ */
+export function throughputRatio<S extends string>(seconds: Record<S, number[]>, sides: readonly [S, S], bytes: number) {
+  const mbps = (side: S): number[] => seconds[side].map((s) => bytes / MB / s);
+  const [measured, baseline] = sides;
+  const measuredMBps = median(mbps(measured));
+  const baselineMBps = median(mbps(baseline));
+  return {
+    mbps,
+    measuredMBps,
+    baselineMBps,
+    ratio: measuredMBps / baselineMBps,
+    pairedRatio: median(seconds[measured].map((s, i) => seconds[baseline][i]! / s)),
+  };
+}
+
+/**
+ * Whether peak RSS stays flat with the image size: the largest size against the smallest (in %,
+ * null with fewer than two sizes), and every size under `limitMB`.
+ */
+export function rssFlatness(peaks: ReadonlyArray<{ gib: number; peakRssKiB: number }>, limitMB: number, tolerancePct: number): { diffPct: number | null; ok: boolean } {
+  const bySize = [...peaks].sort((a, b) => a.gib - b.gib);
+  const smallest = bySize[0];
+  const largest = bySize[bySize.length - 1];
+  const diffPct = smallest && largest && bySize.length > 1 ? ((largest.peakRssKiB - smallest.peakRssKiB) / smallest.peakRssKiB) * 100 : null;
+  const ok = peaks.length > 0 && peaks.every((p) => round1(kibToMB(p.peakRssKiB)) < limitMB) && (diffPct === null || Math.abs(diffPct) <= tolerancePct);
+  return { diffPct: diffPct === null ? null : round1(diffPct), ok };
+}
+
+/** The report line of {@link rssFlatness}. */
+export function rssFlatnessLine(flatness: { diffPct: number | null; ok: boolean }, limitMB: number, tolerancePct: number): string {
+  const { diffPct } = flatness;
+  const diff = diffPct === null ? 'n/a (fewer than two sizes)' : `${diffPct >= 0 ? '+' : ''}${diffPct.toFixed(1)} %`;
+  return `  largest vs smallest ${diff}  (goal within ${tolerancePct} %, each < ${limitMB} MB)  ${verdict(flatness.ok)}`;
+}

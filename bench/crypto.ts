@@ -20,7 +20,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
-import { kibToMB, MB, median, round1, round3, parseOrExplain, parseThroughputRssOptions, runJsonChild, scratchDir, timed, freeBytes, transpileChild, verdict } from './common.js';
+import { alternatingRounds, kibToMB, MB, round1, round3, parseOrExplain, parseThroughputRssOptions, rssFlatness, rssFlatnessLine, runJsonChild, scratchDir, timed, freeBytes, throughputRatio, transpileChild, verdict } from './common.js';
 import {
   BASELINE_CHUNKS_PER_READ,
   GiB,
@@ -111,26 +111,17 @@ export async function main(args: string[]): Promise<void> {
     // One untimed pass of each first: the first pass in a process pays for JIT compilation, lazy
     // module and OpenSSL initialisation and page-cache warm-up, which is not what is measured.
     for (const side of ['osprey', 'baseline'] as const) await runners[side]();
-    const seconds: Record<Side, number[]> = { osprey: [], baseline: [] };
-    for (let round = 0; round < options.rounds; round++) {
-      const order: Side[] = round % 2 === 0 ? ['osprey', 'baseline'] : ['baseline', 'osprey'];
-      for (const side of order) {
-        const r = await timed(runners[side]);
-        // Same final hash as the generated plaintext: both sides really did all of the work.
-        if (r.sha256 !== plaintextSha256 || r.bytes !== plaintextBytes) {
-          throw new Error(`${side} round ${round + 1}: got ${r.bytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${plaintextSha256}`);
-        }
-        seconds[side].push(r.seconds);
-        console.log(`  round ${round + 1}/${options.rounds} ${side.padEnd(8)} ${((plaintextBytes / MB) / r.seconds).toFixed(1).padStart(8)} MB/s`);
+    const seconds = await alternatingRounds(['osprey', 'baseline'] as const, options.rounds, plaintextBytes, async (side, round) => {
+      const r = await timed(runners[side]);
+      // Same final hash as the generated plaintext: both sides really did all of the work.
+      if (r.sha256 !== plaintextSha256 || r.bytes !== plaintextBytes) {
+        throw new Error(`${side} round ${round + 1}: got ${r.bytes} bytes / ${r.sha256}, expected ${plaintextBytes} / ${plaintextSha256}`);
       }
-    }
+      return r.seconds;
+    });
     rmSync(ciphertextFile, { force: true });
-    const mbps = (side: Side): number[] => seconds[side].map((s) => plaintextBytes / MB / s);
-    const ospreyMBps = median(mbps('osprey'));
-    const baselineMBps = median(mbps('baseline'));
-    const ratio = ospreyMBps / baselineMBps;
     // Per-round ratios as well: pairs run back to back, so they cancel slow drifts in machine load.
-    const pairedRatio = median(seconds.osprey.map((s, i) => seconds.baseline[i]! / s));
+    const { mbps, measuredMBps: ospreyMBps, baselineMBps, ratio, pairedRatio } = throughputRatio(seconds, ['osprey', 'baseline'], plaintextBytes);
     const ratioOk = ratio >= RATIO_GOAL;
 
     // --- Peak RSS ----------------------------------------------------------------------------
@@ -167,12 +158,8 @@ export async function main(args: string[]): Promise<void> {
           baselineDecryptPeakRssKiB: bare.peakRssKiB,
         });
       }
-      const bySize = [...sizes].sort((a, b) => a.gib - b.gib);
-      const smallest = bySize[0]!;
-      const largest = bySize[bySize.length - 1]!;
-      const diffPct = bySize.length > 1 ? ((largest.decryptPeakRssKiB - smallest.decryptPeakRssKiB) / smallest.decryptPeakRssKiB) * 100 : null;
-      const ok = sizes.every((s) => s.decryptPeakRssMB < RSS_LIMIT_MB) && (diffPct === null || Math.abs(diffPct) <= RSS_TOLERANCE_PCT);
-      rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, diffPct: diffPct === null ? null : round1(diffPct), ok };
+      const flatness = rssFlatness(sizes.map((s) => ({ gib: s.gib, peakRssKiB: s.decryptPeakRssKiB })), RSS_LIMIT_MB, RSS_TOLERANCE_PCT);
+      rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, ...flatness };
     }
 
     // --- Report ------------------------------------------------------------------------------
@@ -193,8 +180,7 @@ export async function main(args: string[]): Promise<void> {
             `   bare loop ${kibToMB(s.baselineDecryptPeakRssKiB).toFixed(1)} MB   encrypt child ${kibToMB(s.encryptPeakRssKiB).toFixed(1)} MB`,
         );
       }
-      const diff = rss.diffPct === null ? 'n/a (one size)' : `${rss.diffPct >= 0 ? '+' : ''}${rss.diffPct.toFixed(1)} %`;
-      lines.push(`  largest vs smallest ${diff}  (goal within ${RSS_TOLERANCE_PCT} %, each < ${RSS_LIMIT_MB} MB)  ${verdict(rss.ok)}`);
+      lines.push(rssFlatnessLine(rss, RSS_LIMIT_MB, RSS_TOLERANCE_PCT));
     } else {
       lines.push('peak RSS: skipped (--skip-rss)');
     }
