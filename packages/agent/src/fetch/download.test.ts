@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAgentError, type AgentErrorCode } from '../verify/errors.js';
 import { discardPartial, downloadResumable, type DownloadOptions } from './download.js';
-import { nodeTransport } from './transport.js';
+import { fetchTransport } from './transport.js';
 
 const DATA = randomBytes(1024 * 1024 + 123);
 const SHA256 = createHash('sha256').update(DATA).digest('hex');
@@ -99,16 +99,19 @@ describe('downloadResumable', () => {
     expect(requests[0]!.range).toBeUndefined();
   });
 
+  /** The first answer breaks off after `cut` bytes; later requests get their range. */
+  const cutFirstAnswerAt = (cut: number): Handler => (req, res, n) => {
+    if (n === 1) {
+      res.writeHead(200, { 'Content-Length': DATA.length, ETag: ETAG });
+      res.write(DATA.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
+    serveRange(req, res);
+  };
+
   it('resumes a connection cut at 37 % with Range and If-Range, and checks the full hash', async () => {
     const cut = Math.floor(DATA.length * 0.37);
-    handler = (req, res, n) => {
-      if (n === 1) {
-        res.writeHead(200, { 'Content-Length': DATA.length, ETag: ETAG });
-        res.write(DATA.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
-        return;
-      }
-      serveRange(req, res);
-    };
+    handler = cutFirstAnswerAt(cut);
     const result = await downloadResumable(url, options());
     expect(result).toMatchObject({ sha256: SHA256, length: DATA.length, resumes: 1 });
     expect(readFileSync(result.file).equals(DATA)).toBe(true);
@@ -120,17 +123,9 @@ describe('downloadResumable', () => {
     expect(leftovers()).toEqual(['payload.age']);
   });
 
-  it('also resumes over the node:http transport (the mTLS one)', async () => {
-    const cut = Math.floor(DATA.length * 0.37);
-    handler = (req, res, n) => {
-      if (n === 1) {
-        res.writeHead(200, { 'Content-Length': DATA.length, ETag: ETAG });
-        res.write(DATA.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
-        return;
-      }
-      serveRange(req, res);
-    };
-    const result = await downloadResumable(url, options({ transport: nodeTransport() }));
+  it('also resumes over the fetch transport (the default is node:http)', async () => {
+    handler = cutFirstAnswerAt(Math.floor(DATA.length * 0.37));
+    const result = await downloadResumable(url, options({ transport: fetchTransport }));
     expect(result).toMatchObject({ sha256: SHA256, resumes: 1 });
   });
 
