@@ -23,6 +23,13 @@ export const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 export const kibToMB = (kib: number): number => (kib * 1024) / MB;
 export const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
 
+/** A positive number (an integer if `integer`) from a command-line flag, or an error naming the flag. */
+export function positive(text: string, flag: string, integer: boolean): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
 /**
  * Parse a benchmark's arguments: undefined after printing the usage (for --help, or with exit
  * code 2 and the reason for bad arguments).
@@ -119,11 +126,6 @@ export function parseThroughputRssOptions(args: string[]): ThroughputRssOptions 
     },
   });
   if (values.help) return undefined;
-  const positive = (text: string, flag: string, integer: boolean): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
-    return n;
-  };
   return {
     sizeMiB: positive(values['size-mib'], '--size-mib', true),
     rounds: positive(values.rounds, '--rounds', true),

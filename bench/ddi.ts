@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, transpileChild, verdict } from './common.js';
+import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, positive, transpileChild, verdict } from './common.js';
 import { pollControllerId, targetToken, type HelloReady, type OspreyReady, type OspreySpec } from './ddi-common.js';
 
 const POLL_RATIO_GOAL = 0.5;
@@ -83,11 +83,6 @@ function parseOptions(args: string[]): Options | undefined {
     },
   });
   if (values.help) return undefined;
-  const positive = (text: string, flag: string, integer: boolean): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
-    return n;
-  };
   if (values.postgres !== undefined && !/^postgres(ql)?:\/\//.test(values.postgres)) throw new Error(`--postgres wants a postgres://… URL of a server where a database may be created`);
   return {
     duration: positive(values.duration, '--duration', false),

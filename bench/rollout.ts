@@ -53,7 +53,7 @@ import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { kibToMB, median, parseOrExplain, REPO_ROOT, round1, round3, transpileChild, verdict } from './common.js';
+import { kibToMB, median, parseOrExplain, positive, REPO_ROOT, round1, round3, transpileChild, verdict } from './common.js';
 
 const RATIO_GOAL = 3;
 const GROUPS = 10;
@@ -94,19 +94,15 @@ function parseOptions(args: string[]): Options | undefined {
     },
   });
   if (values.help) return undefined;
-  const positive = (text: string, flag: string): number => {
-    const n = Number(text.replaceAll('_', ''));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} wants a positive integer, got ${JSON.stringify(text)}`);
-    return n;
-  };
   if (!/^postgres(ql)?:\/\//.test(values.postgres)) throw new Error('--postgres wants a postgres://… URL of a server where a database may be created');
-  const targets = positive(values.targets, '--targets');
+  // Digit groups are fine: 1_000_000.
+  const targets = positive(values.targets.replaceAll('_', ''), '--targets', true);
   if (targets < GROUPS) throw new Error(`--targets must be at least ${GROUPS} (one per group)`);
   return {
     targets,
     postgres: values.postgres,
-    baselineRounds: positive(values['baseline-rounds'], '--baseline-rounds'),
-    ticks: positive(values.ticks, '--ticks'),
+    baselineRounds: positive(values['baseline-rounds'].replaceAll('_', ''), '--baseline-rounds', true),
+    ticks: positive(values.ticks.replaceAll('_', ''), '--ticks', true),
     skipNoTrigger: values['skip-no-trigger'],
     check: values.check,
   };
