@@ -14,21 +14,11 @@
  * process of its own.
  */
 import { readFileSync } from 'node:fs';
+import { peakRss } from './peak-rss.js';
 import { agentPipeline, serveFile, type ReleaseSpec } from './agent-data.js';
 import { baselineDecryptAndHash } from './crypto-data.js';
 
 const readSpec = (file: string | undefined): ReleaseSpec => JSON.parse(readFileSync(file ?? '', 'utf8')) as ReleaseSpec;
-
-/** Peak RSS of this process image in KiB: VmHWM, not ru_maxrss (see crypto-rss-child.ts for why). */
-function peakRss(): { peakRssKiB: number; peakRssSource: 'VmHWM' | 'maxRSS' } {
-  try {
-    const hwm = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (hwm) return { peakRssKiB: Number(hwm[1]), peakRssSource: 'VmHWM' };
-  } catch {
-    // not Linux
-  }
-  return { peakRssKiB: process.resourceUsage().maxRSS, peakRssSource: 'maxRSS' };
-}
 
 const [mode, ...rest] = process.argv.slice(2);
 const started = performance.now();

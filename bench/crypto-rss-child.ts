@@ -13,7 +13,7 @@
  * Peak RSS is a high-water mark for the whole process lifetime, which is why each phase runs in a
  * process of its own.
  */
-import { readFileSync } from 'node:fs';
+import { peakRss } from './peak-rss.js';
 import { baselineDecryptAndHash, ciphertextSize, encryptToFile, ospreyDecryptAndHash } from './crypto-data.js';
 
 function fileKeyFrom(hex: string | undefined): Buffer {
@@ -50,22 +50,5 @@ switch (mode) {
     throw new Error(`unknown mode ${JSON.stringify(mode)}; expected idle | encrypt | decrypt | baseline-decrypt`);
 }
 const seconds = (performance.now() - started) / 1000;
-
-/**
- * Peak RSS of this process image, in KiB. resourceUsage().maxRSS (ru_maxrss, KiB on Linux) is not
- * enough on its own: libuv starts children with fork + exec, and Linux carries the forked copy of
- * the parent's high-water mark across exec into ru_maxrss, so a child of a 100 MB parent reports
- * at least 100 MB however little it uses. /proc/self/status VmHWM is the high-water mark of the
- * memory map created by exec, i.e. of this program only. Elsewhere (no /proc), fall back to maxRSS.
- */
-function peakRss(): { peakRssKiB: number; peakRssSource: 'VmHWM' | 'maxRSS' } {
-  try {
-    const hwm = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (hwm) return { peakRssKiB: Number(hwm[1]), peakRssSource: 'VmHWM' };
-  } catch {
-    // not Linux
-  }
-  return { peakRssKiB: process.resourceUsage().maxRSS, peakRssSource: 'maxRSS' };
-}
 
 process.stdout.write(`${JSON.stringify({ mode, ...peakRss(), maxRssKiB: process.resourceUsage().maxRSS, seconds, ...details })}\n`);
