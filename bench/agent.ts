@@ -27,6 +27,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { alternatingRounds, kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, rssFlatness, rssFlatnessLine, runJsonChild, scratchDir, freeBytes, liveChildren, throughputRatio, transpileChild, verdict } from './common.js';
+import type { ChildRssReport, RssResultBase } from './peak-rss.js';
 import type * as AgentData from './agent-data.js';
 
 const RATIO_GOAL = 0.7;
@@ -46,12 +47,7 @@ const USAGE =
 // Child processes: the server, and the pipeline for peak RSS.
 // ---------------------------------------------------------------------------------------------
 
-interface ChildReport {
-  mode: string;
-  peakRssKiB: number;
-  peakRssSource: 'VmHWM' | 'maxRSS';
-  maxRssKiB: number;
-  seconds: number;
+interface ChildReport extends ChildRssReport {
   /** User + system CPU time of all the child's threads over the measured phase. */
   cpuSeconds: number;
   plaintextBytes?: number;
@@ -68,13 +64,9 @@ interface RssSize {
   baselinePeakRssKiB: number;
 }
 
-interface RssResult {
-  source: 'VmHWM' | 'maxRSS';
-  idlePeakRssKiB: number;
+interface RssResult extends RssResultBase {
   sizes: RssSize[];
   skipped: { gib: number; reason: string }[];
-  diffPct: number | null;
-  ok: boolean;
 }
 
 const runChild = (childJs: string, args: string[], nodeArgs: readonly string[] = []): Promise<ChildReport> => runJsonChild<ChildReport>(childJs, args, 'child', nodeArgs);

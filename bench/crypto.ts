@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
 import { alternatingRounds, kibToMB, MB, round1, round3, parseOrExplain, parseThroughputRssOptions, rssFlatness, rssFlatnessLine, runJsonChild, scratchDir, timed, freeBytes, throughputRatio, transpileChild, verdict } from './common.js';
+import type { ChildRssReport, RssResultBase } from './peak-rss.js';
 import {
   BASELINE_CHUNKS_PER_READ,
   GiB,
@@ -46,12 +47,7 @@ const USAGE =
 // Child processes for peak RSS.
 // ---------------------------------------------------------------------------------------------
 
-interface ChildReport {
-  mode: string;
-  peakRssKiB: number;
-  peakRssSource: 'VmHWM' | 'maxRSS';
-  maxRssKiB: number;
-  seconds: number;
+interface ChildReport extends ChildRssReport {
   plaintextBytes?: number;
   plaintextSha256?: string;
   sha256?: string;
@@ -68,12 +64,8 @@ interface RssSize {
   baselineDecryptPeakRssKiB: number;
 }
 
-interface RssResult {
-  source: 'VmHWM' | 'maxRSS';
-  idlePeakRssKiB: number;
+interface RssResult extends RssResultBase {
   sizes: RssSize[];
-  diffPct: number | null;
-  ok: boolean;
 }
 
 const runChild = (childJs: string, args: string[]): Promise<ChildReport> => runJsonChild<ChildReport>(childJs, args, 'RSS child');

@@ -17,3 +17,21 @@ export function peakRss(): { peakRssKiB: number; peakRssSource: 'VmHWM' | 'maxRS
   }
   return { peakRssKiB: process.resourceUsage().maxRSS, peakRssSource: 'maxRSS' };
 }
+
+/** What every such child prints (one JSON line); each benchmark adds its own fields. */
+export interface ChildRssReport {
+  mode: string;
+  peakRssKiB: number;
+  peakRssSource: 'VmHWM' | 'maxRSS';
+  /** ru_maxrss, inflated by the parent's RSS at fork on Linux (see peakRss). */
+  maxRssKiB: number;
+  seconds: number;
+}
+
+/** The peak-RSS part of a benchmark's result, before its per-size rows. */
+export interface RssResultBase {
+  source: 'VmHWM' | 'maxRSS';
+  idlePeakRssKiB: number;
+  diffPct: number | null;
+  ok: boolean;
+}
