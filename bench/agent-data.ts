@@ -111,7 +111,9 @@ export async function serveFile(file: string): Promise<{ server: Server; url: st
       res.end();
       return;
     }
-    createReadStream(file, { start, highWaterMark: 1024 * 1024 }).on('error', () => res.destroy()).pipe(res);
+    createReadStream(file, { start, highWaterMark: 1024 * 1024 })
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${encodeURIComponent('payload.age')}` };
@@ -145,6 +147,7 @@ export async function agentPipeline(url: string, workDir: string, spec: ReleaseS
     requireEncryption: true,
     checkpoint: { every: 16 << 20, save: (cp) => writeFileAtomic(checkpointFile, JSON.stringify(cp)) },
   });
-  if (result.slot.sha256 !== release.custom.plaintext.sha256) throw new Error(`the slot holds ${result.slot.sha256}, expected ${release.custom.plaintext.sha256}`);
+  if (result.slot.sha256 !== release.custom.plaintext.sha256)
+    throw new Error(`the slot holds ${result.slot.sha256}, expected ${release.custom.plaintext.sha256}`);
   return { sha256: result.slot.sha256, bytes: result.slot.length };
 }

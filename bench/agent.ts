@@ -26,7 +26,26 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { alternatingRounds, kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, parseThroughputRssOptions, rssFlatness, rssFlatnessLine, runJsonChild, scratchDir, freeBytes, liveChildren, throughputRatio, transpileChild, verdict } from './common.js';
+import {
+  alternatingRounds,
+  kibToMB,
+  MB,
+  median,
+  REPO_ROOT,
+  round1,
+  round3,
+  parseOrExplain,
+  parseThroughputRssOptions,
+  rssFlatness,
+  rssFlatnessLine,
+  runJsonChild,
+  scratchDir,
+  freeBytes,
+  liveChildren,
+  throughputRatio,
+  transpileChild,
+  verdict,
+} from './common.js';
 import type { ChildRssReport, RssResultBase } from './peak-rss.js';
 import type * as AgentData from './agent-data.js';
 
@@ -39,9 +58,7 @@ const GiB = 1024 * MiB;
 const CHILD = fileURLToPath(new URL('./agent-child.ts', import.meta.url));
 const UNIT = fileURLToPath(new URL('../packages/agent/osprey-agent.service', import.meta.url));
 
-const USAGE =
-  'usage: npm run bench -- agent [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
-
+const USAGE = 'usage: npm run bench -- agent [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: the server, and the pipeline for peak RSS.
@@ -69,7 +86,8 @@ interface RssResult extends RssResultBase {
   skipped: { gib: number; reason: string }[];
 }
 
-const runChild = (childJs: string, args: string[], nodeArgs: readonly string[] = []): Promise<ChildReport> => runJsonChild<ChildReport>(childJs, args, 'child', nodeArgs);
+const runChild = (childJs: string, args: string[], nodeArgs: readonly string[] = []): Promise<ChildReport> =>
+  runJsonChild<ChildReport>(childJs, args, 'child', nodeArgs);
 
 /**
  * The node flags the agent runs with, from the ExecStart line of the sample systemd unit
@@ -112,9 +130,7 @@ function startServer(childJs: string, file: string): Promise<{ url: string; stop
   });
 }
 
-
 // ---------------------------------------------------------------------------------------------
-
 
 export async function main(args: string[]): Promise<void> {
   const options = parseOrExplain(parseThroughputRssOptions, USAGE, args);
@@ -202,7 +218,10 @@ export async function main(args: string[]): Promise<void> {
           rmSync(file, { force: true }); // don't keep GiBs around for the next size
           rmSync(rssWork, { recursive: true, force: true });
         }
-        for (const [what, r] of [['agent', pipe], ['baseline', bare]] as const) {
+        for (const [what, r] of [
+          ['agent', pipe],
+          ['baseline', bare],
+        ] as const) {
           if (r.sha256 !== rssSpec.custom.plaintext.sha256 || r.plaintextBytes !== bytes) {
             throw new Error(`RSS ${gib} GiB, ${what}: ${r.plaintextBytes} bytes / ${r.sha256}, expected ${bytes} / ${rssSpec.custom.plaintext.sha256}`);
           }
@@ -216,7 +235,11 @@ export async function main(args: string[]): Promise<void> {
           baselinePeakRssKiB: bare.peakRssKiB,
         });
       }
-      const flatness = rssFlatness(sizes.map((s) => ({ gib: s.gib, peakRssKiB: s.pipelinePeakRssKiB })), RSS_LIMIT_MB, RSS_TOLERANCE_PCT);
+      const flatness = rssFlatness(
+        sizes.map((s) => ({ gib: s.gib, peakRssKiB: s.pipelinePeakRssKiB })),
+        RSS_LIMIT_MB,
+        RSS_TOLERANCE_PCT,
+      );
       rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, skipped, ...flatness };
     }
 

@@ -26,7 +26,8 @@ export const verdict = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
 /** A positive number (an integer if `integer`) from a command-line flag, or an error naming the flag. */
 export function positive(text: string, flag: string, integer: boolean): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -255,7 +256,11 @@ export function throughputRatio<S extends string>(seconds: Record<S, number[]>, 
  * Whether peak RSS stays flat with the image size: the largest size against the smallest (in %,
  * null with fewer than two sizes), and every size under `limitMB`.
  */
-export function rssFlatness(peaks: ReadonlyArray<{ gib: number; peakRssKiB: number }>, limitMB: number, tolerancePct: number): { diffPct: number | null; ok: boolean } {
+export function rssFlatness(
+  peaks: ReadonlyArray<{ gib: number; peakRssKiB: number }>,
+  limitMB: number,
+  tolerancePct: number,
+): { diffPct: number | null; ok: boolean } {
   const bySize = [...peaks].sort((a, b) => a.gib - b.gib);
   const smallest = bySize[0];
   const largest = bySize[bySize.length - 1];

@@ -9,7 +9,15 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CHUNK_SIZE, decryptPayload, PAYLOAD_NONCE_SIZE, PayloadEncryptStream, SEALED_CHUNK_SIZE, TAG_SIZE, payloadKey } from '../packages/core/src/age/stream.js';
+import {
+  CHUNK_SIZE,
+  decryptPayload,
+  PAYLOAD_NONCE_SIZE,
+  PayloadEncryptStream,
+  SEALED_CHUNK_SIZE,
+  TAG_SIZE,
+  payloadKey,
+} from '../packages/core/src/age/stream.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -90,7 +98,7 @@ export async function ospreyDecryptAndHash(file: string, fileKey: Uint8Array): P
 export const BASELINE_CHUNKS_PER_READ = 16;
 
 async function readFully(fh: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const { bytesRead } = await fh.read(buffer, done, length - done, position + done);
     if (bytesRead === 0) throw new Error(`unexpected end of file at ${position + done}`);
     done += bytesRead;

@@ -20,7 +20,24 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEALED_CHUNK_SIZE } from '../packages/core/src/age/stream.js';
-import { alternatingRounds, kibToMB, MB, round1, round3, parseOrExplain, parseThroughputRssOptions, rssFlatness, rssFlatnessLine, runJsonChild, scratchDir, timed, freeBytes, throughputRatio, transpileChild, verdict } from './common.js';
+import {
+  alternatingRounds,
+  kibToMB,
+  MB,
+  round1,
+  round3,
+  parseOrExplain,
+  parseThroughputRssOptions,
+  rssFlatness,
+  rssFlatnessLine,
+  runJsonChild,
+  scratchDir,
+  timed,
+  freeBytes,
+  throughputRatio,
+  transpileChild,
+  verdict,
+} from './common.js';
 import type { ChildRssReport, RssResultBase } from './peak-rss.js';
 import {
   BASELINE_CHUNKS_PER_READ,
@@ -39,9 +56,7 @@ const RSS_TOLERANCE_PCT = 10;
 
 const RSS_CHILD = fileURLToPath(new URL('./crypto-rss-child.ts', import.meta.url));
 
-const USAGE =
-  'usage: npm run bench -- crypto [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
-
+const USAGE = 'usage: npm run bench -- crypto [--size-mib N (512)] [--rounds N (3)] [--skip-rss] [--rss-sizes-gib 1,4] [--check]';
 
 // ---------------------------------------------------------------------------------------------
 // Child processes for peak RSS.
@@ -70,10 +85,7 @@ interface RssResult extends RssResultBase {
 
 const runChild = (childJs: string, args: string[]): Promise<ChildReport> => runJsonChild<ChildReport>(childJs, args, 'RSS child');
 
-
 // ---------------------------------------------------------------------------------------------
-
-
 
 export async function main(args: string[]): Promise<void> {
   const options = parseOrExplain(parseThroughputRssOptions, USAGE, args);
@@ -91,7 +103,8 @@ export async function main(args: string[]): Promise<void> {
     console.log(`crypto: encrypting ${options.sizeMiB} MiB of generated plaintext into ${ciphertextFile} ...`);
     const { plaintextSha256 } = await encryptToFile(ciphertextFile, plaintextBytes, fileKey);
     const ciphertextBytes = statSync(ciphertextFile).size;
-    if (ciphertextBytes !== ciphertextSize(plaintextBytes)) throw new Error(`ciphertext is ${ciphertextBytes} bytes, expected ${ciphertextSize(plaintextBytes)}`);
+    if (ciphertextBytes !== ciphertextSize(plaintextBytes))
+      throw new Error(`ciphertext is ${ciphertextBytes} bytes, expected ${ciphertextSize(plaintextBytes)}`);
 
     // The machine is shared and noisy: alternate the order each round (so neither side always runs
     // second, on a warmer or busier machine) and take medians, which ignore one-off outliers.
@@ -126,7 +139,10 @@ export async function main(args: string[]): Promise<void> {
       for (const gib of options.rssSizesGiB) {
         const bytes = Math.round(gib * GiB);
         const need = ciphertextSize(bytes) + 64 * MiB;
-        if (freeBytes(dir) < need) throw new Error(`not enough free space in ${dir} for the ${gib} GiB RSS run (need ${(need / GiB).toFixed(2)} GiB); use --rss-sizes-gib or --skip-rss`);
+        if (freeBytes(dir) < need)
+          throw new Error(
+            `not enough free space in ${dir} for the ${gib} GiB RSS run (need ${(need / GiB).toFixed(2)} GiB); use --rss-sizes-gib or --skip-rss`,
+          );
         const file = join(dir, `rss-${gib}gib.age`);
         console.log(`crypto: peak RSS, ${gib} GiB: encrypting (child 1) ...`);
         const enc = await runChild(childJs, ['encrypt', String(bytes), file, fileKeyHex]);
@@ -135,7 +151,10 @@ export async function main(args: string[]): Promise<void> {
         // For scale: the same work without Osprey's streams; the difference is what the library adds.
         const bare = await runChild(childJs, ['baseline-decrypt', file, fileKeyHex]);
         rmSync(file, { force: true }); // don't keep 4 GiB around for the next size
-        for (const [what, r] of [['osprey', dec], ['baseline', bare]] as const) {
+        for (const [what, r] of [
+          ['osprey', dec],
+          ['baseline', bare],
+        ] as const) {
           if (r.sha256 !== enc.plaintextSha256 || r.plaintextBytes !== bytes) {
             throw new Error(`RSS ${gib} GiB, ${what}: decrypted ${r.plaintextBytes} bytes / ${r.sha256}, expected ${bytes} / ${enc.plaintextSha256}`);
           }
@@ -150,7 +169,11 @@ export async function main(args: string[]): Promise<void> {
           baselineDecryptPeakRssKiB: bare.peakRssKiB,
         });
       }
-      const flatness = rssFlatness(sizes.map((s) => ({ gib: s.gib, peakRssKiB: s.decryptPeakRssKiB })), RSS_LIMIT_MB, RSS_TOLERANCE_PCT);
+      const flatness = rssFlatness(
+        sizes.map((s) => ({ gib: s.gib, peakRssKiB: s.decryptPeakRssKiB })),
+        RSS_LIMIT_MB,
+        RSS_TOLERANCE_PCT,
+      );
       rss = { source: idle.peakRssSource, idlePeakRssKiB: idle.peakRssKiB, sizes, ...flatness };
     }
 

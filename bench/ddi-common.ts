@@ -47,7 +47,10 @@ export interface HelloReady {
 export const POLL_ID_PREFIX = 'poll-';
 export const pollControllerId = (i: number): string => `${POLL_ID_PREFIX}${i}`;
 /** A target's token: md5 hex of tokenKey ‖ controllerId (the child computes the same in SQL). */
-export const targetToken = (tokenKey: string, controllerId: string): string => createHash('md5').update(tokenKey + controllerId).digest('hex');
+export const targetToken = (tokenKey: string, controllerId: string): string =>
+  createHash('md5')
+    .update(tokenKey + controllerId)
+    .digest('hex');
 
 /**
  * The baseline's route has the DDI root poll's shape (two parameters), so that the load generator

@@ -98,7 +98,10 @@ async function osprey(spec: OspreySpec): Promise<void> {
     // Fresh statistics, as autovacuum would have them on a server that has been running a while.
     await sql`analyze`.execute(db);
   }
-  const counted = await db.selectFrom('targets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const counted = await db
+    .selectFrom('targets')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
 
   const ready: OspreyReady = {
     ready: true,

@@ -83,7 +83,8 @@ function parseOptions(args: string[]): Options | undefined {
     },
   });
   if (values.help) return undefined;
-  if (values.postgres !== undefined && !/^postgres(ql)?:\/\//.test(values.postgres)) throw new Error(`--postgres wants a postgres://… URL of a server where a database may be created`);
+  if (values.postgres !== undefined && !/^postgres(ql)?:\/\//.test(values.postgres))
+    throw new Error(`--postgres wants a postgres://… URL of a server where a database may be created`);
   return {
     duration: positive(values.duration, '--duration', false),
     connections: positive(values.connections, '--connections', true),
@@ -219,9 +220,20 @@ function pollRequests(devices: number, tokenKey: string): { paths: string[]; aut
  * the number of devices polls every device once, as a server that has been running for one poll
  * interval has seen them all.
  */
-async function pollRound(baseUrl: string, serverPid: number, seconds: number, connections: number, requests: { paths: string[]; authorizations: string[] }, amount?: number): Promise<PollRound> {
+async function pollRound(
+  baseUrl: string,
+  serverPid: number,
+  seconds: number,
+  connections: number,
+  requests: { paths: string[]; authorizations: string[] },
+  amount?: number,
+): Promise<PollRound> {
   let next = amount === undefined ? randomInt(requests.paths.length) : 0;
-  const { value: r, serverCpuPct, loadCpuPct } = await withCpu(serverPid, () =>
+  const {
+    value: r,
+    serverCpuPct,
+    loadCpuPct,
+  } = await withCpu(serverPid, () =>
     autocannon({
       url: baseUrl,
       connections,
@@ -242,7 +254,9 @@ async function pollRound(baseUrl: string, serverPid: number, seconds: number, co
   );
   // Correctness, not speed: a 401 or 500 measured as fast polling would be a lie.
   if (r.non2xx > 0 || r.requests.total === 0) {
-    throw new Error(`${baseUrl}: ${r.non2xx} of ${r.requests.total} answers were not 2xx (4xx ${r['4xx']}, 5xx ${r['5xx']}); status codes ${JSON.stringify(r.statusCodeStats ?? {})}`);
+    throw new Error(
+      `${baseUrl}: ${r.non2xx} of ${r.requests.total} answers were not 2xx (4xx ${r['4xx']}, 5xx ${r['5xx']}); status codes ${JSON.stringify(r.statusCodeStats ?? {})}`,
+    );
   }
   if (r.errors > 0) console.warn(`  warning: ${baseUrl}: ${r.errors} connection errors (${r.timeouts} timeouts) in this round`);
   return { rps: r.requests.total / r.duration, p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total, serverCpuPct, loadCpuPct };
@@ -271,7 +285,8 @@ async function checkPoll(ospreyUrl: string, helloUrl: string, devices: number, t
       throw new Error(`poll check: GET ${url} answered ${good.status} ${good.text.slice(0, 300)}; expected 200 with config.polling.sleep`);
     }
     const configData = (good.body as { _links?: { configData?: unknown } })._links?.configData !== undefined;
-    if (configData !== requestAttributes) throw new Error(`poll check: configData link ${configData ? 'present' : 'absent'}, but request_attributes=${requestAttributes}`);
+    if (configData !== requestAttributes)
+      throw new Error(`poll check: configData link ${configData ? 'present' : 'absent'}, but request_attributes=${requestAttributes}`);
     const bad = await getJson(url, { authorization: `TargetToken ${targetToken(`${tokenKey}-wrong`, id)}` });
     if (bad.status !== 401) throw new Error(`poll check: a wrong token got ${bad.status}, expected 401: the poll is not authenticated`);
     if (i === devices) {
@@ -380,7 +395,7 @@ async function downloadRound(downloads: Download[], serverPid: number | undefine
 async function writeRandomFile(file: string, bytes: number): Promise<string> {
   const hash = createHash('sha256');
   const out = createWriteStream(file);
-  for (let left = bytes; left > 0; ) {
+  for (let left = bytes; left > 0;) {
     const chunk = randomBytes(Math.min(left, MiB));
     hash.update(chunk);
     left -= chunk.length;
@@ -522,7 +537,11 @@ export async function main(args: string[]): Promise<void> {
       } catch (e) {
         console.error(`ddi: could not remove ${dir}: ${(e as Error).message}`);
       }
-      if (dropDatabase) await withTimeout(dropDatabase().catch(() => undefined), 5000);
+      if (dropDatabase)
+        await withTimeout(
+          dropDatabase().catch(() => undefined),
+          5000,
+        );
     })().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', onSignal);
@@ -582,7 +601,9 @@ export async function main(args: string[]): Promise<void> {
       baseline: { url: hello.ready.url, pid: hello.ready.pid },
     };
     const warmup = Math.min(WARMUP_SECONDS, o.duration);
-    console.log(`ddi: root polls, ${o.connections} connections, every device polls once, warm-up ${warmup} s per server, then ${o.rounds} alternating rounds of ${o.duration} s ...`);
+    console.log(
+      `ddi: root polls, ${o.connections} connections, every device polls once, warm-up ${warmup} s per server, then ${o.rounds} alternating rounds of ${o.duration} s ...`,
+    );
     // Steady state: a server that has run for one polling interval has answered every device once
     // (and holds their poll state in memory); the first contact of each device is not what is measured.
     await pollRound(pollServers.osprey.url, pollServers.osprey.pid, 0, o.connections, requests, o.devices);
@@ -609,7 +630,17 @@ export async function main(args: string[]): Promise<void> {
     // --- Part 2: artifact downloads ----------------------------------------------------------
     let downloadResult:
       | { skipped: string }
-      | { osprey: DownloadRound[]; nginx: DownloadRound[] | null; nginxSkipped: string | null; ospreyMBps: number; nginxMBps: number | null; ratio: number | null; pairedRatio: number | null; ok: boolean | null; sha256: string }
+      | {
+          osprey: DownloadRound[];
+          nginx: DownloadRound[] | null;
+          nginxSkipped: string | null;
+          ospreyMBps: number;
+          nginxMBps: number | null;
+          ratio: number | null;
+          pairedRatio: number | null;
+          ok: boolean | null;
+          sha256: string;
+        }
       | undefined;
     if (!artifact || !ospreyReady.download) {
       downloadResult = { skipped: '--skip-download' };
@@ -638,7 +669,8 @@ export async function main(args: string[]): Promise<void> {
       // The bytes, once per server, in full: also warms the page cache and both code paths.
       for (const [side, s] of Object.entries(sides)) {
         const got = await downloadSha256(s.downloads[0]!);
-        if (got.sha256 !== artifact.sha256 || got.bytes !== artifact.bytes) throw new Error(`${side}: downloaded ${got.bytes} bytes / sha256 ${got.sha256}, the file is ${artifact.bytes} / ${artifact.sha256}`);
+        if (got.sha256 !== artifact.sha256 || got.bytes !== artifact.bytes)
+          throw new Error(`${side}: downloaded ${got.bytes} bytes / sha256 ${got.sha256}, the file is ${artifact.bytes} / ${artifact.sha256}`);
       }
       const order0 = (Object.keys(sides) as DownloadSide[]).sort(); // nginx, osprey
       console.log(
@@ -695,18 +727,28 @@ export async function main(args: string[]): Promise<void> {
       lines.push(`artifact download: skipped (${downloadResult.skipped})`);
     } else {
       const d = downloadResult;
-      lines.push(`artifact download: ${ARTIFACT_MIB} MiB, ${DOWNLOAD_CLIENTS} clients downloading it whole again and again for ${o.duration} s, ${o.rounds} alternating rounds, median (MB = 10^6 B)`);
-      lines.push(`  osprey   DDI download link     ${d.ospreyMBps.toFixed(0).padStart(8)} MB/s    rounds: ${list(d.osprey.map((r) => r.MBps))}   server CPU ${pct(median(d.osprey.map((r) => r.serverCpuPct ?? NaN)))}`);
+      lines.push(
+        `artifact download: ${ARTIFACT_MIB} MiB, ${DOWNLOAD_CLIENTS} clients downloading it whole again and again for ${o.duration} s, ${o.rounds} alternating rounds, median (MB = 10^6 B)`,
+      );
+      lines.push(
+        `  osprey   DDI download link     ${d.ospreyMBps.toFixed(0).padStart(8)} MB/s    rounds: ${list(d.osprey.map((r) => r.MBps))}   server CPU ${pct(median(d.osprey.map((r) => r.serverCpuPct ?? NaN)))}`,
+      );
       if (d.nginx && d.nginxMBps !== null && d.ratio !== null) {
-        lines.push(`  baseline nginx, sendfile on     ${d.nginxMBps.toFixed(0).padStart(8)} MB/s    rounds: ${list(d.nginx.map((r) => r.MBps))}   server CPU ${pct(median(d.nginx.map((r) => r.serverCpuPct ?? NaN)))}`);
-        lines.push(`  ratio osprey/nginx              ${d.ratio.toFixed(3).padStart(8)}          (paired per-round median ${d.pairedRatio!.toFixed(3)}; goal >= ${DOWNLOAD_RATIO_GOAL})  ${verdict(d.ok!)}`);
+        lines.push(
+          `  baseline nginx, sendfile on     ${d.nginxMBps.toFixed(0).padStart(8)} MB/s    rounds: ${list(d.nginx.map((r) => r.MBps))}   server CPU ${pct(median(d.nginx.map((r) => r.serverCpuPct ?? NaN)))}`,
+        );
+        lines.push(
+          `  ratio osprey/nginx              ${d.ratio.toFixed(3).padStart(8)}          (paired per-round median ${d.pairedRatio!.toFixed(3)}; goal >= ${DOWNLOAD_RATIO_GOAL})  ${verdict(d.ok!)}`,
+        );
       } else {
         lines.push(`  baseline nginx: skipped (${d.nginxSkipped}): apt-get install nginx`);
       }
       lines.push(`  CPU of the download clients (this process, median) ${pct(median([...d.osprey, ...(d.nginx ?? [])].map((r) => r.loadCpuPct)))}`);
       const nginxClientCpu = d.nginx ? median(d.nginx.map((r) => r.loadCpuPct)) : 0;
       if (nginxClientCpu >= 90) {
-        lines.push(`  note: the clients used ~${nginxClientCpu.toFixed(0)}% of a core during the nginx rounds: nginx's number is bounded by the clients, the true ratio is lower than shown`);
+        lines.push(
+          `  note: the clients used ~${nginxClientCpu.toFixed(0)}% of a core during the nginx rounds: nginx's number is bounded by the clients, the true ratio is lower than shown`,
+        );
       }
     }
     if (ospreyMemory) {
@@ -745,8 +787,18 @@ export async function main(args: string[]): Promise<void> {
         baselineRps: round1(pollMedian('baseline', 'rps')),
         ospreyP99Ms: round1(pollMedian('osprey', 'p99Ms')),
         baselineP99Ms: round1(pollMedian('baseline', 'p99Ms')),
-        ospreyRounds: polls.osprey.map((r) => ({ rps: round1(r.rps), p99Ms: r.p99Ms, serverCpuPct: r.serverCpuPct === null ? null : round1(r.serverCpuPct), loadCpuPct: round1(r.loadCpuPct) })),
-        baselineRounds: polls.baseline.map((r) => ({ rps: round1(r.rps), p99Ms: r.p99Ms, serverCpuPct: r.serverCpuPct === null ? null : round1(r.serverCpuPct), loadCpuPct: round1(r.loadCpuPct) })),
+        ospreyRounds: polls.osprey.map((r) => ({
+          rps: round1(r.rps),
+          p99Ms: r.p99Ms,
+          serverCpuPct: r.serverCpuPct === null ? null : round1(r.serverCpuPct),
+          loadCpuPct: round1(r.loadCpuPct),
+        })),
+        baselineRounds: polls.baseline.map((r) => ({
+          rps: round1(r.rps),
+          p99Ms: r.p99Ms,
+          serverCpuPct: r.serverCpuPct === null ? null : round1(r.serverCpuPct),
+          loadCpuPct: round1(r.loadCpuPct),
+        })),
         ratio: round3(pollRatio),
         pairedRatio: round3(pairedPollRatio),
         ratioGoal: POLL_RATIO_GOAL,

@@ -166,15 +166,19 @@ async function serveChild(spec: ChildSpec): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void queue.then(() => server.close()).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    void queue
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   // One command at a time, answered in order. The parent holds stdin: if it dies, so do we.
   createInterface({ input: process.stdin })
     .on('line', (line) => {
-      queue = queue.then(() => handle(JSON.parse(line) as ChildCommand).then(say, (e: unknown) => say({ reply: 'error', message: (e as Error).stack ?? String(e) })));
+      queue = queue.then(() =>
+        handle(JSON.parse(line) as ChildCommand).then(say, (e: unknown) => say({ reply: 'error', message: (e as Error).stack ?? String(e) })),
+      );
     })
     .on('close', stop);
   process.once('SIGTERM', stop);
@@ -378,7 +382,9 @@ async function createAndStart(server: ServerChild, db: pg.Client, dsId: number, 
   );
   const r = rows[0]!;
   if (r.actions !== targets || r.released !== r.group1 || r.scheduled_groups !== GROUPS - 1 || r.status !== 'running') {
-    throw new Error(`after create + start + tick: ${JSON.stringify(r)}; expected ${targets} actions, group 1 released, ${GROUPS - 1} groups scheduled, rollout running`);
+    throw new Error(
+      `after create + start + tick: ${JSON.stringify(r)}; expected ${targets} actions, group 1 released, ${GROUPS - 1} groups scheduled, rollout running`,
+    );
   }
   const settle = await server.command({ cmd: 'settle' });
   return {
@@ -452,7 +458,10 @@ export async function main(args: string[]): Promise<void> {
     const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
     void (async () => {
       await within(exited, 3000);
-      await within(dropDatabase().catch((e: unknown) => console.error(`rollout: dropping ${dbName} failed: ${(e as Error).message}`)), 10_000);
+      await within(
+        dropDatabase().catch((e: unknown) => console.error(`rollout: dropping ${dbName} failed: ${(e as Error).message}`)),
+        10_000,
+      );
       removeDir();
     })().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
@@ -492,9 +501,19 @@ export async function main(args: string[]): Promise<void> {
     const { rows: idRange } = await db.query<{ min: number }>(`select min(id)::int as min from targets where tenant = '${TENANT}'`);
     // The server hears of every new target (trigger on targets): let it catch up before measuring.
     const registerSettle = await server.command({ cmd: 'settle' });
-    console.log(`  ${registerSeconds.toFixed(1)} s; the server's cache took ${((registerSettle.reply === 'settle' ? registerSettle.ms : NaN) / 1000).toFixed(1)} s more to hear of them`);
-    const [module] = (await expectStatus('POST /softwaremodules', 201, api(server.ready.url, 'POST', '/softwaremodules', [{ name: 'fleet-fw', version: '2', type: 'os' }]))).json;
-    const [ds] = (await expectStatus('POST /distributionsets', 201, api(server.ready.url, 'POST', '/distributionsets', [{ name: 'fleet-fw', version: '2', modules: [{ id: module.id }] }]))).json;
+    console.log(
+      `  ${registerSeconds.toFixed(1)} s; the server's cache took ${((registerSettle.reply === 'settle' ? registerSettle.ms : NaN) / 1000).toFixed(1)} s more to hear of them`,
+    );
+    const [module] = (
+      await expectStatus('POST /softwaremodules', 201, api(server.ready.url, 'POST', '/softwaremodules', [{ name: 'fleet-fw', version: '2', type: 'os' }]))
+    ).json;
+    const [ds] = (
+      await expectStatus(
+        'POST /distributionsets',
+        201,
+        api(server.ready.url, 'POST', '/distributionsets', [{ name: 'fleet-fw', version: '2', modules: [{ id: module.id }] }]),
+      )
+    ).json;
     const dsId = Number(ds.id);
 
     // --- Baselines -----------------------------------------------------------------------------
@@ -519,14 +538,18 @@ export async function main(args: string[]): Promise<void> {
          add foreign key (rollout_group_id) references rollout_groups(id) on delete set null`,
     );
     await db.query('create table bench_baseline_plain (like actions including all)');
-    console.log(`rollout: baselines, ${o.baselineRounds} x INSERT … SELECT of ${o.targets.toLocaleString('en')} action rows into a copy of actions (same indexes), with and without its foreign keys ...`);
+    console.log(
+      `rollout: baselines, ${o.baselineRounds} x INSERT … SELECT of ${o.targets.toLocaleString('en')} action rows into a copy of actions (same indexes), with and without its foreign keys ...`,
+    );
     const baselineRounds: { fk: number[]; plain: number[] } = { fk: [], plain: [] };
     for (let i = 0; i < o.baselineRounds; i++) {
       // Alternating which goes first, so that neither always runs on a warmer cache.
       for (const kind of i % 2 === 0 ? (['fk', 'plain'] as const) : (['plain', 'fk'] as const)) {
         baselineRounds[kind].push(await baselineRound(db, `bench_baseline_${kind}`, dsId, placeholderId, idRange[0]!.min, o.targets));
       }
-      console.log(`  round ${i + 1}/${o.baselineRounds}: with foreign keys ${baselineRounds.fk.at(-1)!.toFixed(2)} s, without ${baselineRounds.plain.at(-1)!.toFixed(2)} s`);
+      console.log(
+        `  round ${i + 1}/${o.baselineRounds}: with foreign keys ${baselineRounds.fk.at(-1)!.toFixed(2)} s, without ${baselineRounds.plain.at(-1)!.toFixed(2)} s`,
+      );
     }
     await db.query('drop table bench_baseline_fk, bench_baseline_plain');
     await db.query('delete from rollouts where id = $1', [placeholderId]);
@@ -553,8 +576,12 @@ export async function main(args: string[]): Promise<void> {
       console.log(`  tick ${i + 1}/${o.ticks}: ${(tick.ms / 1000).toFixed(3)} s`);
     }
     const tick = median(ticks);
-    const { rows: stillRunning } = await db.query<{ running: number }>(`select count(*)::int as running from actions where rollout_id = $1 and status = 'RUNNING'`, [withTrigger.rolloutId]);
-    if (stillRunning[0]!.running !== withTrigger.released) throw new Error(`after the ticks ${stillRunning[0]!.running} running actions, expected ${withTrigger.released}`);
+    const { rows: stillRunning } = await db.query<{ running: number }>(
+      `select count(*)::int as running from actions where rollout_id = $1 and status = 'RUNNING'`,
+      [withTrigger.rolloutId],
+    );
+    if (stillRunning[0]!.running !== withTrigger.released)
+      throw new Error(`after the ticks ${stillRunning[0]!.running} running actions, expected ${withTrigger.released}`);
     const afterTicksMemory = memoryOf(server.ready.pid);
 
     // --- (a) again, trigger disabled ---------------------------------------------------------------
@@ -595,7 +622,9 @@ export async function main(args: string[]): Promise<void> {
       lines.push(
         `  without the actions NOTIFY trigger: ${withoutTrigger.createSeconds.toFixed(2)} s + ${withoutTrigger.startSeconds.toFixed(3)} s + ${withoutTrigger.firstTickSeconds.toFixed(2)} s = ${withoutTrigger.totalSeconds.toFixed(2)} s, ` +
           `ratio ${(withoutTrigger.totalSeconds / baseline).toFixed(2)}: ` +
-          (triggerShare < 0.05 ? 'the trigger costs nothing measurable in (a)' : `the trigger accounts for ${(triggerShare * 100).toFixed(0)}% of (a)${triggerShare >= 0.5 ? ' — it dominates' : ''}`),
+          (triggerShare < 0.05
+            ? 'the trigger costs nothing measurable in (a)'
+            : `the trigger accounts for ${(triggerShare * 100).toFixed(0)}% of (a)${triggerShare >= 0.5 ? ' — it dominates' : ''}`),
       );
     }
     lines.push(

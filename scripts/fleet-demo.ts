@@ -18,10 +18,13 @@ const COUNT = 3;
 
 async function main(): Promise<void> {
   const base = mkdtempSync(join(tmpdir(), 'osprey-fleet-demo-'));
-  const server = await startServer(parseConfig({ host: '127.0.0.1', port: 0, dataDir: join(base, 'server'), logLevel: 'silent', adminPassword: ADMIN_PASSWORD }), {
-    inMemoryDatabase: true,
-    listen: true,
-  });
+  const server = await startServer(
+    parseConfig({ host: '127.0.0.1', port: 0, dataDir: join(base, 'server'), logLevel: 'silent', adminPassword: ADMIN_PASSWORD }),
+    {
+      inMemoryDatabase: true,
+      listen: true,
+    },
+  );
   const authorization = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
   const api = async (method: string, path: string, body?: unknown, expected = [200, 201]): Promise<any> => {
     const form = body instanceof FormData;
@@ -53,8 +56,13 @@ async function main(): Promise<void> {
     const fleet = { server: server.url, count: COUNT, idPrefix: 'demo-', gatewayToken: GATEWAY_TOKEN, workDir: join(base, 'devices'), pollMs: 200 };
     await runSimulatedFleet({ ...fleet, until: () => true });
     const targets = (await api('GET', '/targets?q=controllerId==demo-*&limit=50')).content as Array<{ controllerId: string; publicKey?: string | null }>;
-    say(`3. Devices provisioned (file slots, simulated bootloader, software P-256 keys) and registered: ${targets.map((t) => t.controllerId).sort().join(', ')}.`);
-    say('   Each runs the factory image in slot a and trusts the tenant\'s TUF root.');
+    say(
+      `3. Devices provisioned (file slots, simulated bootloader, software P-256 keys) and registered: ${targets
+        .map((t) => t.controllerId)
+        .sort()
+        .join(', ')}.`,
+    );
+    say("   Each runs the factory image in slot a and trusts the tenant's TUF root.");
 
     const image = randomBytes(512 * 1024);
     const [module] = await api('POST', '/softwaremodules', [{ name: 'gateway-os', version: '2.0.0', type: 'os', encrypted: true }]);
@@ -65,7 +73,11 @@ async function main(): Promise<void> {
     await api('POST', `/distributionsets/${set.id}/release`, { securityVersion: 2, hardware: ['board-a'], installType: 'image' });
     say(`4. Release gateway-os 2.0.0 (${image.length} bytes, security version 2, board-a): uploaded, encrypted, signed into TUF.`);
 
-    const assigned = await api('POST', `/distributionsets/${set.id}/assignedTargets`, ids.map((id) => ({ id })));
+    const assigned = await api(
+      'POST',
+      `/distributionsets/${set.id}/assignedTargets`,
+      ids.map((id) => ({ id })),
+    );
     await server.ddi.settle();
     say(`5. Assigned to ${assigned.assigned} devices; each gets the one payload plus its own age header.`);
 
@@ -85,7 +97,9 @@ async function main(): Promise<void> {
       const actions = (await api('GET', `/targets/${d.controllerId}/actions`)).content as Array<{ status: string }>;
       const status = actions[0]?.status ?? 'none';
       if (status !== 'finished') ok = false;
-      say(`   ${d.controllerId}: ${d.installed ? `${d.installed.name} ${d.installed.version} in slot ${d.installed.slot}` : 'factory image'}, server action ${status}`);
+      say(
+        `   ${d.controllerId}: ${d.installed ? `${d.installed.name} ${d.installed.version} in slot ${d.installed.slot}` : 'factory image'}, server action ${status}`,
+      );
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (!ok) {

@@ -9,7 +9,10 @@ import { parseConfig, startServer } from '../packages/server/src/index.js';
 
 export async function generateOpenApi(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-openapi-'));
-  const server = await startServer(parseConfig({ dataDir, logLevel: 'silent', adminPassword: 'openapi-generation', deviceCacheSize: 0 }), { inMemoryDatabase: true, listen: false });
+  const server = await startServer(parseConfig({ dataDir, logLevel: 'silent', adminPassword: 'openapi-generation', deviceCacheSize: 0 }), {
+    inMemoryDatabase: true,
+    listen: false,
+  });
   try {
     const response = await server.app.inject({ method: 'GET', url: '/rest/v1/openapi.json' });
     return JSON.stringify(response.json(), null, 2) + '\n';

@@ -43,7 +43,11 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(kind: DbKind, overrides: Partial<ServerConfig> = {}, options: { listen?: boolean; clock?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: DbKind,
+  overrides: Partial<ServerConfig> = {},
+  options: { listen?: boolean; clock?: () => Date } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-server-'));
   let databaseUrl: string | undefined;
   let dbName: string | undefined;
@@ -57,8 +61,21 @@ export async function startTestServer(kind: DbKind, overrides: Partial<ServerCon
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
   }
-  const config = parseConfig({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminPassword: 'admin-password', lastSeenFlushMs: 100, ...(databaseUrl ? { databaseUrl } : {}), ...overrides });
-  const server = await startServer(config, { inMemoryDatabase: kind === 'pglite', listen: options.listen ?? false, ...(options.clock ? { clock: options.clock } : {}) });
+  const config = parseConfig({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    logLevel: 'silent',
+    adminPassword: 'admin-password',
+    lastSeenFlushMs: 100,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...overrides,
+  });
+  const server = await startServer(config, {
+    inMemoryDatabase: kind === 'pglite',
+    listen: options.listen ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     ...server,
     dataDir,

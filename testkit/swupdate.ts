@@ -94,17 +94,28 @@ export function createSigner(dir: string, options: SignerOptions = {}): Signer {
   for (let i = 2; existsSync(`${stem}.crt`) || existsSync(`${stem}.key`); i++) stem = join(absDir, `${base}-${i}`);
   const cert = `${stem}.crt`;
   const key = `${stem}.key`;
-  const keyArgs = options.algorithm === 'rsa'
-    ? ['-newkey', 'rsa:2048']
-    : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  const keyArgs = options.algorithm === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   const purpose = options.purpose ?? 'emailProtection';
-  const ext = purpose === 'none'
-    ? []
-    : ['-addext', `extendedKeyUsage=${purpose}`, '-addext', 'keyUsage=critical,digitalSignature'];
-  execFileSync('openssl', [
-    'req', '-x509', ...keyArgs, '-nodes', '-keyout', key, '-out', cert,
-    '-subj', `/CN=${options.commonName ?? 'Osprey SWUpdate test signer'}`, '-days', '30', ...ext,
-  ], { stdio: 'pipe' });
+  const ext = purpose === 'none' ? [] : ['-addext', `extendedKeyUsage=${purpose}`, '-addext', 'keyUsage=critical,digitalSignature'];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      ...keyArgs,
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      `/CN=${options.commonName ?? 'Osprey SWUpdate test signer'}`,
+      '-days',
+      '30',
+      ...ext,
+    ],
+    { stdio: 'pipe' },
+  );
   return { cert, key };
 }
 
@@ -177,10 +188,7 @@ export function swDescription(options: Pick<BuildSwuOptions, 'hardware' | 'image
   const sandbox = options.sandbox ?? options.dir;
   if (options.hardware.length === 0) throw new Error('hardware-compatibility needs at least one revision');
   const images = options.images.map((image) => {
-    const fields: string[] = [
-      `filename = ${cfgString(image.filename)};`,
-      `type = ${cfgString(image.type)};`,
-    ];
+    const fields: string[] = [`filename = ${cfgString(image.filename)};`, `type = ${cfgString(image.type)};`];
     if (image.name !== undefined) fields.push(`name = ${cfgString(image.name)};`);
     if (image.version !== undefined) fields.push(`version = ${cfgString(image.version)};`);
     if (image.type === 'rawfile') {
@@ -230,11 +238,26 @@ export function buildSwu(options: BuildSwuOptions): string {
     writeFileSync(join(staging, 'sw-description'), swDescription({ ...options, dir }));
     const members = ['sw-description'];
     if (options.signer) {
-      execFileSync('openssl', [
-        'cms', '-sign', '-in', 'sw-description', '-out', 'sw-description.sig',
-        '-signer', resolve(options.signer.cert), '-inkey', resolve(options.signer.key),
-        '-outform', 'DER', '-nosmimecap', '-binary',
-      ], { cwd: staging, stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-sign',
+          '-in',
+          'sw-description',
+          '-out',
+          'sw-description.sig',
+          '-signer',
+          resolve(options.signer.cert),
+          '-inkey',
+          resolve(options.signer.key),
+          '-outform',
+          'DER',
+          '-nosmimecap',
+          '-binary',
+        ],
+        { cwd: staging, stdio: 'pipe' },
+      );
       members.push('sw-description.sig');
     }
     for (const image of options.images) {
@@ -321,8 +344,9 @@ export function writeSwupdateConfig(options: SwupdateConfigOptions): string {
   if (options.targetToken !== undefined) suricatta.push(`targettoken = ${cfgString(options.targetToken)};`);
   if (options.gatewayToken !== undefined) suricatta.push(`gatewaytoken = ${cfgString(options.gatewayToken)};`);
   if (options.connectionTimeout !== undefined) suricatta.push(`connection-timeout = ${options.connectionTimeout};`);
-  const identify = Object.entries(options.identify ?? { board: 'sim', hw_rev: '1.0' })
-    .map(([name, value]) => `  { name = ${cfgString(name)}; value = ${cfgString(value)}; }`);
+  const identify = Object.entries(options.identify ?? { board: 'sim', hw_rev: '1.0' }).map(
+    ([name, value]) => `  { name = ${cfgString(name)}; value = ${cfgString(value)}; }`,
+  );
   const text = [
     globalsSection(options.publicKeyFile, options.loglevel ?? 6, options.certPurpose),
     `suricatta :\n{\n${suricatta.map((f) => `  ${f}`).join('\n')}\n};\n`,
@@ -596,12 +620,7 @@ export interface SuricattaRunOptions {
 
 /** The argv (without "swupdate") of a suricatta run. */
 export function suricattaArgv(options: Pick<SuricattaRunOptions, 'config' | 'hardware' | 'extraSuricattaArgs' | 'extraArgs'>): string[] {
-  return [
-    '-H', options.hardware,
-    '-f', resolve(options.config),
-    ...(options.extraArgs ?? []),
-    '-u', options.extraSuricattaArgs ?? '',
-  ];
+  return ['-H', options.hardware, '-f', resolve(options.config), ...(options.extraArgs ?? []), '-u', options.extraSuricattaArgs ?? ''];
 }
 
 /** Starts `swupdate -H HW -f CONFIG -u "ARGS"` and returns a handle (stop()/kill(), done). */
@@ -666,7 +685,13 @@ function installSwuOnce(options: LocalInstallOptions): Promise<SwupdateResult> {
 
 /** Short description of a result for assertion messages. */
 export function describeResult(result: SwupdateResult, lines = 30): string {
-  const tail = result.output.split('\n').filter((l) => !l.includes('lua_report_exception')).slice(-lines).join('\n');
-  return `${result.argv.join(' ')} -> ${result.outcome}, code ${result.code} signal ${result.signal}` +
-    `${result.timedOut ? ' (timed out)' : ''}${result.stopped ? ' (stopped)' : ''}\n${tail}`;
+  const tail = result.output
+    .split('\n')
+    .filter((l) => !l.includes('lua_report_exception'))
+    .slice(-lines)
+    .join('\n');
+  return (
+    `${result.argv.join(' ')} -> ${result.outcome}, code ${result.code} signal ${result.signal}` +
+    `${result.timedOut ? ' (timed out)' : ''}${result.stopped ? ' (stopped)' : ''}\n${tail}`
+  );
 }

@@ -21,10 +21,14 @@ export function hasTool(name: string, probe: () => boolean, hint: string): boole
 }
 
 export function hasCommand(command: string, hint = `apt-get install ${command}`): boolean {
-  return hasTool(command, () => {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  }, hint);
+  return hasTool(
+    command,
+    () => {
+      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+      return true;
+    },
+    hint,
+  );
 }
 
 export const SOFTHSM2_MODULE = process.env.SOFTHSM2_MODULE ?? '/usr/lib/softhsm/libsofthsm2.so';

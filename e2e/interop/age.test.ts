@@ -12,16 +12,7 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  decrypt,
-  encrypt,
-  hpkeOpenBase,
-  hpkeSealBase,
-  P256TagIdentity,
-  SoftwareP256KeyAgreement,
-  X25519Identity,
-  X25519Recipient,
-} from '@osprey/core';
+import { decrypt, encrypt, hpkeOpenBase, hpkeSealBase, P256TagIdentity, SoftwareP256KeyAgreement, X25519Identity, X25519Recipient } from '@osprey/core';
 import { hasCommand } from '../../testkit/tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-age-interop-'));
@@ -56,11 +47,15 @@ describe.runIf(hasCommand('age'))('Debian age command', () => {
 
   it('Osprey decrypts what age encrypted, with a key from age-keygen', async () => {
     execFileSync('age-keygen', ['-o', join(work, 'keygen.txt')], { stdio: 'pipe' });
-    const recipient = execFileSync('age-keygen', ['-y', join(work, 'keygen.txt')]).toString().trim();
+    const recipient = execFileSync('age-keygen', ['-y', join(work, 'keygen.txt')])
+      .toString()
+      .trim();
     const plaintext = randomBytes(200_000);
     writeFileSync(join(work, 'plain.bin'), plaintext);
     execFileSync('age', ['-r', recipient, '-o', join(work, 'from-age.age'), join(work, 'plain.bin')]);
-    const identity = readFileSync(join(work, 'keygen.txt'), 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1'))!;
+    const identity = readFileSync(join(work, 'keygen.txt'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('AGE-SECRET-KEY-1'))!;
     expect(new X25519Identity(identity).recipient.toString()).toBe(recipient);
     const out = await decrypt(readFileSync(join(work, 'from-age.age')), [new X25519Identity(identity)]);
     expect(out.equals(plaintext)).toBe(true);

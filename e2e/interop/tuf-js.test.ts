@@ -459,8 +459,18 @@ describe('tuf-js accepts repositories built by @osprey/core (HTTP on 127.0.0.1)'
         className: 'LengthOrHashMismatchError',
         message: /^Expected hash [0-9a-f]{64} but got [0-9a-f]{64}$/,
       },
-      { label: 'truncated', tamper: (p) => p.subarray(0, p.length - 1), className: 'LengthOrHashMismatchError', message: /^Expected length 70001 but got 70000$/ },
-      { label: 'one byte appended', tamper: (p) => Buffer.concat([p, Buffer.from([0])]), className: 'DownloadLengthMismatchError', message: /^Max length reached$/ },
+      {
+        label: 'truncated',
+        tamper: (p) => p.subarray(0, p.length - 1),
+        className: 'LengthOrHashMismatchError',
+        message: /^Expected length 70001 but got 70000$/,
+      },
+      {
+        label: 'one byte appended',
+        tamper: (p) => Buffer.concat([p, Buffer.from([0])]),
+        className: 'DownloadLengthMismatchError',
+        message: /^Max length reached$/,
+      },
     ])('a target whose served bytes differ from the signed hash ($label)', async ({ tamper, className, message }) => {
       const repo = await goodRepo();
       publish(repo);

@@ -49,11 +49,23 @@ describe('rollout features', () => {
     if (!href) return undefined;
     const path = new URL(href).pathname;
     const body = (await server.app.inject({ method: 'GET', url: path, headers })).json();
-    if (finished) await server.app.inject({ method: 'POST', url: `${path}/feedback`, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify({ status: { execution: 'closed', result: { finished } } }) });
+    if (finished)
+      await server.app.inject({
+        method: 'POST',
+        url: `${path}/feedback`,
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: JSON.stringify({ status: { execution: 'closed', result: { finished } } }),
+      });
     return body;
   };
   const rollout = async (body: Record<string, unknown>) => {
-    const res = await api('POST', '/rollouts', { distributionSetId: dsId, amountGroups: 1, successCondition: { expression: '100' }, successAction: { action: 'NEXTGROUP' }, ...body });
+    const res = await api('POST', '/rollouts', {
+      distributionSetId: dsId,
+      amountGroups: 1,
+      successCondition: { expression: '100' },
+      successAction: { action: 'NEXTGROUP' },
+      ...body,
+    });
     expect(res.status, res.text).toBe(201);
     return res.json.id as number;
   };
@@ -61,7 +73,11 @@ describe('rollout features', () => {
   it('maintenance window: devices download but update only inside it', async () => {
     const [id] = await devices('mw', 1);
     const h = (new Date(now).getUTCHours() + 12) % 24;
-    const r = await rollout({ name: 'mw', targetFilterQuery: 'controllerId==mw-*', maintenanceWindow: { schedule: `0 0 ${h} * * ?`, duration: '00:30:00', timezone: 'UTC' } });
+    const r = await rollout({
+      name: 'mw',
+      targetFilterQuery: 'controllerId==mw-*',
+      maintenanceWindow: { schedule: `0 0 ${h} * * ?`, duration: '00:30:00', timezone: 'UTC' },
+    });
     await api('POST', `/rollouts/${r}/start`);
     await tick();
     const d = await device(id!, null);
@@ -70,7 +86,12 @@ describe('rollout features', () => {
 
   it('dynamic rollout: devices registered later join trailing groups', async () => {
     await devices('dyn', 3);
-    const r = await rollout({ name: 'dyn', targetFilterQuery: 'controllerId==dyn-*', dynamic: true, dynamicGroupTemplate: { nameSuffix: '-late', targetCount: 4 } });
+    const r = await rollout({
+      name: 'dyn',
+      targetFilterQuery: 'controllerId==dyn-*',
+      dynamic: true,
+      dynamicGroupTemplate: { nameSuffix: '-late', targetCount: 4 },
+    });
     await api('POST', `/rollouts/${r}/start`);
     await tick();
     for (const id of ['dyn-0', 'dyn-1', 'dyn-2']) expect(await device(id)).toBeDefined();
@@ -121,7 +142,13 @@ describe('rollout features', () => {
 
   it('abort criteria stop the rollout and send the reached devices the rollback set', async () => {
     const ids = await devices('abort', 10);
-    const r = await rollout({ name: 'abort', targetFilterQuery: 'controllerId==abort-*', abortCriteria: [{ failureType: 'failed', minExecutedCount: 4, thresholdPercentage: 50 }], rollbackDistributionSetId: rollbackDsId, errorCondition: { expression: '100' } });
+    const r = await rollout({
+      name: 'abort',
+      targetFilterQuery: 'controllerId==abort-*',
+      abortCriteria: [{ failureType: 'failed', minExecutedCount: 4, thresholdPercentage: 50 }],
+      rollbackDistributionSetId: rollbackDsId,
+      errorCondition: { expression: '100' },
+    });
     await api('POST', `/rollouts/${r}/start`);
     await tick();
     for (const id of ids.slice(0, 4)) await device(id, 'failure');
@@ -145,7 +172,10 @@ describe('rollout features', () => {
   });
 
   it('four-eyes: a rollout waits for approval by someone else', async () => {
-    await server.database.db.insertInto('users').values({ tenant: 'DEFAULT', username: 'dora', password_hash: await hashPassword('dora-password-1'), roles: JSON.stringify(['ROLLOUT_ADMIN']) }).execute();
+    await server.database.db
+      .insertInto('users')
+      .values({ tenant: 'DEFAULT', username: 'dora', password_hash: await hashPassword('dora-password-1'), roles: JSON.stringify(['ROLLOUT_ADMIN']) })
+      .execute();
     expect((await api('PUT', '/system/configs/rollout.approval.enabled', { value: true })).status).toBe(200);
     try {
       await devices('approve', 1);

@@ -109,7 +109,13 @@ async function adminQuery(query: string): Promise<void> {
 }
 
 /** One DDI request; `undefined` status when the request never got an answer (connection refused, reset). */
-async function ddi(base: string, method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<{ status: number; json: any } | { status: undefined; error: string }> {
+async function ddi(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; json: any } | { status: undefined; error: string }> {
   try {
     const res = await fetch(`${base}${path}`, {
       method,
@@ -258,7 +264,9 @@ describe.skipIf(!(await hasPostgres()))('two server processes on one PostgreSQL,
           }
         } else {
           const server = pick();
-          const feedback = await ddi(server, 'POST', `${base}/deploymentBase/${pending}/feedback`, token, { status: { execution: 'closed', result: { finished: 'success' } } });
+          const feedback = await ddi(server, 'POST', `${base}/deploymentBase/${pending}/feedback`, token, {
+            status: { execution: 'closed', result: { finished: 'success' } },
+          });
           if (feedback.status === undefined) {
             noAnswer(server, 'feedback', feedback.error);
             feedbackUncertain = true;
@@ -307,7 +315,11 @@ describe.skipIf(!(await hasPostgres()))('two server processes on one PostgreSQL,
     expect(finishedAtKill).toBeGreaterThanOrEqual(KILL_AT);
     expect(finishedAtKill).toBeLessThan(DEVICES);
     expect(unexpected, `server B: ${b!.output()}`).toEqual([]);
-    expect(final, JSON.stringify(final)).toMatchObject({ status: 'finished', totalTargets: DEVICES, totalTargetsPerStatus: { finished: DEVICES, running: 0, scheduled: 0, error: 0, cancelled: 0 } });
+    expect(final, JSON.stringify(final)).toMatchObject({
+      status: 'finished',
+      totalTargets: DEVICES,
+      totalTargetsPerStatus: { finished: DEVICES, running: 0, scheduled: 0, error: 0, cancelled: 0 },
+    });
     const groups = (await viaB('GET', `/rollouts/${rolloutId}/deploygroups`)).json.content as Array<{ status: string; totalTargets: number }>;
     expect(groups.map((g) => g.status)).toEqual(Array(GROUPS).fill('finished'));
     expect(groups.map((g) => g.totalTargets)).toEqual(Array(GROUPS).fill(DEVICES / GROUPS));
@@ -339,7 +351,10 @@ describe.skipIf(!(await hasPostgres()))('two server processes on one PostgreSQL,
       expect(statuses.rows.length).toBe(DEVICES);
       expect(statuses.rows.filter((r) => r.released !== 1 || r.retrieved !== 1 || r.finished !== 1)).toEqual([]);
       // Every device ended with the new set assigned and installed.
-      const inSync = await client.query<{ n: number }>(`select count(*)::int as n from targets where controller_id like 'multi-%' and installed_ds_id = $1 and assigned_ds_id = $1 and update_status = 'IN_SYNC'`, [ds.id]);
+      const inSync = await client.query<{ n: number }>(
+        `select count(*)::int as n from targets where controller_id like 'multi-%' and installed_ds_id = $1 and assigned_ds_id = $1 and update_status = 'IN_SYNC'`,
+        [ds.id],
+      );
       expect(inSync.rows[0]!.n).toBe(DEVICES);
     } finally {
       await client.end();
@@ -350,6 +365,8 @@ describe.skipIf(!(await hasPostgres()))('two server processes on one PostgreSQL,
     const ready = await fetch(`${b!.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
-    console.info(`multi-instance rollout: A killed ${killedMidTick ? 'inside a tick of the rollout' : '(not seen inside a tick)'} after ${finishedAtKill}/${DEVICES} devices reported; ${lostWithA} requests lost with A`);
+    console.info(
+      `multi-instance rollout: A killed ${killedMidTick ? 'inside a tick of the rollout' : '(not seen inside a tick)'} after ${finishedAtKill}/${DEVICES} devices reported; ${lostWithA} requests lost with A`,
+    );
   });
 });

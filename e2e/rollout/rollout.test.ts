@@ -23,7 +23,10 @@ describe.each(kinds)('rollout over 100 devices on %s', (kind) => {
 
   beforeAll(async () => {
     server = await startTestServer(kind, { rolloutTickMs: 0 }, { listen: true });
-    const targets = Array.from({ length: DEVICES }, (_, i) => ({ controllerId: `fleet-${String(i).padStart(3, '0')}`, securityToken: `fleet-token-${String(i).padStart(3, '0')}` }));
+    const targets = Array.from({ length: DEVICES }, (_, i) => ({
+      controllerId: `fleet-${String(i).padStart(3, '0')}`,
+      securityToken: `fleet-token-${String(i).padStart(3, '0')}`,
+    }));
     expect((await api('POST', '/targets', targets)).status).toBe(201);
   });
   afterAll(() => server?.stop());
@@ -50,7 +53,12 @@ describe.each(kinds)('rollout over 100 devices on %s', (kind) => {
         got.push(id);
         offered.set(id, (offered.get(id) ?? 0) + 1);
         const finished = failing.has(id) ? 'failure' : 'success';
-        const feedback = await server.app.inject({ method: 'POST', url: `${path.split('?')[0]}/feedback`, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify({ status: { execution: 'closed', result: { finished } } }) });
+        const feedback = await server.app.inject({
+          method: 'POST',
+          url: `${path.split('?')[0]}/feedback`,
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload: JSON.stringify({ status: { execution: 'closed', result: { finished } } }),
+        });
         expect(feedback.statusCode).toBe(200);
       }),
     );
@@ -75,7 +83,8 @@ describe.each(kinds)('rollout over 100 devices on %s', (kind) => {
     const id = created.json.id;
     const groups = (await api('GET', `/rollouts/${id}/deploygroups`)).json.content;
     expect(groups.map((g: { totalTargets: number }) => g.totalTargets)).toEqual([25, 25, 25, 25]);
-    const members = async (gid: number) => (await api('GET', `/rollouts/${id}/deploygroups/${gid}/targets?limit=100`)).json.content.map((t: { controllerId: string }) => t.controllerId).sort();
+    const members = async (gid: number) =>
+      (await api('GET', `/rollouts/${id}/deploygroups/${gid}/targets?limit=100`)).json.content.map((t: { controllerId: string }) => t.controllerId).sort();
     const [g1, g2, g3, g4] = await Promise.all(groups.map((g: { id: number }) => members(g.id)));
 
     expect((await pollAll()).length).toBe(0); // nothing before the start
@@ -88,7 +97,12 @@ describe.each(kinds)('rollout over 100 devices on %s', (kind) => {
     expect(await pollAll()).toEqual(g2);
     await tick();
     expect((await api('GET', `/rollouts/${id}`)).json.status).toBe('paused');
-    expect((await api('GET', `/rollouts/${id}/deploygroups`)).json.content.map((g: { status: string }) => g.status)).toEqual(['finished', 'error', 'scheduled', 'scheduled']);
+    expect((await api('GET', `/rollouts/${id}/deploygroups`)).json.content.map((g: { status: string }) => g.status)).toEqual([
+      'finished',
+      'error',
+      'scheduled',
+      'scheduled',
+    ]);
     await tick();
     expect(await pollAll()).toEqual([]); // paused: no device of group 3 is offered anything
     failing.clear();
@@ -114,8 +128,22 @@ describe.each(kinds)('rollout over 100 devices on %s', (kind) => {
     expect(pause.status).toBe(400);
     expect(pause.json.message).toMatch(/finished/);
     expect(pause.json.errorCode).toBe('hawkbit.server.error.rollout.illegalState');
-    expect((await api('POST', '/rollouts', { name: 'x', distributionSetId: 1, targetFilterQuery: 'name==nothing-matches-this', amountGroups: 2 })).status).toBe(400);
-    expect((await api('POST', '/rollouts', { name: 'y', distributionSetId: 1, targetFilterQuery: 'controllerId==fleet-*', amountGroups: 2, groups: [{ name: 'a' }] })).status).toBe(400);
-    expect((await api('POST', '/rollouts', { name: 'z', distributionSetId: 1, targetFilterQuery: 'bogus==1', amountGroups: 2 })).json.errorCode).toBe('hawkbit.server.error.rest.param.rsqlInvalidField');
+    expect((await api('POST', '/rollouts', { name: 'x', distributionSetId: 1, targetFilterQuery: 'name==nothing-matches-this', amountGroups: 2 })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await api('POST', '/rollouts', {
+          name: 'y',
+          distributionSetId: 1,
+          targetFilterQuery: 'controllerId==fleet-*',
+          amountGroups: 2,
+          groups: [{ name: 'a' }],
+        })
+      ).status,
+    ).toBe(400);
+    expect((await api('POST', '/rollouts', { name: 'z', distributionSetId: 1, targetFilterQuery: 'bogus==1', amountGroups: 2 })).json.errorCode).toBe(
+      'hawkbit.server.error.rest.param.rsqlInvalidField',
+    );
   });
 });

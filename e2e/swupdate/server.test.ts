@@ -12,7 +12,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
 import { cancelAction } from '../../packages/server/src/domain/deployments.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
-import { buildSwu, createSigner, describeResult, hasSwupdate, startSuricatta, stopAllSwupdate, writeSwupdateConfig, type Signer } from '../../testkit/swupdate.js';
+import {
+  buildSwu,
+  createSigner,
+  describeResult,
+  hasSwupdate,
+  startSuricatta,
+  stopAllSwupdate,
+  writeSwupdateConfig,
+  type Signer,
+} from '../../testkit/swupdate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-swu-server-'));
 const TIMEOUT = 45_000;
@@ -34,14 +43,18 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta against the Osprey server', ()
 
   const db = () => server.database.db;
   const action = (id: number) => db().selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const messages = async (id: number) => (await db().selectFrom('action_statuses').selectAll().where('action_id', '=', id).orderBy('id').execute()).flatMap((s) => s.messages);
+  const messages = async (id: number) =>
+    (await db().selectFrom('action_statuses').selectAll().where('action_id', '=', id).orderBy('id').execute()).flatMap((s) => s.messages);
   const target = (cid: string) => db().selectFrom('targets').selectAll().where('controller_id', '=', cid).executeTakeFirstOrThrow();
 
   /** A flag refreshed from the database every 200 ms, for SWUpdate's synchronous `until`. */
   function watch(check: () => Promise<boolean>): { get: () => boolean; stop: () => void } {
     let value = false;
     const timer = setInterval(() => {
-      check().then((v) => (value = v), () => undefined);
+      check().then(
+        (v) => (value = v),
+        () => undefined,
+      );
     }, 200);
     return { get: () => value, stop: () => clearInterval(timer) };
   }

@@ -91,14 +91,22 @@ describe.runIf(hasSwupdate())('SWUpdate local install of harness-built .swu file
     expect(text).toContain('type = "rawfile";');
     expect(text).toContain(`sha256 = "${createHash('sha256').update(data).digest('hex')}";`);
     expect(text).toContain('description = "demo \\"x\\"";');
-    expect(() => swDescription({
-      dir: '/sandbox', hardware: ['1.0'], version: '1',
-      images: [{ filename: 'a.bin', data, type: 'rawfile', path: '/etc/passwd' }],
-    })).toThrow(/outside the sandbox/);
-    expect(() => swDescription({
-      dir: '/sandbox', hardware: ['1.0'], version: '1',
-      images: [{ filename: 'a.bin', data, type: 'rawfile', path: '/sandbox/../etc/x' }],
-    })).toThrow(/outside the sandbox/);
+    expect(() =>
+      swDescription({
+        dir: '/sandbox',
+        hardware: ['1.0'],
+        version: '1',
+        images: [{ filename: 'a.bin', data, type: 'rawfile', path: '/etc/passwd' }],
+      }),
+    ).toThrow(/outside the sandbox/);
+    expect(() =>
+      swDescription({
+        dir: '/sandbox',
+        hardware: ['1.0'],
+        version: '1',
+        images: [{ filename: 'a.bin', data, type: 'rawfile', path: '/sandbox/../etc/x' }],
+      }),
+    ).toThrow(/outside the sandbox/);
   });
 
   it('packs sw-description, its signature and the images, in that order, as cpio crc', () => {
@@ -175,28 +183,44 @@ describe.runIf(hasSwupdate())('SWUpdate local install of harness-built .swu file
 
   const refusals: Array<[string, (dir: string) => { swu: string; publicKeyFile: string; hardware?: string }, RegExp]> = [
     ['signed by a different key', (dir) => ({ swu: rawfileSwu(dir, randomBytes(100)), publicKeyFile: other.cert }), /Authentication of all signatures failed/],
-    ['with a tampered image (sha256 mismatch)', (dir) => ({
-      swu: rawfileSwu(dir, Buffer.from('original image'), {
-        beforePack: (staging) => writeFileSync(join(staging, 'app.bin'), Buffer.from('tampered image')),
+    [
+      'with a tampered image (sha256 mismatch)',
+      (dir) => ({
+        swu: rawfileSwu(dir, Buffer.from('original image'), {
+          beforePack: (staging) => writeFileSync(join(staging, 'app.bin'), Buffer.from('tampered image')),
+        }),
+        publicKeyFile: signer.cert,
       }),
-      publicKeyFile: signer.cert,
-    }), /HASH mismatch/],
-    ['with a tampered sw-description', (dir) => ({
-      swu: rawfileSwu(dir, randomBytes(100), {
-        beforePack: (staging) => {
-          const file = join(staging, 'sw-description');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('1.2.3', '9.9.9'));
-        },
+      /HASH mismatch/,
+    ],
+    [
+      'with a tampered sw-description',
+      (dir) => ({
+        swu: rawfileSwu(dir, randomBytes(100), {
+          beforePack: (staging) => {
+            const file = join(staging, 'sw-description');
+            writeFileSync(file, readFileSync(file, 'utf8').replace('1.2.3', '9.9.9'));
+          },
+        }),
+        publicKeyFile: signer.cert,
       }),
-      publicKeyFile: signer.cert,
-    }), /signature|Authentication/i],
-    ['without a signature', (dir) => ({ swu: rawfileSwu(dir, randomBytes(100), { signer: null }), publicKeyFile: signer.cert }), /sw-description\.sig|signature|Authentication/i],
-    ['for another hardware revision', (dir) => ({ swu: rawfileSwu(dir, randomBytes(100)), publicKeyFile: signer.cert, hardware: 'sim:2.0' }), /SW not compatible with hardware/],
+      /signature|Authentication/i,
+    ],
+    [
+      'without a signature',
+      (dir) => ({ swu: rawfileSwu(dir, randomBytes(100), { signer: null }), publicKeyFile: signer.cert }),
+      /sw-description\.sig|signature|Authentication/i,
+    ],
+    [
+      'for another hardware revision',
+      (dir) => ({ swu: rawfileSwu(dir, randomBytes(100)), publicKeyFile: signer.cert, hardware: 'sim:2.0' }),
+      /SW not compatible with hardware/,
+    ],
   ];
 
   for (const [what, make, reason] of refusals) {
     it(`refuses a .swu ${what} (exit 1, nothing installed)`, async () => {
-        const dir = caseDir();
+      const dir = caseDir();
       const { swu, publicKeyFile, hardware } = make(dir);
       const result = await installSwu({ swu, hardware: hardware ?? 'sim:1.0', publicKeyFile, timeoutMs: TIMEOUT });
       expect(result.outcome, describeResult(result)).toBe('failure');
@@ -248,10 +272,14 @@ async function startStub(options: { tenant: string; id: string; swu?: Buffer; cl
   let actionClosed = false;
   const swu = options.swu;
   const hash = (alg: string) => (swu ? createHash(alg).update(swu).digest('hex') : '');
-  const readBody = (req: IncomingMessage) => new Promise<string>((res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => res(body));
-  });
+  const readBody = (req: IncomingMessage) =>
+    new Promise<string>((res) => {
+      let body = '';
+      req
+        .setEncoding('utf8')
+        .on('data', (d: string) => (body += d))
+        .on('end', () => res(body));
+    });
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, accept: req.headers.accept, body });
@@ -269,22 +297,30 @@ async function startStub(options: { tenant: string; id: string; swu?: Buffer; cl
       attributesSent = true;
       res.end();
     } else if (req.method === 'GET' && path === `${base}/deploymentBase/7` && swu) {
-      res.end(JSON.stringify({
-        id: '7',
-        deployment: {
-          download: 'forced',
-          update: 'forced',
-          chunks: [{
-            part: 'os', version: '1.2.3', name: 'app',
-            artifacts: [{
-              filename: 'app-1.2.3.swu',
-              hashes: { sha1: hash('sha1'), md5: hash('md5'), sha256: hash('sha256') },
-              size: swu.length,
-              _links: { 'download-http': { href: abs('/softwaremodules/1/artifacts/app-1.2.3.swu') } },
-            }],
-          }],
-        },
-      }));
+      res.end(
+        JSON.stringify({
+          id: '7',
+          deployment: {
+            download: 'forced',
+            update: 'forced',
+            chunks: [
+              {
+                part: 'os',
+                version: '1.2.3',
+                name: 'app',
+                artifacts: [
+                  {
+                    filename: 'app-1.2.3.swu',
+                    hashes: { sha1: hash('sha1'), md5: hash('md5'), sha256: hash('sha256') },
+                    size: swu.length,
+                    _links: { 'download-http': { href: abs('/softwaremodules/1/artifacts/app-1.2.3.swu') } },
+                  },
+                ],
+              },
+            ],
+          },
+        }),
+      );
     } else if (path === `${base}/softwaremodules/1/artifacts/app-1.2.3.swu` && swu) {
       res.setHeader('content-type', 'application/octet-stream');
       res.setHeader('content-length', swu.length);
@@ -306,10 +342,11 @@ async function startStub(options: { tenant: string; id: string; swu?: Buffer; cl
     url: `http://127.0.0.1:${port}`,
     seen,
     feedback,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -320,21 +357,34 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta (hawkBit mode) driven by the h
     const stub = await startStub({ tenant: 'DEFAULT', id: 'gw-dev' });
     try {
       const config = writeSwupdateConfig({
-        dir, url: stub.url, tenant: 'DEFAULT', controllerId: 'gw-dev', gatewayToken: 'gw-secret', publicKeyFile: signer.cert, pollDelay: 1,
+        dir,
+        url: stub.url,
+        tenant: 'DEFAULT',
+        controllerId: 'gw-dev',
+        gatewayToken: 'gw-secret',
+        publicKeyFile: signer.cert,
+        pollDelay: 1,
       });
       const text = readFileSync(config, 'utf8');
       expect(text).toContain('gatewaytoken = "gw-secret";');
       expect(text).toContain('bootloader = "none";');
       expect(text).toContain(`public-key-file = "${signer.cert}";`);
       const run = startSuricatta({
-        config, hardware: 'sim:1.0', timeoutMs: TIMEOUT,
+        config,
+        hardware: 'sim:1.0',
+        timeoutMs: TIMEOUT,
         until: () => stub.seen.filter((s) => s.method === 'GET').length >= 2,
       });
       const result = await run.done;
       expect(result.stopped, describeResult(result)).toBe(true);
       expect(result.timedOut).toBe(false);
       expect(aliveInGroup(run.pid)).toEqual([]);
-      expect(stub.seen[0]).toMatchObject({ method: 'GET', url: '/DEFAULT/controller/v1/gw-dev', authorization: 'GatewayToken gw-secret', accept: 'application/json' });
+      expect(stub.seen[0]).toMatchObject({
+        method: 'GET',
+        url: '/DEFAULT/controller/v1/gw-dev',
+        authorization: 'GatewayToken gw-secret',
+        accept: 'application/json',
+      });
       const put = stub.seen.filter((s) => s.method === 'PUT');
       expect(put).toHaveLength(1);
       expect(JSON.parse(put[0]!.body)).toMatchObject({ data: { board: 'sim', hw_rev: '1.0' }, status: { execution: 'closed' } });
@@ -364,16 +414,27 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta (hawkBit mode) driven by the h
     const signer = createSigner(dir);
     const data = randomBytes(50_000);
     const swu = buildSwu({
-      dir, signer, hardware: ['1.0'], version: '1.2.3', name: 'app',
+      dir,
+      signer,
+      hardware: ['1.0'],
+      version: '1.2.3',
+      name: 'app',
       images: [{ filename: 'app.bin', data, type: 'rawfile', path: join(dir, 'target', 'app.bin') }],
     });
     const stub = await startStub({ tenant: 'DEFAULT', id: 'dev01', swu: readFileSync(swu) });
     try {
       const config = writeSwupdateConfig({
-        dir, url: stub.url, tenant: 'DEFAULT', controllerId: 'dev01', targetToken: 'tt-secret', publicKeyFile: signer.cert,
+        dir,
+        url: stub.url,
+        tenant: 'DEFAULT',
+        controllerId: 'dev01',
+        targetToken: 'tt-secret',
+        publicKeyFile: signer.cert,
       });
       const installed: SwupdateResult = await startSuricatta({
-        config, hardware: 'sim:1.0', timeoutMs: TIMEOUT,
+        config,
+        hardware: 'sim:1.0',
+        timeoutMs: TIMEOUT,
         until: () => stub.feedback.some((f) => f.status.details.includes('All Chunks Installed.')),
       }).done;
       expect(installed.stopped, describeResult(installed)).toBe(true);
@@ -386,7 +447,10 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta (hawkBit mode) driven by the h
       expect(stub.feedback.every((f) => f.id === 7 && f.status.execution === 'proceeding')).toBe(true);
 
       const confirmed = await startSuricatta({
-        config, hardware: 'sim:1.0', extraSuricattaArgs: '-c 2', timeoutMs: TIMEOUT,
+        config,
+        hardware: 'sim:1.0',
+        extraSuricattaArgs: '-c 2',
+        timeoutMs: TIMEOUT,
         until: () => stub.feedback.some((f) => f.status.execution === 'closed'),
       }).done;
       expect(confirmed.stopped, describeResult(confirmed)).toBe(true);
@@ -400,7 +464,10 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta (hawkBit mode) driven by the h
     const dir = caseDir();
     const signer = createSigner(dir);
     const swu = buildSwu({
-      dir, signer, hardware: ['1.0'], version: '1.2.3',
+      dir,
+      signer,
+      hardware: ['1.0'],
+      version: '1.2.3',
       images: [{ filename: 'app.bin', data: Buffer.from('good'), type: 'rawfile', path: join(dir, 'target', 'app.bin') }],
       beforePack: (staging) => writeFileSync(join(staging, 'app.bin'), Buffer.from('evil')),
     });
@@ -408,7 +475,9 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta (hawkBit mode) driven by the h
     try {
       const config = writeSwupdateConfig({ dir, url: stub.url, tenant: 'DEFAULT', controllerId: 'dev02', targetToken: 't', publicKeyFile: signer.cert });
       const result = await startSuricatta({
-        config, hardware: 'sim:1.0', timeoutMs: TIMEOUT,
+        config,
+        hardware: 'sim:1.0',
+        timeoutMs: TIMEOUT,
         until: () => stub.feedback.some((f) => f.status.execution === 'closed'),
       }).done;
       expect(result.stopped, describeResult(result)).toBe(true);

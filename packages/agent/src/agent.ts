@@ -304,7 +304,12 @@ export class Agent {
     let state = await this.#state();
     const boot = await this.#o.bootloader.status();
     state = this.#apply({ type: 'reboot_observed', bootedSlot: boot.booted, bootId: boot.bootId });
-    const done = (did: string, idle = false, pollSeconds?: number): StepResult => ({ phase: this.#phaseNow(), did, idle, ...(pollSeconds === undefined ? {} : { pollSeconds }) });
+    const done = (did: string, idle = false, pollSeconds?: number): StepResult => ({
+      phase: this.#phaseNow(),
+      did,
+      idle,
+      ...(pollSeconds === undefined ? {} : { pollSeconds }),
+    });
 
     if (state.phase === 'idle') {
       if (boot.booted !== boot.active) {
@@ -345,10 +350,13 @@ export class Agent {
         // Streamed in this process: complete. After a restart: complete only if the slot verifies
         // against the signed image (its head is written last), else it is streamed again.
         if (this.#slotWrittenFor !== state.actionId) {
-          const verified = await this.#o.slots.get(target).verify({ length: release.length, sha256: release.sha256 }).then(
-            () => true,
-            () => false,
-          );
+          const verified = await this.#o.slots
+            .get(target)
+            .verify({ length: release.length, sha256: release.sha256 })
+            .then(
+              () => true,
+              () => false,
+            );
           if (!verified) {
             const action = this.#pending(state);
             if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot install');
@@ -478,7 +486,9 @@ export class Agent {
         },
         onPlaintext: () => this.#point('slot write'),
         ...(resume ? { resume } : {}),
-        ...(checkpoints && checkpoints.every > 0 ? { checkpoint: { every: checkpoints.every, save: (cp: StreamCheckpoint) => checkpoints.save(release, cp) } } : {}),
+        ...(checkpoints && checkpoints.every > 0
+          ? { checkpoint: { every: checkpoints.every, save: (cp: StreamCheckpoint) => checkpoints.save(release, cp) } }
+          : {}),
       });
       this.#point('slot written');
     } catch (e) {
@@ -505,10 +515,13 @@ export class Agent {
   async #alreadyStaged(target: SlotId, release: ReleaseInfo): Promise<boolean> {
     const staged = this.#staged();
     if (!staged || staged.slot !== target || staged.sha256 !== release.sha256 || staged.length !== release.length) return false;
-    const verified = await this.#o.slots.get(target).verify({ length: release.length, sha256: release.sha256 }).then(
-      () => true,
-      () => false,
-    );
+    const verified = await this.#o.slots
+      .get(target)
+      .verify({ length: release.length, sha256: release.sha256 })
+      .then(
+        () => true,
+        () => false,
+      );
     if (verified) this.#log.info('the image is staged in the target slot already: not downloaded again', { slot: target });
     return verified;
   }
@@ -548,20 +561,31 @@ export class Agent {
     if (existsSync(action.payloadFile)) {
       // Admitted by openBundle() when the install began; the stream checks it against these signed facts.
       const target = buildReleaseTarget({ length: action.length, sha256: action.sha256, custom: action.custom, path: action.targetPath });
-      return { source: { file: action.payloadFile }, release: { targetPath: action.targetPath, target, custom: action.custom, length: action.length, sha256: action.sha256 }, header: action.header };
+      return {
+        source: { file: action.payloadFile },
+        release: { targetPath: action.targetPath, target, custom: action.custom, length: action.length, sha256: action.sha256 },
+        header: action.header,
+      };
     }
     // The extracted copy is gone (a restart cleaned it): admit and extract the bundle again.
     const opened = await this.#openBundle(action.bundle);
     if (opened.release.targetPath !== action.targetPath || opened.release.sha256 !== action.sha256) {
-      throw new AgentError('AGENT_BUNDLE_INVALID', `${action.bundle} no longer holds ${action.targetPath} (sha256 ${action.sha256}): it changed since the install began`);
+      throw new AgentError(
+        'AGENT_BUNDLE_INVALID',
+        `${action.bundle} no longer holds ${action.targetPath} (sha256 ${action.sha256}): it changed since the install began`,
+      );
     }
     return { source: { file: opened.payloadFile }, release: opened.release, header: opened.header ? opened.header.toString('base64') : null };
   }
 
   #openBundle(file: string): Promise<OpenedBundle> {
-    return this.#o.securityVersion.current().then((securityVersion) =>
-      this.#trusted(() => openBundle(file, { metadataDir: this.#o.metadataDir, device: { hardware: this.#o.hardware, securityVersion }, workDir: this.#bundleDir })),
-    );
+    return this.#o.securityVersion
+      .current()
+      .then((securityVersion) =>
+        this.#trusted(() =>
+          openBundle(file, { metadataDir: this.#o.metadataDir, device: { hardware: this.#o.hardware, securityVersion }, workDir: this.#bundleDir }),
+        ),
+      );
   }
 
   /**
@@ -576,7 +600,8 @@ export class Agent {
       throw new AgentStateError(`an update is in progress (action ${state.actionId ?? '?'}, phase ${state.phase}): let it finish, then install the bundle`);
     }
     const boot = await this.#o.bootloader.status();
-    if (boot.booted !== boot.active) throw new AgentStateError(`slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
+    if (boot.booted !== boot.active)
+      throw new AgentStateError(`slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
     rmSync(this.#bundleDir, { recursive: true, force: true });
     const bundle = resolve(file);
     const opened = await this.#openBundle(bundle);
@@ -650,9 +675,13 @@ export class Agent {
   #checkInstallType(custom: ReleaseCustom): void {
     const accepted = this.#o.installTypes ?? ['image'];
     if (!accepted.includes(custom.installType)) {
-      throw new AgentError('AGENT_INSTALL_TYPE_UNSUPPORTED', `release ${custom.name} ${custom.version} is of install type "${custom.installType}"; this device's slots take ${accepted.map((t) => `"${t}"`).join(', ')}`, {
-        details: { installType: custom.installType, accepted },
-      });
+      throw new AgentError(
+        'AGENT_INSTALL_TYPE_UNSUPPORTED',
+        `release ${custom.name} ${custom.version} is of install type "${custom.installType}"; this device's slots take ${accepted.map((t) => `"${t}"`).join(', ')}`,
+        {
+          details: { installType: custom.installType, accepted },
+        },
+      );
     }
   }
 
@@ -678,13 +707,15 @@ export class Agent {
   }
 
   #resolve(action: Pick<DdiAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
-    return this.#trusted(() => resolveRelease({
-      tufMetadataUrl: action.tufMetadataUrl,
-      tufTargetsUrl: action.tufTargetsUrl,
-      targetPath: action.targetPath,
-      metadataDir: this.#o.metadataDir,
-      device: { hardware: this.#o.hardware, securityVersion },
-    }));
+    return this.#trusted(() =>
+      resolveRelease({
+        tufMetadataUrl: action.tufMetadataUrl,
+        tufTargetsUrl: action.tufTargetsUrl,
+        targetPath: action.targetPath,
+        metadataDir: this.#o.metadataDir,
+        device: { hardware: this.#o.hardware, securityVersion },
+      }),
+    );
   }
 
   /** A retryable failure leaves the phase as it is (the step throws; `run()` backs off); any other fails the action. */
@@ -702,7 +733,13 @@ export class Agent {
     return { phase: this.#phaseNow(), did: `failed: ${message}`, idle: false };
   }
 
-  async #feedback(state: InstallState, execution: 'proceeding' | 'closed', finished: 'none' | 'success' | 'failure', details: string[], to: 'deployment' | 'cancel' = 'deployment'): Promise<void> {
+  async #feedback(
+    state: InstallState,
+    execution: 'proceeding' | 'closed',
+    finished: 'none' | 'success' | 'failure',
+    details: string[],
+    to: 'deployment' | 'cancel' = 'deployment',
+  ): Promise<void> {
     const id = Number(state.actionId);
     if (!Number.isSafeInteger(id)) return;
     try {

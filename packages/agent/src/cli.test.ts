@@ -77,7 +77,8 @@ describe.runIf(hasSoftHsm())('provision and openAgent with a PKCS#11 element', (
       token.close();
     }
   }
-  const tokenStore = (c: AgentConfig, token: Pkcs11Token) => new FileSecurityVersionStore(record(c), pkcs11SecurityVersionMac(token, SECURITY_VERSION_KEY_LABEL));
+  const tokenStore = (c: AgentConfig, token: Pkcs11Token) =>
+    new FileSecurityVersionStore(record(c), pkcs11SecurityVersionMac(token, SECURITY_VERSION_KEY_LABEL));
 
   const pkcs11 = (label: string) => ({ pkcs11: { module: hsm.module, tokenLabel: hsm.tokenLabel, pin: hsm.pin, label } });
   const record = (c: AgentConfig) => join(c.stateDir, 'security-version.json');
@@ -176,16 +177,53 @@ describe.runIf(hasCommand('openssl'))('config: mTLS instead of a token', () => {
     const issue = (name: string, cn: string, ext: string) => {
       openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
       writeFileSync(join(dir, 'pki', `${name}.ext`), ext);
-      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+      );
     };
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=test-ca', '-days', '1');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=test-ca',
+      '-days',
+      '1',
+    );
     issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
     issue('device', 'dev-mtls', 'extendedKeyUsage=clientAuth\n');
     const pki = (name: string) => readFileSync(join(dir, 'pki', name));
-    const server = createHttpsServer({ key: pki('server.key'), cert: pki('server.crt'), ca: pki('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ config: { polling: { sleep: cn === 'dev-mtls' ? '00:00:42' : '00:00:01' } }, _links: {} }));
-    });
+    const server = createHttpsServer(
+      { key: pki('server.key'), cert: pki('server.crt'), ca: pki('ca.crt'), requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ config: { polling: { sleep: cn === 'dev-mtls' ? '00:00:42' : '00:00:01' } }, _links: {} }));
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const base = {

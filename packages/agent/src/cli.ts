@@ -50,74 +50,79 @@ import { failureDetails } from './verify/errors.js';
 
 export const agentConfigSchema = z
   .strictObject({
-  /** Base URL of the Osprey server. */
-  server: z.url(),
-  tenant: z.string().min(1).default('DEFAULT'),
-  controllerId: z.string().min(1),
-  /** The target security token (`Authorization: TargetToken …`). */
-  token: z.string().min(1).optional(),
-  /**
-   * mTLS (PEM files): the device's client certificate and key (the server maps the certificate to
-   * the target, with no token needed), and the CA certificates to trust for the server.
-   */
-  tls: z
-    .strictObject({
-      cert: z.string().min(1).optional(),
-      key: z.string().min(1).optional(),
-      ca: z.string().min(1).optional(),
-      servername: z.string().min(1).optional(),
-    })
-    .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'tls.cert and tls.key go together' })
-    .optional(),
-  /** Hardware id of this device (releases must list it). */
-  hardware: z.string().min(1),
-  /** TUF metadata directory; must hold the tenant's `root.json` (provisioned at the factory). */
-  metadataDir: z.string().min(1),
-  /** State, downloads, security version record. */
-  stateDir: z.string().min(1),
-  /**
-   * file: image files; block: partitions; directory: archive releases unpacked into directories (with
-   * the symlink bootloader, application A/B); command: an external update handler writes the slots
-   * (RAUC, SWUpdate, a script: see slots/command-slot.ts for its contract), a and b are its names for them.
-   */
-  slots: z
-    .strictObject({
-      kind: z.enum(['file', 'block', 'directory', 'command']).default('file'),
-      a: z.string().min(1),
-      b: z.string().min(1),
-      command: z.tuple([z.string().min(1)], z.string()).optional(),
-    })
-    .refine((slots) => (slots.kind === 'command') === (slots.command !== undefined), {
-      message: 'slots.command (the handler: program and arguments) is required with kind "command", and only then',
-      path: ['command'],
-    }),
-  bootloader: z
-    .strictObject({
-      kind: z.enum(['simulated', 'u-boot', 'grub', 'symlink']),
-      /** simulated, symlink: the try-once state file; grub: the grubenv file. Not used by u-boot (fw_printenv/fw_setenv). */
-      envPath: z.string().min(1).optional(),
-      /** symlink: the link the application runs from; it points at slots.a or slots.b. */
-      link: z.string().min(1).optional(),
-      /** symlink: restarts the application once the link was switched (instead of rebootCommand). */
-      restartCommand: z.tuple([z.string().min(1)], z.string()).optional(),
-    })
-    .refine((b) => (b.kind === 'symlink') === (b.link !== undefined), { message: 'bootloader.link is required with kind "symlink", and only then', path: ['link'] }),
-  /** A streaming install records where it is every this many bytes, to continue there after a restart (0: off). */
-  checkpointEveryBytes: z.int().nonnegative().optional(),
-  /** Reported to the server when it asks (DDI configData), besides the agent's own `osprey.*` attributes. */
-  attributes: z.record(z.string().min(1).max(128), z.string().max(128)).optional(),
-  /** Command that reboots the device (ignored for the simulated and symlink bootloaders). */
-  rebootCommand: z.array(z.string()).min(1).default(['systemctl', 'reboot']),
-  healthCheck: z
-    .strictObject({ command: z.array(z.string()).min(1).optional(), url: z.url().optional(), timeoutMs: z.int().positive().default(60_000) })
-    .optional(),
-  key: z.union([
-    z.strictObject({ file: z.string().min(1) }),
-    z.strictObject({ pkcs11: z.strictObject({ module: z.string().min(1), tokenLabel: z.string().min(1), pin: z.string().min(1), label: z.string().min(1).optional() }) }),
-  ]),
-  requireEncryption: z.boolean().default(false),
-  /** Lower bound of the poll delay (ms). */
-  minPollMs: z.int().positive().default(1000),
+    /** Base URL of the Osprey server. */
+    server: z.url(),
+    tenant: z.string().min(1).default('DEFAULT'),
+    controllerId: z.string().min(1),
+    /** The target security token (`Authorization: TargetToken …`). */
+    token: z.string().min(1).optional(),
+    /**
+     * mTLS (PEM files): the device's client certificate and key (the server maps the certificate to
+     * the target, with no token needed), and the CA certificates to trust for the server.
+     */
+    tls: z
+      .strictObject({
+        cert: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+        ca: z.string().min(1).optional(),
+        servername: z.string().min(1).optional(),
+      })
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'tls.cert and tls.key go together' })
+      .optional(),
+    /** Hardware id of this device (releases must list it). */
+    hardware: z.string().min(1),
+    /** TUF metadata directory; must hold the tenant's `root.json` (provisioned at the factory). */
+    metadataDir: z.string().min(1),
+    /** State, downloads, security version record. */
+    stateDir: z.string().min(1),
+    /**
+     * file: image files; block: partitions; directory: archive releases unpacked into directories (with
+     * the symlink bootloader, application A/B); command: an external update handler writes the slots
+     * (RAUC, SWUpdate, a script: see slots/command-slot.ts for its contract), a and b are its names for them.
+     */
+    slots: z
+      .strictObject({
+        kind: z.enum(['file', 'block', 'directory', 'command']).default('file'),
+        a: z.string().min(1),
+        b: z.string().min(1),
+        command: z.tuple([z.string().min(1)], z.string()).optional(),
+      })
+      .refine((slots) => (slots.kind === 'command') === (slots.command !== undefined), {
+        message: 'slots.command (the handler: program and arguments) is required with kind "command", and only then',
+        path: ['command'],
+      }),
+    bootloader: z
+      .strictObject({
+        kind: z.enum(['simulated', 'u-boot', 'grub', 'symlink']),
+        /** simulated, symlink: the try-once state file; grub: the grubenv file. Not used by u-boot (fw_printenv/fw_setenv). */
+        envPath: z.string().min(1).optional(),
+        /** symlink: the link the application runs from; it points at slots.a or slots.b. */
+        link: z.string().min(1).optional(),
+        /** symlink: restarts the application once the link was switched (instead of rebootCommand). */
+        restartCommand: z.tuple([z.string().min(1)], z.string()).optional(),
+      })
+      .refine((b) => (b.kind === 'symlink') === (b.link !== undefined), {
+        message: 'bootloader.link is required with kind "symlink", and only then',
+        path: ['link'],
+      }),
+    /** A streaming install records where it is every this many bytes, to continue there after a restart (0: off). */
+    checkpointEveryBytes: z.int().nonnegative().optional(),
+    /** Reported to the server when it asks (DDI configData), besides the agent's own `osprey.*` attributes. */
+    attributes: z.record(z.string().min(1).max(128), z.string().max(128)).optional(),
+    /** Command that reboots the device (ignored for the simulated and symlink bootloaders). */
+    rebootCommand: z.array(z.string()).min(1).default(['systemctl', 'reboot']),
+    healthCheck: z
+      .strictObject({ command: z.array(z.string()).min(1).optional(), url: z.url().optional(), timeoutMs: z.int().positive().default(60_000) })
+      .optional(),
+    key: z.union([
+      z.strictObject({ file: z.string().min(1) }),
+      z.strictObject({
+        pkcs11: z.strictObject({ module: z.string().min(1), tokenLabel: z.string().min(1), pin: z.string().min(1), label: z.string().min(1).optional() }),
+      }),
+    ]),
+    requireEncryption: z.boolean().default(false),
+    /** Lower bound of the poll delay (ms). */
+    minPollMs: z.int().positive().default(1000),
   })
   .refine((c) => c.token !== undefined || c.tls?.cert !== undefined, {
     message: 'give the target security token (token) or a client certificate (tls.cert and tls.key)',
@@ -138,9 +143,22 @@ export function loadConfig(path: string): AgentConfig {
     metadataDir: abs(c.metadataDir),
     stateDir: abs(c.stateDir),
     slots: { ...c.slots, a: abs(c.slots.a), b: abs(c.slots.b) },
-    bootloader: { ...c.bootloader, ...(c.bootloader.envPath ? { envPath: abs(c.bootloader.envPath) } : {}), ...(c.bootloader.link ? { link: abs(c.bootloader.link) } : {}) },
+    bootloader: {
+      ...c.bootloader,
+      ...(c.bootloader.envPath ? { envPath: abs(c.bootloader.envPath) } : {}),
+      ...(c.bootloader.link ? { link: abs(c.bootloader.link) } : {}),
+    },
     key: 'file' in c.key ? { file: abs(c.key.file) } : c.key,
-    ...(c.tls ? { tls: { ...c.tls, ...(c.tls.cert ? { cert: abs(c.tls.cert) } : {}), ...(c.tls.key ? { key: abs(c.tls.key) } : {}), ...(c.tls.ca ? { ca: abs(c.tls.ca) } : {}) } } : {}),
+    ...(c.tls
+      ? {
+          tls: {
+            ...c.tls,
+            ...(c.tls.cert ? { cert: abs(c.tls.cert) } : {}),
+            ...(c.tls.key ? { key: abs(c.tls.key) } : {}),
+            ...(c.tls.ca ? { ca: abs(c.tls.ca) } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -154,7 +172,11 @@ function openBootloader(config: AgentConfig): Bootloader {
   const { kind, envPath } = config.bootloader;
   if (kind === 'simulated') return new SimulatedBootloader(envPath ?? join(config.stateDir, 'bootenv'));
   if (kind === 'symlink') {
-    return new SymlinkBootloader({ link: config.bootloader.link!, targets: { a: config.slots.a, b: config.slots.b }, envPath: envPath ?? join(config.stateDir, 'bootenv') });
+    return new SymlinkBootloader({
+      link: config.bootloader.link!,
+      targets: { a: config.slots.a, b: config.slots.b },
+      envPath: envPath ?? join(config.stateDir, 'bootenv'),
+    });
   }
   if (kind === 'grub') {
     if (!envPath) throw new Error('bootloader.envPath (the grubenv file) is required for grub');
@@ -203,11 +225,16 @@ export function ddiClientOf(config: AgentConfig): DdiClient {
 }
 
 /** The device's objects, as configured. */
-export function openAgent(config: AgentConfig, options: { logger?: ReturnType<typeof jsonLogger> } = {}): { agent: Agent; element: SecureElement; bootloader: Bootloader } {
+export function openAgent(
+  config: AgentConfig,
+  options: { logger?: ReturnType<typeof jsonLogger> } = {},
+): { agent: Agent; element: SecureElement; bootloader: Bootloader } {
   const { element, token, mac } = openElementAndMac(config);
   if (token && existsSync(secverKeyPath(config))) {
     element.close();
-    throw new Error(`${secverKeyPath(config)} is a software security version key, but the counter is protected by the token's key: run osprey-agent provision to move it there`);
+    throw new Error(
+      `${secverKeyPath(config)} is a software security version key, but the counter is protected by the token's key: run osprey-agent provision to move it there`,
+    );
   }
   const bootloader = openBootloader(config);
   const slotOf = (id: 'a' | 'b'): Slot => {
@@ -300,7 +327,8 @@ export async function installFromBundle(agent: Agent, bundle: string, say: (line
  */
 export async function provision(config: AgentConfig): Promise<{ recipient: string; publicKeyPem: string; created: boolean }> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  if (!existsSync(join(config.metadataDir, 'root.json'))) process.stderr.write(`warning: ${config.metadataDir}/root.json is missing: install the tenant's TUF root before running\n`);
+  if (!existsSync(join(config.metadataDir, 'root.json')))
+    process.stderr.write(`warning: ${config.metadataDir}/root.json is missing: install the tenant's TUF root before running\n`);
   openBootloader(config);
   const { element, token, mac } = openElementAndMac(config);
   try {
@@ -376,7 +404,9 @@ export function buildProgram(): Command {
 
   program
     .command('install')
-    .description('install an update bundle (made by `osprey bundle create`) from a file, without a server: verified like a network update, then written to the inactive slot, activated, health-checked, committed or rolled back')
+    .description(
+      'install an update bundle (made by `osprey bundle create`) from a file, without a server: verified like a network update, then written to the inactive slot, activated, health-checked, committed or rolled back',
+    )
     .argument('<bundle>', 'the bundle file')
     .option(...configOption)
     .action(async (bundle: string, opts: { config: string }) => {
@@ -418,36 +448,49 @@ export function buildProgram(): Command {
     .option('--hardware <id>', 'hardware id of the devices', 'board-a')
     .option('--poll <ms>', 'delay between polls of an idle device (ms)', (v) => Number.parseInt(v, 10), 1000)
     .option('--no-register', "do not register the devices' public keys (self-registration off: an operator sets them)")
-    .action(async (opts: { server: string; count: number; gatewayToken: string; tenant: string; dir: string; duration: number; prefix: string; hardware: string; poll: number; register: boolean }) => {
-      if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new Error('--count must be a positive integer');
-      if (!(opts.duration > 0)) throw new Error('--duration must be a positive number of seconds');
-      const controller = new AbortController();
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
-      const result = await runSimulatedFleet({
-        server: opts.server,
-        tenant: opts.tenant,
-        count: opts.count,
-        idPrefix: opts.prefix,
-        gatewayToken: opts.gatewayToken,
-        workDir: resolve(opts.dir),
-        hardware: opts.hardware,
-        pollMs: opts.poll,
-        registerKeys: opts.register,
-        durationMs: opts.duration * 1000,
-        signal: controller.signal,
-        onStep: (id, did) => {
-          if (did !== 'polled') process.stderr.write(`${id}: ${did}\n`);
-        },
-      });
-      const devices = result.devices.map((d) => ({
-        controllerId: d.controllerId,
-        phase: d.phase,
-        installed: d.installed ? `${d.installed.name} ${d.installed.version}` : null,
-        steps: d.steps,
-        lastError: d.lastError,
-      }));
-      process.stdout.write(`${JSON.stringify({ elapsedMs: result.elapsedMs, devices }, null, 2)}\n`);
-    });
+    .action(
+      async (opts: {
+        server: string;
+        count: number;
+        gatewayToken: string;
+        tenant: string;
+        dir: string;
+        duration: number;
+        prefix: string;
+        hardware: string;
+        poll: number;
+        register: boolean;
+      }) => {
+        if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new Error('--count must be a positive integer');
+        if (!(opts.duration > 0)) throw new Error('--duration must be a positive number of seconds');
+        const controller = new AbortController();
+        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+        const result = await runSimulatedFleet({
+          server: opts.server,
+          tenant: opts.tenant,
+          count: opts.count,
+          idPrefix: opts.prefix,
+          gatewayToken: opts.gatewayToken,
+          workDir: resolve(opts.dir),
+          hardware: opts.hardware,
+          pollMs: opts.poll,
+          registerKeys: opts.register,
+          durationMs: opts.duration * 1000,
+          signal: controller.signal,
+          onStep: (id, did) => {
+            if (did !== 'polled') process.stderr.write(`${id}: ${did}\n`);
+          },
+        });
+        const devices = result.devices.map((d) => ({
+          controllerId: d.controllerId,
+          phase: d.phase,
+          installed: d.installed ? `${d.installed.name} ${d.installed.version}` : null,
+          steps: d.steps,
+          lastError: d.lastError,
+        }));
+        process.stdout.write(`${JSON.stringify({ elapsedMs: result.elapsedMs, devices }, null, 2)}\n`);
+      },
+    );
 
   return program;
 }

@@ -118,7 +118,12 @@ async function openSimulatedDevice(
   const slots = new AbSlots({ a: new FileSlot('a', join(dir, 'slot-a.img')), b: new FileSlot('b', join(dir, 'slot-b.img')) }, bootloader);
   if (fresh) {
     const image = o.factoryImage ?? randomBytes(64 * 1024);
-    await slots.get('a').write((async function* () { yield image; })(), { length: image.length, sha256: sha256(image) });
+    await slots.get('a').write(
+      (async function* () {
+        yield image;
+      })(),
+      { length: image.length, sha256: sha256(image) },
+    );
   }
   const element = new SoftwareKeyElement(join(dir, 'device-key.pem'));
   const ddi = new DdiClient({

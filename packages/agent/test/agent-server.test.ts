@@ -73,7 +73,9 @@ describe('the agent against an Osprey server', () => {
   const makeDevice = async (id: string, element: SecureElement, registerKey: 'operator' | 'device'): Promise<Device> => {
     const provisioned = await element.provision();
     const securityToken = `token-${id}-0123456789`;
-    const created = await api('POST', '/targets', [{ controllerId: id, securityToken, ...(registerKey === 'operator' ? { publicKey: provisioned.publicKeyPem } : {}) }]);
+    const created = await api('POST', '/targets', [
+      { controllerId: id, securityToken, ...(registerKey === 'operator' ? { publicKey: provisioned.publicKeyPem } : {}) },
+    ]);
     expect(created.status).toBe(201);
     const ddi = new DdiClient({ server: server.url, tenant: 'DEFAULT', controllerId: id, targetToken: securityToken });
     if (registerKey === 'device') expect(await ddi.registerPublicKey(provisioned.publicKeyPem)).toEqual({ created: true });
@@ -127,7 +129,11 @@ describe('the agent against an Osprey server', () => {
     server = await startTestServer('pglite', {}, { listen: true });
     rootJson = Buffer.from((await api('GET', '/tuf/root')).text);
     releasedSet = await makeSet('gw-os', '2.0.0', IMAGE, true);
-    const released = await api('POST', `/distributionsets/${releasedSet}/release`, { securityVersion: 5, hardware: ['board-a', 'board-b'], installType: 'image' });
+    const released = await api('POST', `/distributionsets/${releasedSet}/release`, {
+      securityVersion: 5,
+      hardware: ['board-a', 'board-b'],
+      installType: 'image',
+    });
     expect(released.status).toBe(200);
     await makeDevice('dev-a', new SoftwareKeyElement(join(work, 'dev-a', 'device.pem')), 'operator');
     await makeDevice('dev-b', new SoftwareKeyElement(join(work, 'dev-b', 'device.pem')), 'operator');
@@ -175,7 +181,9 @@ describe('the agent against an Osprey server', () => {
     await device.ddi.putConfigData({ hardware: 'board-a', securityVersion: '5' });
     const action = await api('GET', `/targets/dev-a/actions/${deployment.actionId}`);
     expect(action.json).toMatchObject({ status: 'finished', active: false });
-    expect((await statuses('dev-a', deployment.actionId)).flatMap((s) => s.messages)).toEqual(expect.arrayContaining(['downloaded and verified', 'installed gw-os 2.0.0']));
+    expect((await statuses('dev-a', deployment.actionId)).flatMap((s) => s.messages)).toEqual(
+      expect.arrayContaining(['downloaded and verified', 'installed gw-os 2.0.0']),
+    );
     expect((await api('GET', '/targets/dev-a/attributes')).json).toMatchObject({ hardware: 'board-a', securityVersion: '5' });
   });
 
@@ -229,7 +237,9 @@ describe('the agent against an Osprey server', () => {
     expect(failureCode(await refusal(resolveRelease({ ...tuf, device: { hardware: 'board-z', securityVersion: 0 } })))).toBe('RELEASE_HARDWARE_MISMATCH');
     const identity = device.element.identity();
     const payloadFile = join(work, 'never-downloaded');
-    expect(failureCode(await refusal(verifyAndOpen({ ...tuf, device: { hardware: 'board-a', securityVersion: 6 }, identity, payloadFile })))).toBe('RELEASE_DOWNGRADE');
+    expect(failureCode(await refusal(verifyAndOpen({ ...tuf, device: { hardware: 'board-a', securityVersion: 6 }, identity, payloadFile })))).toBe(
+      'RELEASE_DOWNGRADE',
+    );
     expect(existsSync(payloadFile)).toBe(false);
   });
 
@@ -258,7 +268,12 @@ describe('the agent against an Osprey server', () => {
 
   it('refuses a tampered payload: by hash during download, by TUF before decryption, and through tuf-js', async () => {
     const device = devices['dev-a']!;
-    const release = await resolveRelease({ tufMetadataUrl: `${server.url}/DEFAULT/tuf/metadata`, metadataDir: device.metadataDir, targetPath: 'gw-os-2.0.0.age', device: BOARD_A });
+    const release = await resolveRelease({
+      tufMetadataUrl: `${server.url}/DEFAULT/tuf/metadata`,
+      metadataDir: device.metadataDir,
+      targetPath: 'gw-os-2.0.0.age',
+      device: BOARD_A,
+    });
     const blob = join(server.dataDir, 'blobs', 'sha256', release.sha256.slice(0, 2), release.sha256);
     const original = readFileSync(blob);
     const tampered = Buffer.from(original);
@@ -277,7 +292,9 @@ describe('the agent against an Osprey server', () => {
       expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
 
       const unchecked = await downloadResumable(href, { ...options, destination: join(dir, 'b.age') });
-      expect(failureCode(await refusal(openRelease(release, { payloadFile: unchecked.file, header, identity: device.element.identity() })))).toBe('TUF_TARGET_MISMATCH');
+      expect(failureCode(await refusal(openRelease(release, { payloadFile: unchecked.file, header, identity: device.element.identity() })))).toBe(
+        'TUF_TARGET_MISMATCH',
+      );
 
       const viaTuf = verifyAndOpen({
         tufMetadataUrl: `${server.url}/DEFAULT/tuf/metadata`,
@@ -313,7 +330,13 @@ describe('the agent against an Osprey server', () => {
       expectedLength: artifact.size,
       headers: device.ddi.downloadHeaders(assigned.downloadUrl!),
     });
-    const payload = await verifyAndOpen({ ...assigned, metadataDir: device.metadataDir, device: BOARD_A, payloadFile: downloaded.file, identity: element.identity() });
+    const payload = await verifyAndOpen({
+      ...assigned,
+      metadataDir: device.metadataDir,
+      device: BOARD_A,
+      payloadFile: downloaded.file,
+      identity: element.identity(),
+    });
     expect((await collect(payload)).equals(IMAGE)).toBe(true);
     await device.ddi.feedback(deployment.actionId, 'closed', 'success');
     expect((await api('GET', `/targets/dev-hsm/actions/${deployment.actionId}`)).json.status).toBe('finished');

@@ -83,14 +83,21 @@ export async function provisionDevice(
   options: { rootJson: Uint8Array; factoryImage: Uint8Array; securityVersion: number; publicKeyPem?: string },
 ): Promise<{ files: DeviceFiles; token: string }> {
   const token = `token-${id}-0123456789`;
-  const created = await api('POST', '/targets', [{ controllerId: id, securityToken: token, ...(options.publicKeyPem ? { publicKey: options.publicKeyPem } : {}) }]);
+  const created = await api('POST', '/targets', [
+    { controllerId: id, securityToken: token, ...(options.publicKeyPem ? { publicKey: options.publicKeyPem } : {}) },
+  ]);
   if (created.status !== 201) throw new Error(`targets: ${created.status} ${created.text}`);
   const files = deviceFiles(dir);
   mkdirSync(files.metadataDir, { recursive: true });
   writeFileSync(join(files.metadataDir, 'root.json'), options.rootJson);
   const bl = new SimulatedBootloader(files.bootenv, { initialSlot: 'a' });
   const slots = new AbSlots({ a: new FileSlot('a', files.slotA), b: new FileSlot('b', files.slotB) }, bl);
-  await slots.get('a').write((async function* () { yield options.factoryImage; })(), { length: options.factoryImage.length, sha256: sha256(options.factoryImage) });
+  await slots.get('a').write(
+    (async function* () {
+      yield options.factoryImage;
+    })(),
+    { length: options.factoryImage.length, sha256: sha256(options.factoryImage) },
+  );
   FileSecurityVersionStore.provision(files.secver, SECVER_KEY, options.securityVersion);
   return { files, token };
 }
@@ -106,7 +113,17 @@ export function openDevice(
   const store = new StateStore(files.state);
   const securityVersion = new FileSecurityVersionStore(files.secver, SECVER_KEY);
   const ddi = new DdiClient({ server: connection.server, tenant: 'DEFAULT', controllerId: connection.id, targetToken: connection.token });
-  const agent = new Agent({ ddi, slots, bootloader, store, securityVersion, metadataDir: files.metadataDir, workDir: files.workDir, hardware: 'board-a', ...extra });
+  const agent = new Agent({
+    ddi,
+    slots,
+    bootloader,
+    store,
+    securityVersion,
+    metadataDir: files.metadataDir,
+    workDir: files.workDir,
+    hardware: 'board-a',
+    ...extra,
+  });
   return { agent, bootloader, slots, store, securityVersion, ddi };
 }
 

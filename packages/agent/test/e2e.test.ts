@@ -10,7 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
-import { AbSlots, CommandSlot, DdiClient, DirectorySlot, fetchTransport, Pkcs11Element, SimulatedBootloader, SoftwareKeyElement, SymlinkBootloader, type HttpTransport, type SecureElement } from '@osprey/agent';
+import {
+  AbSlots,
+  CommandSlot,
+  DdiClient,
+  DirectorySlot,
+  fetchTransport,
+  Pkcs11Element,
+  SimulatedBootloader,
+  SoftwareKeyElement,
+  SymlinkBootloader,
+  type HttpTransport,
+  type SecureElement,
+} from '@osprey/agent';
 import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
@@ -80,7 +92,16 @@ describe('Agent end to end against an Osprey server', () => {
     const actionId = await assign('orch-hsm');
     const dev = openDevice(files, connection, { element, healthCheck: async () => ({ ok: true }) });
     const log = await settle(dev.agent);
-    expect(log).toEqual(expect.arrayContaining(['started action ' + actionId, 'downloaded', 'installed into slot b', 'rebooted into the new slot', 'committed', 'reported committed']));
+    expect(log).toEqual(
+      expect.arrayContaining([
+        'started action ' + actionId,
+        'downloaded',
+        'installed into slot b',
+        'rebooted into the new slot',
+        'committed',
+        'reported committed',
+      ]),
+    );
     const boot = await dev.bootloader.status();
     expect(boot).toMatchObject({ active: 'b', booted: 'b', trial: false, pendingTry: null });
     expect(sha256(readFileSync(files.slotB))).toBe(sha256(NEW));
@@ -109,7 +130,13 @@ describe('Agent end to end against an Osprey server', () => {
     expect(result.messages).toContain('health check failed: service osprey-demo is not running');
     // The server asked for the device's attributes at its first poll (DDI configData).
     const attributes = (await api('GET', '/targets/orch-sick/attributes')).json as Record<string, string>;
-    expect(attributes).toMatchObject({ 'osprey.hardware': 'board-a', 'osprey.slot.active': 'a', 'osprey.bootloader': 'simulated', 'osprey.securityVersion': '1', 'osprey.installTypes': 'image' });
+    expect(attributes).toMatchObject({
+      'osprey.hardware': 'board-a',
+      'osprey.slot.active': 'a',
+      'osprey.bootloader': 'simulated',
+      'osprey.securityVersion': '1',
+      'osprey.installTypes': 'image',
+    });
   });
 
   it('a health check that times out rolls back too', async () => {
@@ -205,11 +232,22 @@ describe('Agent end to end against an Osprey server', () => {
     const handler = join(work, 'handler.sh');
     writeFileSync(
       handler,
-      ['#!/bin/sh', 'set -eu', 'case "$1" in', '  write) cat > "$OSPREY_SLOT_PATH.tmp"; [ "$(wc -c < "$OSPREY_SLOT_PATH.tmp")" -eq "$OSPREY_IMAGE_LENGTH" ]; mv "$OSPREY_SLOT_PATH.tmp" "$OSPREY_SLOT_PATH" ;;', '  verify) [ "$(sha256sum < "$OSPREY_SLOT_PATH" | cut -d" " -f1)" = "$OSPREY_IMAGE_SHA256" ] ;;', 'esac', ''].join('\n'),
+      [
+        '#!/bin/sh',
+        'set -eu',
+        'case "$1" in',
+        '  write) cat > "$OSPREY_SLOT_PATH.tmp"; [ "$(wc -c < "$OSPREY_SLOT_PATH.tmp")" -eq "$OSPREY_IMAGE_LENGTH" ]; mv "$OSPREY_SLOT_PATH.tmp" "$OSPREY_SLOT_PATH" ;;',
+        '  verify) [ "$(sha256sum < "$OSPREY_SLOT_PATH" | cut -d" " -f1)" = "$OSPREY_IMAGE_SHA256" ] ;;',
+        'esac',
+        '',
+      ].join('\n'),
     );
     chmodSync(handler, 0o755);
     const bootloader = new SimulatedBootloader(files.bootenv);
-    const slots = new AbSlots({ a: new CommandSlot('a', files.slotA, { command: [handler] }), b: new CommandSlot('b', files.slotB, { command: [handler] }) }, bootloader);
+    const slots = new AbSlots(
+      { a: new CommandSlot('a', files.slotA, { command: [handler] }), b: new CommandSlot('b', files.slotB, { command: [handler] }) },
+      bootloader,
+    );
     const dev = openDevice(files, connection, { element, slots, bootloader });
     const log = await settle(dev.agent);
     expect(log).toEqual(expect.arrayContaining(['downloaded', 'installed into slot b', 'committed', 'reported committed']));
@@ -228,11 +266,19 @@ describe('Agent end to end against an Osprey server', () => {
       writeFileSync(join(src, 'bin', 'app'), `#!/bin/sh\necho ${version}\n`, { mode: 0o755 });
       return execFileSync('tar', ['-C', src, '-cf', '-', '.']);
     };
-    const appSet = await makeRelease(api, 'gw-app', '1.1.0', tree('1.1.0'), { encrypted: true, release: { securityVersion: 1, hardware: ['board-a'], installType: 'archive' } });
+    const appSet = await makeRelease(api, 'gw-app', '1.1.0', tree('1.1.0'), {
+      encrypted: true,
+      release: { securityVersion: 1, hardware: ['board-a'], installType: 'archive' },
+    });
     const slotDirs = { a: join(files.dir, 'app', 'a'), b: join(files.dir, 'app', 'b') };
     const link = join(files.dir, 'app', 'current');
     const factory = tree('1.0.0');
-    await new DirectorySlot('a', slotDirs.a).write((async function* () { yield factory; })(), { length: factory.length, sha256: sha256(factory) });
+    await new DirectorySlot('a', slotDirs.a).write(
+      (async function* () {
+        yield factory;
+      })(),
+      { length: factory.length, sha256: sha256(factory) },
+    );
     const bootloader = new SymlinkBootloader({ link, targets: slotDirs, envPath: join(files.dir, 'app', 'bootenv') });
     const slots = new AbSlots({ a: new DirectorySlot('a', slotDirs.a), b: new DirectorySlot('b', slotDirs.b) }, bootloader);
     const open = () =>
@@ -273,7 +319,11 @@ describe('Agent end to end against an Osprey server', () => {
       if (req.url.includes('/artifacts/')) artifactRequests++;
       return fetchTransport(req);
     };
-    const open = () => openDevice(files, connection, { element, ddi: new DdiClient({ server: connection.server, tenant: 'DEFAULT', controllerId: connection.id, targetToken: connection.token, transport: counting }) });
+    const open = () =>
+      openDevice(files, connection, {
+        element,
+        ddi: new DdiClient({ server: connection.server, tenant: 'DEFAULT', controllerId: connection.id, targetToken: connection.token, transport: counting }),
+      });
 
     expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id: 'orch-stage', type: 'downloadonly' }])).json.assigned).toBe(1);
     await server.ddi.settle();

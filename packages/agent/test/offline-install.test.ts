@@ -45,7 +45,14 @@ describe('osprey-agent install <bundle> (offline)', () => {
   /** A device laid out on disk and provisioned by the agent's own CLI; it never talks to the server. */
   const device = async (id: string) => {
     const dir = join(work, id);
-    const files = { dir, config: join(dir, 'agent.json'), slotA: join(dir, 'slot-a.img'), slotB: join(dir, 'slot-b.img'), bootenv: join(dir, 'bootenv'), metadataDir: join(dir, 'tuf') };
+    const files = {
+      dir,
+      config: join(dir, 'agent.json'),
+      slotA: join(dir, 'slot-a.img'),
+      slotB: join(dir, 'slot-b.img'),
+      bootenv: join(dir, 'bootenv'),
+      metadataDir: join(dir, 'tuf'),
+    };
     mkdirSync(files.metadataDir, { recursive: true });
     writeFileSync(join(files.metadataDir, 'root.json'), rootJson);
     writeFileSync(
@@ -64,7 +71,12 @@ describe('osprey-agent install <bundle> (offline)', () => {
     );
     const provisioned = await run(AGENT_CLI, ['provision', '--config', files.config]);
     expect(provisioned.code, provisioned.err).toBe(0);
-    await new FileSlot('a', files.slotA).write((async function* () { yield OLD; })(), { length: OLD.length, sha256: sha256(OLD) });
+    await new FileSlot('a', files.slotA).write(
+      (async function* () {
+        yield OLD;
+      })(),
+      { length: OLD.length, sha256: sha256(OLD) },
+    );
     return { files, pem: provisioned.out.slice(provisioned.out.indexOf('-----BEGIN')) };
   };
 
@@ -76,13 +88,28 @@ describe('osprey-agent install <bundle> (offline)', () => {
     expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }])).json.assigned).toBe(1);
     await server.ddi.settle();
     const actionId = (await api('GET', `/targets/${id}/actions?sort=id:DESC`)).json.content[0].id as number;
-    const deployment = (await (await fetch(`${server.url}/DEFAULT/controller/v1/${id}/deploymentBase/${actionId}`, { headers: { authorization: `TargetToken ${token}` } })).json()) as {
+    const deployment = (await (
+      await fetch(`${server.url}/DEFAULT/controller/v1/${id}/deploymentBase/${actionId}`, { headers: { authorization: `TargetToken ${token}` } })
+    ).json()) as {
       deployment: { chunks: Array<{ artifacts: Array<{ osprey: { encryption: { header: string } } }> }> };
     };
     const header = join(work, `${id}-${target}.hdr`);
     writeFileSync(header, Buffer.from(deployment.deployment.chunks[0]!.artifacts[0]!.osprey.encryption.header, 'base64'));
     const out = join(work, `${id}-${target}.osb`);
-    const made = await run(OSPREY_CLI, ['bundle', 'create', '--server', server.url, '--tenant', 'DEFAULT', '--target', target, '--header', header, '--out', out]);
+    const made = await run(OSPREY_CLI, [
+      'bundle',
+      'create',
+      '--server',
+      server.url,
+      '--tenant',
+      'DEFAULT',
+      '--target',
+      target,
+      '--header',
+      header,
+      '--out',
+      out,
+    ]);
     expect(made.code, made.err).toBe(0);
     return out;
   };
@@ -116,7 +143,7 @@ describe('osprey-agent install <bundle> (offline)', () => {
     expect(status).toMatchObject({ state: { phase: 'idle' }, installed: { version: '3.0.0', slot: 'b' }, securityVersion: 4 });
   });
 
-  it('refuses a downgrade (security version 3 below the device\'s 4) in one line; nothing changes', async () => {
+  it("refuses a downgrade (security version 3 below the device's 4) in one line; nothing changes", async () => {
     const older = await bundleFor('usb-1', dev.pem, olderSet, 'gw-os-2.9.0.age');
     const r = await run(AGENT_CLI, ['install', older, '--config', dev.files.config]);
     expect(r.code).toBe(1);
@@ -157,7 +184,7 @@ describe('osprey-agent install <bundle> (offline)', () => {
     const status = JSON.parse((await run(AGENT_CLI, ['status', '--config', stranger.files.config])).out) as unknown;
     expect(status).toMatchObject({ state: { phase: 'idle' }, installed: null, securityVersion: 0 });
   });
-  it("a replaced trust anchor (another root.json in the metadata directory) is refused before anything is read", async () => {
+  it('a replaced trust anchor (another root.json in the metadata directory) is refused before anything is read', async () => {
     const victim = await device('usb-3');
     // An attacker's root: well-formed TUF, but not the one provisioned (and sealed) on this device.
     const foreign = JSON.parse(rootJson.toString()) as { signed: { version: number } };

@@ -47,8 +47,16 @@ function seeded(seed: number): () => number {
 const CATEGORIES = ['download', 'install', 'switch', 'health', 'report'] as const;
 type Category = (typeof CATEGORIES)[number];
 function categoryOf(point: string): Category {
-  if (point === 'download progress' || point === 'checkpoint' || point === 'downloaded' || point === 'action recorded' || point === 'applied start') return 'download';
-  if (point === 'slot write' || point === 'slot written' || point === 'applied download_complete' || point === 'applied install_begin' || point === 'applied install_complete') return 'install';
+  if (point === 'download progress' || point === 'checkpoint' || point === 'downloaded' || point === 'action recorded' || point === 'applied start')
+    return 'download';
+  if (
+    point === 'slot write' ||
+    point === 'slot written' ||
+    point === 'applied download_complete' ||
+    point === 'applied install_begin' ||
+    point === 'applied install_complete'
+  )
+    return 'install';
   if (point === 'armed' || point === 're-armed' || point === 'applied activate' || point === 'applied reboot_observed') return 'switch';
   if (point === 'reported' || point === 'applied reported') return 'report';
   return 'health';
@@ -79,7 +87,12 @@ describe('power cuts during an update', () => {
   const newDevice = async (id: string) => {
     const element = new SoftwareKeyElement(join(work, id, 'device.pem'));
     const key = await element.provision();
-    const { files, token } = await provisionDevice(api, join(work, id), id, { rootJson, factoryImage: OLD, securityVersion: 1, publicKeyPem: key.publicKeyPem });
+    const { files, token } = await provisionDevice(api, join(work, id), id, {
+      rootJson,
+      factoryImage: OLD,
+      securityVersion: 1,
+      publicKeyPem: key.publicKeyPem,
+    });
     expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }])).json.assigned).toBe(1);
     await server.ddi.settle();
     const actionId = (await api('GET', `/targets/${id}/actions`)).json.content[0].id as number;
@@ -120,7 +133,9 @@ describe('power cuts during an update', () => {
   afterAll(async () => {
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
-    const summary = Object.entries(outcomes).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const summary = Object.entries(outcomes)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
     console.log(`power-cut: ${summary}`);
   });
 
@@ -174,7 +189,7 @@ describe('power cuts during an update', () => {
       device.element.close();
     }
     for (const [k, v] of Object.entries(perCategory)) outcomes[`cuts during ${k}`] = v;
-    outcomes["in-process cuts total"] = cuts;
+    outcomes['in-process cuts total'] = cuts;
     outcomes['downloads continued from a checkpoint'] = resumed;
     expect(cuts).toBeGreaterThanOrEqual(100);
     expect(resumed).toBeGreaterThan(0);

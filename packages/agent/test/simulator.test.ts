@@ -44,8 +44,15 @@ describe('runSimulatedFleet against an Osprey server', () => {
     const targets = await api('GET', `/targets?q=controllerId==sim-*&limit=50`);
     expect(targets.json.content.map((t: { controllerId: string }) => t.controllerId).sort()).toEqual(ids);
 
-    const setId = await makeRelease(api, 'fleet-os', '2.0.0', Buffer.alloc(150_000, 9), { encrypted: true, release: { securityVersion: 1, hardware: ['board-a'] } });
-    const assigned = await api('POST', `/distributionsets/${setId}/assignedTargets`, ids.map((id) => ({ id })));
+    const setId = await makeRelease(api, 'fleet-os', '2.0.0', Buffer.alloc(150_000, 9), {
+      encrypted: true,
+      release: { securityVersion: 1, hardware: ['board-a'] },
+    });
+    const assigned = await api(
+      'POST',
+      `/distributionsets/${setId}/assignedTargets`,
+      ids.map((id) => ({ id })),
+    );
     expect(assigned.json.assigned).toBe(5);
     await server.ddi.settle();
 

@@ -28,7 +28,8 @@ function problem(value: unknown): string | undefined {
   for (const key of ['tenant', 'at', 'actor', 'action', 'prevHash', 'hash']) if (typeof value[key] !== 'string') return `field "${key}" must be a string`;
   if (!Number.isSafeInteger(value.seq) || (value.seq as number) < 1) return 'field "seq" must be a whole number from 1';
   const subject = value.subject;
-  if (!isObject(subject) || typeof subject.type !== 'string' || typeof subject.id !== 'string' || Object.keys(subject).length !== 2) return 'field "subject" must be { "type": string, "id": string }';
+  if (!isObject(subject) || typeof subject.type !== 'string' || typeof subject.id !== 'string' || Object.keys(subject).length !== 2)
+    return 'field "subject" must be { "type": string, "id": string }';
   for (const key of ['before', 'after']) if (value[key] !== null && !isObject(value[key])) return `field "${key}" must be a JSON object or null`;
   return undefined;
 }

@@ -92,7 +92,10 @@ export async function writeBundle(input: BundleWriteInput, outFile: string): Pro
     await pipeline(tar, createWriteStream(temp, { flags: 'wx' }));
     const sha256 = hash.digest('hex');
     if (input.expect && input.expect.sha256 !== sha256) {
-      throw new OspreyError('TUF_TARGET_MISMATCH', `the payload (sha256 ${sha256}) is not the signed target ${input.targetPath} (sha256 ${input.expect.sha256})`);
+      throw new OspreyError(
+        'TUF_TARGET_MISMATCH',
+        `the payload (sha256 ${sha256}) is not the signed target ${input.targetPath} (sha256 ${input.expect.sha256})`,
+      );
     }
     await fsyncFile(temp);
     renameSync(temp, outFile);
@@ -140,9 +143,11 @@ export async function collectMetadata(read: MetadataReader, targetPath: string, 
     return bounded(name, bytes);
   };
   const bounded = (name: string, bytes: Buffer): Buffer => {
-    if (bytes.byteLength > BUNDLE_LIMITS.maxMetadataBytes) throw new UsageError(`${name} is larger than a bundle may carry (${BUNDLE_LIMITS.maxMetadataBytes} bytes)`);
+    if (bytes.byteLength > BUNDLE_LIMITS.maxMetadataBytes)
+      throw new UsageError(`${name} is larger than a bundle may carry (${BUNDLE_LIMITS.maxMetadataBytes} bytes)`);
     total += bytes.byteLength;
-    if (total > BUNDLE_LIMITS.maxTotalMetadataBytes) throw new UsageError(`the metadata is larger than a bundle may carry (${BUNDLE_LIMITS.maxTotalMetadataBytes} bytes)`);
+    if (total > BUNDLE_LIMITS.maxTotalMetadataBytes)
+      throw new UsageError(`the metadata is larger than a bundle may carry (${BUNDLE_LIMITS.maxTotalMetadataBytes} bytes)`);
     return bytes;
   };
   // Root 1 (what devices are provisioned with at the earliest) is read for the chain, not bundled.
@@ -171,9 +176,19 @@ export async function collectMetadata(read: MetadataReader, targetPath: string, 
   const targetsBytes = await need(targetsName);
   const targets = parsed(() => parseMetadata('targets', targetsBytes), targetsName);
   files.set(targetsName, targetsBytes);
-  for (const [role, md] of [['root', root], ['timestamp', timestamp], ['snapshot', snapshot], ['targets', targets]] as const) checkNotExpired(md, role, now);
+  for (const [role, md] of [
+    ['root', root],
+    ['timestamp', timestamp],
+    ['snapshot', snapshot],
+    ['targets', targets],
+  ] as const)
+    checkNotExpired(md, role, now);
   const target = targets.signed.targets[targetPath];
-  if (!target) throw new OspreyError('TUF_TARGET_UNKNOWN', `${targetPath} is not a target of ${targetsName} (targets: ${Object.keys(targets.signed.targets).slice(0, 10).join(', ') || 'none'})`);
+  if (!target)
+    throw new OspreyError(
+      'TUF_TARGET_UNKNOWN',
+      `${targetPath} is not a target of ${targetsName} (targets: ${Object.keys(targets.signed.targets).slice(0, 10).join(', ') || 'none'})`,
+    );
   const custom = releaseCustomOf(target);
   const expires = [root, timestamp, snapshot, targets].map((md) => md.signed.expires).sort()[0]!;
   return { files, target, custom, expires };
@@ -223,7 +238,9 @@ async function serverPayload(base: string, target: TargetFile): Promise<{ length
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     if (response.status === 404) {
-      throw new UsageError(`the server does not serve ${target.path} under /tuf/targets (it serves encrypted targets only): give the image with --payload FILE`);
+      throw new UsageError(
+        `the server does not serve ${target.path} under /tuf/targets (it serves encrypted targets only): give the image with --payload FILE`,
+      );
     }
     throw new RemoteError(response.status, `GET ${url}: ${response.status} ${response.statusText}`);
   }
@@ -287,11 +304,12 @@ export async function bundleCreate(options: BundleCreateOptions, env: CliEnviron
   if ([options.header !== undefined, options.recipients.length > 0, options.controllerId !== undefined].filter(Boolean).length > 1) {
     throw new UsageError('give one of --header FILE, --recipient or --controller-id');
   }
-  if (options.controllerId && !options.server?.profile) throw new UsageError("--controller-id needs --profile (an API token to ask the server for the device's header)");
+  if (options.controllerId && !options.server?.profile)
+    throw new UsageError("--controller-id needs --profile (an API token to ask the server for the device's header)");
   let read: MetadataReader;
   let serverBase: string | undefined;
   if (options.metadataDir) {
-    if (!options.payload) throw new UsageError('--metadata-dir needs --payload FILE (the target\'s bytes)');
+    if (!options.payload) throw new UsageError("--metadata-dir needs --payload FILE (the target's bytes)");
     read = directoryReader(options.metadataDir);
   } else if (!options.server) {
     read = directoryReader(repoPaths(options.dir!).metadata);
@@ -305,7 +323,12 @@ export async function bundleCreate(options: BundleCreateOptions, env: CliEnviron
     serverBase = `${server.url.replace(/\/$/, '')}/${encodeURIComponent(tenant)}/tuf`;
     read = serverReader(serverBase);
   }
-  const chain = await collectMetadata(read, options.targetPath, options.now, serverBase ? `${serverBase}/metadata` : (options.metadataDir ?? repoPaths(options.dir!).metadata));
+  const chain = await collectMetadata(
+    read,
+    options.targetPath,
+    options.now,
+    serverBase ? `${serverBase}/metadata` : (options.metadataDir ?? repoPaths(options.dir!).metadata),
+  );
   const encrypted = chain.custom.encryption.format !== 'none';
 
   let header: Buffer | undefined;
@@ -325,7 +348,8 @@ export async function bundleCreate(options: BundleCreateOptions, env: CliEnviron
     if (!options.dir) throw new UsageError('--recipient needs --dir (the repository whose escrow key opens the release); otherwise give --header FILE');
     if (encrypted) header = await rewrapFor(options.dir, options.targetPath, options.recipients, env);
   }
-  if (encrypted && !header) throw new UsageError(`${options.targetPath} is encrypted: give the device's --header FILE, --controller-id with --profile, or --recipient with --dir`);
+  if (encrypted && !header)
+    throw new UsageError(`${options.targetPath} is encrypted: give the device's --header FILE, --controller-id with --profile, or --recipient with --dir`);
   if (!encrypted && header) throw new UsageError(`${options.targetPath} is not encrypted: a bundle for it carries no header`);
 
   let payload: BundleWriteInput['payload'];

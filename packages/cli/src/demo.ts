@@ -38,17 +38,33 @@ async function main(): Promise<void> {
   writeFileSync(image, randomBytes(5 * 1024 * 1024));
   say('3. Release gateway-os 2.0.0 (security version 4) for board-a: encrypt once, sign into TUF.');
   const packed = await releasePack(
-    { dir: vendor, file: image, name: 'gateway-os', version: '2.0.0', securityVersion: 4, hardware: ['board-a'], installType: 'image', recipients: [], encrypt: true, now },
+    {
+      dir: vendor,
+      file: image,
+      name: 'gateway-os',
+      version: '2.0.0',
+      securityVersion: 4,
+      hardware: ['board-a'],
+      installType: 'image',
+      recipients: [],
+      encrypt: true,
+      now,
+    },
     env,
   );
-  say(`   target ${packed.path}: ${packed.length} bytes, sha256 ${packed.sha256.slice(0, 16)}…; plaintext sha256 ${packed.custom.plaintext.sha256.slice(0, 16)}…`);
+  say(
+    `   target ${packed.path}: ${packed.length} bytes, sha256 ${packed.sha256.slice(0, 16)}…; plaintext sha256 ${packed.custom.plaintext.sha256.slice(0, 16)}…`,
+  );
 
   say('4. Per-device headers over the one shared payload (the payload is not touched).');
   await releaseRewrap({ dir: vendor, target: packed.path, recipients: [deviceA.recipient], out: join(base, 'device-a.header') }, env);
   await releaseRewrap({ dir: vendor, target: packed.path, recipients: [deviceB.recipient], out: join(base, 'device-b.header') }, env);
 
   const root = join(vendor, 'public', 'metadata', '1.root.json');
-  for (const [name, identity] of [['A', deviceA], ['B', deviceB]] as const) {
+  for (const [name, identity] of [
+    ['A', deviceA],
+    ['B', deviceB],
+  ] as const) {
     const out = join(base, `device-${name.toLowerCase()}.img`);
     const r = await releaseDecrypt({
       identities: [identity],
@@ -66,8 +82,16 @@ async function main(): Promise<void> {
   }
 
   try {
-    await releaseDecrypt({ identities: [deviceA], header: join(base, 'device-b.header'), source: vendor, root, target: packed.path, out: join(base, 'wrong.img'), interactive: false });
-    say('6. ERROR: device A opened device B\'s header');
+    await releaseDecrypt({
+      identities: [deviceA],
+      header: join(base, 'device-b.header'),
+      source: vendor,
+      root,
+      target: packed.path,
+      out: join(base, 'wrong.img'),
+      interactive: false,
+    });
+    say("6. ERROR: device A opened device B's header");
     process.exitCode = 1;
   } catch (e) {
     say(`6. Device A cannot use device B's header: ${isOspreyError(e) ? e.code : String(e)}.`);

@@ -11,7 +11,16 @@ export const EXIT_REFUSED = 1;
 /** The command, a file or a key is wrong: fix the input. */
 export const EXIT_USAGE = 2;
 
-const INPUT_CODES = new Set(['KEY_INVALID', 'KEY_WRONG_PASSPHRASE', 'KEY_UNSUPPORTED', 'AGE_INVALID_RECIPIENT', 'AGE_INVALID_IDENTITY', 'RELEASE_METADATA_INVALID', 'PKCS11_OBJECT_NOT_FOUND', 'AUDIT_ENTRY_INVALID']);
+const INPUT_CODES = new Set([
+  'KEY_INVALID',
+  'KEY_WRONG_PASSPHRASE',
+  'KEY_UNSUPPORTED',
+  'AGE_INVALID_RECIPIENT',
+  'AGE_INVALID_IDENTITY',
+  'RELEASE_METADATA_INVALID',
+  'PKCS11_OBJECT_NOT_FOUND',
+  'AUDIT_ENTRY_INVALID',
+]);
 
 /** One line for a person, and the exit code. */
 export function describeError(error: unknown): { line: string; exitCode: number } {

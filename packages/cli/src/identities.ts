@@ -43,7 +43,11 @@ export function loadIdentityFile(path: string, passphrase: string | undefined): 
     try {
       key = createPrivateKey(text.includes('ENCRYPTED') ? { key: text, passphrase: passphrase ?? '' } : text);
     } catch (cause) {
-      throw new OspreyError(text.includes('ENCRYPTED') ? 'KEY_WRONG_PASSPHRASE' : 'AGE_INVALID_IDENTITY', `cannot open identity ${path}: ${(cause as Error).message}`, { cause });
+      throw new OspreyError(
+        text.includes('ENCRYPTED') ? 'KEY_WRONG_PASSPHRASE' : 'AGE_INVALID_IDENTITY',
+        `cannot open identity ${path}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     if (key.asymmetricKeyType === 'x25519') return [new X25519Identity(key)];
     return [new P256TagIdentity(new SoftwareP256KeyAgreement(key))];

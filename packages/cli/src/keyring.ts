@@ -35,7 +35,8 @@ export function readKeyring(dir: string): Keyring {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`${dir} is not an Osprey repository (no ${KEYRING_FILE}): run "osprey keys init --dir ${dir}" first`);
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UsageError(`${dir} is not an Osprey repository (no ${KEYRING_FILE}): run "osprey keys init --dir ${dir}" first`);
     throw new UsageError(`${path} is not valid JSON: ${(cause as Error).message}`);
   }
   const parsed = keyringSchema.safeParse(json);
@@ -68,9 +69,13 @@ export class KeyLoader {
   }
 
   signer(source: KeySource): Signer {
-    const signer = source.source === 'file' ? new KeyObjectSigner(readKeyFile(resolve(this.dir, source.path), this.env.passphrase)) : this.openToken().signer(source.label);
+    const signer =
+      source.source === 'file' ? new KeyObjectSigner(readKeyFile(resolve(this.dir, source.path), this.env.passphrase)) : this.openToken().signer(source.label);
     if (signer.key.keyID !== source.keyid) {
-      throw new OspreyError('KEY_INVALID', `key ${source.source === 'file' ? source.path : source.label} is not key ${source.keyid.slice(0, 12)}… that the keyring lists`);
+      throw new OspreyError(
+        'KEY_INVALID',
+        `key ${source.source === 'file' ? source.path : source.label} is not key ${source.keyid.slice(0, 12)}… that the keyring lists`,
+      );
     }
     return signer;
   }

@@ -139,11 +139,18 @@ export async function keysInit(options: KeysInitOptions, env: CliEnvironment): P
     await signMetadata(root, generated.root.signers);
     verifyRole(root.signed, 'root', root);
     writeRoot(options.dir, root);
-    await publishTargets(options.dir, root, undefined, [], {
-      targets: generated.targets.signers,
-      snapshot: generated.snapshot.signers,
-      timestamp: generated.timestamp.signers,
-    }, options.now);
+    await publishTargets(
+      options.dir,
+      root,
+      undefined,
+      [],
+      {
+        targets: generated.targets.signers,
+        snapshot: generated.snapshot.signers,
+        timestamp: generated.timestamp.signers,
+      },
+      options.now,
+    );
     writeKeyring(options.dir, keyring);
     return { keyring, rootKeyIds: generated.root.keys.map((k) => k.keyID) };
   } finally {
@@ -182,11 +189,18 @@ export async function keysRotate(options: KeysRotateOptions, env: CliEnvironment
     writeRoot(options.dir, root);
     if (options.role !== 'root') {
       const signersOf = (role: 'targets' | 'snapshot' | 'timestamp') => (role === options.role ? fresh.signers : loader.signersFor(keyring, role));
-      await publishTargets(options.dir, root, state, Object.values(state.targets.signed.targets), {
-        targets: signersOf('targets'),
-        snapshot: signersOf('snapshot'),
-        timestamp: signersOf('timestamp'),
-      }, options.now);
+      await publishTargets(
+        options.dir,
+        root,
+        state,
+        Object.values(state.targets.signed.targets),
+        {
+          targets: signersOf('targets'),
+          snapshot: signersOf('snapshot'),
+          timestamp: signersOf('timestamp'),
+        },
+        options.now,
+      );
     }
     writeKeyring(options.dir, updated);
     // Retired key files move aside rather than vanish: an operator destroys them deliberately.

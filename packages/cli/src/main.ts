@@ -28,12 +28,19 @@ function integer(min: number, max: number) {
 }
 
 function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 function roles(value: string): TopLevelRole[] {
   const list = value.split(',').map((v) => v.trim());
-  for (const r of list) if (!(TOP_LEVEL_ROLES as readonly string[]).includes(r)) throw new InvalidArgumentError(`unknown role "${r}" (${TOP_LEVEL_ROLES.join(', ')})`);
+  for (const r of list)
+    if (!(TOP_LEVEL_ROLES as readonly string[]).includes(r)) throw new InvalidArgumentError(`unknown role "${r}" (${TOP_LEVEL_ROLES.join(', ')})`);
   return list as TopLevelRole[];
 }
 
@@ -73,7 +80,10 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(new Option('--key-type <type>', 'signature algorithm').choices(['ed25519', 'ecdsa']).default('ed25519'))
     .option('--token-roles <roles>', 'roles whose keys are generated in the PKCS#11 token (e.g. targets,snapshot,timestamp)', roles, [])
     .action(async (o) => {
-      const result = await keysInit({ dir: o.dir, rootKeys: o.rootKeys, rootThreshold: o.threshold, keyType: o.keyType, tokenRoles: o.tokenRoles, now: new Date() }, env());
+      const result = await keysInit(
+        { dir: o.dir, rootKeys: o.rootKeys, rootThreshold: o.threshold, keyType: o.keyType, tokenRoles: o.tokenRoles, now: new Date() },
+        env(),
+      );
       print({ dir: o.dir, rootKeyIds: result.rootKeyIds, threshold: o.threshold, escrowRecipient: result.keyring.escrow.recipient });
       process.stderr.write(`Repository created. Move ${o.dir}/keys/root-*.pem to offline storage; signing needs ${o.threshold} of them.\n`);
     });
@@ -87,7 +97,10 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(new Option('--key-type <type>', 'signature algorithm').choices(['ed25519', 'ecdsa']).default('ed25519'))
     .option('--in-token', 'generate the new keys in the PKCS#11 token', false)
     .action(async (o) => {
-      const r = await keysRotate({ dir: o.dir, role: o.role, count: o.keys, threshold: o.threshold, keyType: o.keyType, inToken: o.inToken, now: new Date() }, env());
+      const r = await keysRotate(
+        { dir: o.dir, role: o.role, count: o.keys, threshold: o.threshold, keyType: o.keyType, inToken: o.inToken, now: new Date() },
+        env(),
+      );
       print({ role: o.role, rootVersion: r.rootVersion });
     });
 
@@ -127,7 +140,7 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     });
   release
     .command('rewrap')
-    .description("write a header for new recipients over an existing payload (the payload is unchanged)")
+    .description('write a header for new recipients over an existing payload (the payload is unchanged)')
     .requiredOption('--dir <dir>', 'repository directory')
     .requiredOption('--target <path>', 'release target path')
     .option('--recipient <age1…>', 'recipient (repeatable)', collect, [])
@@ -196,7 +209,7 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .option('--dir <dir>', 'repository directory (keys init): its metadata and payload (unless --server or --metadata-dir), its escrow key for --recipient')
     .option('--metadata-dir <dir>', "a copy of a repository's metadata files (with --payload)")
     .option('--server <url>', "a server's TUF repository (with --tenant)")
-    .option('--tenant <name>', 'tenant on --server (with --profile: default the API token\'s tenant)')
+    .option('--tenant <name>', "tenant on --server (with --profile: default the API token's tenant)")
     .option('--profile <name>', 'a saved server profile instead of --server')
     .option('--payload <file>', "the target's bytes (default: from the repository)")
     .option('--header <file>', "the device's age header (e.g. from release rewrap)")
@@ -269,7 +282,9 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .option('--description <text>', 'description')
     .addOption(profileOption())
     .action(async (o) => {
-      const [m] = await client(o).call<Array<{ id: number }>>('POST', '/softwaremodules', [{ name: o.name, version: o.version, type: o.type, encrypted: o.encrypted, ...(o.description ? { description: o.description } : {}) }]);
+      const [m] = await client(o).call<Array<{ id: number }>>('POST', '/softwaremodules', [
+        { name: o.name, version: o.version, type: o.type, encrypted: o.encrypted, ...(o.description ? { description: o.description } : {}) },
+      ]);
       print(m);
     });
   program
@@ -293,7 +308,9 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(profileOption())
     .action(async (o) => {
       const ids = (o.module as string[]).map((v) => integer(1, Number.MAX_SAFE_INTEGER)(v));
-      const [d] = await client(o).call<Array<{ id: number }>>('POST', '/distributionsets', [{ name: o.name, version: o.version, type: o.type, modules: ids.map((id) => ({ id })) }]);
+      const [d] = await client(o).call<Array<{ id: number }>>('POST', '/distributionsets', [
+        { name: o.name, version: o.version, type: o.type, modules: ids.map((id) => ({ id })) },
+      ]);
       print(d);
     });
   release
@@ -305,7 +322,13 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(new Option('--install-type <type>', 'how the agent installs it').choices(['image', 'file', 'archive', 'external']).default('image'))
     .addOption(profileOption())
     .action(async (ds: number, o) => {
-      print(await client(o).call('POST', `/distributionsets/${ds}/release`, { securityVersion: o.securityVersion, hardware: o.hardware, installType: o.installType }));
+      print(
+        await client(o).call('POST', `/distributionsets/${ds}/release`, {
+          securityVersion: o.securityVersion,
+          hardware: o.hardware,
+          installType: o.installType,
+        }),
+      );
     });
   release
     .command('sign')
@@ -332,7 +355,13 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(new Option('--type <type>', 'action type').choices(['forced', 'soft', 'timeforced', 'downloadonly']).default('forced'))
     .addOption(profileOption())
     .action(async (ds: number, o) => {
-      print(await client(o).call('POST', `/distributionsets/${ds}/assignedTargets`, (o.target as string[]).map((id) => ({ id, type: o.type }))));
+      print(
+        await client(o).call(
+          'POST',
+          `/distributionsets/${ds}/assignedTargets`,
+          (o.target as string[]).map((id) => ({ id, type: o.type })),
+        ),
+      );
     });
 
   const audit = program.command('audit').description('check exports of the server audit log');

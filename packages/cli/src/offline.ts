@@ -84,7 +84,9 @@ export async function tufImportRoot(options: ImportRootOptions, env: CliEnvironm
   for (const role of ONLINE_ROLES) {
     const inToken = keyring.roles[role].keys.find((k): k is Extract<KeySource, { source: 'pkcs11' }> => k.source === 'pkcs11');
     if (inToken) {
-      throw new UsageError(`the ${role} key "${inToken.label}" is in the PKCS#11 token and cannot be exported to the server: the server needs ${role} key files (osprey keys init without ${role} in --token-roles)`);
+      throw new UsageError(
+        `the ${role} key "${inToken.label}" is in the PKCS#11 token and cannot be exported to the server: the server needs ${role} key files (osprey keys init without ${role} in --token-roles)`,
+      );
     }
   }
   const { metadata } = repoPaths(dir);
@@ -92,7 +94,9 @@ export async function tufImportRoot(options: ImportRootOptions, env: CliEnvironm
   if (!versions.includes(1)) throw new UsageError(`${join(metadata, '1.root.json')} is missing`);
   const latest = versions.at(-1)!;
   if (latest > 1) {
-    throw new UsageError(`${dir} has rotated to root v${latest}; the server imports root v1 only and would serve an outdated root: import before rotating (or rotate on the server with PUT /rest/v1/tuf/root)`);
+    throw new UsageError(
+      `${dir} has rotated to root v${latest}; the server imports root v1 only and would serve an outdated root: import before rotating (or rotate on the server with PUT /rest/v1/tuf/root)`,
+    );
   }
   const root = parseMetadata('root', readFileSync(join(metadata, '1.root.json')));
   verifyRole(root.signed, 'root', root); // never hand the server a root no device would accept
@@ -124,7 +128,9 @@ export async function tufImportRoot(options: ImportRootOptions, env: CliEnvironm
         keyIds[role].push(source.keyid);
       }
       if (keys[role].length < entry.threshold) {
-        throw new UsageError(`${role} needs ${entry.threshold} key(s) on the server and only ${keys[role].length} could be opened (missing: ${missing.join(', ')})`);
+        throw new UsageError(
+          `${role} needs ${entry.threshold} key(s) on the server and only ${keys[role].length} could be opened (missing: ${missing.join(', ')})`,
+        );
       }
     }
   } finally {
@@ -148,7 +154,12 @@ export async function tufImportRoot(options: ImportRootOptions, env: CliEnvironm
   }
 
   const client = ManagementClient.fromProfile(options.profile);
-  const result = await client.call<{ rootVersion: number; targetsOffline: boolean; published?: ImportRootSummary['published']; pendingTargetsVersion?: number }>('POST', '/tuf/root/import', {
+  const result = await client.call<{
+    rootVersion: number;
+    targetsOffline: boolean;
+    published?: ImportRootSummary['published'];
+    pendingTargetsVersion?: number;
+  }>('POST', '/tuf/root/import', {
     root: root.toJSON(),
     keys,
     passphrase: oneTime,
@@ -202,7 +213,8 @@ function summarize(target: TargetFile): TargetSummary {
 }
 
 function describeTarget(t: TargetSummary): string {
-  const release = t.name !== undefined ? `${t.name} ${t.version}, securityVersion ${t.securityVersion}, hardware ${t.hardware?.join(',')}` : 'no release metadata';
+  const release =
+    t.name !== undefined ? `${t.name} ${t.version}, securityVersion ${t.securityVersion}, hardware ${t.hardware?.join(',')}` : 'no release metadata';
   return `${t.path}: ${release} (${t.length} bytes, sha256 ${t.sha256.slice(0, 16)}…)`;
 }
 
@@ -247,7 +259,8 @@ export async function releaseSign(options: ReleaseSignOptions, env: CliEnvironme
   try {
     pendingJson = await client.call('GET', '/tuf/targets/pending');
   } catch (e) {
-    if (e instanceof RemoteError && e.status === 404) throw new UsageError(`nothing to sign: no targets metadata awaits the offline signature on ${profile.url}`);
+    if (e instanceof RemoteError && e.status === 404)
+      throw new UsageError(`nothing to sign: no targets metadata awaits the offline signature on ${profile.url}`);
     throw e;
   }
   const pending = parseMetadata('targets', Buffer.from(JSON.stringify(pendingJson)));
@@ -297,5 +310,14 @@ export async function releaseSign(options: ReleaseSignOptions, env: CliEnvironme
     throw new UsageError(`the signed targets v${pending.signed.version} does not verify against the server's root v${root.signed.version}: ${e.message}`);
   }
   const result = await client.call<{ published: ReleaseSignSummary['published']; released: number[] }>('PUT', '/tuf/targets', pending.toJSON());
-  return { tenant, targetsVersion: pending.signed.version, rootVersion: root.signed.version, added, removed, signedBy, published: result.published, released: result.released };
+  return {
+    tenant,
+    targetsVersion: pending.signed.version,
+    rootVersion: root.signed.version,
+    added,
+    removed,
+    signedBy,
+    published: result.published,
+    released: result.released,
+  };
 }

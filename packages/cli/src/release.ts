@@ -242,7 +242,10 @@ export async function releaseDecrypt(options: DecryptOptions): Promise<{ length:
       await pipeline([source[0]!, progressStream('decrypt', size, options.interactive), decryptor, hash, createWriteStream(temp, { flags: 'wx' })]);
       const result = { length: hash.length, sha256: hash.digestHex() };
       if (custom && (custom.plaintext.length !== result.length || custom.plaintext.sha256 !== result.sha256)) {
-        throw new OspreyError('RELEASE_PLAINTEXT_MISMATCH', `decrypted ${result.length} bytes with SHA-256 ${result.sha256}; the release signs ${custom.plaintext.length} bytes with ${custom.plaintext.sha256}`);
+        throw new OspreyError(
+          'RELEASE_PLAINTEXT_MISMATCH',
+          `decrypted ${result.length} bytes with SHA-256 ${result.sha256}; the release signs ${custom.plaintext.length} bytes with ${custom.plaintext.sha256}`,
+        );
       }
       await fsyncFile(temp);
       renameSync(temp, options.out);

@@ -112,7 +112,11 @@ export class ManagementClient {
    * Upload a file as multipart/form-data, streamed (any size, constant memory), hashing it on the
    * way; the server's recorded hash must match what was sent.
    */
-  async upload(moduleId: number, file: string, options: { filename?: string; interactive: boolean }): Promise<{ artifact: Record<string, unknown>; sha256: string }> {
+  async upload(
+    moduleId: number,
+    file: string,
+    options: { filename?: string; interactive: boolean },
+  ): Promise<{ artifact: Record<string, unknown>; sha256: string }> {
     let size: number;
     try {
       size = statSync(file).size;
@@ -122,7 +126,9 @@ export class ManagementClient {
     const boundary = `osprey-${randomBytes(12).toString('hex')}`;
     const name = options.filename ?? basename(file);
     if (/["\r\n]/.test(name)) throw new UsageError('the file name must not contain quotes or line breaks');
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const hash = createHash('sha256');
     const tap = new Transform({
@@ -133,12 +139,20 @@ export class ManagementClient {
     });
     const body = new PassThrough();
     body.write(head);
-    createReadStream(file).pipe(progressStream('upload', size, options.interactive)).pipe(tap).on('end', () => body.end(tail)).pipe(body, { end: false });
+    createReadStream(file)
+      .pipe(progressStream('upload', size, options.interactive))
+      .pipe(tap)
+      .on('end', () => body.end(tail))
+      .pipe(body, { end: false });
     let response: Response;
     try {
       response = await fetch(`${this.url.replace(/\/$/, '')}/rest/v1/softwaremodules/${moduleId}/artifacts`, {
         method: 'POST',
-        headers: { authorization: this.authorization, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + size + tail.length) },
+        headers: {
+          authorization: this.authorization,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(head.length + size + tail.length),
+        },
         body: Readable.toWeb(body) as ReadableStream,
         duplex: 'half',
       } as RequestInit);

@@ -84,7 +84,15 @@ describe('osprey audit verify', () => {
     const reordered = await osprey(['audit', 'verify', file(swapped)]);
     expect(reordered.code).toBe(1);
     expect(reordered.err).toMatch(/^osprey: audit chain broken at entry 3: the entries are out of order/);
-    const other = nextAuditEntry(undefined, { tenant: 'OTHER', at: new Date(), actor: 'x', action: 'y', subject: { type: 't', id: '1' }, before: null, after: null });
+    const other = nextAuditEntry(undefined, {
+      tenant: 'OTHER',
+      at: new Date(),
+      actor: 'x',
+      action: 'y',
+      subject: { type: 't', id: '1' },
+      before: null,
+      after: null,
+    });
     const mixed = await osprey(['audit', 'verify', file([...entries, { ...other, seq: 11, prevHash: head.hash }])]);
     expect(mixed.code).toBe(1);
     expect(mixed.err).toMatch(/^osprey: audit chain broken at entry 11: entry 11 belongs to tenant "OTHER"/);
@@ -98,9 +106,21 @@ describe('osprey audit verify', () => {
     expect((await osprey(['audit', 'verify', truncatedFile])).code).toBe(0);
     const truncated = await osprey(['audit', 'verify', truncatedFile, '--expect-head', expectHead]);
     expect(truncated.code).toBe(1);
-    expect(truncated.err).toMatch(/^osprey: audit chain broken at entry 9: entries 9 to 10 are missing \(the log ends at entry 8 but entry 10 was recorded earlier: the log was truncated\) \[AUDIT_CHAIN_BROKEN\]\n$/);
+    expect(truncated.err).toMatch(
+      /^osprey: audit chain broken at entry 9: entries 9 to 10 are missing \(the log ends at entry 8 but entry 10 was recorded earlier: the log was truncated\) \[AUDIT_CHAIN_BROKEN\]\n$/,
+    );
     const rewritten = entries.slice(0, 9);
-    rewritten.push(nextAuditEntry(rewritten.at(-1), { tenant: 'DEFAULT', at: new Date(), actor: 'mallory', action: 'x', subject: { type: 't', id: '1' }, before: null, after: null }));
+    rewritten.push(
+      nextAuditEntry(rewritten.at(-1), {
+        tenant: 'DEFAULT',
+        at: new Date(),
+        actor: 'mallory',
+        action: 'x',
+        subject: { type: 't', id: '1' },
+        before: null,
+        after: null,
+      }),
+    );
     const history = await osprey(['audit', 'verify', file(rewritten), '--expect-head', expectHead.toUpperCase()]);
     expect(history.code).toBe(1);
     expect(history.err).toMatch(/^osprey: audit chain broken at entry 10: .*history was rewritten/);

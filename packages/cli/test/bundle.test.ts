@@ -39,7 +39,11 @@ async function install(bundle: string, rootFile = join(metadata, '1.root.json'))
   mkdirSync(join(home, 'tuf'), { recursive: true });
   writeFileSync(join(home, 'tuf', 'root.json'), readFileSync(rootFile));
   const opened = await openBundle(bundle, { metadataDir: join(home, 'tuf'), workDir: join(home, 'work'), device: board });
-  const verified = await openRelease(opened.release, { payloadFile: opened.payloadFile, ...(opened.header ? { header: opened.header } : {}), identity: device });
+  const verified = await openRelease(opened.release, {
+    payloadFile: opened.payloadFile,
+    ...(opened.header ? { header: opened.header } : {}),
+    identity: device,
+  });
   const parts: Buffer[] = [];
   for await (const chunk of verified) parts.push(chunk);
   return { image: Buffer.concat(parts), header: opened.header !== undefined };
@@ -57,7 +61,22 @@ describe('osprey bundle create (offline)', () => {
     for (const args of [
       ['keys', 'init', '--dir', dir, '--root-keys', '1', '--threshold', '1'],
       ['release', 'pack', join(work, 'image.bin'), '--dir', dir, '--name', 'gw-os', '--version', '1.0.0', '--security-version', '2', '--hardware', 'board-a'],
-      ['release', 'pack', join(work, 'plain.bin'), '--dir', dir, '--name', 'gw-os', '--version', '1.0.1', '--security-version', '2', '--hardware', 'board-a', '--no-encrypt'],
+      [
+        'release',
+        'pack',
+        join(work, 'plain.bin'),
+        '--dir',
+        dir,
+        '--name',
+        'gw-os',
+        '--version',
+        '1.0.1',
+        '--security-version',
+        '2',
+        '--hardware',
+        'board-a',
+        '--no-encrypt',
+      ],
       // A new timestamp key: root v2, which a device provisioned with v1 must walk to.
       ['keys', 'rotate', '--dir', dir, '--role', 'timestamp'],
     ]) {
@@ -70,8 +89,18 @@ describe('osprey bundle create (offline)', () => {
     const out = join(work, 'out', 'gw-os-1.0.0.osb');
     const r = await osprey(['bundle', 'create', '--dir', dir, '--target', 'gw-os-1.0.0.age', '--recipient', device.recipient.toString(), '--out', out]);
     expect(r.code, r.err).toBe(0);
-    expect(r.json).toMatchObject({ bundle: out, targetPath: 'gw-os-1.0.0.age', header: true, custom: { version: '1.0.0', plaintext: { sha256: sha256(image) } } });
-    expect(r.json.metadata).toEqual(['2.root.json', 'timestamp.json', expect.stringMatching(/^\d+\.snapshot\.json$/), expect.stringMatching(/^\d+\.targets\.json$/)]);
+    expect(r.json).toMatchObject({
+      bundle: out,
+      targetPath: 'gw-os-1.0.0.age',
+      header: true,
+      custom: { version: '1.0.0', plaintext: { sha256: sha256(image) } },
+    });
+    expect(r.json.metadata).toEqual([
+      '2.root.json',
+      'timestamp.json',
+      expect.stringMatching(/^\d+\.snapshot\.json$/),
+      expect.stringMatching(/^\d+\.targets\.json$/),
+    ]);
     expect(Date.parse(r.json.expires)).toBeGreaterThan(Date.now());
     expect(r.err).toMatch(/refuses it after/);
     if (hasCommand('tar')) {
@@ -86,10 +115,25 @@ describe('osprey bundle create (offline)', () => {
 
   it('--metadata-dir with --payload and a --header from release rewrap', async () => {
     const header = join(work, 'device.hdr');
-    expect((await osprey(['release', 'rewrap', '--dir', dir, '--target', 'gw-os-1.0.0.age', '--recipient', device.recipient.toString(), '--out', header])).code).toBe(0);
+    expect(
+      (await osprey(['release', 'rewrap', '--dir', dir, '--target', 'gw-os-1.0.0.age', '--recipient', device.recipient.toString(), '--out', header])).code,
+    ).toBe(0);
     const payload = readdirSync(join(dir, 'public', 'targets')).find((f) => f.endsWith('.gw-os-1.0.0.age'))!;
     const out = join(work, 'copy.osb');
-    const r = await osprey(['bundle', 'create', '--metadata-dir', metadata, '--payload', join(dir, 'public', 'targets', payload), '--header', header, '--target', 'gw-os-1.0.0.age', '--out', out]);
+    const r = await osprey([
+      'bundle',
+      'create',
+      '--metadata-dir',
+      metadata,
+      '--payload',
+      join(dir, 'public', 'targets', payload),
+      '--header',
+      header,
+      '--target',
+      'gw-os-1.0.0.age',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect((await install(out)).image.equals(image)).toBe(true);
   });
@@ -107,7 +151,11 @@ describe('osprey bundle create (offline)', () => {
     const out = join(work, 'bad.osb');
     const cases: Array<[string[], number, RegExp]> = [
       [['--dir', dir, '--target', 'gw-os-9.9.9.age'], 1, /not a target .*TUF_TARGET_UNKNOWN/],
-      [['--dir', dir, '--target', 'gw-os-1.0.0.age'], 2, /is encrypted: give the device's --header FILE, --controller-id with --profile, or --recipient with --dir/],
+      [
+        ['--dir', dir, '--target', 'gw-os-1.0.0.age'],
+        2,
+        /is encrypted: give the device's --header FILE, --controller-id with --profile, or --recipient with --dir/,
+      ],
       [['--dir', dir, '--target', 'gw-os-1.0.1.img', '--header', join(work, 'device.hdr')], 2, /not encrypted/],
       [['--dir', dir, '--target', 'gw-os-1.0.0.age', '--header', join(work, 'image.bin')], 1, /AGE_HEADER_INVALID/],
       [['--dir', dir, '--target', 'gw-os-1.0.0.age', '--header', join(work, 'device.hdr'), '--payload', join(work, 'image.bin')], 1, /TUF_TARGET_MISMATCH/],
@@ -137,7 +185,21 @@ describe('osprey bundle create --server', () => {
     writeFileSync(join(work, 'server-image.img'), serverImage);
     for (const args of [
       ['keys', 'init', '--dir', vendor, '--root-keys', '1', '--threshold', '1'],
-      ['release', 'pack', join(work, 'server-image.img'), '--dir', vendor, '--name', 'gw-os', '--version', '3.1.0', '--security-version', '9', '--hardware', 'board-a'],
+      [
+        'release',
+        'pack',
+        join(work, 'server-image.img'),
+        '--dir',
+        vendor,
+        '--name',
+        'gw-os',
+        '--version',
+        '3.1.0',
+        '--security-version',
+        '9',
+        '--hardware',
+        'board-a',
+      ],
     ]) {
       const r = await osprey(args);
       expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
@@ -152,7 +214,9 @@ describe('osprey bundle create --server', () => {
     });
     // The header the server made for this device's registered key (as a service laptop that saw the deployment would keep it).
     const deployment = (await (
-      await fetch(`${server.url}/DEFAULT/controller/v1/dev-usb/deploymentBase/${seeded.actions[0]!.actionId}`, { headers: { authorization: 'TargetToken token-dev-usb-1' } })
+      await fetch(`${server.url}/DEFAULT/controller/v1/dev-usb/deploymentBase/${seeded.actions[0]!.actionId}`, {
+        headers: { authorization: 'TargetToken token-dev-usb-1' },
+      })
     ).json()) as { deployment: { chunks: Array<{ artifacts: Array<{ osprey: { encryption: { header: string } } }> }> } };
     ddiHeader = Buffer.from(deployment.deployment.chunks[0]!.artifacts[0]!.osprey.encryption.header, 'base64');
   });
@@ -163,16 +227,44 @@ describe('osprey bundle create --server', () => {
   it("fetches the tenant's metadata chain and the payload; the header comes from --header or the vendor's escrow", async () => {
     writeFileSync(join(work, 'ddi.hdr'), ddiHeader);
     const viaHeader = join(work, 'server-a.osb');
-    const a = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'DEFAULT', '--target', 'gw-os-3.1.0.age', '--header', join(work, 'ddi.hdr'), '--out', viaHeader]);
+    const a = await osprey([
+      'bundle',
+      'create',
+      '--server',
+      server.url,
+      '--tenant',
+      'DEFAULT',
+      '--target',
+      'gw-os-3.1.0.age',
+      '--header',
+      join(work, 'ddi.hdr'),
+      '--out',
+      viaHeader,
+    ]);
     expect(a.code, a.err).toBe(0);
     expect((await install(viaHeader, join(vendor, 'public', 'metadata', '1.root.json'))).image.equals(serverImage)).toBe(true);
     const viaEscrow = join(work, 'server-b.osb');
-    const b = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'DEFAULT', '--dir', vendor, '--recipient', device.recipient.toString(), '--target', 'gw-os-3.1.0.age', '--out', viaEscrow]);
+    const b = await osprey([
+      'bundle',
+      'create',
+      '--server',
+      server.url,
+      '--tenant',
+      'DEFAULT',
+      '--dir',
+      vendor,
+      '--recipient',
+      device.recipient.toString(),
+      '--target',
+      'gw-os-3.1.0.age',
+      '--out',
+      viaEscrow,
+    ]);
     expect(b.code, b.err).toBe(0);
     expect((await install(viaEscrow, join(vendor, 'public', 'metadata', '1.root.json'))).image.equals(serverImage)).toBe(true);
   });
 
-  it('with --profile, the tenant is the API token\'s', async () => {
+  it("with --profile, the tenant is the API token's", async () => {
     const token = `osp_${randomBytes(24).toString('base64url')}`;
     await server.database.db
       .insertInto('api_tokens')
@@ -203,25 +295,75 @@ describe('osprey bundle create --server', () => {
       const r = await osprey(['bundle', 'create', '--profile', 'service', '--controller-id', 'dev-usb', '--target', 'gw-os-3.1.0.age', '--out', out]);
       expect(r.code, r.err).toBe(0);
       expect((await install(out, join(vendor, 'public', 'metadata', '1.root.json'))).image.equals(serverImage)).toBe(true);
-      const unknown = await osprey(['bundle', 'create', '--profile', 'service', '--controller-id', 'dev-nobody', '--target', 'gw-os-3.1.0.age', '--out', join(work, 'nobody.osb')]);
+      const unknown = await osprey([
+        'bundle',
+        'create',
+        '--profile',
+        'service',
+        '--controller-id',
+        'dev-nobody',
+        '--target',
+        'gw-os-3.1.0.age',
+        '--out',
+        join(work, 'nobody.osb'),
+      ]);
       expect(unknown.code).not.toBe(0);
       expect(unknown.err.trim().split('\n')).toHaveLength(1);
       expect(unknown.err).toMatch(/404 target dev-nobody not found/);
     } finally {
       delete process.env.OSPREY_CONFIG_DIR;
     }
-    const withoutProfile = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'DEFAULT', '--controller-id', 'dev-usb', '--target', 'gw-os-3.1.0.age', '--out', join(work, 'x.osb')]);
+    const withoutProfile = await osprey([
+      'bundle',
+      'create',
+      '--server',
+      server.url,
+      '--tenant',
+      'DEFAULT',
+      '--controller-id',
+      'dev-usb',
+      '--target',
+      'gw-os-3.1.0.age',
+      '--out',
+      join(work, 'x.osb'),
+    ]);
     expect(withoutProfile.code).toBe(2);
     expect(withoutProfile.err).toMatch(/--controller-id needs --profile/);
   });
 
   it('names an unknown tenant or target in one line', async () => {
     const out = join(work, 'server-bad.osb');
-    const unknownTenant = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'NOPE', '--target', 'gw-os-3.1.0.age', '--header', join(work, 'ddi.hdr'), '--out', out]);
+    const unknownTenant = await osprey([
+      'bundle',
+      'create',
+      '--server',
+      server.url,
+      '--tenant',
+      'NOPE',
+      '--target',
+      'gw-os-3.1.0.age',
+      '--header',
+      join(work, 'ddi.hdr'),
+      '--out',
+      out,
+    ]);
     expect(unknownTenant.code).not.toBe(0);
     expect(unknownTenant.err.trim().split('\n')).toHaveLength(1);
     expect(unknownTenant.err).toMatch(/NOPE\/tuf\/metadata has no 1\.root\.json/);
-    const unknownTarget = await osprey(['bundle', 'create', '--server', server.url, '--tenant', 'DEFAULT', '--target', 'gw-os-0.0.1.age', '--header', join(work, 'ddi.hdr'), '--out', out]);
+    const unknownTarget = await osprey([
+      'bundle',
+      'create',
+      '--server',
+      server.url,
+      '--tenant',
+      'DEFAULT',
+      '--target',
+      'gw-os-0.0.1.age',
+      '--header',
+      join(work, 'ddi.hdr'),
+      '--out',
+      out,
+    ]);
     expect(unknownTarget.code).toBe(1);
     expect(unknownTarget.err).toMatch(/TUF_TARGET_UNKNOWN/);
     expect(existsSync(out)).toBe(false);

@@ -21,7 +21,11 @@ import { Pkcs11Token } from '@osprey/pkcs11';
 const work = mkdtempSync(join(tmpdir(), 'osprey-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const baseEnv: CliEnvironment = { passphrase: 'correct horse battery', pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
+const baseEnv: CliEnvironment = {
+  passphrase: 'correct horse battery',
+  pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined },
+  interactive: false,
+};
 
 /** Run the CLI in-process; capture stdout and stderr. */
 function osprey(args: string[], env: Partial<CliEnvironment> = {}) {
@@ -57,16 +61,75 @@ describe('osprey keys and release', () => {
   });
 
   it('pack → verify (tuf-js) → decrypt with the final hash checked', async () => {
-    const pack = await osprey(['release', 'pack', image, '--dir', dir, '--name', 'gw-os', '--version', '1.0.0', '--security-version', '5', '--hardware', 'board-a,board-b', '--recipient', device.recipient.toString(), '--out', join(work, 'gw.age')]);
+    const pack = await osprey([
+      'release',
+      'pack',
+      image,
+      '--dir',
+      dir,
+      '--name',
+      'gw-os',
+      '--version',
+      '1.0.0',
+      '--security-version',
+      '5',
+      '--hardware',
+      'board-a,board-b',
+      '--recipient',
+      device.recipient.toString(),
+      '--out',
+      join(work, 'gw.age'),
+    ]);
     expect(pack.code, pack.err).toBe(0);
     expect(pack.json.custom.plaintext.length).toBe(imageBytes.length);
-    const verify = await osprey(['release', 'verify', '--repo', dir, '--root', root1, '--target', 'gw-os-1.0.0.age', '--hardware', 'board-b', '--security-version', '5']);
+    const verify = await osprey([
+      'release',
+      'verify',
+      '--repo',
+      dir,
+      '--root',
+      root1,
+      '--target',
+      'gw-os-1.0.0.age',
+      '--hardware',
+      'board-b',
+      '--security-version',
+      '5',
+    ]);
     expect(verify.code, verify.err).toBe(0);
     expect(verify.json.custom.securityVersion).toBe(5);
-    const rewrap = await osprey(['release', 'rewrap', '--dir', dir, '--target', 'gw-os-1.0.0.age', '--recipient', device.recipient.toString(), '--out', join(work, 'device.hdr')]);
+    const rewrap = await osprey([
+      'release',
+      'rewrap',
+      '--dir',
+      dir,
+      '--target',
+      'gw-os-1.0.0.age',
+      '--recipient',
+      device.recipient.toString(),
+      '--out',
+      join(work, 'device.hdr'),
+    ]);
     expect(rewrap.code, rewrap.err).toBe(0);
     const out = join(work, 'decrypted.bin');
-    const dec = await osprey(['release', 'decrypt', '--identity', join(work, 'device.txt'), '--header', join(work, 'device.hdr'), '--repo', dir, '--root', root1, '--target', 'gw-os-1.0.0.age', '--hardware', 'board-a', '--out', out]);
+    const dec = await osprey([
+      'release',
+      'decrypt',
+      '--identity',
+      join(work, 'device.txt'),
+      '--header',
+      join(work, 'device.hdr'),
+      '--repo',
+      dir,
+      '--root',
+      root1,
+      '--target',
+      'gw-os-1.0.0.age',
+      '--hardware',
+      'board-a',
+      '--out',
+      out,
+    ]);
     expect(dec.code, dec.err).toBe(0);
     expect(dec.json.verified).toBe(true);
     expect(readFileSync(out).equals(imageBytes)).toBe(true);
@@ -112,7 +175,22 @@ describe('osprey keys and release', () => {
     writeFileSync(join(targets, name), tampered);
     try {
       const out = join(work, 'never.bin');
-      const dec = await osprey(['release', 'decrypt', '--identity', join(work, 'device.txt'), '--header', join(work, 'device.hdr'), '--repo', dir, '--root', root1, '--target', 'gw-os-1.0.0.age', '--out', out]);
+      const dec = await osprey([
+        'release',
+        'decrypt',
+        '--identity',
+        join(work, 'device.txt'),
+        '--header',
+        join(work, 'device.hdr'),
+        '--repo',
+        dir,
+        '--root',
+        root1,
+        '--target',
+        'gw-os-1.0.0.age',
+        '--out',
+        out,
+      ]);
       expect(dec.code).toBe(1);
       expect(dec.err.trim().split('\n')).toHaveLength(1);
       expect(existsSync(out)).toBe(false);
@@ -138,13 +216,33 @@ describe('osprey keys and release', () => {
 
   it('bad input: exit 2 and one line saying what to fix', async () => {
     const cases: Array<[string[], Partial<CliEnvironment>, RegExp]> = [
-      [['release', 'pack', image, '--dir', dir, '--name', 'gw-os', '--version', '1.0.1', '--security-version', '5', '--hardware', 'a'], { passphrase: 'wrong passphrase' }, /passphrase does not open/],
-      [['release', 'pack', image, '--dir', dir, '--name', 'gw-os', '--version', '1.0.1', '--security-version', '5', '--hardware', 'a'], { passphrase: undefined }, /OSPREY_PASSPHRASE/],
+      [
+        ['release', 'pack', image, '--dir', dir, '--name', 'gw-os', '--version', '1.0.1', '--security-version', '5', '--hardware', 'a'],
+        { passphrase: 'wrong passphrase' },
+        /passphrase does not open/,
+      ],
+      [
+        ['release', 'pack', image, '--dir', dir, '--name', 'gw-os', '--version', '1.0.1', '--security-version', '5', '--hardware', 'a'],
+        { passphrase: undefined },
+        /OSPREY_PASSPHRASE/,
+      ],
       [['release', 'pack', image, '--dir', dir, '--name', 'gw os', '--version', '1', '--security-version', '5', '--hardware', 'a'], {}, /custom\.name/],
-      [['release', 'pack', join(work, 'missing.bin'), '--dir', dir, '--name', 'x', '--version', '1', '--security-version', '5', '--hardware', 'a'], {}, /cannot read/],
+      [
+        ['release', 'pack', join(work, 'missing.bin'), '--dir', dir, '--name', 'x', '--version', '1', '--security-version', '5', '--hardware', 'a'],
+        {},
+        /cannot read/,
+      ],
       [['release', 'pack', image, '--dir', dir, '--name', 'gw-os', '--version', '1.0.0', '--security-version', '5', '--hardware', 'a'], {}, /already exists/],
-      [['release', 'pack', image, '--dir', join(work, 'nowhere'), '--name', 'x', '--version', '1', '--security-version', '1', '--hardware', 'a'], {}, /not an Osprey repository/],
-      [['release', 'pack', image, '--dir', dir, '--name', 'x', '--version', '1', '--security-version', '1', '--hardware', 'a', '--recipient', 'age1nope'], {}, /recipient/],
+      [
+        ['release', 'pack', image, '--dir', join(work, 'nowhere'), '--name', 'x', '--version', '1', '--security-version', '1', '--hardware', 'a'],
+        {},
+        /not an Osprey repository/,
+      ],
+      [
+        ['release', 'pack', image, '--dir', dir, '--name', 'x', '--version', '1', '--security-version', '1', '--hardware', 'a', '--recipient', 'age1nope'],
+        {},
+        /recipient/,
+      ],
       [['keys', 'init', '--dir', join(work, 'k2'), '--root-keys', '3', '--threshold', '4'], {}, /threshold/],
       [['release', 'verify', '--repo', dir, '--root', join(work, 'missing-root.json'), '--target', 'x'], {}, /trusted root/],
     ];
@@ -203,7 +301,10 @@ describe.runIf(hasSoftHsm())('osprey with keys in a PKCS#11 token (SoftHSM2)', (
     onTestFinished(() => rmSync(hsm.dir, { recursive: true, force: true }));
     const pkcs11 = { module: hsm.module, tokenLabel: hsm.tokenLabel, pin: hsm.pin };
     const hsmDir = join(work, 'hsm-vendor');
-    const init = await osprey(['keys', 'init', '--dir', hsmDir, '--root-keys', '1', '--threshold', '1', '--key-type', 'ecdsa', '--token-roles', 'targets,snapshot,timestamp'], { pkcs11 });
+    const init = await osprey(
+      ['keys', 'init', '--dir', hsmDir, '--root-keys', '1', '--threshold', '1', '--key-type', 'ecdsa', '--token-roles', 'targets,snapshot,timestamp'],
+      { pkcs11 },
+    );
     expect(init.code, init.err).toBe(0);
     const keyring = JSON.parse(readFileSync(join(hsmDir, 'keyring.json'), 'utf8'));
     expect(keyring.roles.targets.keys[0].source).toBe('pkcs11');
@@ -217,7 +318,28 @@ describe.runIf(hasSoftHsm())('osprey with keys in a PKCS#11 token (SoftHSM2)', (
     } finally {
       token.close();
     }
-    const pack = await osprey(['release', 'pack', image, '--dir', hsmDir, '--name', 'fw', '--version', '3', '--security-version', '1', '--hardware', 'board-a', '--recipient', recipient, '--out', join(work, 'fw.age')], { pkcs11 });
+    const pack = await osprey(
+      [
+        'release',
+        'pack',
+        image,
+        '--dir',
+        hsmDir,
+        '--name',
+        'fw',
+        '--version',
+        '3',
+        '--security-version',
+        '1',
+        '--hardware',
+        'board-a',
+        '--recipient',
+        recipient,
+        '--out',
+        join(work, 'fw.age'),
+      ],
+      { pkcs11 },
+    );
     expect(pack.code, pack.err).toBe(0);
     const out = join(work, 'fw.bin');
     const dec = await osprey(['release', 'decrypt', '--pkcs11-key', 'device-1', '--in', join(work, 'fw.age'), '--out', out], { pkcs11 });

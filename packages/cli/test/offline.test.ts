@@ -16,7 +16,11 @@ import { runCli } from './run-cli.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-offline-'));
-const env: CliEnvironment = { passphrase: 'vendor ceremony passphrase', pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
+const env: CliEnvironment = {
+  passphrase: 'vendor ceremony passphrase',
+  pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined },
+  interactive: false,
+};
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 function osprey(args: string[]) {
@@ -174,7 +178,9 @@ describe('osprey with an offline targets key on the server', () => {
     const signed = await osprey(['release', 'sign', '--dir', vendor]);
     expect(signed.code, signed.err).toBe(0);
     expect(signed.err).toMatch(/^targets v2 of tenant DEFAULT .*compared with targets v1:$/m);
-    expect(signed.err).toMatch(/^ {2}\+ vendor-fw-3\.1\.0\.age: vendor-fw 3\.1\.0, securityVersion 4, hardware board-a,board-b \(\d+ bytes, sha256 [0-9a-f]{16}…\)$/m);
+    expect(signed.err).toMatch(
+      /^ {2}\+ vendor-fw-3\.1\.0\.age: vendor-fw 3\.1\.0, securityVersion 4, hardware board-a,board-b \(\d+ bytes, sha256 [0-9a-f]{16}…\)$/m,
+    );
     const keyring = JSON.parse(readFileSync(join(vendor, 'keyring.json'), 'utf8'));
     expect(signed.json).toMatchObject({
       tenant: 'DEFAULT',
@@ -195,11 +201,22 @@ describe('osprey with an offline targets key on the server', () => {
     const device = join(work, 'device');
     mkdirSync(device, { recursive: true });
     writeFileSync(join(device, 'root.json'), readFileSync(join(vendor, 'public', 'metadata', '1.root.json')));
-    const updater = new Updater({ metadataDir: device, metadataBaseUrl: `${server.url}/DEFAULT/tuf/metadata`, targetBaseUrl: `${server.url}/DEFAULT/tuf/targets`, targetDir: device });
+    const updater = new Updater({
+      metadataDir: device,
+      metadataBaseUrl: `${server.url}/DEFAULT/tuf/metadata`,
+      targetBaseUrl: `${server.url}/DEFAULT/tuf/targets`,
+      targetDir: device,
+    });
     await updater.refresh();
     const target = await updater.getTargetInfo('vendor-fw-3.1.0.age');
     expect(target).toBeDefined();
-    expect(releaseCustomOf(target!)).toMatchObject({ name: 'vendor-fw', version: '3.1.0', securityVersion: 4, hardware: ['board-a', 'board-b'], plaintext: { length: image.length, sha256: sha256(image) } });
+    expect(releaseCustomOf(target!)).toMatchObject({
+      name: 'vendor-fw',
+      version: '3.1.0',
+      securityVersion: 4,
+      hardware: ['board-a', 'board-b'],
+      plaintext: { length: image.length, sha256: sha256(image) },
+    });
     // The targets metadata is signed by the vendor's offline key only.
     const keyring = JSON.parse(readFileSync(join(vendor, 'keyring.json'), 'utf8'));
     const targets = parseMetadata('targets', Buffer.from(await (await fetch(`${server.url}/DEFAULT/tuf/metadata/2.targets.json`)).arrayBuffer()));

@@ -27,7 +27,13 @@ describe('osprey against a server', () => {
     server = await startTestServer('pglite', {}, { listen: true });
     await server.database.db
       .insertInto('api_tokens')
-      .values({ tenant: 'DEFAULT', name: 'pipeline', owner: 'admin', token_hash: createHash('sha256').update(token).digest('hex'), roles: JSON.stringify(['TENANT_ADMIN']) })
+      .values({
+        tenant: 'DEFAULT',
+        name: 'pipeline',
+        owner: 'admin',
+        token_hash: createHash('sha256').update(token).digest('hex'),
+        roles: JSON.stringify(['TENANT_ADMIN']),
+      })
       .execute();
   });
   afterAll(async () => {
@@ -53,10 +59,31 @@ describe('osprey against a server', () => {
     writeFileSync(file, data);
     const up = await osprey(['upload', file, '--module', String(m.json.id)]);
     expect(up.code, up.err).toBe(0);
-    expect(up.json).toMatchObject({ providedFilename: 'image.bin', encrypted: true, plaintext: { size: data.length, sha256: createHash('sha256').update(data).digest('hex') } });
+    expect(up.json).toMatchObject({
+      providedFilename: 'image.bin',
+      encrypted: true,
+      plaintext: { size: data.length, sha256: createHash('sha256').update(data).digest('hex') },
+    });
     const ds = await osprey(['ds', 'create', '--name', 'gw', '--version', '1.0', '--module', String(m.json.id)]);
     expect(ds.code, ds.err).toBe(0);
-    await server.database.db.insertInto('targets').values({ tenant: 'DEFAULT', controller_id: 'cli-dev', name: 'cli-dev', security_token: 't', address: null, last_seen_at: null, attributes: JSON.stringify({}), update_status: 'UNKNOWN', installed_ds_id: null, assigned_ds_id: null, auto_confirm: null, public_key: null, public_key_source: null }).execute();
+    await server.database.db
+      .insertInto('targets')
+      .values({
+        tenant: 'DEFAULT',
+        controller_id: 'cli-dev',
+        name: 'cli-dev',
+        security_token: 't',
+        address: null,
+        last_seen_at: null,
+        attributes: JSON.stringify({}),
+        update_status: 'UNKNOWN',
+        installed_ds_id: null,
+        assigned_ds_id: null,
+        auto_confirm: null,
+        public_key: null,
+        public_key_source: null,
+      })
+      .execute();
     const assigned = await osprey(['assign', String(ds.json.id), '--target', 'cli-dev', '--type', 'soft']);
     expect(assigned.code, assigned.err).toBe(0);
     expect(assigned.json).toMatchObject({ assigned: 1, total: 1 });

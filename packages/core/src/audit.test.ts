@@ -61,7 +61,21 @@ describe('audit entries', () => {
 
   it('does not depend on key order (as jsonb reorders keys) and ignores extra properties', () => {
     const [a] = chain(1) as [AuditEntry];
-    const reordered = JSON.parse(JSON.stringify({ hash: a.hash, after: { name: 'device 0', attributes: { tags: ['a', 'b'], rev: 0 } }, subject: { id: 't0', type: 'target' }, prevHash: a.prevHash, before: null, action: a.action, actor: a.actor, at: a.at, seq: 1, tenant: 'DEFAULT', _links: {} }));
+    const reordered = JSON.parse(
+      JSON.stringify({
+        hash: a.hash,
+        after: { name: 'device 0', attributes: { tags: ['a', 'b'], rev: 0 } },
+        subject: { id: 't0', type: 'target' },
+        prevHash: a.prevHash,
+        before: null,
+        action: a.action,
+        actor: a.actor,
+        at: a.at,
+        seq: 1,
+        tenant: 'DEFAULT',
+        _links: {},
+      }),
+    );
     expect(auditEntryHash(reordered)).toBe(a.hash);
   });
 
@@ -73,12 +87,39 @@ describe('audit entries', () => {
   });
 
   it('refuses values it cannot hash canonically, bad dates, empty names and another tenant', () => {
-    expect(isOspreyError(thrown(() => nextAuditEntry(undefined, { ...fields(0), after: { ratio: 0.5 } })), 'AUDIT_ENTRY_INVALID')).toBe(true);
-    expect((thrown(() => nextAuditEntry(undefined, { ...fields(0), after: { a: [{ ratio: 0.5 }] } })) as Error).message).toMatch(/after\.a\[0\]\.ratio is 0\.5/);
-    expect(isOspreyError(thrown(() => nextAuditEntry(undefined, { ...fields(0), after: { big: 1n } })), 'AUDIT_ENTRY_INVALID')).toBe(true);
-    expect(isOspreyError(thrown(() => nextAuditEntry(undefined, { ...fields(0), after: [1, 2] })), 'AUDIT_ENTRY_INVALID')).toBe(true);
-    expect(isOspreyError(thrown(() => nextAuditEntry(undefined, { ...fields(0), at: 'yesterday' })), 'AUDIT_ENTRY_INVALID')).toBe(true);
-    expect(isOspreyError(thrown(() => nextAuditEntry(undefined, { ...fields(0), actor: '' })), 'AUDIT_ENTRY_INVALID')).toBe(true);
+    expect(
+      isOspreyError(
+        thrown(() => nextAuditEntry(undefined, { ...fields(0), after: { ratio: 0.5 } })),
+        'AUDIT_ENTRY_INVALID',
+      ),
+    ).toBe(true);
+    expect((thrown(() => nextAuditEntry(undefined, { ...fields(0), after: { a: [{ ratio: 0.5 }] } })) as Error).message).toMatch(
+      /after\.a\[0\]\.ratio is 0\.5/,
+    );
+    expect(
+      isOspreyError(
+        thrown(() => nextAuditEntry(undefined, { ...fields(0), after: { big: 1n } })),
+        'AUDIT_ENTRY_INVALID',
+      ),
+    ).toBe(true);
+    expect(
+      isOspreyError(
+        thrown(() => nextAuditEntry(undefined, { ...fields(0), after: [1, 2] })),
+        'AUDIT_ENTRY_INVALID',
+      ),
+    ).toBe(true);
+    expect(
+      isOspreyError(
+        thrown(() => nextAuditEntry(undefined, { ...fields(0), at: 'yesterday' })),
+        'AUDIT_ENTRY_INVALID',
+      ),
+    ).toBe(true);
+    expect(
+      isOspreyError(
+        thrown(() => nextAuditEntry(undefined, { ...fields(0), actor: '' })),
+        'AUDIT_ENTRY_INVALID',
+      ),
+    ).toBe(true);
     const [a] = chain(1) as [AuditEntry];
     const error = thrown(() => nextAuditEntry(a, fields(1, 'OTHER')));
     expect(isOspreyError(error, 'AUDIT_ENTRY_INVALID')).toBe(true);
@@ -98,7 +139,14 @@ describe('verifyAuditChain', () => {
   });
 
   it('detects a changed field (hash mismatch)', () => {
-    for (const edit of [{ actor: 'mallory' }, { at: '2025-03-01T10:00:17.000Z' }, { after: { name: 'device 16' } }, { before: null }, { subject: { type: 'target', id: 'tX' } }, { action: 'target.delete' }]) {
+    for (const edit of [
+      { actor: 'mallory' },
+      { at: '2025-03-01T10:00:17.000Z' },
+      { after: { name: 'device 16' } },
+      { before: null },
+      { subject: { type: 'target', id: 'tX' } },
+      { action: 'target.delete' },
+    ]) {
       const tampered = entries.map((e) => (e.seq === 17 ? { ...e, ...edit } : e));
       expect(verifyAuditChain(tampered)).toEqual({ ok: false, seq: 17, reason: 'entry 17 was changed after it was written (hash mismatch)' });
     }
@@ -120,7 +168,11 @@ describe('verifyAuditChain', () => {
 
   it('detects a deleted entry (seq gap) and several deleted entries', () => {
     expect(verifyAuditChain(entries.filter((e) => e.seq !== 18))).toEqual({ ok: false, seq: 18, reason: 'entry 18 is missing (entry 19 follows entry 17)' });
-    expect(verifyAuditChain(entries.filter((e) => e.seq < 5 || e.seq > 7))).toEqual({ ok: false, seq: 5, reason: 'entries 5 to 7 are missing (entry 8 follows entry 4)' });
+    expect(verifyAuditChain(entries.filter((e) => e.seq < 5 || e.seq > 7))).toEqual({
+      ok: false,
+      seq: 5,
+      reason: 'entries 5 to 7 are missing (entry 8 follows entry 4)',
+    });
     expect(verifyAuditChain(entries.slice(1))).toEqual({ ok: false, seq: 1, reason: 'entry 1 is missing (the log starts at entry 2)' });
   });
 
@@ -135,7 +187,11 @@ describe('verifyAuditChain', () => {
     expect(verifyAuditChain(duplicate)).toEqual({ ok: false, seq: 11, reason: 'entry 11 appears twice (an entry was duplicated or inserted)' });
     // Forged entry 11 in place of the real one, the rest renumbered: entry 12 (the old 11) breaks.
     const shifted = [...entries.slice(0, 10), forged, ...entries.slice(10).map((e) => ({ ...e, seq: e.seq + 1 }))];
-    expect(verifyAuditChain(shifted)).toEqual({ ok: false, seq: 12, reason: 'entry 12 does not link to entry 11 (prevHash mismatch: entry 11 was rewritten, or entry 12 was inserted or changed)' });
+    expect(verifyAuditChain(shifted)).toEqual({
+      ok: false,
+      seq: 12,
+      reason: 'entry 12 does not link to entry 11 (prevHash mismatch: entry 11 was rewritten, or entry 12 was inserted or changed)',
+    });
   });
 
   it('detects a wrong start of the chain', () => {
@@ -154,7 +210,11 @@ describe('verifyAuditChain', () => {
   it('detects mixed tenants', () => {
     const other = chain(25, 'OTHER');
     const mixed = entries.map((e) => (e.seq === 9 ? other[8]! : e));
-    expect(verifyAuditChain(mixed)).toEqual({ ok: false, seq: 9, reason: 'entry 9 belongs to tenant "OTHER", not "DEFAULT" (entries of different tenants are mixed)' });
+    expect(verifyAuditChain(mixed)).toEqual({
+      ok: false,
+      seq: 9,
+      reason: 'entry 9 belongs to tenant "OTHER", not "DEFAULT" (entries of different tenants are mixed)',
+    });
   });
 
   it('with a recorded head, detects a truncated tail', () => {
@@ -163,7 +223,11 @@ describe('verifyAuditChain', () => {
       seq: 23,
       reason: 'entries 23 to 25 are missing (the log ends at entry 22 but entry 25 was recorded earlier: the log was truncated)',
     });
-    expect(verifyAuditChain(entries.slice(0, 24), { expectHead: head })).toMatchObject({ ok: false, seq: 25, reason: expect.stringMatching(/^entry 25 is missing/) });
+    expect(verifyAuditChain(entries.slice(0, 24), { expectHead: head })).toMatchObject({
+      ok: false,
+      seq: 25,
+      reason: expect.stringMatching(/^entry 25 is missing/),
+    });
     expect(verifyAuditChain([], { expectHead: head })).toMatchObject({ ok: false, seq: 1, reason: expect.stringMatching(/the log is empty/) });
     // Without the recorded head, a truncated log is a valid (shorter) chain.
     expect(verifyAuditChain(entries.slice(0, 22)).ok).toBe(true);
@@ -174,7 +238,11 @@ describe('verifyAuditChain', () => {
     const rewritten: AuditEntry[] = entries.slice(0, 19);
     for (let i = 19; i < 25; i++) rewritten.push(nextAuditEntry(rewritten.at(-1), { ...fields(i), actor: i === 19 ? 'mallory' : 'admin' }));
     expect(verifyAuditChain(rewritten).ok).toBe(true);
-    expect(verifyAuditChain(rewritten, { expectHead: head })).toEqual({ ok: false, seq: 25, reason: 'entry 25 is not the one recorded earlier (its hash differs from the recorded head: the history was rewritten)' });
+    expect(verifyAuditChain(rewritten, { expectHead: head })).toEqual({
+      ok: false,
+      seq: 25,
+      reason: 'entry 25 is not the one recorded earlier (its hash differs from the recorded head: the history was rewritten)',
+    });
     expect(verifyAuditChain(rewritten, { expectHead: { seq: 19, hash: entries[18]!.hash } }).ok).toBe(true);
   });
 });

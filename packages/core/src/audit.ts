@@ -180,12 +180,14 @@ export function verifyAuditChain(entries: readonly AuditEntry[], options: { expe
   let previous: AuditEntry | undefined;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
-    if (entry.tenant !== tenant) return fail(entry.seq, `entry ${entry.seq} belongs to tenant "${entry.tenant}", not "${tenant}" (entries of different tenants are mixed)`);
+    if (entry.tenant !== tenant)
+      return fail(entry.seq, `entry ${entry.seq} belongs to tenant "${entry.tenant}", not "${tenant}" (entries of different tenants are mixed)`);
     const expected = previous ? previous.seq + 1 : 1;
     if (entry.seq !== expected) {
       const after = previous ? `entry ${entry.seq} follows entry ${previous.seq}` : `the log starts at entry ${entry.seq}`;
       if (seen.has(entry.seq)) return fail(entry.seq, `entry ${entry.seq} appears twice (an entry was duplicated or inserted)`);
-      if (entries.some((e, j) => j > i && e.seq === expected)) return fail(entry.seq, `the entries are out of order (entry ${entry.seq} comes before entry ${expected})`);
+      if (entries.some((e, j) => j > i && e.seq === expected))
+        return fail(entry.seq, `the entries are out of order (entry ${entry.seq} comes before entry ${expected})`);
       if (Number.isSafeInteger(entry.seq) && entry.seq > expected) return fail(expected, `${range(expected, entry.seq - 1)} missing (${after})`);
       return fail(entry.seq, `entry ${entry.seq} is out of place (${after}, expected entry ${expected})`);
     }
@@ -218,7 +220,8 @@ export function verifyAuditChain(entries: readonly AuditEntry[], options: { expe
     }
     // The chain is contiguous from entry 1 here, so entry n is at index n - 1.
     const recorded = entries[expect.seq - 1]!;
-    if (recorded.hash !== expect.hash.toLowerCase()) return fail(expect.seq, `entry ${expect.seq} is not the one recorded earlier (its hash differs from the recorded head: the history was rewritten)`);
+    if (recorded.hash !== expect.hash.toLowerCase())
+      return fail(expect.seq, `entry ${expect.seq} is not the one recorded earlier (its hash differs from the recorded head: the history was rewritten)`);
   }
   return { ok: true, head };
 }

@@ -7,13 +7,7 @@
  */
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
-import {
-  ecdsaP1363ToDer,
-  OspreyError,
-  tufKeyFromPublicKey,
-  type P256KeyAgreement,
-  type Signer,
-} from '@osprey/core';
+import { ecdsaP1363ToDer, OspreyError, tufKeyFromPublicKey, type P256KeyAgreement, type Signer } from '@osprey/core';
 import type { Key } from '@tufjs/models';
 import type * as Pkcs11Types from 'pkcs11js';
 
@@ -334,19 +328,14 @@ export class Pkcs11Token {
         const ecdh: Pkcs11Types.ECDH1 = { type: p.CK_PARAMS_EC_DH, kdf: p.CKD_NULL, publicData: Buffer.from(peer) };
         let secret: Handle;
         try {
-          secret = this.lib.C_DeriveKey(
-            this.session,
-            { mechanism: p.CKM_ECDH1_DERIVE, parameter: ecdh },
-            privateKey,
-            [
-              { type: p.CKA_CLASS, value: p.CKO_SECRET_KEY },
-              { type: p.CKA_KEY_TYPE, value: p.CKK_GENERIC_SECRET },
-              { type: p.CKA_VALUE_LEN, value: 32 },
-              { type: p.CKA_TOKEN, value: false },
-              { type: p.CKA_SENSITIVE, value: false },
-              { type: p.CKA_EXTRACTABLE, value: true },
-            ],
-          );
+          secret = this.lib.C_DeriveKey(this.session, { mechanism: p.CKM_ECDH1_DERIVE, parameter: ecdh }, privateKey, [
+            { type: p.CKA_CLASS, value: p.CKO_SECRET_KEY },
+            { type: p.CKA_KEY_TYPE, value: p.CKK_GENERIC_SECRET },
+            { type: p.CKA_VALUE_LEN, value: 32 },
+            { type: p.CKA_TOKEN, value: false },
+            { type: p.CKA_SENSITIVE, value: false },
+            { type: p.CKA_EXTRACTABLE, value: true },
+          ]);
         } catch (cause) {
           throw new OspreyError('AGE_STANZA_INVALID', 'the token rejected the ephemeral P-256 point', { cause });
         }
@@ -417,8 +406,24 @@ export class Pkcs11Token {
   } {
     const p = pkcs11js();
     const handle = this.findKey(label, p.CKO_SECRET_KEY)!;
-    const types = [p.CKA_KEY_TYPE, p.CKA_VALUE_LEN, p.CKA_TOKEN, p.CKA_SENSITIVE, p.CKA_EXTRACTABLE, p.CKA_ALWAYS_SENSITIVE, p.CKA_NEVER_EXTRACTABLE, p.CKA_SIGN, p.CKA_VERIFY];
-    const values = this.lib.C_GetAttributeValue(this.session, handle, types.map((type) => ({ type }))).map((a) => a.value as Buffer);
+    const types = [
+      p.CKA_KEY_TYPE,
+      p.CKA_VALUE_LEN,
+      p.CKA_TOKEN,
+      p.CKA_SENSITIVE,
+      p.CKA_EXTRACTABLE,
+      p.CKA_ALWAYS_SENSITIVE,
+      p.CKA_NEVER_EXTRACTABLE,
+      p.CKA_SIGN,
+      p.CKA_VERIFY,
+    ];
+    const values = this.lib
+      .C_GetAttributeValue(
+        this.session,
+        handle,
+        types.map((type) => ({ type })),
+      )
+      .map((a) => a.value as Buffer);
     const bool = (i: number) => values[i]![0] === 1;
     return {
       keyType: readUlong(values[0]!),

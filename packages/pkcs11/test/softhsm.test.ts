@@ -7,7 +7,20 @@ import { verify } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Encrypter } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTargets, decrypt, encrypt, isOspreyError, P256TagIdentity, P256TagRecipient, signMetadata, signedBytes, tufKeyFromPublicKey, verifyRole, buildRoot, expiresAfter } from '@osprey/core';
+import {
+  buildTargets,
+  decrypt,
+  encrypt,
+  isOspreyError,
+  P256TagIdentity,
+  P256TagRecipient,
+  signMetadata,
+  signedBytes,
+  tufKeyFromPublicKey,
+  verifyRole,
+  buildRoot,
+  expiresAfter,
+} from '@osprey/core';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { hasSoftHsm } from '../../../testkit/tools.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';

@@ -173,12 +173,7 @@ describe('decide: rollout progress (§3.2, §3.3)', () => {
       [group(1, 'error', { error: 6, finished: 4 }), group(2, 'scheduled', { scheduled: 10 }), group(3, 'scheduled', { scheduled: 10 })],
       [startGroup(2), release(2, 10)],
     ],
-    [
-      'PAUSED starts nothing',
-      rollout({ status: 'paused' }),
-      [group(1, 'error', { error: 6, finished: 4 }), group(2, 'scheduled', { scheduled: 10 })],
-      [],
-    ],
+    ['PAUSED starts nothing', rollout({ status: 'paused' }), [group(1, 'error', { error: 6, finished: 4 }), group(2, 'scheduled', { scheduled: 10 })], []],
     ['STOPPING is the scheduler’s', rollout({ status: 'stopping' }), [group(1, 'running', { finished: 10 }), group(2, 'scheduled', { scheduled: 10 })], []],
     [
       'a pause in the same tick suppresses another group’s NEXTGROUP',
@@ -186,7 +181,12 @@ describe('decide: rollout progress (§3.2, §3.3)', () => {
       [group(1, 'running', { error: 6, running: 4 }), group(2, 'running', { finished: 10 }), group(3, 'scheduled', { scheduled: 10 })],
       [errorGroup(1), finishGroup(2), pausedBy('errorAction', 1)],
     ],
-    ['finished: the last group completes', rollout(), [group(1, 'finished', { finished: 10 }), group(2, 'running', { finished: 9, canceled: 1 })], [finishGroup(2), finishRollout]],
+    [
+      'finished: the last group completes',
+      rollout(),
+      [group(1, 'finished', { finished: 10 }), group(2, 'running', { finished: 9, canceled: 1 })],
+      [finishGroup(2), finishRollout],
+    ],
     [
       'finished: the last group errs — FINISHED overrides the pause, as in hawkBit',
       rollout(),
@@ -194,7 +194,12 @@ describe('decide: rollout progress (§3.2, §3.3)', () => {
       [errorGroup(2), finishRollout],
     ],
     ['finished: nothing running or scheduled', rollout(), [group(1, 'finished'), group(2, 'error')], [finishRollout]],
-    ['finished: PAUSE on the last group does not pause', rollout({ thresholds: thresholds(50, 50, 'PAUSE') }), [group(1, 'running', { finished: 10 })], [finishGroup(1), finishRollout]],
+    [
+      'finished: PAUSE on the last group does not pause',
+      rollout({ thresholds: thresholds(50, 50, 'PAUSE') }),
+      [group(1, 'running', { finished: 10 })],
+      [finishGroup(1), finishRollout],
+    ],
     ['not finished while a group runs', rollout(), [group(1, 'finished'), group(2, 'running', { finished: 9, running: 1 })], []],
     [
       'dynamic: the last group never completes',
@@ -237,7 +242,12 @@ describe('Osprey rate limit (AWS IoT Jobs rollout rate)', () => {
     ['exponential, capped by maxPerMinute', { maxPerMinute: 1000, growth }, 1000, 1000],
     ['factor 1.1 once: 110', { maxPerMinute: 1000, growth: { baseRatePerMinute: 100, incrementFactor: 1.1, whenSucceededCount: 1 } }, 1, 110],
     ['factor 1.1 twice: 121', { maxPerMinute: 1000, growth: { baseRatePerMinute: 100, incrementFactor: 1.1, whenSucceededCount: 1 } }, 2, 121],
-    ['factor 1.4 twice lands on 49, not 48 (25 × 1.4² = 48.999… in floating point)', { maxPerMinute: 1000, growth: { baseRatePerMinute: 25, incrementFactor: 1.4, whenSucceededCount: 1 } }, 2, 49],
+    [
+      'factor 1.4 twice lands on 49, not 48 (25 × 1.4² = 48.999… in floating point)',
+      { maxPerMinute: 1000, growth: { baseRatePerMinute: 25, incrementFactor: 1.4, whenSucceededCount: 1 } },
+      2,
+      49,
+    ],
     ['fractions are floored', { maxPerMinute: 1000, growth: { baseRatePerMinute: 3, incrementFactor: 1.5, whenSucceededCount: 5 } }, 5, 4],
   ])('ratePerMinute: %s', (_name, limit, succeeded, expected) => {
     expect(ratePerMinute(limit, succeeded)).toBe(expected);
@@ -289,11 +299,7 @@ describe('Osprey abort criteria (AWS IoT Jobs abortConfig, Azure DU rollback)', 
       [group(1, 'finished', { error: 5, finished: 25 }), group(2, 'running', { error: 5, finished: 15, running: 50 })],
       [abort('10 of 50 executed actions failed (threshold 20% after 50)', failed20, 7)],
     ],
-    [
-      'failures still due a retry do not count',
-      [group(1, 'running', { error: 10, finished: 40, running: 50 }, { failedByRetries: [3] })],
-      [retry(1, 3)],
-    ],
+    ['failures still due a retry do not count', [group(1, 'running', { error: 10, finished: 40, running: 50 }, { failedByRetries: [3] })], [retry(1, 3)]],
   ] as [string, GroupSnapshot[], Transition[]][])('%s', (_name, groups, expected) => {
     expect(decide(rollout({ ...base, maxRetries: 1 }), groups, NOW)).toEqual(expected);
   });

@@ -35,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`Osprey server listening on ${server.url} (database: ${where}, artifacts: ${config.dataDir}/blobs)\n`);
   process.stdout.write(`DDI: ${server.url}/DEFAULT/controller/v1/<controllerId>   health: ${server.url}/healthz\n`);
   if (server.generatedAdminPassword) {
-    process.stdout.write(`First start: created tenant DEFAULT and user "admin" with password ${server.generatedAdminPassword}\n(shown once; set OSPREY_ADMIN_PASSWORD to choose it)\n`);
+    process.stdout.write(
+      `First start: created tenant DEFAULT and user "admin" with password ${server.generatedAdminPassword}\n(shown once; set OSPREY_ADMIN_PASSWORD to choose it)\n`,
+    );
   }
   let stopping = false;
   const stop = (signal: string) => {
@@ -60,7 +62,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`osprey-server: ${e instanceof ConfigError ? e.message : (e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`osprey-server: ${e instanceof ConfigError ? e.message : ((e as Error).stack ?? String(e))}\n`);
     process.exitCode = e instanceof ConfigError ? 2 : 1;
   },
 );

@@ -37,9 +37,17 @@ const configSchema = z.strictObject({
   /** How often the rollout scheduler ticks, in ms; 0 turns this instance's scheduler off. */
   rolloutTickMs: z.coerce.number().int().min(0).default(2000),
   /** Largest artifact upload accepted, in bytes (default 16 GiB). */
-  maxArtifactBytes: z.coerce.number().int().min(1).default(16 * 1024 ** 3),
+  maxArtifactBytes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(16 * 1024 ** 3),
   /** Largest JSON body accepted, in bytes. */
-  bodyLimit: z.coerce.number().int().min(1024).default(1024 * 1024),
+  bodyLimit: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
@@ -70,7 +78,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.OSPREY_PKCS11_MODULE || env.OSPREY_PKCS11_TOKEN) {
     out.pkcs11 = { module: env.OSPREY_PKCS11_MODULE, tokenLabel: env.OSPREY_PKCS11_TOKEN, pin: env.OSPREY_PKCS11_PIN };
   }
-  if (env.OSPREY_TRUSTED_PROXIES) out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  if (env.OSPREY_TRUSTED_PROXIES)
+    out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return out;
 }
 

@@ -37,7 +37,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, options: { inMemoryDatabase?: boolean; listen?: boolean; clock?: () => Date } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { inMemoryDatabase?: boolean; listen?: boolean; clock?: () => Date } = {},
+): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: options.inMemoryDatabase ?? false });
   const boot = await bootstrap(database.db, config.adminPassword);
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));

@@ -25,12 +25,15 @@ function change(i: number, tenant = 'DEFAULT'): AuditChange {
     subject: { type: 'target', id: `c${i}` },
     // Keys in an order jsonb will not keep (it sorts by length, then bytes), nested, with a Date.
     before: i === 0 ? null : { zeta: 'z', a: { yy: [3, 1, 2], x: null }, count: i - 1 },
-    after: { zeta: 'z', a: { yy: [3, 1, 2], x: true }, count: i, seen: new Date(t0), 'ünï': 'çödé "q" \\ \n' },
+    after: { zeta: 'z', a: { yy: [3, 1, 2], x: true }, count: i, seen: new Date(t0), ünï: 'çödé "q" \\ \n' },
   };
 }
 
 async function addTenant(db: Kysely<Database>, id: string): Promise<void> {
-  await db.insertInto('tenants').values({ id, config: JSON.stringify({}) }).execute();
+  await db
+    .insertInto('tenants')
+    .values({ id, config: JSON.stringify({}) })
+    .execute();
 }
 
 /** Transactions at once, each making its own change (a new user of the tenant) and appending its entry. */
@@ -38,7 +41,10 @@ async function appendConcurrently(db: Kysely<Database>, tenant: string, count: n
   const results = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       db.transaction().execute(async (trx) => {
-        await trx.insertInto('users').values({ tenant, username: `user-${i}`, password_hash: 'x', roles: JSON.stringify([]) }).execute();
+        await trx
+          .insertInto('users')
+          .values({ tenant, username: `user-${i}`, password_hash: 'x', roles: JSON.stringify([]) })
+          .execute();
         // Let every transaction reach the append together.
         if (pause) await sql`select pg_sleep(0.02)`.execute(trx);
         return (await appendAudit(trx, change(i, tenant))).seq;
@@ -119,7 +125,11 @@ describe('audit log (PGlite)', () => {
     expect(verifyAuditChain(await readAudit(db, 'DEFAULT'))).toEqual({ ok: false, seq: 5, reason: 'entry 5 is missing (entry 6 follows entry 4)' });
     await sql`delete from audit_log where tenant = 'DEFAULT' and seq >= 5`.execute(db);
     expect(verifyAuditChain(await readAudit(db, 'DEFAULT')).ok).toBe(true);
-    expect(verifyAuditChain(await readAudit(db, 'DEFAULT'), { expectHead: head })).toMatchObject({ ok: false, seq: 5, reason: expect.stringMatching(/^entries 5 to 6 are missing .*truncated/) });
+    expect(verifyAuditChain(await readAudit(db, 'DEFAULT'), { expectHead: head })).toMatchObject({
+      ok: false,
+      seq: 5,
+      reason: expect.stringMatching(/^entries 5 to 6 are missing .*truncated/),
+    });
   });
 });
 
@@ -156,7 +166,10 @@ describe.runIf(pgAvailable)('audit log (PostgreSQL)', () => {
     // Inserts referencing the tenant (key share) are not blocked by an append's lock.
     await db.transaction().execute(async (trx) => {
       await appendAudit(trx, change(99, 'BUSY'));
-      await db.insertInto('users').values({ tenant: 'BUSY', username: 'outside', password_hash: 'x', roles: JSON.stringify([]) }).execute();
+      await db
+        .insertInto('users')
+        .values({ tenant: 'BUSY', username: 'outside', password_hash: 'x', roles: JSON.stringify([]) })
+        .execute();
     });
     expect((await readAudit(db, 'BUSY')).at(-1)).toMatchObject({ seq: 21, at: new Date(t0 + 99 * 1013 + 789).toISOString() });
   });

@@ -196,7 +196,8 @@ describe('authorization and tenant isolation', () => {
   afterAll(() => server?.stop());
 
   const rest = restClient(() => server.url, '');
-  const call = (authorization: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => rest(method, path, body, { authorization, headers });
+  const call = (authorization: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    rest(method, path, body, { authorization, headers });
   /** Every secret this test makes: none may appear in an audit entry. */
   const secrets: string[] = ['admin-password'];
   const createUser = async (username: string, roles: string[], authorization = ADMIN) => {
@@ -219,7 +220,11 @@ describe('authorization and tenant isolation', () => {
       expect(registered).toContainEqual({ method: 'GET', path: '/rest/v1/targets' });
       // Parameter names do not matter (and routes sharing a node print as `:a|:b`): compare shapes.
       const shape = (path: string) => path.replace(/\/:[^/]+/g, '/:param');
-      const actual = [...new Set(registered.filter((r) => r.path.startsWith('/rest/v1/') && r.method !== 'HEAD').map((r) => `${r.method} ${shape(r.path.slice('/rest/v1'.length))}`))].sort();
+      const actual = [
+        ...new Set(
+          registered.filter((r) => r.path.startsWith('/rest/v1/') && r.method !== 'HEAD').map((r) => `${r.method} ${shape(r.path.slice('/rest/v1'.length))}`),
+        ),
+      ].sort();
       const table = ROUTES.map((r) => `${r.method} ${shape(r.path)}`).sort();
       expect(new Set(table).size).toBe(table.length);
       expect(actual).toEqual(table);
@@ -244,7 +249,12 @@ describe('authorization and tenant isolation', () => {
       }
       // A current and a legacy hawkBit permission name.
       const legacy = await createUser('legacy-reader', ['READ_TARGET', 'READ_REPOSITORY']);
-      principals.push({ name: 'legacy READ_TARGET+READ_REPOSITORY', auth: legacy.auth, permissions: resolvePermissions(['READ_TARGET', 'READ_REPOSITORY']), system: false });
+      principals.push({
+        name: 'legacy READ_TARGET+READ_REPOSITORY',
+        auth: legacy.auth,
+        permissions: resolvePermissions(['READ_TARGET', 'READ_REPOSITORY']),
+        system: false,
+      });
       // A pipeline's token: limited, mixing current and legacy names.
       const tokenRoles = ['READ_TARGET', 'UPDATE_TARGET', 'READ_REPOSITORY', 'DOWNLOAD_REPOSITORY_ARTIFACT'];
       const token = await createToken('matrix-pipeline', tokenRoles);
@@ -283,7 +293,12 @@ describe('authorization and tenant isolation', () => {
 
     it('answers 401 without credentials on every route but the public ones', async () => {
       for (const route of ROUTES.filter((r) => r.needs !== 'PUBLIC')) {
-        const res = await call('', route.method, route.path.replace(/:(\w+)/g, (_, name: string) => DUMMY_PARAMS[name]!), route.method === 'POST' || route.method === 'PUT' ? {} : undefined);
+        const res = await call(
+          '',
+          route.method,
+          route.path.replace(/:(\w+)/g, (_, name: string) => DUMMY_PARAMS[name]!),
+          route.method === 'POST' || route.method === 'PUT' ? {} : undefined,
+        );
         expect(res.status, `${route.method} ${route.path}`).toBe(401);
       }
     });
@@ -328,7 +343,9 @@ describe('authorization and tenant isolation', () => {
       expect((await call(carol.auth, 'PUT', '/users/carol/password', { password: next })).status).toBe(400);
       expect((await call(carol.auth, 'PUT', '/users/carol/password', { password: next, currentPassword: 'wrong-password!' })).status).toBe(403);
       expect((await call(carol.auth, 'PUT', '/users/carol/password', { password: 'short', currentPassword: carol.password })).status).toBe(400);
-      expect((await call(carol.auth, 'PUT', '/users/carol/password', { password: next, currentPassword: carol.password, colour: 'red' })).json.message).toMatch(/unknown field colour/);
+      expect((await call(carol.auth, 'PUT', '/users/carol/password', { password: next, currentPassword: carol.password, colour: 'red' })).json.message).toMatch(
+        /unknown field colour/,
+      );
       expect((await call(carol.auth, 'PUT', '/users/carol/password', { password: next, currentPassword: carol.password })).status).toBe(204);
       expect((await call(carol.auth, 'GET', '/userinfo')).status).toBe(401);
       const carolNow = basic('carol', next);
@@ -390,7 +407,10 @@ describe('authorization and tenant isolation', () => {
       const expired = await call(short.auth, 'GET', '/targets');
       expect(expired.status).toBe(401);
       expect(expired.json.message).toMatch(/expired/);
-      expect((await call(ADMIN, 'GET', '/apitokens')).json.content.find((t: { name: string }) => t.name === 'ci-short')).toMatchObject({ expiresAt, expired: true });
+      expect((await call(ADMIN, 'GET', '/apitokens')).json.content.find((t: { name: string }) => t.name === 'ci-short')).toMatchObject({
+        expiresAt,
+        expired: true,
+      });
     });
 
     it('never grants more than the granter holds; the system grant only by a system administrator', async () => {
@@ -400,7 +420,10 @@ describe('authorization and tenant isolation', () => {
         const res = await call(limited.auth, 'POST', '/apitokens', { name: `too-broad-${roles.join('-').toLowerCase()}`, roles });
         expect(res.status, JSON.stringify(roles)).toBe(403);
         expect(res.json.errorCode).toBe(FORBIDDEN);
-        expect((await call(limited.auth, 'POST', '/users', { username: 'too-broad', password: 'long-enough-password', roles })).status, JSON.stringify(roles)).toBe(403);
+        expect(
+          (await call(limited.auth, 'POST', '/users', { username: 'too-broad', password: 'long-enough-password', roles })).status,
+          JSON.stringify(roles),
+        ).toBe(403);
       }
       const narrow = await createToken('narrow', ['READ_TARGET'], limited.auth);
       expect((await call(narrow.auth, 'GET', '/targets')).status).toBe(200);
@@ -413,7 +436,10 @@ describe('authorization and tenant isolation', () => {
       const tenantAdmin = await createUser('tenant-admin', ['TENANT_ADMIN']);
       for (const roles of [['admin'], ['ROLE_admin'], ['SYSTEM_ADMIN']]) {
         expect((await call(tenantAdmin.auth, 'POST', '/apitokens', { name: 'escalate', roles })).status, JSON.stringify(roles)).toBe(403);
-        expect((await call(tenantAdmin.auth, 'POST', '/users', { username: 'escalate', password: 'long-enough-password', roles })).status, JSON.stringify(roles)).toBe(403);
+        expect(
+          (await call(tenantAdmin.auth, 'POST', '/users', { username: 'escalate', password: 'long-enough-password', roles })).status,
+          JSON.stringify(roles),
+        ).toBe(403);
         expect((await call(tenantAdmin.auth, 'PUT', '/users/dave', { roles })).status, JSON.stringify(roles)).toBe(403);
       }
       expect((await call(tenantAdmin.auth, 'PUT', '/users/admin/password', { password: 'taken-over-password' })).status).toBe(403);
@@ -520,7 +546,14 @@ describe('authorization and tenant isolation', () => {
       expect(created.text).not.toContain(bPassword);
 
       // Tenant A (DEFAULT): targets, a module with an artifact, a set, an assignment, a user, a token.
-      expect((await call(ADMIN, 'POST', '/targets', [{ controllerId: 'iso-a-1', name: 'A one', securityToken: 'a-device-token-1' }, { controllerId: 'iso-shared', name: 'A shared', securityToken: 'a-shared-token-1' }])).status).toBe(201);
+      expect(
+        (
+          await call(ADMIN, 'POST', '/targets', [
+            { controllerId: 'iso-a-1', name: 'A one', securityToken: 'a-device-token-1' },
+            { controllerId: 'iso-shared', name: 'A shared', securityToken: 'a-shared-token-1' },
+          ])
+        ).status,
+      ).toBe(201);
       a.module = (await call(ADMIN, 'POST', '/softwaremodules', [{ name: 'iso-a-fw', version: '1', type: 'os' }])).json[0].id;
       const form = new FormData();
       form.append('file', new Blob([Buffer.from('tenant A firmware')]), 'a.bin');
@@ -538,7 +571,14 @@ describe('authorization and tenant isolation', () => {
       a.token = (await createToken('iso-a-token', ['VIEWER'])).id;
 
       // Tenant B: the same controllerId once more, its own module, set and assignment.
-      expect((await call(BADMIN, 'POST', '/targets', [{ controllerId: 'iso-b-1', name: 'B one', securityToken: 'b-device-token-1' }, { controllerId: 'iso-shared', name: 'B shared', securityToken: 'b-shared-token-1' }])).status).toBe(201);
+      expect(
+        (
+          await call(BADMIN, 'POST', '/targets', [
+            { controllerId: 'iso-b-1', name: 'B one', securityToken: 'b-device-token-1' },
+            { controllerId: 'iso-shared', name: 'B shared', securityToken: 'b-shared-token-1' },
+          ])
+        ).status,
+      ).toBe(201);
       b.module = (await call(BADMIN, 'POST', '/softwaremodules', [{ name: 'iso-b-fw', version: '1', type: 'os' }])).json[0].id;
       b.ds = (await call(BADMIN, 'POST', '/distributionsets', [{ name: 'iso-b-ds', version: '1', modules: [{ id: b.module }] }])).json[0].id;
       b.action = (await call(BADMIN, 'POST', `/distributionsets/${b.ds}/assignedTargets`, [{ id: 'iso-b-1' }])).json.assignedActions[0].id;
@@ -570,7 +610,7 @@ describe('authorization and tenant isolation', () => {
       expect(aTargets.find((t) => t.controllerId === 'iso-shared')!.name).toBe('A shared');
     });
 
-    it("answers 404 to tenant B for every id of tenant A, on reads, changes, deletes and assignments", async () => {
+    it('answers 404 to tenant B for every id of tenant A, on reads, changes, deletes and assignments', async () => {
       const attempts: Array<[Method, string, unknown?]> = [
         ['GET', '/targets/iso-a-1'],
         ['PUT', '/targets/iso-a-1', { name: 'taken over' }],
@@ -652,7 +692,10 @@ describe('authorization and tenant isolation', () => {
       // B's administrator and tokens cannot make tenants, nor log in elsewhere.
       expect((await call(BADMIN, 'POST', '/tenants', { id: 'FROM_B', adminPassword: 'long-enough-password' })).json.errorCode).toBe(FORBIDDEN);
       const bToken = await createToken('b-pipeline', ['TENANT_ADMIN'], BADMIN);
-      expect((await call(bToken.auth, 'GET', '/targets')).json.content.map((t: { controllerId: string }) => t.controllerId).sort()).toEqual(['iso-b-1', 'iso-shared']);
+      expect((await call(bToken.auth, 'GET', '/targets')).json.content.map((t: { controllerId: string }) => t.controllerId).sort()).toEqual([
+        'iso-b-1',
+        'iso-shared',
+      ]);
       expect((await call(bToken.auth, 'GET', `/distributionsets/${a.ds}`)).status).toBe(404);
       expect((await call(bToken.auth, 'POST', '/tenants', { id: 'FROM_B', adminPassword: 'long-enough-password' })).status).toBe(403);
       expect((await call(basic('admin', bPassword), 'GET', '/userinfo')).status).toBe(401);
@@ -660,7 +703,7 @@ describe('authorization and tenant isolation', () => {
       expect((await call(basic(`${B}\\iso-alice`, 'pw-iso-alice-0123456789'), 'GET', '/userinfo')).status).toBe(401);
     });
 
-    it("lets no device of tenant B act as a controllerId of tenant A", async () => {
+    it('lets no device of tenant B act as a controllerId of tenant A', async () => {
       const ddi = (tenant: string, controllerId: string, authorization: string, rest = '') =>
         fetch(`${server.url}/${tenant}/controller/v1/${controllerId}${rest}`, { headers: { authorization, accept: 'application/json' } }).then((r) => r.status);
       expect(await ddi(B, 'iso-b-1', 'TargetToken b-device-token-1')).toBe(200);
@@ -698,11 +741,19 @@ describe('authorization and tenant isolation', () => {
 
   describe('the audit log', () => {
     it('records every user, token and tenant change, and never a password, hash or token', async () => {
-      const entries = [...(await readAudit(server.database.db, 'DEFAULT')), ...(await readAudit(server.database.db, 'TENANT_B')), ...(await readAudit(server.database.db, 'LAST'))];
+      const entries = [
+        ...(await readAudit(server.database.db, 'DEFAULT')),
+        ...(await readAudit(server.database.db, 'TENANT_B')),
+        ...(await readAudit(server.database.db, 'LAST')),
+      ];
       const actions = new Set(entries.map((e) => e.action));
-      for (const action of ['user.create', 'user.delete', 'user.password', 'user.roles', 'apitoken.create', 'apitoken.revoke', 'tenant.create']) expect(actions, action).toContain(action);
+      for (const action of ['user.create', 'user.delete', 'user.password', 'user.roles', 'apitoken.create', 'apitoken.revoke', 'tenant.create'])
+        expect(actions, action).toContain(action);
       expect(entries.find((e) => e.action === 'tenant.create' && e.tenant === 'DEFAULT' && e.subject.id === 'TENANT_B')).toMatchObject({ actor: 'user:admin' });
-      expect(entries.find((e) => e.action === 'user.password' && e.subject.id === 'carol')).toMatchObject({ actor: 'user:carol', after: { passwordChanged: true, by: 'self' } });
+      expect(entries.find((e) => e.action === 'user.password' && e.subject.id === 'carol')).toMatchObject({
+        actor: 'user:carol',
+        after: { passwordChanged: true, by: 'self' },
+      });
       const json = JSON.stringify(entries);
       expect(secrets.length).toBeGreaterThan(20);
       for (const secret of secrets) expect(json.includes(secret), `a secret is in the audit log: ${secret.slice(0, 8)}…`).toBe(false);

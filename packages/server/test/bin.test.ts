@@ -13,7 +13,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'osprey-bin-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function start(env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin], { env: { ...process.env, OSPREY_PORT: '0', OSPREY_HOST: '127.0.0.1', OSPREY_DATA_DIR: dataDir, OSPREY_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin], {
+    env: { ...process.env, OSPREY_PORT: '0', OSPREY_HOST: '127.0.0.1', OSPREY_DATA_DIR: dataDir, OSPREY_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));

@@ -64,14 +64,21 @@ describe('catalogue resources', () => {
     expect((await api('PUT', '/targets/cat-1/metadata/site', { value: 'Hamburg' })).json).toEqual({ key: 'site', value: 'Hamburg' });
     expect((await api('GET', '/targets/cat-1/metadata')).json.content).toEqual([{ key: 'site', value: 'Hamburg' }]);
     const [module] = (await api('POST', '/softwaremodules', [{ name: 'meta', version: '1', type: 'os' }])).json;
-    await api('POST', `/softwaremodules/${module.id}/metadata`, [{ key: 'install.hint', value: 'reboot', targetVisible: true }, { key: 'internal', value: 'secret' }]);
+    await api('POST', `/softwaremodules/${module.id}/metadata`, [
+      { key: 'install.hint', value: 'reboot', targetVisible: true },
+      { key: 'internal', value: 'secret' },
+    ]);
     const [ds] = (await api('POST', '/distributionsets', [{ name: 'meta', version: '1', modules: [{ id: module.id }] }])).json;
     expect((await api('POST', `/distributionsets/${ds.id}/metadata`, [{ key: 'ticket', value: 'OPS-1' }])).status).toBe(201);
     const target = (await api('GET', '/targets/cat-1')).json;
     await api('POST', `/distributionsets/${ds.id}/assignedTargets`, [{ id: 'cat-1' }]);
     await server.ddi.settle();
-    const poll = (await (await fetch(`${server.url}/DEFAULT/controller/v1/cat-1`, { headers: { authorization: `TargetToken ${target.securityToken}` } })).json()) as any;
-    const deployment = (await (await fetch(poll._links.deploymentBase.href, { headers: { authorization: `TargetToken ${target.securityToken}` } })).json()) as any;
+    const poll = (await (
+      await fetch(`${server.url}/DEFAULT/controller/v1/cat-1`, { headers: { authorization: `TargetToken ${target.securityToken}` } })
+    ).json()) as any;
+    const deployment = (await (
+      await fetch(poll._links.deploymentBase.href, { headers: { authorization: `TargetToken ${target.securityToken}` } })
+    ).json()) as any;
     expect(deployment.deployment.chunks[0].metadata).toEqual([{ key: 'install.hint', value: 'reboot' }]);
     expect((await api('DELETE', '/targets/cat-1/metadata/site')).status).toBe(204);
     expect((await api('GET', '/targets/cat-1/metadata/site')).status).toBe(404);
@@ -79,6 +86,16 @@ describe('catalogue resources', () => {
 
   it('audits catalogue changes', async () => {
     const actions = (await readAudit(server.database.db, 'DEFAULT')).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['targettag.create', 'targettag.assign', 'targettag.unassign', 'targetfilter.create', 'distributionsettype.create', 'targets.metadata.create', 'software_modules.metadata.create']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'targettag.create',
+        'targettag.assign',
+        'targettag.unassign',
+        'targetfilter.create',
+        'distributionsettype.create',
+        'targets.metadata.create',
+        'software_modules.metadata.create',
+      ]),
+    );
   });
 });

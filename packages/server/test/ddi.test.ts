@@ -40,7 +40,13 @@ describe.each(kinds)('DDI on %s', (kind) => {
       ],
       modules: [
         { key: 'os', type: 'os', name: 'gw-os', version: '1.0', artifacts: [{ file: join(files, 'image.swu'), filename: 'update.swu' }] },
-        { key: 'app', type: 'application', name: 'app', version: '2.0', artifacts: [{ file: join(files, 'secret.bin'), filename: 'secret.bin', encrypt: true }] },
+        {
+          key: 'app',
+          type: 'application',
+          name: 'app',
+          version: '2.0',
+          artifacts: [{ file: join(files, 'secret.bin'), filename: 'secret.bin', encrypt: true }],
+        },
       ],
       distributionSets: [
         { key: 'ds1', name: 'gw', version: '1.0', modules: ['os'] },
@@ -55,9 +61,19 @@ describe.each(kinds)('DDI on %s', (kind) => {
   const auth = (id: string) => ({ authorization: `TargetToken token-${id}-abcdef`, accept: 'application/hal+json' });
   // Changes made straight in the database (seed, cancelAction) reach the poll cache through
   // NOTIFY; settle() waits for them, as a device's next poll (seconds later) would.
-  const get = async (id: string, path = '', headers: Record<string, string> = {}) => (await server.ddi.settle(), server.app.inject({ method: 'GET', url: `${base}/${id}${path}`, headers: { ...auth(id), ...headers } }));
-  const send = async (method: 'POST' | 'PUT', id: string, path: string, payload: unknown, headers: Record<string, string> = {}) =>
-    (await server.ddi.settle(), server.app.inject({ method, url: `${base}/${id}${path}`, headers: { ...auth(id), 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }));
+  const get = async (id: string, path = '', headers: Record<string, string> = {}) => (
+    await server.ddi.settle(),
+    server.app.inject({ method: 'GET', url: `${base}/${id}${path}`, headers: { ...auth(id), ...headers } })
+  );
+  const send = async (method: 'POST' | 'PUT', id: string, path: string, payload: unknown, headers: Record<string, string> = {}) => (
+    await server.ddi.settle(),
+    server.app.inject({
+      method,
+      url: `${base}/${id}${path}`,
+      headers: { ...auth(id), 'content-type': 'application/json', ...headers },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    })
+  );
   const feedback = (execution: string, finished = 'none', extra: Record<string, unknown> = {}) => ({ status: { execution, result: { finished }, ...extra } });
   const actionRow = (id: number) => server.database.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const targetRow = (cid: string) => server.database.db.selectFrom('targets').selectAll().where('controller_id', '=', cid).executeTakeFirstOrThrow();
@@ -108,7 +124,16 @@ describe.each(kinds)('DDI on %s', (kind) => {
       expect((await send('PUT', 'dev01', '/configData', { mode: 'remove', data: { serial: '' } })).statusCode).toBe(200);
       expect((await targetRow('dev01')).attributes).toEqual({ board: 'sim', hw_rev: '1.0' });
       // legacy SWUpdate fields are accepted and ignored
-      expect((await send('PUT', 'dev01', '/configData', { id: '', time: '20260101T000000', status: { result: { finished: 'success' }, execution: 'closed' }, data: { board: 'sim', hw_rev: '1.0' } })).statusCode).toBe(200);
+      expect(
+        (
+          await send('PUT', 'dev01', '/configData', {
+            id: '',
+            time: '20260101T000000',
+            status: { result: { finished: 'success' }, execution: 'closed' },
+            data: { board: 'sim', hw_rev: '1.0' },
+          })
+        ).statusCode,
+      ).toBe(200);
       expect((await get('dev01')).json()._links.configData).toBeUndefined();
       const bad = await send('PUT', 'dev01', '/configData', { mode: 'explode', data: {} });
       expect(bad.statusCode).toBe(400);
@@ -130,7 +155,11 @@ describe.each(kinds)('DDI on %s', (kind) => {
       expect(artifact).toMatchObject({
         filename: 'update.swu',
         size: image.length,
-        hashes: { sha1: createHash('sha1').update(image).digest('hex'), md5: createHash('md5').update(image).digest('hex'), sha256: createHash('sha256').update(image).digest('hex') },
+        hashes: {
+          sha1: createHash('sha1').update(image).digest('hex'),
+          md5: createHash('md5').update(image).digest('hex'),
+          sha256: createHash('sha256').update(image).digest('hex'),
+        },
       });
       expect(artifact._links['download-http'].href).toMatch(/\/DEFAULT\/controller\/v1\/dev01\/softwaremodules\/\d+\/artifacts\/update\.swu$/);
       expect(artifact._links['md5sum-http'].href).toMatch(/update\.swu\.MD5SUM$/);
@@ -145,7 +174,9 @@ describe.each(kinds)('DDI on %s', (kind) => {
     });
 
     it('downloads: full, HEAD, single and multiple ranges, 416, If-Range, MD5SUM, foreign artifact', async () => {
-      const href = new URL((await get('dev01', `/deploymentBase/${ids.actions[0]!.actionId}`)).json().deployment.chunks[0].artifacts[0]._links['download-http'].href).pathname;
+      const href = new URL(
+        (await get('dev01', `/deploymentBase/${ids.actions[0]!.actionId}`)).json().deployment.chunks[0].artifacts[0]._links['download-http'].href,
+      ).pathname;
       const full = await server.app.inject({ method: 'GET', url: href, headers: auth('dev01') });
       expect(full.statusCode).toBe(200);
       expect(full.rawPayload.equals(image)).toBe(true);
@@ -202,7 +233,9 @@ describe.each(kinds)('DDI on %s', (kind) => {
       const actionId = actions[0]!.actionId;
       const dep = (await get('dev04', `/deploymentBase/${actionId}`)).json();
       expect(dep.deployment).toMatchObject({ download: 'attempt', update: 'attempt' });
-      expect((await send('POST', 'dev04', `/deploymentBase/${actionId}/feedback`, feedback('closed', 'failure', { details: ['disk full'] }))).statusCode).toBe(200);
+      expect((await send('POST', 'dev04', `/deploymentBase/${actionId}/feedback`, feedback('closed', 'failure', { details: ['disk full'] }))).statusCode).toBe(
+        200,
+      );
       expect(await actionRow(actionId)).toMatchObject({ status: 'ERROR', active: false });
       expect((await targetRow('dev04')).update_status).toBe('ERROR');
     });
@@ -270,7 +303,9 @@ describe.each(kinds)('DDI on %s', (kind) => {
       const actionId = actions[0]!.actionId;
       await server.database.db
         .insertInto('action_statuses')
-        .values(Array.from({ length: 1000 }, () => ({ tenant: 'DEFAULT', action_id: actionId, status: 'RUNNING', code: null, messages: JSON.stringify(['x']) })))
+        .values(
+          Array.from({ length: 1000 }, () => ({ tenant: 'DEFAULT', action_id: actionId, status: 'RUNNING', code: null, messages: JSON.stringify(['x']) })),
+        )
         .execute();
       const res = await send('POST', 'dev04', `/deploymentBase/${actionId}/feedback`, feedback('proceeding'));
       expect(res.statusCode).toBe(429);
@@ -282,7 +317,12 @@ describe.each(kinds)('DDI on %s', (kind) => {
 
   describe('Osprey encryption extension', () => {
     it('an encrypted artifact carries the device’s own age header; the payload decrypts only with that key', async () => {
-      const { actions } = await seed(server.database.db, server.blobs, server.keys, { assignments: [{ target: 'dev02', ds: 'secret:2.0' }, { target: 'dev03', ds: 'secret:2.0' }] });
+      const { actions } = await seed(server.database.db, server.blobs, server.keys, {
+        assignments: [
+          { target: 'dev02', ds: 'secret:2.0' },
+          { target: 'dev03', ds: 'secret:2.0' },
+        ],
+      });
       const dep2 = (await get('dev02', `/deploymentBase/${actions[0]!.actionId}`)).json();
       const chunk = dep2.deployment.chunks[0];
       expect(chunk.encrypted).toBe(true);
@@ -290,7 +330,8 @@ describe.each(kinds)('DDI on %s', (kind) => {
       const artifact = chunk.artifacts[0];
       expect(artifact.osprey.encryption.format).toBe('age-v1');
       const header = Buffer.from(artifact.osprey.encryption.header, 'base64');
-      const payload = (await server.app.inject({ method: 'GET', url: new URL(artifact._links['download-http'].href).pathname, headers: auth('dev02') })).rawPayload;
+      const payload = (await server.app.inject({ method: 'GET', url: new URL(artifact._links['download-http'].href).pathname, headers: auth('dev02') }))
+        .rawPayload;
       expect(payload.includes(secret.subarray(0, 64))).toBe(false); // stored and served as ciphertext
       expect((await decrypt(Buffer.concat([header, payload]), [deviceKey])).equals(secret)).toBe(true);
       const dep3 = (await get('dev03', `/deploymentBase/${actions[1]!.actionId}`)).json();
@@ -320,7 +361,10 @@ describe.each(kinds)('DDI on %s', (kind) => {
     it('waits for consent, then deploys; auto-confirm confirms at once', async () => {
       await seed(server.database.db, server.blobs, server.keys, { config: { 'user.confirmation.flow.enabled': true } });
       try {
-        const { actions } = await seed(server.database.db, server.blobs, server.keys, { targets: [{ controllerId: 'dev05', securityToken: 'token-dev05-abcdef' }], assignments: [{ target: 'dev05', ds: 'gw:1.0' }] });
+        const { actions } = await seed(server.database.db, server.blobs, server.keys, {
+          targets: [{ controllerId: 'dev05', securityToken: 'token-dev05-abcdef' }],
+          assignments: [{ target: 'dev05', ds: 'gw:1.0' }],
+        });
         const actionId = actions[0]!.actionId;
         expect((await actionRow(actionId)).status).toBe('WAIT_FOR_CONFIRMATION');
         const poll = (await get('dev05')).json();
@@ -329,7 +373,9 @@ describe.each(kinds)('DDI on %s', (kind) => {
         expect((await get('dev05', `/confirmationBase/${actionId}`)).json().confirmation.chunks).toHaveLength(1);
         expect((await send('POST', 'dev05', `/confirmationBase/${actionId}/feedback`, { confirmation: 'denied' })).statusCode).toBe(200);
         expect((await actionRow(actionId)).status).toBe('WAIT_FOR_CONFIRMATION');
-        expect((await send('POST', 'dev05', `/confirmationBase/${actionId}/feedback`, { confirmation: 'confirmed', details: ['ok by user'] })).statusCode).toBe(200);
+        expect((await send('POST', 'dev05', `/confirmationBase/${actionId}/feedback`, { confirmation: 'confirmed', details: ['ok by user'] })).statusCode).toBe(
+          200,
+        );
         expect((await actionRow(actionId)).status).toBe('RUNNING');
         expect((await get('dev05')).json()._links.deploymentBase).toBeDefined();
         const next = await seed(server.database.db, server.blobs, server.keys, { assignments: [{ target: 'dev05', ds: 'gw:1.0' }] });

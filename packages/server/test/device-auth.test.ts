@@ -22,12 +22,44 @@ function openssl(args: string[]): void {
 
 /** A CA, and a certificate signed by it for `cn`. */
 function makeCa(name: string): void {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  ]);
 }
 function makeCert(name: string, cn: string, ca: string): void {
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
   writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+  ]);
 }
 
 describe.runIf(hasCommand('openssl'))('certificate authentication', () => {
@@ -41,7 +73,11 @@ describe.runIf(hasCommand('openssl'))('certificate authentication', () => {
     makeCert('server', 'localhost', 'server-ca');
     makeCert('dev01', 'dev01', 'tenant-ca');
     makeCert('rogue01', 'dev01', 'rogue-ca');
-    server = await startTestServer('pglite', { tls: { cert: join(dir, 'server.pem'), key: join(dir, 'server.key') }, trustedProxies: ['10.9.9.9'] }, { listen: true });
+    server = await startTestServer(
+      'pglite',
+      { tls: { cert: join(dir, 'server.pem'), key: join(dir, 'server.key') }, trustedProxies: ['10.9.9.9'] },
+      { listen: true },
+    );
     port = Number(new URL(server.url).port);
     await seed(server.database.db, server.blobs, server.keys, {
       config: {
@@ -97,11 +133,21 @@ describe.runIf(hasCommand('openssl'))('certificate authentication', () => {
     expect(viaProxy.statusCode).toBe(200);
     const direct = await server.app.inject({ method: 'GET', url: '/DEFAULT/controller/v1/dev01', headers, remoteAddress: '10.1.1.1' });
     expect(direct.statusCode).toBe(401);
-    const wrongIssuer = await server.app.inject({ method: 'GET', url: '/DEFAULT/controller/v1/dev01', headers: { ...headers, 'x-authority': 'evil' }, remoteAddress: '10.9.9.9' });
+    const wrongIssuer = await server.app.inject({
+      method: 'GET',
+      url: '/DEFAULT/controller/v1/dev01',
+      headers: { ...headers, 'x-authority': 'evil' },
+      remoteAddress: '10.9.9.9',
+    });
     expect(wrongIssuer.statusCode).toBe(401);
     const otherDevice = await server.app.inject({ method: 'GET', url: '/DEFAULT/controller/v1/dev02', headers, remoteAddress: '10.9.9.9' });
     expect(otherDevice.statusCode).toBe(401);
-    const indexed = await server.app.inject({ method: 'GET', url: '/DEFAULT/controller/v1/dev01', headers: { 'x-controller-id': 'dev01', 'x-authority-0': 'x', 'x-authority-1': 'issuer-hash-1' }, remoteAddress: '10.9.9.9' });
+    const indexed = await server.app.inject({
+      method: 'GET',
+      url: '/DEFAULT/controller/v1/dev01',
+      headers: { 'x-controller-id': 'dev01', 'x-authority-0': 'x', 'x-authority-1': 'issuer-hash-1' },
+      remoteAddress: '10.9.9.9',
+    });
     expect(indexed.statusCode).toBe(200);
   });
 });

@@ -87,10 +87,12 @@ describe.each(kinds)('management API on %s', (kind) => {
   });
 
   it('uploads artifacts streamed, checks hashes, refuses oversize and leaves nothing behind', async () => {
-    const [plain, secret] = (await api('POST', '/softwaremodules', [
-      { name: 'fw', version: '1.0', type: 'os' },
-      { name: 'fw-secret', version: '1.0', type: 'os', encrypted: true },
-    ])).json;
+    const [plain, secret] = (
+      await api('POST', '/softwaremodules', [
+        { name: 'fw', version: '1.0', type: 'os' },
+        { name: 'fw-secret', version: '1.0', type: 'os', encrypted: true },
+      ])
+    ).json;
     const data = randomBytes(200_000);
     const upload = (moduleId: number, fields: Record<string, string>, bytes = data) => {
       const form = new FormData();
@@ -115,7 +117,11 @@ describe.each(kinds)('management API on %s', (kind) => {
     expect(enc.status).toBe(201);
     expect(enc.json.encrypted).toBe(true);
     expect(enc.json.plaintext.sha256).toBe(createHash('sha256').update(data).digest('hex'));
-    const stored = Buffer.from(await (await fetch(`${server.url}/rest/v1/softwaremodules/${secret.id}/artifacts/${enc.json.id}/download`, { headers: { authorization: ADMIN } })).arrayBuffer());
+    const stored = Buffer.from(
+      await (
+        await fetch(`${server.url}/rest/v1/softwaremodules/${secret.id}/artifacts/${enc.json.id}/download`, { headers: { authorization: ADMIN } })
+      ).arrayBuffer(),
+    );
     expect(stored.subarray(0, 16).equals(data.subarray(0, 16))).toBe(false); // ciphertext, not the upload
     expect(stored.length).toBe(enc.json.size);
   });
@@ -165,7 +171,21 @@ describe.each(kinds)('management API on %s', (kind) => {
 
   it('audits every change in a hash chain that verifies', async () => {
     const entries = await readAudit(server.database.db, 'DEFAULT');
-    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['target.create', 'target.update', 'target.delete', 'softwaremodule.create', 'artifact.create', 'distributionset.create', 'distributionset.assign', 'action.cancel', 'action.force', 'action.forcequit', 'config.update']));
+    expect(entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining([
+        'target.create',
+        'target.update',
+        'target.delete',
+        'softwaremodule.create',
+        'artifact.create',
+        'distributionset.create',
+        'distributionset.assign',
+        'action.cancel',
+        'action.force',
+        'action.forcequit',
+        'config.update',
+      ]),
+    );
     expect(entries.every((e) => e.actor === 'user:admin')).toBe(true);
     expect(verifyAuditChain(entries).ok).toBe(true);
   });

@@ -48,7 +48,9 @@ describe.runIf(hasSoftHsm() && hasCommand('openssl'))('key service on a PKCS#11 
     const assigned = await api('POST', `/distributionsets/${ds.id}/assignedTargets`, [{ id: 'hsm-dev' }]);
     await server.ddi.settle();
     const headers = { authorization: 'TargetToken hsm-dev-token-1' };
-    const deployment = (await (await fetch(`${server.url}/DEFAULT/controller/v1/hsm-dev/deploymentBase/${assigned.json.assignedActions[0].id}`, { headers })).json()) as any;
+    const deployment = (await (
+      await fetch(`${server.url}/DEFAULT/controller/v1/hsm-dev/deploymentBase/${assigned.json.assignedActions[0].id}`, { headers })
+    ).json()) as any;
     const artifact = deployment.deployment.chunks[0].artifacts[0];
     const payload = Buffer.from(await (await fetch(artifact._links['download-http'].href, { headers })).arrayBuffer());
 
@@ -60,7 +62,12 @@ describe.runIf(hasSoftHsm() && hasCommand('openssl'))('key service on a PKCS#11 
     const work = join(server.dataDir, 'device');
     mkdirSync(join(work, 'metadata'), { recursive: true });
     writeFileSync(join(work, 'metadata', 'root.json'), (await api('GET', '/tuf/root')).text);
-    const updater = new Updater({ metadataDir: join(work, 'metadata'), metadataBaseUrl: deployment.osprey.tuf.metadata, targetBaseUrl: deployment.osprey.tuf.targets, targetDir: work });
+    const updater = new Updater({
+      metadataDir: join(work, 'metadata'),
+      metadataBaseUrl: deployment.osprey.tuf.metadata,
+      targetBaseUrl: deployment.osprey.tuf.targets,
+      targetDir: work,
+    });
     await updater.refresh();
     const target = await updater.getTargetInfo(artifact.osprey.tufTarget);
     expect(target?.custom).toMatchObject({ securityVersion: 3, hardware: ['board-a'] });
@@ -69,7 +76,9 @@ describe.runIf(hasSoftHsm() && hasCommand('openssl'))('key service on a PKCS#11 
     writeFileSync(join(work, 'payload'), payload);
     writeFileSync(join(work, 'payload.sig'), Buffer.from(await (await fetch(artifact._links['signature-http'].href, { headers })).arrayBuffer()));
     writeFileSync(join(work, 'key.pem'), (await api('GET', '/system/signingkey')).text);
-    expect(execFileSync('openssl', ['dgst', '-sha256', '-verify', join(work, 'key.pem'), '-signature', join(work, 'payload.sig'), join(work, 'payload')]).toString()).toMatch(/Verified OK/);
+    expect(
+      execFileSync('openssl', ['dgst', '-sha256', '-verify', join(work, 'key.pem'), '-signature', join(work, 'payload.sig'), join(work, 'payload')]).toString(),
+    ).toMatch(/Verified OK/);
 
     // No private key of the tenant was written to disk.
     const keysDir = join(server.dataDir, 'keys');

@@ -63,11 +63,23 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
   beforeAll(async () => {
     server = await startTestServer(kind, { maxArtifactBytes: 4 * 1024 * 1024 }, { listen: true });
     const db = server.database.db;
-    await db.insertInto('users').values({ tenant: 'DEFAULT', username: 'bob', password_hash: await hashPassword('bob-password'), roles: JSON.stringify(['TENANT_ADMIN']) }).execute();
+    await db
+      .insertInto('users')
+      .values({ tenant: 'DEFAULT', username: 'bob', password_hash: await hashPassword('bob-password'), roles: JSON.stringify(['TENANT_ADMIN']) })
+      .execute();
     // May request releases (UPDATE_DISTRIBUTION_SET), never approve them.
-    await db.insertInto('users').values({ tenant: 'DEFAULT', username: 'carol', password_hash: await hashPassword('carol-password'), roles: JSON.stringify(['REPOSITORY_ADMIN']) }).execute();
-    await db.insertInto('tenants').values({ id: 'ACME', config: JSON.stringify({}) }).execute();
-    await db.insertInto('users').values({ tenant: 'ACME', username: 'acme-admin', password_hash: await hashPassword('acme-password'), roles: JSON.stringify(['TENANT_ADMIN']) }).execute();
+    await db
+      .insertInto('users')
+      .values({ tenant: 'DEFAULT', username: 'carol', password_hash: await hashPassword('carol-password'), roles: JSON.stringify(['REPOSITORY_ADMIN']) })
+      .execute();
+    await db
+      .insertInto('tenants')
+      .values({ id: 'ACME', config: JSON.stringify({}) })
+      .execute();
+    await db
+      .insertInto('users')
+      .values({ tenant: 'ACME', username: 'acme-admin', password_hash: await hashPassword('acme-password'), roles: JSON.stringify(['TENANT_ADMIN']) })
+      .execute();
   });
   afterAll(async () => {
     await server?.stop();
@@ -96,7 +108,12 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
     const dir = join(work, `client-${++clients}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'root.json'), root);
-    const updater = new Updater({ metadataDir: dir, metadataBaseUrl: `${server.url}/${tenant}/tuf/metadata`, targetBaseUrl: `${server.url}/${tenant}/tuf/targets`, targetDir: dir });
+    const updater = new Updater({
+      metadataDir: dir,
+      metadataBaseUrl: `${server.url}/${tenant}/tuf/metadata`,
+      targetBaseUrl: `${server.url}/${tenant}/tuf/targets`,
+      targetDir: dir,
+    });
     await updater.refresh();
     return { updater, dir };
   };
@@ -114,11 +131,19 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
     expect(await updater.getTargetInfo('nothing-released-yet.img')).toBeUndefined();
     // The server holds all four keys of a repository it generated.
     const keys = await api('GET', '/tuf/keys');
-    expect(keys.json.filter((k: { inRoot: boolean }) => k.inRoot).map((k: { role: string }) => k.role).sort()).toEqual(['root', 'snapshot', 'targets', 'timestamp']);
+    expect(
+      keys.json
+        .filter((k: { inRoot: boolean }) => k.inRoot)
+        .map((k: { role: string }) => k.role)
+        .sort(),
+    ).toEqual(['root', 'snapshot', 'targets', 'timestamp']);
   });
 
   it('creates one repository under concurrent first calls', async () => {
-    await server.database.db.insertInto('tenants').values({ id: 'RACE', config: JSON.stringify({}) }).execute();
+    await server.database.db
+      .insertInto('tenants')
+      .values({ id: 'RACE', config: JSON.stringify({}) })
+      .execute();
     const results = await Promise.all([1, 2, 3, 4].map(() => server.tuf.ensureRepository('RACE')));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     const files = await server.database.db.selectFrom('tuf_files').select('name').where('tenant', '=', 'RACE').orderBy('name').execute();
@@ -128,25 +153,42 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
 
   it('replaces a generated repository that released nothing with an offline root; given the targets key, signs targets online', async () => {
     const RACE = basic('RACE\\race-admin', 'race-password');
-    await server.database.db.insertInto('users').values({ tenant: 'RACE', username: 'race-admin', password_hash: await hashPassword('race-password'), roles: JSON.stringify(['TENANT_ADMIN']) }).execute();
+    await server.database.db
+      .insertInto('users')
+      .values({ tenant: 'RACE', username: 'race-admin', password_hash: await hashPassword('race-password'), roles: JSON.stringify(['TENANT_ADMIN']) })
+      .execute();
     const [rootKey, targetsKey, snapshotKey, timestampKey] = [p256(), p256(), p256(), ed25519()];
     const root = buildRoot({
-      roles: { root: { keys: [rootKey.signer.key], threshold: 1 }, targets: { keys: [targetsKey.signer.key], threshold: 1 }, snapshot: { keys: [snapshotKey.signer.key], threshold: 1 }, timestamp: { keys: [timestampKey.signer.key], threshold: 1 } },
+      roles: {
+        root: { keys: [rootKey.signer.key], threshold: 1 },
+        targets: { keys: [targetsKey.signer.key], threshold: 1 },
+        snapshot: { keys: [snapshotKey.signer.key], threshold: 1 },
+        timestamp: { keys: [timestampKey.signer.key], threshold: 1 },
+      },
       expires: expiresAfter(new Date(), DEFAULT_EXPIRY_DAYS.root),
     });
     await signMetadata(root, [rootKey.signer]);
     const keys = { targets: [encryptedPem(targetsKey.key)], snapshot: [encryptedPem(snapshotKey.key)], timestamp: [encryptedPem(timestampKey.key)] };
-    expect((await api('POST', '/tuf/root/import', { root: root.toJSON(), keys, passphrase: 'wrong passphrase' }, RACE)).json.message).toMatch(/keys\.targets\[0\].*passphrase/);
+    expect((await api('POST', '/tuf/root/import', { root: root.toJSON(), keys, passphrase: 'wrong passphrase' }, RACE)).json.message).toMatch(
+      /keys\.targets\[0\].*passphrase/,
+    );
     const imported = await api('POST', '/tuf/root/import', { root: root.toJSON(), keys, passphrase: PASSPHRASE }, RACE);
     expect(imported.status).toBe(200);
     expect(imported.json).toEqual({ rootVersion: 1, targetsOffline: false, published: { targets: 1, snapshot: 1, timestamp: 1 } });
     // The generated keys are retired: the server holds exactly the three online keys the new root lists.
     const held = (await api('GET', '/tuf/keys', undefined, RACE)).json as Array<{ role: string; inRoot: boolean }>;
-    expect(held.map((k) => [k.role, k.inRoot])).toEqual([['targets', true], ['snapshot', true], ['timestamp', true]]);
+    expect(held.map((k) => [k.role, k.inRoot])).toEqual([
+      ['targets', true],
+      ['snapshot', true],
+      ['timestamp', true],
+    ]);
     // Importing again is a rotation's job now.
     expect((await api('POST', '/tuf/root/import', { root: root.toJSON(), keys, passphrase: PASSPHRASE }, RACE)).status).toBe(409);
     const { dsId } = await makeSet('race-fw', '1.0.0', [['fw.bin', randomBytes(1000)]], { authorization: RACE });
-    expect((await api('POST', `/distributionsets/${dsId}/release`, { securityVersion: 0, hardware: ['x'] }, RACE)).json).toMatchObject({ state: 'released', published: { targets: 2 } });
+    expect((await api('POST', `/distributionsets/${dsId}/release`, { securityVersion: 0, hardware: ['x'] }, RACE)).json).toMatchObject({
+      state: 'released',
+      published: { targets: 2 },
+    });
     const { updater } = await tufClient('RACE', Buffer.from(JSON.stringify(root.toJSON())));
     expect(releaseCustomOf((await updater.getTargetInfo('race-fw-1.0.0.img'))!)).toMatchObject({ name: 'race-fw', encryption: { format: 'none' } });
   });
@@ -176,7 +218,9 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
     expect((await api('POST', `/distributionsets/${dsId}/assignedTargets`, [{ id: 'dev-sign-1' }])).json.assigned).toBe(1);
     await server.ddi.settle();
     const headers = { authorization: 'TargetToken token-dev-sign-1' };
-    const poll = (await (await fetch(`${server.url}/DEFAULT/controller/v1/dev-sign-1`, { headers })).json()) as { _links: { deploymentBase: { href: string } } };
+    const poll = (await (await fetch(`${server.url}/DEFAULT/controller/v1/dev-sign-1`, { headers })).json()) as {
+      _links: { deploymentBase: { href: string } };
+    };
     const deployment = (await (await fetch(poll._links.deploymentBase.href, { headers })).json()) as any;
     const artifact = deployment.deployment.chunks[0].artifacts[0];
     expect(artifact.osprey.tufTarget).toBe('gw-os-4.2.0.age');
@@ -235,14 +279,21 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
   it('names each target of a set with several plain artifacts after module, version and file', async () => {
     const a = randomBytes(5000);
     const b = randomBytes(7000);
-    const { dsId } = await makeSet('app-bundle', '1.0.1', [['app.tar', a], ['config.json', b]]);
+    const { dsId } = await makeSet('app-bundle', '1.0.1', [
+      ['app.tar', a],
+      ['config.json', b],
+    ]);
     const released = await api('POST', `/distributionsets/${dsId}/release`, { securityVersion: 2, hardware: ['board-a'], installType: 'archive' });
     expect(released.status).toBe(200);
     expect(released.json.targets.map((t: { path: string }) => t.path)).toEqual(['app-bundle-1.0.1-app.tar', 'app-bundle-1.0.1-config.json']);
     const { updater } = await tufClient('DEFAULT', await defaultRoot());
     const target = await updater.getTargetInfo('app-bundle-1.0.1-config.json');
     expect(target?.hashes.sha256).toBe(sha256(b));
-    expect(releaseCustomOf(target!)).toMatchObject({ installType: 'archive', plaintext: { length: b.length, sha256: sha256(b) }, encryption: { format: 'none' } });
+    expect(releaseCustomOf(target!)).toMatchObject({
+      installType: 'archive',
+      plaintext: { length: b.length, sha256: sha256(b) },
+      encryption: { format: 'none' },
+    });
     // Earlier releases stay targets.
     expect(await updater.getTargetInfo('gw-os-4.2.0.age')).toBeDefined();
   });
@@ -258,8 +309,15 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
       // ... but not approve; nor may she approve her own request if she could.
       expect((await api('POST', `/distributionsets/${dsId}/release/approve`, undefined, CAROL)).status).toBe(403);
       expect((await api('POST', `/distributionsets/${dsId}/release`, { securityVersion: 6, hardware: ['board-a'] })).status).toBe(409);
-      expect((await api('GET', `/distributionsets/${dsId}/release`)).json).toMatchObject({ state: 'pending_approval', request: { securityVersion: 6, hardware: ['board-a'] } });
-      expect((await api('POST', `/distributionsets/${dsId}/release/approve`, undefined, BOB)).json).toMatchObject({ state: 'released', requestedBy: 'user:carol', releasedBy: 'user:bob' });
+      expect((await api('GET', `/distributionsets/${dsId}/release`)).json).toMatchObject({
+        state: 'pending_approval',
+        request: { securityVersion: 6, hardware: ['board-a'] },
+      });
+      expect((await api('POST', `/distributionsets/${dsId}/release/approve`, undefined, BOB)).json).toMatchObject({
+        state: 'released',
+        requestedBy: 'user:carol',
+        releasedBy: 'user:bob',
+      });
 
       // admin requests; admin cannot approve, bob can.
       const second = await makeSet('gw-os', '4.4.0', [['gw-os.img', randomBytes(10_000)]], { encrypted: true });
@@ -284,11 +342,20 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
   it('refuses to replace the root of a tenant that has released', async () => {
     const [rootKey, snapshotKey, timestampKey] = [ed25519(), ed25519(), ed25519()];
     const root = buildRoot({
-      roles: { root: { keys: [rootKey.signer.key], threshold: 1 }, targets: { keys: [ed25519().signer.key], threshold: 1 }, snapshot: { keys: [snapshotKey.signer.key], threshold: 1 }, timestamp: { keys: [timestampKey.signer.key], threshold: 1 } },
+      roles: {
+        root: { keys: [rootKey.signer.key], threshold: 1 },
+        targets: { keys: [ed25519().signer.key], threshold: 1 },
+        snapshot: { keys: [snapshotKey.signer.key], threshold: 1 },
+        timestamp: { keys: [timestampKey.signer.key], threshold: 1 },
+      },
       expires: expiresAfter(new Date(), 365),
     });
     await signMetadata(root, [rootKey.signer]);
-    const res = await api('POST', '/tuf/root/import', { root: root.toJSON(), keys: { snapshot: [encryptedPem(snapshotKey.key)], timestamp: [encryptedPem(timestampKey.key)] }, passphrase: PASSPHRASE });
+    const res = await api('POST', '/tuf/root/import', {
+      root: root.toJSON(),
+      keys: { snapshot: [encryptedPem(snapshotKey.key)], timestamp: [encryptedPem(timestampKey.key)] },
+      passphrase: PASSPHRASE,
+    });
     expect(res.status).toBe(409);
     expect(res.json.message).toMatch(/released/);
   });
@@ -310,7 +377,12 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
     expect(await updater.getTargetInfo('gw-os-4.2.0.age')).toBeDefined();
     // Half a year on, the root the server generated renews itself (and online targets are re-signed); a device with root v1 follows.
     const v1 = await file('DEFAULT', '1.root.json');
-    expect((await server.tuf.refreshTimestamp('DEFAULT', new Date(Date.now() + 190 * 24 * HOUR))).refreshed).toEqual(['root', 'targets', 'snapshot', 'timestamp']);
+    expect((await server.tuf.refreshTimestamp('DEFAULT', new Date(Date.now() + 190 * 24 * HOUR))).refreshed).toEqual([
+      'root',
+      'targets',
+      'snapshot',
+      'timestamp',
+    ]);
     expect((await api('GET', '/tuf/root')).json.signed.version).toBe(2);
     expect(await (await tufClient('DEFAULT', v1!)).updater.getTargetInfo('gw-os-4.2.0.age')).toBeDefined();
   });
@@ -335,13 +407,28 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
         expires: expiresAfter(new Date(), DEFAULT_EXPIRY_DAYS.root),
       });
       await signMetadata(root, [root1.signer]);
-      const withoutTimestamp = await api('POST', '/tuf/root/import', { root: root.toJSON(), keys: { snapshot: [encryptedPem(snapshotKey.key)] }, passphrase: PASSPHRASE }, ACME);
+      const withoutTimestamp = await api(
+        'POST',
+        '/tuf/root/import',
+        { root: root.toJSON(), keys: { snapshot: [encryptedPem(snapshotKey.key)] }, passphrase: PASSPHRASE },
+        ACME,
+      );
       expect(withoutTimestamp.status).toBe(400);
       expect(withoutTimestamp.json.message).toMatch(/timestamp key.*keys\.timestamp/);
-      const wrongKey = await api('POST', '/tuf/root/import', { root: root.toJSON(), keys: { snapshot: [encryptedPem(ed25519().key)], timestamp: [encryptedPem(timestampKey.key)] }, passphrase: PASSPHRASE }, ACME);
+      const wrongKey = await api(
+        'POST',
+        '/tuf/root/import',
+        { root: root.toJSON(), keys: { snapshot: [encryptedPem(ed25519().key)], timestamp: [encryptedPem(timestampKey.key)] }, passphrase: PASSPHRASE },
+        ACME,
+      );
       expect(wrongKey.status).toBe(400);
       expect(wrongKey.json.message).toMatch(/keys\.snapshot\[0\].*not a snapshot key/);
-      const imported = await api('POST', '/tuf/root/import', { root: root.toJSON(), keys: { snapshot: [encryptedPem(snapshotKey.key)], timestamp: [encryptedPem(timestampKey.key)] }, passphrase: PASSPHRASE }, ACME);
+      const imported = await api(
+        'POST',
+        '/tuf/root/import',
+        { root: root.toJSON(), keys: { snapshot: [encryptedPem(snapshotKey.key)], timestamp: [encryptedPem(timestampKey.key)] }, passphrase: PASSPHRASE },
+        ACME,
+      );
       expect(imported.status).toBe(200);
       // The targets key stayed offline: the tenant now signs targets offline, starting with v1.
       expect(imported.json).toEqual({ rootVersion: 1, targetsOffline: true, pendingTargetsVersion: 1 });
@@ -375,7 +462,11 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
       expect(res.status).toBe(202);
       expect(res.json).toMatchObject({ state: 'pending_signature', pendingTargetsVersion: 2 });
       expect(res.json._links.pendingTargets.href).toMatch(/\/rest\/v1\/tuf\/targets\/pending$/);
-      expect((await api('GET', `/distributionsets/${dsId}/release`, undefined, ACME)).json).toMatchObject({ state: 'pending_signature', pendingTargetsVersion: 2, targets: [{ path: 'acme-fw-2.0.0.age' }] });
+      expect((await api('GET', `/distributionsets/${dsId}/release`, undefined, ACME)).json).toMatchObject({
+        state: 'pending_signature',
+        pendingTargetsVersion: 2,
+        targets: [{ path: 'acme-fw-2.0.0.age' }],
+      });
       // Nothing is published (or named to devices) before the offline signature; internal files are never served.
       expect(await file('ACME', '2.targets.json')).toBeUndefined();
       for (const name of ['pending.targets.json', 'pending.release.json']) expect((await fetch(`${server.url}/ACME/tuf/metadata/${name}`)).status).toBe(400);
@@ -398,11 +489,20 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
       const published = await api('PUT', '/tuf/targets', signed.toJSON(), ACME);
       expect(published.status).toBe(200);
       expect(published.json).toEqual({ published: { targets: 2, snapshot: 2, timestamp: 2 }, released: [dsId] });
-      expect((await api('GET', `/distributionsets/${dsId}/release`, undefined, ACME)).json).toMatchObject({ state: 'released', releasedBy: 'user:acme-admin', targets: [{ path: 'acme-fw-2.0.0.age' }] });
+      expect((await api('GET', `/distributionsets/${dsId}/release`, undefined, ACME)).json).toMatchObject({
+        state: 'released',
+        releasedBy: 'user:acme-admin',
+        targets: [{ path: 'acme-fw-2.0.0.age' }],
+      });
 
       const { updater } = await tufClient('ACME', Buffer.from(JSON.stringify(root.toJSON())));
       const target = await updater.getTargetInfo('acme-fw-2.0.0.age');
-      expect(releaseCustomOf(target!)).toMatchObject({ name: 'acme-fw', version: '2.0.0', hardware: ['acme-board'], plaintext: { length: image.length, sha256: sha256(image) } });
+      expect(releaseCustomOf(target!)).toMatchObject({
+        name: 'acme-fw',
+        version: '2.0.0',
+        hardware: ['acme-board'],
+        plaintext: { length: image.length, sha256: sha256(image) },
+      });
     });
 
     it('rotates the root when signed by the old and the new root keys, not by the new ones only', async () => {
@@ -427,7 +527,10 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
 
     it('refuses a rotation to a timestamp key the server does not hold; re-signs at once with a key it holds', async () => {
       const foreign = ed25519();
-      const unheld = nextRoot(rootV2, { roles: { timestamp: { keys: [foreign.signer.key], threshold: 1 } }, expires: expiresAfter(new Date(), DEFAULT_EXPIRY_DAYS.root) });
+      const unheld = nextRoot(rootV2, {
+        roles: { timestamp: { keys: [foreign.signer.key], threshold: 1 } },
+        expires: expiresAfter(new Date(), DEFAULT_EXPIRY_DAYS.root),
+      });
       await signMetadata(unheld, [root2.signer]);
       const refused = await api('PUT', '/tuf/root', unheld.toJSON(), ACME);
       expect(refused.status).toBe(409);
@@ -437,7 +540,10 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
       const staged = await api('POST', '/tuf/keys/timestamp', undefined, ACME);
       expect(staged.status).toBe(201);
       expect(staged.json.inRoot).toBe(false);
-      const rootV3 = nextRoot(rootV2, { roles: { timestamp: { keys: [Key.fromJSON(staged.json.keyid, staged.json.key)], threshold: 1 } }, expires: expiresAfter(new Date(), DEFAULT_EXPIRY_DAYS.root) });
+      const rootV3 = nextRoot(rootV2, {
+        roles: { timestamp: { keys: [Key.fromJSON(staged.json.keyid, staged.json.key)], threshold: 1 } },
+        expires: expiresAfter(new Date(), DEFAULT_EXPIRY_DAYS.root),
+      });
       await signMetadata(rootV3, [root2.signer]);
       const rotated = await api('PUT', '/tuf/root', rootV3.toJSON(), ACME);
       expect(rotated.status).toBe(200);
@@ -457,7 +563,16 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
 
     it('audits the ceremony in an intact chain', async () => {
       const audit = await readAudit(server.database.db, 'ACME');
-      expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['tuf.root.import', 'tuf.targets.submit', 'distributionset.release.pending', 'distributionset.release', 'tuf.root.rotate', 'tuf.key.add']));
+      expect(audit.map((e) => e.action)).toEqual(
+        expect.arrayContaining([
+          'tuf.root.import',
+          'tuf.targets.submit',
+          'distributionset.release.pending',
+          'distributionset.release',
+          'tuf.root.rotate',
+          'tuf.key.add',
+        ]),
+      );
       expect(() => verifyAuditChain(audit)).not.toThrow();
     });
   });

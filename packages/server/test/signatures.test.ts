@@ -30,7 +30,10 @@ function verify(publicKeyPem: string, signature: Buffer, data: Buffer): { status
   writeFileSync(join(dir, 'file.sig'), signature);
   writeFileSync(join(dir, 'file'), data);
   try {
-    const output = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'key.pem'), '-signature', join(dir, 'file.sig'), join(dir, 'file')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'key.pem'), '-signature', join(dir, 'file.sig'), join(dir, 'file')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return { status: 0, output: output.trim() };
   } catch (e) {
     const failure = e as { status: number | null; stdout?: string; stderr?: string };
@@ -60,7 +63,9 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
   /** A DDI GET by a device with its TargetToken (absolute URL or path under the server). */
   const ddi = async (urlOrPath: string, token: string) => {
     await server.ddi.settle();
-    const res = await fetch(urlOrPath.startsWith('http') ? urlOrPath : `${server.url}${urlOrPath}`, { headers: { authorization: `TargetToken ${token}`, accept: 'application/hal+json' } });
+    const res = await fetch(urlOrPath.startsWith('http') ? urlOrPath : `${server.url}${urlOrPath}`, {
+      headers: { authorization: `TargetToken ${token}`, accept: 'application/hal+json' },
+    });
     return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
   };
   const ddiJson = async (urlOrPath: string, token: string) => JSON.parse((await ddi(urlOrPath, token)).bytes.toString('utf8'));
@@ -71,11 +76,13 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
   };
 
   it('signs plain and encrypted uploads; the device gets bytes and .sig that openssl verifies', async () => {
-    const [plain, secret, docs] = (await api('POST', '/softwaremodules', [
-      { name: 'sig-fw', version: '1.0', type: 'os' },
-      { name: 'sig-secret', version: '1.0', type: 'application', encrypted: true },
-      { name: 'sig-docs', version: '1.0', type: 'application' },
-    ])).json;
+    const [plain, secret, docs] = (
+      await api('POST', '/softwaremodules', [
+        { name: 'sig-fw', version: '1.0', type: 'os' },
+        { name: 'sig-secret', version: '1.0', type: 'application', encrypted: true },
+        { name: 'sig-docs', version: '1.0', type: 'application' },
+      ])
+    ).json;
     const image = randomBytes(300_000);
     const confidential = randomBytes(150_000);
     const own = Buffer.from('a signature the operator brought along\n');
@@ -88,19 +95,33 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
     for (const moduleId of [plain.id, secret.id]) expect((await upload(moduleId, 'huge.bin', randomBytes(1024 * 1024 + 10))).status).toBe(413);
     expect(readdirSync(join(server.dataDir, 'blobs', 'tmp'))).toEqual([]);
 
-    const [ds] = (await api('POST', '/distributionsets', [{ name: 'sig-ds', version: '1.0', modules: [{ id: plain.id }, { id: secret.id }, { id: docs.id }] }])).json;
-    expect((await api('POST', '/targets', [{ controllerId: 'sig-dev', securityToken: 'sig-dev-token-123' }, { controllerId: 'sig-other', securityToken: 'sig-other-token-1' }])).status).toBe(201);
+    const [ds] = (await api('POST', '/distributionsets', [{ name: 'sig-ds', version: '1.0', modules: [{ id: plain.id }, { id: secret.id }, { id: docs.id }] }]))
+      .json;
+    expect(
+      (
+        await api('POST', '/targets', [
+          { controllerId: 'sig-dev', securityToken: 'sig-dev-token-123' },
+          { controllerId: 'sig-other', securityToken: 'sig-other-token-1' },
+        ])
+      ).status,
+    ).toBe(201);
     const assigned = await api('POST', `/distributionsets/${ds.id}/assignedTargets`, [{ id: 'sig-dev' }]);
     expect(assigned.json.assigned).toBe(1);
 
     const poll = await ddiJson('/DEFAULT/controller/v1/sig-dev', 'sig-dev-token-123');
     const deployment = await ddiJson(poll._links.deploymentBase.href, 'sig-dev-token-123');
-    const artifacts = deployment.deployment.chunks.flatMap((c: { artifacts: unknown[] }) => c.artifacts) as Array<{ filename: string; _links: Record<string, { href: string }> }>;
+    const artifacts = deployment.deployment.chunks.flatMap((c: { artifacts: unknown[] }) => c.artifacts) as Array<{
+      filename: string;
+      _links: Record<string, { href: string }>;
+    }>;
     const byName = Object.fromEntries(artifacts.map((a) => [a.filename, a]));
     const key = await publicKey();
     expect(key).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
 
-    for (const [name, uploaded] of [['fw.bin', image], ['secret.bin', confidential]] as const) {
+    for (const [name, uploaded] of [
+      ['fw.bin', image],
+      ['secret.bin', confidential],
+    ] as const) {
       const links = byName[name]!._links;
       expect(links['signature-http']!.href).toBe(`${links['download-http']!.href}.sig`);
       const file = await ddi(links['download-http']!.href, 'sig-dev-token-123');
@@ -110,7 +131,8 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
       expect(sig.headers.get('content-type')).toBe('application/octet-stream');
       expect(sig.headers.get('content-disposition')).toBe(`attachment;filename=${name}.sig`);
       expect(sig.bytes[0]).toBe(0x30); // a DER SEQUENCE (r, s)
-      if (name === 'secret.bin') expect(file.bytes.equals(uploaded)).toBe(false); // served ciphertext is what is signed
+      if (name === 'secret.bin')
+        expect(file.bytes.equals(uploaded)).toBe(false); // served ciphertext is what is signed
       else expect(file.bytes.equals(uploaded)).toBe(true);
       expect(verify(key, sig.bytes, file.bytes)).toEqual({ status: 0, output: 'Verified OK' });
       const tampered = verify(key, sig.bytes, flipped(file.bytes));
@@ -148,7 +170,17 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
     const spec = (tenant: string) => ({
       tenant,
       targets: [{ controllerId: 'seed-dev', securityToken: 'seed-dev-token-1' }],
-      modules: [{ key: 'm', name: `seeded-${tenant}`, version: '1.0', artifacts: [{ file: path, filename: 'plain.bin' }, { file: path, filename: 'sealed.bin', encrypt: true }] }],
+      modules: [
+        {
+          key: 'm',
+          name: `seeded-${tenant}`,
+          version: '1.0',
+          artifacts: [
+            { file: path, filename: 'plain.bin' },
+            { file: path, filename: 'sealed.bin', encrypt: true },
+          ],
+        },
+      ],
       distributionSets: [{ key: 'ds', name: `seeded-${tenant}`, version: '1.0', modules: ['m'] }],
       assignments: [{ target: 'seed-dev', ds: 'ds' }],
     });

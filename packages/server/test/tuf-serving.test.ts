@@ -28,7 +28,21 @@ describe('TUF repository and encrypted release served by the server', () => {
     const vendor = join(work, 'vendor');
     writeFileSync(join(work, 'image.img'), image);
     await keysInit({ dir: vendor, rootKeys: 1, rootThreshold: 1, keyType: 'ecdsa', tokenRoles: [], now: new Date() }, env);
-    await releasePack({ dir: vendor, file: join(work, 'image.img'), name: 'gw-os', version: '3.1.0', securityVersion: 9, hardware: ['board-a'], installType: 'image', recipients: [], encrypt: true, now: new Date() }, env);
+    await releasePack(
+      {
+        dir: vendor,
+        file: join(work, 'image.img'),
+        name: 'gw-os',
+        version: '3.1.0',
+        securityVersion: 9,
+        hardware: ['board-a'],
+        installType: 'image',
+        recipients: [],
+        encrypt: true,
+        now: new Date(),
+      },
+      env,
+    );
     server = await startTestServer('pglite', {}, { listen: true });
     const result = await seed(server.database.db, server.blobs, server.keys, {
       tuf: { dir: vendor, passphrase: env.passphrase },
@@ -55,7 +69,12 @@ describe('TUF repository and encrypted release served by the server', () => {
     const metadataDir = join(work, 'device-metadata');
     mkdirSync(metadataDir, { recursive: true });
     writeFileSync(join(metadataDir, 'root.json'), readFileSync(join(work, 'vendor', 'public', 'metadata', '1.root.json')));
-    const updater = new Updater({ metadataDir, metadataBaseUrl: deployment.osprey.tuf.metadata, targetBaseUrl: deployment.osprey.tuf.targets, targetDir: work });
+    const updater = new Updater({
+      metadataDir,
+      metadataBaseUrl: deployment.osprey.tuf.metadata,
+      targetBaseUrl: deployment.osprey.tuf.targets,
+      targetDir: work,
+    });
     await updater.refresh();
     const target = await updater.getTargetInfo(artifact.osprey.tufTarget);
     expect(target).toBeDefined();

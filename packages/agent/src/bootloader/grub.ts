@@ -172,7 +172,8 @@ export class GrubEnvBootloader extends BootloaderBase {
       await this.#write(vars, { ORDER: orderOf(booted), [`${B}_OK`]: '1', [`${B}_TRY`]: '0', OSPREY_TRIAL: '' });
       return;
     }
-    if (booted !== view.active) throw new BootloaderError('ILLEGAL_OPERATION', `slot ${booted} is neither committed nor on trial (it was marked bad); reboot first`);
+    if (booted !== view.active)
+      throw new BootloaderError('ILLEGAL_OPERATION', `slot ${booted} is neither committed nor on trial (it was marked bad); reboot first`);
     const t = view.trialSlot;
     if (t !== null && view.ok[t] && !view.tried[t]) {
       // A try is armed and not yet booted: keep it, confirm the committed slot.

@@ -61,7 +61,13 @@ describe.runIf(hasSoftHsm())('FileSecurityVersionStore with a PKCS#11 token key'
   const mac = () => pkcs11SecurityVersionMac(token, 'osprey-security-version');
 
   it('the key is in the token, sensitive and never extractable (the token refusing its value is tested in packages/pkcs11)', () => {
-    expect(token.secretKeyAttributes('osprey-security-version')).toMatchObject({ valueLength: 32, token: true, sensitive: true, extractable: false, neverExtractable: true });
+    expect(token.secretKeyAttributes('osprey-security-version')).toMatchObject({
+      valueLength: 32,
+      token: true,
+      sensitive: true,
+      extractable: false,
+      neverExtractable: true,
+    });
   });
 
   it('provision, raise, check and current work through the token', async () => {
@@ -121,7 +127,9 @@ describe.runIf(hasSoftHsm())('FileSecurityVersionStore with a PKCS#11 token key'
     const store = new FileSecurityVersionStore(path, pkcs11SecurityVersionMac(token, 'never-provisioned'));
     expect(await code(store.current())).toBe('KEY_MISSING');
     expect(await code(store.raise(2))).toBe('KEY_MISSING');
-    expect(await code(() => FileSecurityVersionStore.provision(join(dir, 'new.json'), pkcs11SecurityVersionMac(token, 'never-provisioned')))).toBe('KEY_MISSING');
+    expect(await code(() => FileSecurityVersionStore.provision(join(dir, 'new.json'), pkcs11SecurityVersionMac(token, 'never-provisioned')))).toBe(
+      'KEY_MISSING',
+    );
   });
 
   it("the token's tag is HMAC-SHA256 of the domain-separated record text (extractable test key)", async () => {

@@ -145,7 +145,12 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
    * key), keeping its value: the record must be authentic under `from` (else `MISSING`/`TAMPERED`,
    * and nothing changes). Atomic: a crash leaves the record under `from` or under `to`.
    */
-  static rekey(path: string, from: Uint8Array | SecurityVersionMac, to: Uint8Array | SecurityVersionMac, options: FileSecurityVersionStoreOptions = {}): FileSecurityVersionStore {
+  static rekey(
+    path: string,
+    from: Uint8Array | SecurityVersionMac,
+    to: Uint8Array | SecurityVersionMac,
+    options: FileSecurityVersionStoreOptions = {},
+  ): FileSecurityVersionStore {
     const version = new FileSecurityVersionStore(path, from).#read();
     const store = new FileSecurityVersionStore(path, to, options);
     store.#write(version);
@@ -173,7 +178,13 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
       throw new SecurityVersionError('TAMPERED', `${this.path} is not a security version record`);
     }
     const { format, securityVersion, mac: tag } = record ?? {};
-    if (format !== SECURITY_VERSION_FILE_FORMAT || typeof securityVersion !== 'number' || !Number.isSafeInteger(securityVersion) || securityVersion < 0 || typeof tag !== 'string') {
+    if (
+      format !== SECURITY_VERSION_FILE_FORMAT ||
+      typeof securityVersion !== 'number' ||
+      !Number.isSafeInteger(securityVersion) ||
+      securityVersion < 0 ||
+      typeof tag !== 'string'
+    ) {
       throw new SecurityVersionError('TAMPERED', `${this.path} is not a valid security version record`);
     }
     const expected = this.#tag(securityVersion);

@@ -56,7 +56,7 @@ describe('SimulatedBootloader', () => {
     // The agent confirms the committed slot; trying again is possible.
     await bl.markGood();
     await bl.setTryOnce('b');
-    expect((await bl.pendingTry())).toBe('b');
+    expect(await bl.pendingTry()).toBe('b');
   });
 
   it('with bootlimit 3 the new slot gets three boots, then falls back', async () => {

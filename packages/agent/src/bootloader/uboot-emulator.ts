@@ -163,9 +163,16 @@ export class UBootEnvEmulator {
     }
     const vars = this.read();
     if (vars === null) return { code: 1, stdout: '', stderr: 'Cannot read environment, using default\nCannot read default environment from file\n' };
-    if (valueOnly && names.length !== 1) return { code: 1, stdout: '', stderr: '## Error: `-n\' option requires exactly one argument\n' };
+    if (valueOnly && names.length !== 1) return { code: 1, stdout: '', stderr: "## Error: `-n' option requires exactly one argument\n" };
     if (names.length === 0) {
-      return { code: 0, stdout: [...vars.keys()].sort().map((k) => `${k}=${vars.get(k)}\n`).join(''), stderr: '' };
+      return {
+        code: 0,
+        stdout: [...vars.keys()]
+          .sort()
+          .map((k) => `${k}=${vars.get(k)}\n`)
+          .join(''),
+        stderr: '',
+      };
     }
     let stdout = '';
     let stderr = '';
@@ -287,7 +294,7 @@ function decodeCopy(copy: Buffer, size: number, redundant: boolean): Copy {
   const header = redundant ? 5 : 4;
   if (copy.length < size) return { valid: false, flags: 0, vars: new Map() };
   const data = copy.subarray(header);
-  if ((crc32(data) >>> 0) !== copy.readUInt32LE(0)) return { valid: false, flags: 0, vars: new Map() };
+  if (crc32(data) >>> 0 !== copy.readUInt32LE(0)) return { valid: false, flags: 0, vars: new Map() };
   const vars = new Map<string, string>();
   let start = 0;
   while (start < data.length && data[start] !== 0) {

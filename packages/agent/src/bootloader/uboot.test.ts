@@ -36,7 +36,12 @@ describe('UBootEnvEmulator: the environment format', () => {
       expect(copy.readUInt32LE(0)).toBe(crc32(copy.subarray(5)) >>> 0);
       expect(copy.subarray(5, 5 + 20).toString('latin1')).toBe('BOOT_ORDER=A B\0x=1\0\0');
     }
-    expect(emu.read()).toEqual(new Map([['BOOT_ORDER', 'A B'], ['x', '1']]));
+    expect(emu.read()).toEqual(
+      new Map([
+        ['BOOT_ORDER', 'A B'],
+        ['x', '1'],
+      ]),
+    );
   });
 
   it('answers fw_printenv and fw_setenv like libubootenv', async () => {
@@ -47,11 +52,22 @@ describe('UBootEnvEmulator: the environment format', () => {
     expect(await emu.run('fw_printenv', ['nope'])).toMatchObject({ code: 1, stderr: '## Error: "nope" not defined\n' });
     expect(await emu.run('fw_setenv', ['c', 'three', 'words'])).toMatchObject({ code: 0 });
     expect(await emu.run('fw_setenv', ['a'])).toMatchObject({ code: 0 });
-    expect(parseEnvLines((await emu.run('fw_printenv', [])).stdout)).toEqual(new Map([['b', '2'], ['c', 'three words']]));
+    expect(parseEnvLines((await emu.run('fw_printenv', [])).stdout)).toEqual(
+      new Map([
+        ['b', '2'],
+        ['c', 'three words'],
+      ]),
+    );
     const script = join(dir, 'script');
     writeFileSync(script, '# comment\nb=\nd=4\ne=x=y\n\n');
     expect(await emu.run('fw_setenv', ['-s', script])).toMatchObject({ code: 0 });
-    expect(emu.read()).toEqual(new Map([['c', 'three words'], ['d', '4'], ['e', 'x=y']]));
+    expect(emu.read()).toEqual(
+      new Map([
+        ['c', 'three words'],
+        ['d', '4'],
+        ['e', 'x=y'],
+      ]),
+    );
     expect(await emu.run('fw_setenv', ['-s', join(dir, 'missing')])).toMatchObject({ code: 1 });
     expect(await emu.run('rauc', ['status'])).toMatchObject({ code: 127 });
   });

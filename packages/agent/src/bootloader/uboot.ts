@@ -169,7 +169,8 @@ export class UBootEnvBootloader extends BootloaderBase {
       await this.#write(vars, { BOOT_ORDER: orderOf(booted), [leftVar(booted)]: String(this.#attempts), upgrade_available: '0', bootcount: '0' });
       return;
     }
-    if (booted !== view.active) throw new BootloaderError('ILLEGAL_OPERATION', `slot ${booted} is neither committed nor on trial (it was marked bad); reboot first`);
+    if (booted !== view.active)
+      throw new BootloaderError('ILLEGAL_OPERATION', `slot ${booted} is neither committed nor on trial (it was marked bad); reboot first`);
     const tried = view.trySlot;
     if (tried !== null && view.left[tried] > 0) {
       // A try is armed and not yet booted: keep it, just refresh the committed slot's attempts.

@@ -93,7 +93,10 @@ const TARGETS: TargetFile[] = [
 ];
 
 /** The metadata files of repository state `version` (targets, snapshot and timestamp all at `version`). */
-async function repository(version: number, options: { expires?: string; timestampExpires?: string; targetsSigner?: Signer } = {}): Promise<Map<string, Buffer>> {
+async function repository(
+  version: number,
+  options: { expires?: string; timestampExpires?: string; targetsSigner?: Signer } = {},
+): Promise<Map<string, Buffer>> {
   const expires = options.expires ?? expiresAfter(new Date(), 7);
   const targets = buildTargets(version, expires, TARGETS);
   await signMetadata(targets, [options.targetsSigner ?? keys.targets]);
@@ -187,7 +190,12 @@ const goodEntries = (): RawEntry[] => [
 ];
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(await promise.then(() => undefined, (e: unknown) => e));
+  return failureCode(
+    await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  );
 }
 
 /** Nothing of the payload may be left behind in the work directory after a refusal. */
@@ -195,7 +203,10 @@ function leftovers(options: OpenBundleOptions): string[] {
   return existsSync(options.workDir) ? readdirSync(options.workDir) : [];
 }
 
-async function decrypt(opened: { release: Parameters<typeof openRelease>[0]; header: Buffer | undefined; payloadFile: string }, identity = device): Promise<Buffer> {
+async function decrypt(
+  opened: { release: Parameters<typeof openRelease>[0]; header: Buffer | undefined; payloadFile: string },
+  identity = device,
+): Promise<Buffer> {
   const verified = await openRelease(opened.release, { payloadFile: opened.payloadFile, ...(opened.header ? { header: opened.header } : {}), identity });
   const parts: Buffer[] = [];
   for await (const chunk of verified) parts.push(chunk);
@@ -256,7 +267,9 @@ describe('openBundle', () => {
   });
 
   it('refuses an expired timestamp (freeze) and expired metadata behind a valid timestamp', async () => {
-    expect(await refusal(openBundle(await bundle({ metadata: await repository(3, { timestampExpires: expiresAfter(new Date(), -1) }) }), newDevice()))).toBe('TUF_EXPIRED');
+    expect(await refusal(openBundle(await bundle({ metadata: await repository(3, { timestampExpires: expiresAfter(new Date(), -1) }) }), newDevice()))).toBe(
+      'TUF_EXPIRED',
+    );
     const stale = await repository(3, { expires: expiresAfter(new Date(), -1), timestampExpires: expiresAfter(new Date(), 1) });
     expect(await refusal(openBundle(await bundle({ metadata: stale }), newDevice()))).toBe('TUF_EXPIRED');
   });
@@ -304,12 +317,30 @@ describe('openBundle', () => {
 
   it('refuses path traversal, links, directories and unknown entries', async () => {
     const cases: RawEntry[][] = [
-      [{ name: 'osprey-bundle.json', data: manifest() }, { name: '../../etc/cron.d/x', data: 'x' }],
-      [{ name: 'osprey-bundle.json', data: manifest() }, { name: 'metadata/../../x.json', data: 'x' }],
-      [{ name: 'osprey-bundle.json', data: manifest() }, { name: '/etc/passwd', data: 'x' }],
-      [{ name: 'osprey-bundle.json', data: manifest() }, { name: 'payload', type: 'symlink', linkname: '/dev/sda' }],
-      [{ name: 'osprey-bundle.json', data: manifest() }, { name: 'metadata', type: 'directory' }],
-      [{ name: 'osprey-bundle.json', data: manifest() }, { name: 'metadata/evil.json', data: '{}' }],
+      [
+        { name: 'osprey-bundle.json', data: manifest() },
+        { name: '../../etc/cron.d/x', data: 'x' },
+      ],
+      [
+        { name: 'osprey-bundle.json', data: manifest() },
+        { name: 'metadata/../../x.json', data: 'x' },
+      ],
+      [
+        { name: 'osprey-bundle.json', data: manifest() },
+        { name: '/etc/passwd', data: 'x' },
+      ],
+      [
+        { name: 'osprey-bundle.json', data: manifest() },
+        { name: 'payload', type: 'symlink', linkname: '/dev/sda' },
+      ],
+      [
+        { name: 'osprey-bundle.json', data: manifest() },
+        { name: 'metadata', type: 'directory' },
+      ],
+      [
+        { name: 'osprey-bundle.json', data: manifest() },
+        { name: 'metadata/evil.json', data: '{}' },
+      ],
     ];
     for (const entries of cases) {
       const failure = failureOf(await openBundle(await rawTar(entries), newDevice()).catch((e: unknown) => e));

@@ -70,7 +70,8 @@ export interface OpenedBundle {
   manifest: BundleManifest;
 }
 
-const invalid = (message: string, details: Record<string, unknown> = {}) => new AgentError('AGENT_BUNDLE_INVALID', `invalid update bundle: ${message}`, { details });
+const invalid = (message: string, details: Record<string, unknown> = {}) =>
+  new AgentError('AGENT_BUNDLE_INVALID', `invalid update bundle: ${message}`, { details });
 
 /** Serves the bundle's metadata to tuf-js; anything else it asks for is missing from the bundle. */
 class BundleFetcher extends BaseFetcher {
@@ -95,9 +96,13 @@ class BundleFetcher extends BaseFetcher {
     }
     // The root chain ends where the bundle's roots end, as at a repository's 404.
     if (/^\d+\.root\.json$/.test(name)) throw new DownloadHTTPError(`${name} is not in the bundle`, 404);
-    this.missing ??= new AgentError('AGENT_BUNDLE_INCOMPLETE', `the update bundle lacks the TUF metadata ${name} that this device needs (made for another repository state? create the bundle again)`, {
-      details: { missing: name },
-    });
+    this.missing ??= new AgentError(
+      'AGENT_BUNDLE_INCOMPLETE',
+      `the update bundle lacks the TUF metadata ${name} that this device needs (made for another repository state? create the bundle again)`,
+      {
+        details: { missing: name },
+      },
+    );
     throw this.missing;
   }
 }
@@ -106,23 +111,28 @@ class BundleFetcher extends BaseFetcher {
 function bundleFailure(e: unknown, file: string): unknown {
   if (e instanceof AgentError || e instanceof OspreyError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  if (message === 'Unexpected end of data') return new AgentError('AGENT_BUNDLE_TRUNCATED', `the update bundle ${file} ends in the middle of an entry: the copy is incomplete`, { cause: e });
+  if (message === 'Unexpected end of data')
+    return new AgentError('AGENT_BUNDLE_TRUNCATED', `the update bundle ${file} ends in the middle of an entry: the copy is incomplete`, { cause: e });
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new AgentError('AGENT_BUNDLE_IO', `cannot read ${file} or write its payload: ${message}`, { cause: e });
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+    return new AgentError('AGENT_BUNDLE_IO', `cannot read ${file} or write its payload: ${message}`, { cause: e });
   return new AgentError('AGENT_BUNDLE_INVALID', `${file} is not a valid update bundle (${message})`, { cause: e });
 }
 
 /** Why an entry name is refused, or undefined for a name a bundle may hold. */
 function refusedName(name: string): string | undefined {
   if (name === BUNDLE_MANIFEST || name === BUNDLE_HEADER || name === BUNDLE_PAYLOAD || metadataNameOf(name) !== undefined) return undefined;
-  if (name.startsWith('/') || name.split('/').includes('..') || name.includes('\\')) return `entry ${JSON.stringify(name)} points outside the bundle (path traversal)`;
+  if (name.startsWith('/') || name.split('/').includes('..') || name.includes('\\'))
+    return `entry ${JSON.stringify(name)} points outside the bundle (path traversal)`;
   return `unexpected entry ${JSON.stringify(name)}`;
 }
 
 /** The whole body of a small entry, refusing it (before reading) if it may exceed `max`. */
 async function readSmall(entry: AsyncIterable<Uint8Array>, header: Header, max: number): Promise<Buffer> {
   if (header.size > max) {
-    throw new AgentError('AGENT_BUNDLE_ENTRY_TOO_LARGE', `${header.name} in the update bundle is ${header.size} bytes; at most ${max} are accepted`, { details: { entry: header.name, size: header.size, max } });
+    throw new AgentError('AGENT_BUNDLE_ENTRY_TOO_LARGE', `${header.name} in the update bundle is ${header.size} bytes; at most ${max} are accepted`, {
+      details: { entry: header.name, size: header.size, max },
+    });
   }
   const parts: Buffer[] = [];
   let length = 0;
@@ -292,7 +302,10 @@ export async function openBundle(file: string, options: OpenBundleOptions): Prom
         });
       }
       if (release.custom.encryption.format !== 'none' && !header) {
-        throw new AgentError('AGENT_HEADER_MISSING', `release ${release.custom.name} ${release.custom.version} is encrypted, but the bundle holds no age header (create it with --recipient set to this device's key)`);
+        throw new AgentError(
+          'AGENT_HEADER_MISSING',
+          `release ${release.custom.name} ${release.custom.version} is encrypted, but the bundle holds no age header (create it with --recipient set to this device's key)`,
+        );
       }
       payloadFile = await extractPayload(entry, release, options.workDir);
     }

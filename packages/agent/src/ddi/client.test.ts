@@ -150,7 +150,12 @@ describe('DdiClient', () => {
       tuf: { metadataUrl: `${origin}/DEFAULT/tuf/metadata`, targetsUrl: `${origin}/DEFAULT/tuf/targets` },
     });
     const artifact = d.chunks[0]!.artifacts[0]!;
-    expect(artifact).toMatchObject({ filename: 'gw-os.img', size: 1234, tufTarget: 'gw-os-2.0.0.age', downloadUrl: `${origin}${BASE_PATH}/softwaremodules/3/artifacts/gw-os.img` });
+    expect(artifact).toMatchObject({
+      filename: 'gw-os.img',
+      size: 1234,
+      tufTarget: 'gw-os-2.0.0.age',
+      downloadUrl: `${origin}${BASE_PATH}/softwaremodules/3/artifacts/gw-os.img`,
+    });
     expect(artifact.encryption!.header!.equals(HEADER)).toBe(true);
     expect(d.chunks[0]).toMatchObject({ encrypted: true, metadata: [{ key: 'k', value: 'v' }] });
     expect(JSON.stringify(d)).not.toContain('somethingNew');
@@ -173,10 +178,25 @@ describe('DdiClient', () => {
   });
 
   it('plans from download/update skip|attempt|forced and the maintenance window', () => {
-    expect(deploymentPlan({ download: 'forced', update: 'forced' })).toEqual({ download: true, install: true, downloadForced: true, updateForced: true, waitForWindow: false });
-    expect(deploymentPlan({ download: 'attempt', update: 'attempt' })).toMatchObject({ download: true, install: true, downloadForced: false, updateForced: false });
+    expect(deploymentPlan({ download: 'forced', update: 'forced' })).toEqual({
+      download: true,
+      install: true,
+      downloadForced: true,
+      updateForced: true,
+      waitForWindow: false,
+    });
+    expect(deploymentPlan({ download: 'attempt', update: 'attempt' })).toMatchObject({
+      download: true,
+      install: true,
+      downloadForced: false,
+      updateForced: false,
+    });
     expect(deploymentPlan({ download: 'forced', update: 'skip' })).toMatchObject({ download: true, install: false });
-    expect(deploymentPlan({ download: 'forced', update: 'skip', maintenanceWindow: 'unavailable' })).toMatchObject({ download: true, install: false, waitForWindow: true });
+    expect(deploymentPlan({ download: 'forced', update: 'skip', maintenanceWindow: 'unavailable' })).toMatchObject({
+      download: true,
+      install: false,
+      waitForWindow: true,
+    });
     expect(deploymentPlan({ download: 'skip', update: 'skip' })).toMatchObject({ download: false, install: false });
   });
 
@@ -196,7 +216,11 @@ describe('DdiClient', () => {
 
     await ddi.reportRefusal(7, new OspreyError('RELEASE_DOWNGRADE', 'release 4 is below 5'), ['target gw-os-2.0.0.age']);
     sent = JSON.parse(seen.at(-1)!.body);
-    expect(sent.status).toMatchObject({ execution: 'closed', result: { finished: 'failure' }, details: ['RELEASE_DOWNGRADE: release 4 is below 5', 'target gw-os-2.0.0.age'] });
+    expect(sent.status).toMatchObject({
+      execution: 'closed',
+      result: { finished: 'failure' },
+      details: ['RELEASE_DOWNGRADE: release 4 is below 5', 'target gw-os-2.0.0.age'],
+    });
 
     await ddi.putConfigData({ hardware: 'board-a', securityVersion: '5' });
     expect(seen.at(-1)).toMatchObject({ method: 'PUT', url: `${BASE_PATH}/configData` });
@@ -218,7 +242,9 @@ describe('DdiClient', () => {
     expect(await code(client().poll())).toBe('AGENT_DDI_UNAUTHORIZED');
 
     route = (_req, res) => json(res, { message: 'busy' }, 503, { 'retry-after': '17' });
-    const busy = await client().poll().catch((e: unknown) => e);
+    const busy = await client()
+      .poll()
+      .catch((e: unknown) => e);
     expect(failureOf(busy)).toMatchObject({ code: 'AGENT_DDI_HTTP', retryable: true, details: { status: 503, retryAfterSeconds: 17 } });
     expect((busy as Error).message).toMatch(/HTTP 503: busy/);
 
@@ -231,7 +257,9 @@ describe('DdiClient', () => {
     expect(await code(client({ maxResponseBytes: 1000 }).poll())).toBe('AGENT_DDI_RESPONSE_TOO_LARGE');
 
     route = () => undefined; // never answers
-    const unreachable = await client({ requestTimeoutMs: 200 }).poll().catch((e: unknown) => e);
+    const unreachable = await client({ requestTimeoutMs: 200 })
+      .poll()
+      .catch((e: unknown) => e);
     expect(failureOf(unreachable)).toMatchObject({ code: 'AGENT_DDI_UNREACHABLE', retryable: true });
     server.closeAllConnections();
 
@@ -246,19 +274,57 @@ describe.runIf(hasCommand('openssl'))('DdiClient over mTLS', () => {
   const issue = (name: string, cn: string, ext: string) => {
     openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
     writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    );
   };
   let tlsServer: ReturnType<typeof createHttpsServer>;
   let tlsOrigin: string;
 
   beforeAll(async () => {
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=osprey-test-ca', '-days', '1');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=osprey-test-ca',
+      '-days',
+      '1',
+    );
     issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     issue('device', 'dev-1', 'extendedKeyUsage=clientAuth\n');
-    tlsServer = createHttpsServer({ key: file('server.key'), cert: file('server.crt'), ca: file('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
-      json(res, { config: { polling: { sleep: '00:00:42' } }, _links: { deploymentBase: { href: `https://127.0.0.1${BASE_PATH}/deploymentBase/${cn === 'dev-1' ? 1 : 2}` } } });
-    });
+    tlsServer = createHttpsServer(
+      { key: file('server.key'), cert: file('server.crt'), ca: file('ca.crt'), requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+        json(res, {
+          config: { polling: { sleep: '00:00:42' } },
+          _links: { deploymentBase: { href: `https://127.0.0.1${BASE_PATH}/deploymentBase/${cn === 'dev-1' ? 1 : 2}` } },
+        });
+      },
+    );
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
     tlsOrigin = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
   });
@@ -269,7 +335,12 @@ describe.runIf(hasCommand('openssl'))('DdiClient over mTLS', () => {
   });
 
   it('presents the device certificate; without it the server refuses the connection', async () => {
-    const ddi = new DdiClient({ server: tlsOrigin, tenant: 'DEFAULT', controllerId: 'dev-1', tls: { cert: file('device.crt'), key: file('device.key'), ca: file('ca.crt') } });
+    const ddi = new DdiClient({
+      server: tlsOrigin,
+      tenant: 'DEFAULT',
+      controllerId: 'dev-1',
+      tls: { cert: file('device.crt'), key: file('device.key'), ca: file('ca.crt') },
+    });
     const poll = await ddi.poll();
     expect(poll.sleepSeconds).toBe(42);
     expect(poll.links.deploymentBase?.actionId).toBe(1);

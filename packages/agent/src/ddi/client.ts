@@ -181,7 +181,12 @@ export class DdiClient {
     return { href: url, actionId: Number(match[1]) };
   }
 
-  private async request(method: string, url: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: Buffer; etag: string | undefined }> {
+  private async request(
+    method: string,
+    url: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ status: number; body: Buffer; etag: string | undefined }> {
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (this.authorization) headers.authorization = this.authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -195,8 +200,13 @@ export class DdiClient {
       status = res.status;
       etag = res.header('etag');
       retryAfter = res.header('retry-after');
-      bytes = await readBody(res, this.maxResponseBytes, (received) =>
-        new AgentError('AGENT_DDI_RESPONSE_TOO_LARGE', `${method} ${url}: the response exceeds ${this.maxResponseBytes} bytes (${received})`, { details: { maxBytes: this.maxResponseBytes } }),
+      bytes = await readBody(
+        res,
+        this.maxResponseBytes,
+        (received) =>
+          new AgentError('AGENT_DDI_RESPONSE_TOO_LARGE', `${method} ${url}: the response exceeds ${this.maxResponseBytes} bytes (${received})`, {
+            details: { maxBytes: this.maxResponseBytes },
+          }),
       );
     } catch (cause) {
       if (cause instanceof AgentError) throw cause;
@@ -288,7 +298,13 @@ export class DdiClient {
     return deployment;
   }
 
-  private feedbackBody(execution: Execution, finished: FinishedResult, details: readonly string[], progress?: { cnt: number; of: number }, code?: number): DdiFeedback {
+  private feedbackBody(
+    execution: Execution,
+    finished: FinishedResult,
+    details: readonly string[],
+    progress?: { cnt: number; of: number },
+    code?: number,
+  ): DdiFeedback {
     const body: DdiFeedback = {
       timestamp: Date.now(),
       status: {
@@ -302,7 +318,14 @@ export class DdiClient {
   }
 
   /** Feedback on a deployment (§1.5). */
-  async feedback(actionId: number, execution: Execution, finished: FinishedResult, details: readonly string[] = [], progress?: { cnt: number; of: number }, code?: number): Promise<void> {
+  async feedback(
+    actionId: number,
+    execution: Execution,
+    finished: FinishedResult,
+    details: readonly string[] = [],
+    progress?: { cnt: number; of: number },
+    code?: number,
+  ): Promise<void> {
     await this.request('POST', `${this.base}/deploymentBase/${actionId}/feedback`, this.feedbackBody(execution, finished, details, progress, code));
   }
 
@@ -334,7 +357,10 @@ export class DdiClient {
 
   /** Confirm or deny an action waiting for confirmation (§1.6). */
   async confirm(actionId: number, confirmation: 'confirmed' | 'denied', details: readonly string[] = []): Promise<void> {
-    await this.request('POST', `${this.base}/confirmationBase/${actionId}/feedback`, { confirmation, ...(details.length > 0 ? { details: [...details] } : {}) });
+    await this.request('POST', `${this.base}/confirmationBase/${actionId}/feedback`, {
+      confirmation,
+      ...(details.length > 0 ? { details: [...details] } : {}),
+    });
   }
 
   /** Osprey: register the device's own public key (PEM or age recipient), when the tenant allows it. */

@@ -25,7 +25,15 @@ export const ddiArtifactSchema = z.object({
   osprey: z
     .object({
       tufTarget: z.string().min(1).max(255).optional(),
-      encryption: z.object({ format: z.string().max(32), header: z.string().max(1024 * 1024).optional() }).optional(),
+      encryption: z
+        .object({
+          format: z.string().max(32),
+          header: z
+            .string()
+            .max(1024 * 1024)
+            .optional(),
+        })
+        .optional(),
     })
     .optional(),
 });

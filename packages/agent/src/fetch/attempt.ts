@@ -106,9 +106,13 @@ export function watchAttempt(o: AttemptOptions) {
     interrupted(cause: unknown): Error {
       if (o.signal?.aborted) return downloadAborted(o.signal);
       if (stalled) {
-        return new AgentError('AGENT_DOWNLOAD_STALLED', `the download of ${o.url} moved less than ${o.minBytesPerWindow} bytes in ${o.stallTimeoutMs} ms (at byte ${o.position()} of ${o.expectedLength})`, {
-          details: { offset: o.position(), expectedLength: o.expectedLength, stallTimeoutMs: o.stallTimeoutMs },
-        });
+        return new AgentError(
+          'AGENT_DOWNLOAD_STALLED',
+          `the download of ${o.url} moved less than ${o.minBytesPerWindow} bytes in ${o.stallTimeoutMs} ms (at byte ${o.position()} of ${o.expectedLength})`,
+          {
+            details: { offset: o.position(), expectedLength: o.expectedLength, stallTimeoutMs: o.stallTimeoutMs },
+          },
+        );
       }
       if (isAgentError(cause)) return cause;
       return new Cut((cause as Error)?.message ?? String(cause), { cause });
@@ -123,7 +127,10 @@ export function watchAttempt(o: AttemptOptions) {
  * After a cut: give up once `cuts` exceeds `maxResumes` (AGENT_DOWNLOAD_INCOMPLETE), else wait the
  * backoff delay (an abort meanwhile is AGENT_DOWNLOAD_ABORTED).
  */
-export async function pauseAfterCut(cut: Cut, o: { url: string; cuts: number; maxResumes: number; offset: number; expectedLength: number; backoff: Backoff; signal?: AbortSignal }): Promise<void> {
+export async function pauseAfterCut(
+  cut: Cut,
+  o: { url: string; cuts: number; maxResumes: number; offset: number; expectedLength: number; backoff: Backoff; signal?: AbortSignal },
+): Promise<void> {
   if (o.cuts > o.maxResumes) {
     throw new AgentError('AGENT_DOWNLOAD_INCOMPLETE', `the download of ${o.url} broke off ${o.cuts} times; ${o.offset} of ${o.expectedLength} bytes received`, {
       cause: cut.cause ?? cut,
@@ -141,10 +148,14 @@ export async function pauseAfterCut(cut: Cut, o: { url: string; cuts: number; ma
 export function checkFullAnswer(res: HttpResponse, url: string, expectedLength: number, maxBytes: number): void {
   const declared = Number(res.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, { details: { declared, maxBytes } });
+    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, {
+      details: { declared, maxBytes },
+    });
   }
   if (Number.isFinite(declared) && declared !== expectedLength) {
-    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, { details: { declared, expectedLength } });
+    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, {
+      details: { declared, expectedLength },
+    });
   }
 }
 
@@ -155,9 +166,13 @@ export function checkPartialAnswer(res: HttpResponse, url: string, offset: numbe
     throw new AgentError('AGENT_DOWNLOAD_RANGE_INVALID', `asked ${url} for bytes ${offset}-, got ${res.header('content-range') ?? 'no Content-Range'}`);
   }
   if (range.total !== undefined && range.total > maxBytes) {
-    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, { details: { declared: range.total, maxBytes } });
+    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, {
+      details: { declared: range.total, maxBytes },
+    });
   }
   if (range.total !== undefined && range.total !== expectedLength) {
-    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, { details: { declared: range.total, expectedLength } });
+    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, {
+      details: { declared: range.total, expectedLength },
+    });
   }
 }

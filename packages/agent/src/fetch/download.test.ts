@@ -100,14 +100,16 @@ describe('downloadResumable', () => {
   });
 
   /** The first answer breaks off after `cut` bytes; later requests get their range. */
-  const cutFirstAnswerAt = (cut: number): Handler => (req, res, n) => {
-    if (n === 1) {
-      res.writeHead(200, { 'Content-Length': DATA.length, ETag: ETAG });
-      res.write(DATA.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
-      return;
-    }
-    serveRange(req, res);
-  };
+  const cutFirstAnswerAt =
+    (cut: number): Handler =>
+    (req, res, n) => {
+      if (n === 1) {
+        res.writeHead(200, { 'Content-Length': DATA.length, ETag: ETAG });
+        res.write(DATA.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
+        return;
+      }
+      serveRange(req, res);
+    };
 
   it('resumes a connection cut at 37 % with Range and If-Range, and checks the full hash', async () => {
     const cut = Math.floor(DATA.length * 0.37);
@@ -191,7 +193,12 @@ describe('downloadResumable', () => {
     expect(leftovers().sort()).toEqual(['payload.age.part', 'payload.age.part.json']);
     // The next attempt (the server is well again) continues the part.
     handler = (req, res) => serveRange(req, res);
-    const result = await downloadResumable(url, { destination: join(dir, 'payload.age'), expectedLength: DATA.length, expectedSha256: SHA256, retry: FAST_RETRY });
+    const result = await downloadResumable(url, {
+      destination: join(dir, 'payload.age'),
+      expectedLength: DATA.length,
+      expectedSha256: SHA256,
+      retry: FAST_RETRY,
+    });
     expect(result.sha256).toBe(SHA256);
     expect(requests.at(-1)!.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(leftovers()).toEqual(['payload.age']);

@@ -22,7 +22,17 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError, failureOf, isAgentError } from '../verify/errors.js';
-import { checkFullAnswer, checkPartialAnswer, Cut, downloadAborted, pauseAfterCut, transferDefaults, validatorOf, watchAttempt, type TransferOptions } from './attempt.js';
+import {
+  checkFullAnswer,
+  checkPartialAnswer,
+  Cut,
+  downloadAborted,
+  pauseAfterCut,
+  transferDefaults,
+  validatorOf,
+  watchAttempt,
+  type TransferOptions,
+} from './attempt.js';
 import type { HttpResponse } from './transport.js';
 
 export interface DownloadOptions extends TransferOptions {
@@ -49,7 +59,6 @@ interface PartMeta {
   /** Strong ETag or Last-Modified of the partial bytes, for If-Range. */
   validator?: string;
 }
-
 
 const partPath = (destination: string) => `${destination}.part`;
 const metaPath = (destination: string) => `${destination}.part.json`;
@@ -113,7 +122,14 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
 
   /** One request: resolves when the body ended (complete or not); throws Cut or a typed error. */
   const attempt = async (): Promise<void> => {
-    const watch = watchAttempt({ url, ...(options.signal ? { signal: options.signal } : {}), stallTimeoutMs, minBytesPerWindow, expectedLength, position: () => offset });
+    const watch = watchAttempt({
+      url,
+      ...(options.signal ? { signal: options.signal } : {}),
+      stallTimeoutMs,
+      minBytesPerWindow,
+      expectedLength,
+      position: () => offset,
+    });
     const interrupted = (cause: unknown) => watch.interrupted(cause);
     let res: HttpResponse;
     try {
@@ -171,7 +187,9 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
             options.onProgress?.(offset, expectedLength);
           }
           if (over) {
-            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent more than the signed length of ${maxBytes} bytes; stopped at the limit`, { details: { maxBytes } });
+            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent more than the signed length of ${maxBytes} bytes; stopped at the limit`, {
+              details: { maxBytes },
+            });
           }
         }
       } catch (e) {

@@ -14,7 +14,17 @@
  *  - `signal` aborts at once (AGENT_DOWNLOAD_ABORTED); so does the consumer leaving the loop.
  */
 import { AgentError } from '../verify/errors.js';
-import { checkFullAnswer, checkPartialAnswer, Cut, downloadAborted, pauseAfterCut, transferDefaults, validatorOf, watchAttempt, type TransferOptions } from './attempt.js';
+import {
+  checkFullAnswer,
+  checkPartialAnswer,
+  Cut,
+  downloadAborted,
+  pauseAfterCut,
+  transferDefaults,
+  validatorOf,
+  watchAttempt,
+  type TransferOptions,
+} from './attempt.js';
 import type { HttpResponse } from './transport.js';
 
 /** The transfer settings (fetch/attempt.ts); `expectedLength` is the signed length, yielded exactly. */
@@ -32,7 +42,6 @@ export interface StreamDownloadSummary {
   /** Requests that continued the stream (Range, or skipping a repeated prefix). */
   resumes: number;
 }
-
 
 const restart = (url: string, why: string) =>
   new AgentError('AGENT_DOWNLOAD_RESTART', `the download of ${url} cannot be continued (${why}); it starts over`, { details: { url } });
@@ -53,7 +62,14 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
 
   while (offset < expectedLength || (offset === 0 && cuts === 0 && expectedLength === 0)) {
     if (options.signal?.aborted) throw aborted();
-    const watch = watchAttempt({ url, ...(options.signal ? { signal: options.signal } : {}), stallTimeoutMs, minBytesPerWindow, expectedLength, position: () => offset });
+    const watch = watchAttempt({
+      url,
+      ...(options.signal ? { signal: options.signal } : {}),
+      stallTimeoutMs,
+      minBytesPerWindow,
+      expectedLength,
+      position: () => offset,
+    });
     const interrupted = (cause: unknown) => watch.interrupted(cause);
     let res: HttpResponse | undefined;
     const continuing = offset > 0;
@@ -101,7 +117,9 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
             if (buf.length === 0) continue;
           }
           if (buf.length > expectedLength - offset) {
-            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent more than the signed length of ${expectedLength} bytes; stopped at the limit`, { details: { maxBytes: expectedLength } });
+            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent more than the signed length of ${expectedLength} bytes; stopped at the limit`, {
+              details: { maxBytes: expectedLength },
+            });
           }
           offset += buf.length;
           options.onProgress?.(offset, expectedLength);

@@ -89,7 +89,9 @@ export type PayloadSource = string | { readonly file: string };
 async function* fileChunks(file: string, expectedLength: number): AsyncGenerator<Buffer, { resumes: number }> {
   const size = statSync(file).size;
   if (size !== expectedLength) {
-    throw new OspreyError('TUF_TARGET_MISMATCH', `the payload ${file} is ${size} bytes; the signed target is ${expectedLength} bytes`, { details: { size, expectedLength } });
+    throw new OspreyError('TUF_TARGET_MISMATCH', `the payload ${file} is ${size} bytes; the signed target is ${expectedLength} bytes`, {
+      details: { size, expectedLength },
+    });
   }
   for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) yield chunk as Buffer;
   return { resumes: 0 };
@@ -100,12 +102,19 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
   const fileKey = await unwrapFileKey(release, options);
   // A checkpoint is used only where it can be: a resumable slot, a download, chunk-aligned.
   const resume =
-    options.resume && slot.resumable && typeof source === 'string' && options.resume.offset % CHUNK_SIZE === 0 && (fileKey ? options.resume.nonce !== null : options.resume.nonce === null)
+    options.resume &&
+    slot.resumable &&
+    typeof source === 'string' &&
+    options.resume.offset % CHUNK_SIZE === 0 &&
+    (fileKey ? options.resume.nonce !== null : options.resume.nonce === null)
       ? options.resume
       : undefined;
   let opener: SizedStreamOpener | undefined;
   try {
-    if (fileKey) opener = resume ? new SizedStreamOpener(fileKey, release.length, { nonce: Buffer.from(resume.nonce!, 'hex'), chunk: resume.offset / CHUNK_SIZE }) : new SizedStreamOpener(fileKey, release.length);
+    if (fileKey)
+      opener = resume
+        ? new SizedStreamOpener(fileKey, release.length, { nonce: Buffer.from(resume.nonce!, 'hex'), chunk: resume.offset / CHUNK_SIZE })
+        : new SizedStreamOpener(fileKey, release.length);
   } catch (e) {
     fileKey?.fill(0);
     throw e;
@@ -115,7 +124,8 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
   let received = startAt;
   let resumes = 0;
   async function* payload(): AsyncGenerator<Buffer> {
-    const download = typeof source === 'string' ? streamDownload(source, { ...options, expectedLength: release.length, startAt }) : fileChunks(source.file, release.length);
+    const download =
+      typeof source === 'string' ? streamDownload(source, { ...options, expectedLength: release.length, startAt }) : fileChunks(source.file, release.length);
     for (;;) {
       const next = await download.next();
       if (next.done) {
@@ -165,7 +175,8 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
             checkpoint: {
               every: checkpoint.every,
               align: CHUNK_SIZE,
-              save: (offset: number, head: Uint8Array) => checkpoint.save({ offset, nonce: opener?.nonce?.toString('hex') ?? null, head: Buffer.from(head).toString('base64') }),
+              save: (offset: number, head: Uint8Array) =>
+                checkpoint.save({ offset, nonce: opener?.nonce?.toString('hex') ?? null, head: Buffer.from(head).toString('base64') }),
             },
           }
         : {}),
@@ -179,10 +190,14 @@ export async function streamInstall(source: PayloadSource, options: StreamInstal
     }
     // The slot's own checks of the plaintext are the signed final hash: report them as such.
     if (isSlotError(e, 'SOURCE_MISMATCH') || isSlotError(e, 'SOURCE_TOO_LONG') || isSlotError(e, 'SOURCE_TRUNCATED')) {
-      throw new OspreyError('RELEASE_PLAINTEXT_MISMATCH', `the decrypted image is not the signed image (${expected.length} bytes, sha256 ${expected.sha256}): ${e.message}`, {
-        cause: e,
-        details: { expected },
-      });
+      throw new OspreyError(
+        'RELEASE_PLAINTEXT_MISMATCH',
+        `the decrypted image is not the signed image (${expected.length} bytes, sha256 ${expected.sha256}): ${e.message}`,
+        {
+          cause: e,
+          details: { expected },
+        },
+      );
     }
     if (isSlotError(e)) throw new AgentError('AGENT_SLOT_WRITE_FAILED', e.message, { cause: e, details: { slot: e.slot, slotCode: e.code } });
     throw e;

@@ -70,7 +70,8 @@ export class SoftwareKeyElement implements SecureElement {
     try {
       mode = statSync(this.path).mode;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AgentError('AGENT_KEY_MISSING', `no device key at ${this.path}: provision the device first`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new AgentError('AGENT_KEY_MISSING', `no device key at ${this.path}: provision the device first`);
       throw e;
     }
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
@@ -82,7 +83,8 @@ export class SoftwareKeyElement implements SecureElement {
       key = createPrivateKey(this.options.passphrase === undefined ? pem : { key: pem, passphrase: this.options.passphrase });
     } catch (cause) {
       const message = (cause as Error).message;
-      if (/passphrase|decrypt|bad decrypt/i.test(message)) throw new OspreyError('KEY_WRONG_PASSPHRASE', `the passphrase does not open ${this.path}`, { cause });
+      if (/passphrase|decrypt|bad decrypt/i.test(message))
+        throw new OspreyError('KEY_WRONG_PASSPHRASE', `the passphrase does not open ${this.path}`, { cause });
       throw new OspreyError('KEY_INVALID', `${this.path} is not a readable private key: ${message}`, { cause });
     }
     const agreement = new SoftwareP256KeyAgreement(key);

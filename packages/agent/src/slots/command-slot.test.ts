@@ -45,7 +45,12 @@ async function* chunks(bytes: Buffer = IMAGE, size = 65536): AsyncGenerator<Buff
 const code = async (p: Promise<unknown>): Promise<SlotErrorCode | 'ok'> =>
   p.then(
     () => 'ok' as const,
-    (e: unknown) => (isSlotError(e) ? e.code : (() => { throw e; })()),
+    (e: unknown) =>
+      isSlotError(e)
+        ? e.code
+        : (() => {
+            throw e;
+          })(),
   );
 
 describe('CommandSlot: the update handler contract', () => {

@@ -41,7 +41,10 @@ export class CommandSlot implements Slot {
     private readonly options: CommandSlotOptions,
   ) {}
 
-  #spawn(verb: 'write' | 'verify', expected: SlotDigest): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  #spawn(
+    verb: 'write' | 'verify',
+    expected: SlotDigest,
+  ): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
     const [program, ...args] = this.options.command;
     const child = spawn(program, [...args, verb, this.id], {
       stdio: [verb === 'write' ? 'pipe' : 'ignore', 'ignore', 'pipe'],
@@ -66,7 +69,11 @@ export class CommandSlot implements Slot {
   #failed(verb: string, result: { code: number | null; signal: NodeJS.Signals | null; stderr: string }): SlotError {
     const how = result.code === null && result.signal === null ? 'could not run' : `exited with ${result.code ?? result.signal}`;
     const code = verb === 'verify' ? 'VERIFY_FAILED' : 'COMMAND_FAILED';
-    return new SlotError(code, this.id, `slot ${this.id}: the update handler ${this.options.command[0]} ${verb} ${how}${result.stderr ? `: ${result.stderr.split('\n').slice(-3).join(' | ')}` : ''}`);
+    return new SlotError(
+      code,
+      this.id,
+      `slot ${this.id}: the update handler ${this.options.command[0]} ${verb} ${how}${result.stderr ? `: ${result.stderr.split('\n').slice(-3).join(' | ')}` : ''}`,
+    );
   }
 
   async write(source: AsyncIterable<Uint8Array>, expected: SlotDigest): Promise<SlotDigest> {
@@ -90,14 +97,17 @@ export class CommandSlot implements Slot {
       let held: Uint8Array | undefined;
       for await (const chunk of source) {
         length += chunk.byteLength;
-        if (length > expected.length) throw new SlotError('SOURCE_TOO_LONG', this.id, `slot ${this.id}: the image stream exceeds its signed length of ${expected.length} bytes`);
+        if (length > expected.length)
+          throw new SlotError('SOURCE_TOO_LONG', this.id, `slot ${this.id}: the image stream exceeds its signed length of ${expected.length} bytes`);
         hash.update(chunk);
         if (held) await send(held);
         held = chunk;
       }
-      if (length !== expected.length) throw new SlotError('SOURCE_TRUNCATED', this.id, `slot ${this.id}: the image stream ended after ${length} of ${expected.length} bytes`);
+      if (length !== expected.length)
+        throw new SlotError('SOURCE_TRUNCATED', this.id, `slot ${this.id}: the image stream ended after ${length} of ${expected.length} bytes`);
       const sha256 = hash.digest('hex');
-      if (sha256 !== expected.sha256) throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the image stream has SHA-256 ${sha256}, expected ${expected.sha256}`);
+      if (sha256 !== expected.sha256)
+        throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the image stream has SHA-256 ${sha256}, expected ${expected.sha256}`);
       // The whole image matched: only now does the handler get its last bytes and the end of input.
       if (held) await send(held);
       stdin.end();

@@ -60,7 +60,8 @@ export class DirectorySlot implements Slot {
       try {
         for await (const chunk of source) {
           length += chunk.byteLength;
-          if (length > expected.length) throw new SlotError('SOURCE_TOO_LONG', slotId, `slot ${slotId}: the image stream exceeds its signed length of ${expected.length} bytes`);
+          if (length > expected.length)
+            throw new SlotError('SOURCE_TOO_LONG', slotId, `slot ${slotId}: the image stream exceeds its signed length of ${expected.length} bytes`);
           hash.update(chunk);
           yield chunk;
         }
@@ -72,7 +73,9 @@ export class DirectorySlot implements Slot {
     const input = hashed();
     try {
       const archive = extract();
-      Readable.from(input).on('error', (e) => archive.destroy(e)).pipe(archive);
+      Readable.from(input)
+        .on('error', (e) => archive.destroy(e))
+        .pipe(archive);
       let entries = 0;
       for await (const entry of archive) {
         const { name, type, mode } = entry.header;
@@ -87,7 +90,8 @@ export class DirectorySlot implements Slot {
           entry.resume();
           continue;
         }
-        if (type !== 'file' && type !== 'contiguous-file') throw this.#refuse(`the archive entry ${JSON.stringify(name)} is a ${type ?? 'special entry'}; only files and directories are installed`);
+        if (type !== 'file' && type !== 'contiguous-file')
+          throw this.#refuse(`the archive entry ${JSON.stringify(name)} is a ${type ?? 'special entry'}; only files and directories are installed`);
         mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
         const fh = await open(target, 'wx', (mode ?? 0o644) & 0o777);
         try {
@@ -99,9 +103,11 @@ export class DirectorySlot implements Slot {
       }
       // The tar end marker may come before the end of the stream (padding): read it all for the hash.
       for await (const _ of input) void _;
-      if (length !== expected.length) throw new SlotError('SOURCE_TRUNCATED', this.id, `slot ${this.id}: the image stream ended after ${length} of ${expected.length} bytes`);
+      if (length !== expected.length)
+        throw new SlotError('SOURCE_TRUNCATED', this.id, `slot ${this.id}: the image stream ended after ${length} of ${expected.length} bytes`);
       const sha256 = hash.digest('hex');
-      if (sha256 !== expected.sha256) throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the image stream has SHA-256 ${sha256}, expected ${expected.sha256}`);
+      if (sha256 !== expected.sha256)
+        throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the image stream has SHA-256 ${sha256}, expected ${expected.sha256}`);
       writeFileAtomic(join(staging, IMAGE_RECORD), `${JSON.stringify({ length: expected.length, sha256 })}\n`);
       fsyncDir(staging);
       // Swap in: the inactive slot's old content goes, the verified tree takes its name.
@@ -128,7 +134,11 @@ export class DirectorySlot implements Slot {
       throw new SlotError('VERIFY_FAILED', this.id, `slot ${this.id} (${this.path}) holds no installed image: ${(e as Error).message}`);
     }
     if (recorded.length !== expected.length || recorded.sha256 !== expected.sha256) {
-      throw new SlotError('VERIFY_FAILED', this.id, `slot ${this.id} holds image ${recorded.sha256 ?? '?'} (${recorded.length ?? '?'} bytes), expected ${expected.sha256} (${expected.length} bytes)`);
+      throw new SlotError(
+        'VERIFY_FAILED',
+        this.id,
+        `slot ${this.id} holds image ${recorded.sha256 ?? '?'} (${recorded.length ?? '?'} bytes), expected ${expected.sha256} (${expected.length} bytes)`,
+      );
     }
   }
 }

@@ -70,7 +70,7 @@ async function writevAt(handle: FileHandle, buffers: Uint8Array[], position: num
 /** Hash bytes [from, to) of an open slot. */
 async function hashRange(handle: FileHandle, hash: ReturnType<typeof createHash>, from: number, to: number, chunkSize: number): Promise<void> {
   const buffer = Buffer.allocUnsafe(chunkSize);
-  for (let position = from; position < to; ) {
+  for (let position = from; position < to;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(chunkSize, to - position), position);
     if (bytesRead === 0) throw new SlotError('SOURCE_TRUNCATED', null, `the slot ends at ${position}, before the ${to} bytes written before the restart`);
     hash.update(buffer.subarray(0, bytesRead));
@@ -202,7 +202,11 @@ abstract class ImageSlot implements Slot {
     if (options.readBack === false) return { length: expected.length, sha256: expected.sha256 };
     const actual = await this.hash(expected.length);
     if (actual.length !== expected.length || actual.sha256 !== expected.sha256) {
-      throw new SlotError('READBACK_MISMATCH', this.id, `slot ${this.id}: read back ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`);
+      throw new SlotError(
+        'READBACK_MISMATCH',
+        this.id,
+        `slot ${this.id}: read back ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`,
+      );
     }
     return actual;
   }
@@ -243,7 +247,11 @@ abstract class ImageSlot implements Slot {
       throw new SlotError('VERIFY_FAILED', this.id, `slot ${this.id} cannot be read: ${(e as Error).message}`, { cause: e });
     }
     if (actual.length !== expected.length || actual.sha256 !== expected.sha256) {
-      throw new SlotError('VERIFY_FAILED', this.id, `slot ${this.id} holds ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`);
+      throw new SlotError(
+        'VERIFY_FAILED',
+        this.id,
+        `slot ${this.id} holds ${actual.length} bytes with SHA-256 ${actual.sha256}, expected ${expected.length} bytes with ${expected.sha256}`,
+      );
     }
   }
 }
@@ -263,7 +271,8 @@ export class FileSlot extends ImageSlot {
   }
 
   protected async openForWrite(length: number): Promise<FileHandle> {
-    if (length > this.#maxSize) throw new SlotError('TOO_LARGE', this.id, `slot ${this.id}: image of ${length} bytes exceeds the slot size of ${this.#maxSize}`);
+    if (length > this.#maxSize)
+      throw new SlotError('TOO_LARGE', this.id, `slot ${this.id}: image of ${length} bytes exceeds the slot size of ${this.#maxSize}`);
     mkdirSync(dirname(this.path), { recursive: true });
     // In place (no O_TRUNC): the stale content is harmless once the head carries the marker.
     return open(this.path, constants.O_RDWR | constants.O_CREAT, 0o600);

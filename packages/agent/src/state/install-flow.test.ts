@@ -44,7 +44,12 @@ function open() {
 
 async function provision(): Promise<void> {
   const { slots } = open();
-  await slots.get('a').write((async function* () { yield OLD_IMAGE; })(), digest(OLD_IMAGE));
+  await slots.get('a').write(
+    (async function* () {
+      yield OLD_IMAGE;
+    })(),
+    digest(OLD_IMAGE),
+  );
   FileSecurityVersionStore.provision(join(dir, 'secver'), KEY, 1);
 }
 
@@ -160,7 +165,13 @@ async function finalState() {
   const { bl, store, secver } = open();
   const status = await bl.status();
   const state = store.load();
-  return { active: status.active, booted: status.booted, trial: status.trial, phase: state.ok ? state.state.phase : 'corrupted', secver: await secver.current() };
+  return {
+    active: status.active,
+    booted: status.booted,
+    trial: status.trial,
+    phase: state.ok ? state.state.phase : 'corrupted',
+    secver: await secver.current(),
+  };
 }
 
 const COMMITTED = { active: 'b', booted: 'b', trial: false, phase: 'idle', secver: 5 };
@@ -223,7 +234,18 @@ describe('install flow with a crash at every step', () => {
           if (healthy && mode === 'power cut') expect({ k, outcome }).toEqual({ k, outcome: k === 10 ? 'rolled_back' : 'committed' });
           await bootsValidImage();
         }
-        const install = ['applied reboot_observed', 'applied start', 'applied download_complete', 'applied install_begin', 'mid-write', 'slot written', 'applied install_complete', 'armed', 'applied activate', 'applied reboot_observed'];
+        const install = [
+          'applied reboot_observed',
+          'applied start',
+          'applied download_complete',
+          'applied install_begin',
+          'mid-write',
+          'slot written',
+          'applied install_complete',
+          'armed',
+          'applied activate',
+          'applied reboot_observed',
+        ];
         const finish = ['reported', 'applied reported'];
         const points = healthy
           ? [...install, 'marked good', 'security version raised', 'applied health_ok', ...finish]

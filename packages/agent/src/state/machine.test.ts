@@ -153,7 +153,8 @@ describe('nextPhase: the transition table', () => {
   }
 
   it('the exported phase groups agree with the table', () => {
-    const legalIn = (event: EventName) => INSTALL_PHASES.filter((p) => (INSTALL_PHASES as readonly string[]).includes(outcome(nextPhase(inPhase(p), EVENTS[event]))));
+    const legalIn = (event: EventName) =>
+      INSTALL_PHASES.filter((p) => (INSTALL_PHASES as readonly string[]).includes(outcome(nextPhase(inPhase(p), EVENTS[event]))));
     expect(legalIn('cancel')).toEqual([...PRE_ACTIVATION_PHASES]);
     expect(legalIn('reported')).toEqual([...OUTCOME_PHASES]);
   });
@@ -162,7 +163,12 @@ describe('nextPhase: the transition table', () => {
     const result = nextPhase(inPhase('downloading'), { type: 'health_ok' });
     expect(result).toEqual({
       ok: false,
-      refusal: { code: 'illegal_transition', phase: 'downloading', event: 'health_ok', message: 'health_ok is not legal in phase downloading (legal in: trial)' },
+      refusal: {
+        code: 'illegal_transition',
+        phase: 'downloading',
+        event: 'health_ok',
+        message: 'health_ok is not legal in phase downloading (legal in: trial)',
+      },
     });
   });
 });
@@ -179,7 +185,9 @@ describe('nextPhase: idempotence', () => {
         checked++;
       }
     }
-    const changes = Object.values(EXPECTED).flatMap((row) => Object.values(row)).filter((o) => (INSTALL_PHASES as readonly string[]).includes(o));
+    const changes = Object.values(EXPECTED)
+      .flatMap((row) => Object.values(row))
+      .filter((o) => (INSTALL_PHASES as readonly string[]).includes(o));
     expect(checked).toBe(changes.length);
     expect(checked).toBeGreaterThan(30);
   });
@@ -191,7 +199,17 @@ describe('nextPhase: what each transition records', () => {
     expect(r).toEqual({
       ok: true,
       changed: true,
-      state: { phase: 'downloading', actionId: 'act-1', targetSlot: 'b', previousSlot: 'a', release: RELEASE, attempts: 0, bootId: null, reason: null, updatedAt: T1 },
+      state: {
+        phase: 'downloading',
+        actionId: 'act-1',
+        targetSlot: 'b',
+        previousSlot: 'a',
+        release: RELEASE,
+        attempts: 0,
+        bootId: null,
+        reason: null,
+        updatedAt: T1,
+      },
     });
   });
 
@@ -260,7 +278,13 @@ describe('nextPhase: whole installs', () => {
     }
     return phases;
   }
-  const prefix: InstallEvent[] = [EVENTS.start, EVENTS.download_complete, EVENTS.install_begin, EVENTS.install_complete, { type: 'activate', bootId: 'boot-1' }];
+  const prefix: InstallEvent[] = [
+    EVENTS.start,
+    EVENTS.download_complete,
+    EVENTS.install_begin,
+    EVENTS.install_complete,
+    { type: 'activate', bootId: 'boot-1' },
+  ];
 
   it('commit', () => {
     expect(run([...prefix, EVENTS['reboot_observed (target, new boot)'], EVENTS.health_ok, EVENTS.reported])).toEqual([

@@ -155,8 +155,7 @@ export interface TransitionRefusal {
 }
 
 export type TransitionResult =
-  | { readonly ok: true; readonly state: InstallState; readonly changed: boolean }
-  | { readonly ok: false; readonly refusal: TransitionRefusal };
+  { readonly ok: true; readonly state: InstallState; readonly changed: boolean } | { readonly ok: false; readonly refusal: TransitionRefusal };
 
 /** The state of a device with nothing in progress. */
 export function idleState(updatedAt: string): InstallState {
@@ -268,7 +267,11 @@ export function nextPhase(state: InstallState, event: InstallEvent, at: string =
 function start(state: InstallState, event: Extract<InstallEvent, { type: 'start' }>, at: string): TransitionResult {
   const release = releaseInfoSchema.safeParse(event.release);
   if (!release.success || event.actionId.length === 0 || event.targetSlot === event.previousSlot) {
-    const why = !release.success ? `release: ${z.prettifyError(release.error)}` : event.actionId.length === 0 ? 'empty action id' : 'target slot equals previous slot';
+    const why = !release.success
+      ? `release: ${z.prettifyError(release.error)}`
+      : event.actionId.length === 0
+        ? 'empty action id'
+        : 'target slot equals previous slot';
     return refuse('invalid_event', state, 'start', `invalid start event: ${why}`);
   }
   if (state.phase !== 'idle') {
@@ -326,4 +329,3 @@ function rebootObserved(state: InstallState, event: Extract<InstallEvent, { type
       return sameBoot ? unchanged(state) : changed({ ...state, bootId, updatedAt: at });
   }
 }
-

@@ -45,7 +45,9 @@ export function isStateCorrupted(value: unknown): value is StateCorrupted {
 
 /** SHA-256 (hex) of the canonical serialization of a state: `JSON.stringify` in schema key order. */
 export function stateChecksum(state: InstallState): string {
-  return createHash('sha256').update(JSON.stringify(canonical(state))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(state)))
+    .digest('hex');
 }
 
 /** The state with its keys in schema order, whatever order the caller built it in. */
@@ -97,7 +99,8 @@ export function decodeStateFile(text: string, path = '(memory)'): StateLoad {
   const actual = createHash('sha256').update(JSON.stringify(file.state)).digest('hex');
   if (actual !== file.sha256) return corrupted('checksum', 'state file checksum does not match its content');
   const state = installStateSchema.safeParse(file.state);
-  if (!state.success) return corrupted('schema', `state file content is invalid: ${state.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!state.success)
+    return corrupted('schema', `state file content is invalid: ${state.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return { ok: true, state: state.data, fresh: false };
 }
 

@@ -82,7 +82,10 @@ export class TrustAnchor {
     const expected = this.#mac(sha256);
     const actual = Buffer.from(typeof seal.mac === 'string' && /^[0-9a-f]{64}$/.test(seal.mac) ? seal.mac : '', 'hex');
     if (seal.format !== TRUST_ANCHOR_FORMAT || seal.sha256 !== sha256 || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-      throw new AgentError('AGENT_TUF_ROOT_TAMPERED', `${this.rootFile} does not match its seal under the device key (${this.key.id}): it was replaced or corrupted`);
+      throw new AgentError(
+        'AGENT_TUF_ROOT_TAMPERED',
+        `${this.rootFile} does not match its seal under the device key (${this.key.id}): it was replaced or corrupted`,
+      );
     }
     return sha256;
   }

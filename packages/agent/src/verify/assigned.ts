@@ -18,7 +18,8 @@ export interface AssignedRelease {
 
 export function assignedRelease(deployment: Pick<Deployment, 'tuf'>, artifact: DeploymentArtifact): AssignedRelease {
   if (!deployment.tuf) throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `the deployment names no TUF repository, so ${artifact.filename} cannot be verified`);
-  if (!artifact.tufTarget) throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `artifact ${artifact.filename} names no signed TUF target (was its distribution set released?)`);
+  if (!artifact.tufTarget)
+    throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `artifact ${artifact.filename} names no signed TUF target (was its distribution set released?)`);
   return {
     tufMetadataUrl: deployment.tuf.metadataUrl,
     tufTargetsUrl: deployment.tuf.targetsUrl,

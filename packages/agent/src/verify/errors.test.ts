@@ -5,7 +5,11 @@ import { AGENT_ERROR_CODES, AgentError, failureCode, failureDetails, failureOf, 
 describe('agent failures', () => {
   it('keeps product codes, adds agent codes, and says what is worth retrying', () => {
     expect(failureOf(new OspreyError('RELEASE_DOWNGRADE'))).toMatchObject({ code: 'RELEASE_DOWNGRADE', retryable: false });
-    expect(failureOf(new AgentError('AGENT_DOWNLOAD_STALLED'))).toMatchObject({ code: 'AGENT_DOWNLOAD_STALLED', retryable: true, message: AGENT_ERROR_CODES.AGENT_DOWNLOAD_STALLED });
+    expect(failureOf(new AgentError('AGENT_DOWNLOAD_STALLED'))).toMatchObject({
+      code: 'AGENT_DOWNLOAD_STALLED',
+      retryable: true,
+      message: AGENT_ERROR_CODES.AGENT_DOWNLOAD_STALLED,
+    });
     expect(failureOf(new AgentError('AGENT_DDI_HTTP', 'x', { details: { status: 503 } })).retryable).toBe(true);
     expect(failureOf(new AgentError('AGENT_DDI_HTTP', 'x', { details: { status: 404 } })).retryable).toBe(false);
     expect(failureOf(new AgentError('AGENT_DOWNLOAD_TOO_LARGE')).retryable).toBe(false);

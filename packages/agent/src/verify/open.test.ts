@@ -44,7 +44,11 @@ const HEADER = await wrapHeader(fileKey, [device.recipient]);
 let files = 0;
 
 /** A release signed over `payload` (as a compromised or careless signer would), claiming `plaintext`. */
-function release(payload: Buffer, plaintext: { length: number; sha256: string } = { length: IMAGE.length, sha256: sha256(IMAGE) }, format: 'age-v1' | 'none' = 'age-v1'): { release: SignedRelease; file: string } {
+function release(
+  payload: Buffer,
+  plaintext: { length: number; sha256: string } = { length: IMAGE.length, sha256: sha256(IMAGE) },
+  format: 'age-v1' | 'none' = 'age-v1',
+): { release: SignedRelease; file: string } {
   const file = join(work, `payload-${++files}`);
   writeFileSync(file, payload);
   const target = buildReleaseTarget({
@@ -75,7 +79,12 @@ async function consume(payload: VerifiedPayload): Promise<{ written: Buffer; err
 }
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(await promise.then(() => undefined, (e: unknown) => e));
+  return failureCode(
+    await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  );
 }
 
 describe('openRelease', () => {
@@ -139,7 +148,9 @@ describe('openRelease', () => {
     const chunk = (i: number) => body.subarray(i * SEALED_CHUNK_SIZE, (i + 1) * SEALED_CHUNK_SIZE);
     const reordered = Buffer.concat([PAYLOAD.subarray(0, PAYLOAD_NONCE_SIZE), chunk(1), chunk(0), body.subarray(2 * SEALED_CHUNK_SIZE)]);
     let r = release(reordered);
-    expect(failureCode((await consume(await openRelease(r.release, { payloadFile: r.file, header: HEADER, identity: device }))).error)).toBe('AGE_CHUNK_AUTH_FAILED');
+    expect(failureCode((await consume(await openRelease(r.release, { payloadFile: r.file, header: HEADER, identity: device }))).error)).toBe(
+      'AGE_CHUNK_AUTH_FAILED',
+    );
     const truncated = PAYLOAD.subarray(0, PAYLOAD_NONCE_SIZE + 2 * SEALED_CHUNK_SIZE);
     r = release(truncated);
     expect(failureCode((await consume(await openRelease(r.release, { payloadFile: r.file, header: HEADER, identity: device }))).error)).toBe('AGE_TRUNCATED');

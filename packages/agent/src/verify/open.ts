@@ -166,11 +166,15 @@ export async function openRelease(release: SignedRelease, options: OpenOptions):
  */
 export async function unwrapFileKey(release: SignedRelease, options: Omit<OpenOptions, 'payloadFile'>): Promise<Buffer | undefined> {
   if (release.custom.encryption.format === 'none') {
-    if (options.requireEncryption) throw new AgentError('AGENT_UNENCRYPTED_REFUSED', `release ${release.custom.name} ${release.custom.version} is not encrypted`);
+    if (options.requireEncryption)
+      throw new AgentError('AGENT_UNENCRYPTED_REFUSED', `release ${release.custom.name} ${release.custom.version} is not encrypted`);
     return undefined;
   }
   if (!options.header || options.header.byteLength === 0) {
-    throw new AgentError('AGENT_HEADER_MISSING', `release ${release.custom.name} ${release.custom.version} is encrypted, but the server sent no age header for this device (is its public key registered?)`);
+    throw new AgentError(
+      'AGENT_HEADER_MISSING',
+      `release ${release.custom.name} ${release.custom.version} is encrypted, but the server sent no age header for this device (is its public key registered?)`,
+    );
   }
   if (!options.identity) throw new AgentError('AGENT_KEY_MISSING', 'an encrypted release needs the device identity');
   return unwrapHeader(options.header, [options.identity]);

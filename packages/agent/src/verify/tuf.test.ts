@@ -81,7 +81,12 @@ const releases = [
 ];
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(await promise.then(() => undefined, (e: unknown) => e));
+  return failureCode(
+    await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  );
 }
 
 beforeAll(async () => {
@@ -115,9 +120,19 @@ afterAll(async () => {
 describe('resolveRelease', () => {
   it('admits a signed target for this hardware at or above the device security version', async () => {
     const release = await resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board });
-    expect(release).toMatchObject({ targetPath: 'gw-os-1.5.0.age', length: 4242, sha256: 'b'.repeat(64), custom: { securityVersion: 5, hardware: ['board-a', 'board-b'] } });
+    expect(release).toMatchObject({
+      targetPath: 'gw-os-1.5.0.age',
+      length: 4242,
+      sha256: 'b'.repeat(64),
+      custom: { securityVersion: 5, hardware: ['board-a', 'board-b'] },
+    });
     // Equal security version is allowed (reinstall).
-    await resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: { hardware: 'board-b', securityVersion: 5 } });
+    await resolveRelease({
+      tufMetadataUrl: metadataUrl,
+      metadataDir: deviceDir(),
+      targetPath: 'gw-os-1.5.0.age',
+      device: { hardware: 'board-b', securityVersion: 5 },
+    });
   });
 
   it('refuses a downgrade, foreign hardware and an unsigned target', async () => {
@@ -129,19 +144,35 @@ describe('resolveRelease', () => {
 
   it('refuses target paths with traversal or encoding tricks before any request', async () => {
     for (const path of ['../etc/passwd', 'a/b.age', '%2e%2e%2fx', '']) {
-      expect(await refusal(resolveRelease({ tufMetadataUrl: 'http://127.0.0.1:1/none', metadataDir: deviceDir(), targetPath: path, device: board }))).toBe('RELEASE_METADATA_INVALID');
+      expect(await refusal(resolveRelease({ tufMetadataUrl: 'http://127.0.0.1:1/none', metadataDir: deviceDir(), targetPath: path, device: board }))).toBe(
+        'RELEASE_METADATA_INVALID',
+      );
     }
   });
 
   it('needs a valid provisioned root and a reachable repository', async () => {
     const empty = join(work, 'unprovisioned');
     mkdirSync(empty, { recursive: true });
-    expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: empty, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('AGENT_TUF_ROOT_MISSING');
+    expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: empty, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe(
+      'AGENT_TUF_ROOT_MISSING',
+    );
     writeFileSync(join(empty, 'root.json'), '{}');
-    expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: empty, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('TUF_INVALID_METADATA');
-    expect(await refusal(resolveRelease({ tufMetadataUrl: `${metadataUrl}/nothing-here`, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('AGENT_TUF_UNREACHABLE');
+    expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: empty, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe(
+      'TUF_INVALID_METADATA',
+    );
     expect(
-      await refusal(resolveRelease({ tufMetadataUrl: 'http://127.0.0.1:1/T/tuf/metadata', metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board, tufConfig: { fetchRetries: 0 } })),
+      await refusal(resolveRelease({ tufMetadataUrl: `${metadataUrl}/nothing-here`, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board })),
+    ).toBe('AGENT_TUF_UNREACHABLE');
+    expect(
+      await refusal(
+        resolveRelease({
+          tufMetadataUrl: 'http://127.0.0.1:1/T/tuf/metadata',
+          metadataDir: deviceDir(),
+          targetPath: 'gw-os-1.5.0.age',
+          device: board,
+          tufConfig: { fetchRetries: 0 },
+        }),
+      ),
     ).toBe('AGENT_TUF_UNREACHABLE');
   });
 
@@ -152,8 +183,12 @@ describe('resolveRelease', () => {
     const savedVersions = { ...versions };
     try {
       await publish(releases, { timestampSigner: keys.snapshot });
-      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: dir, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('TUF_BAD_SIGNATURE');
-      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('TUF_BAD_SIGNATURE');
+      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: dir, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe(
+        'TUF_BAD_SIGNATURE',
+      );
+      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board }))).toBe(
+        'TUF_BAD_SIGNATURE',
+      );
     } finally {
       files.clear();
       for (const [k, v] of saved) files.set(k, v);
@@ -168,7 +203,9 @@ describe('resolveRelease', () => {
     const savedVersions = { ...versions };
     try {
       await publish(releases, { expires: expiresAfter(new Date(), -1) });
-      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('TUF_EXPIRED');
+      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board }))).toBe(
+        'TUF_EXPIRED',
+      );
     } finally {
       files.clear();
       for (const [k, v] of saved) files.set(k, v);
@@ -185,7 +222,9 @@ describe('resolveRelease', () => {
     files.set('timestamp.json', old);
     try {
       // A new Updater (a reboot) reads the newest trusted metadata from the directory.
-      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: dir, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe('TUF_VERSION_MISMATCH');
+      expect(await refusal(resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: dir, targetPath: 'gw-os-1.5.0.age', device: board }))).toBe(
+        'TUF_VERSION_MISMATCH',
+      );
     } finally {
       files.set('timestamp.json', current);
     }
@@ -213,7 +252,9 @@ describe('the assigned artifact', () => {
     expect(() => assignedRelease(deployment, artifact)).toThrow(AgentError);
     expect(() => assignedRelease({}, { ...artifact, tufTarget: 'x.age' })).toThrow(/names no TUF repository/);
     const header = Buffer.from('age');
-    expect(assignedRelease(deployment, { ...artifact, tufTarget: 'gw-os-1.5.0.age', encryption: { format: 'age-v1', header }, downloadUrl: 'http://s/a' })).toEqual({
+    expect(
+      assignedRelease(deployment, { ...artifact, tufTarget: 'gw-os-1.5.0.age', encryption: { format: 'age-v1', header }, downloadUrl: 'http://s/a' }),
+    ).toEqual({
       tufMetadataUrl: 'http://s/T/tuf/metadata',
       tufTargetsUrl: 'http://s/T/tuf/targets',
       targetPath: 'gw-os-1.5.0.age',
@@ -225,7 +266,10 @@ describe('the assigned artifact', () => {
   it('must agree with the signed length and hash (full verification)', async () => {
     const release = await resolveRelease({ tufMetadataUrl: metadataUrl, metadataDir: deviceDir(), targetPath: 'gw-os-1.5.0.age', device: board });
     expect(() => checkAssignedArtifact(artifact, release)).not.toThrow();
-    for (const other of [{ ...artifact, size: 4243 }, { ...artifact, hashes: { sha256: 'e'.repeat(64) } }]) {
+    for (const other of [
+      { ...artifact, size: 4243 },
+      { ...artifact, hashes: { sha256: 'e'.repeat(64) } },
+    ]) {
       let error: unknown;
       try {
         checkAssignedArtifact(other, release);

@@ -138,7 +138,8 @@ export class AgeDecryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (!this.opener) {
-      if (!looksLikeAge(Buffer.concat(this.headerBytes))) return done(new OspreyError('AGE_HEADER_INVALID', 'not an age file (no age-encryption.org/ version line)'));
+      if (!looksLikeAge(Buffer.concat(this.headerBytes)))
+        return done(new OspreyError('AGE_HEADER_INVALID', 'not an age file (no age-encryption.org/ version line)'));
       return done(new OspreyError(this.headerLength === 0 ? 'AGE_HEADER_INVALID' : 'AGE_TRUNCATED', 'the file ends inside the age header'));
     }
     try {

@@ -45,9 +45,7 @@ function parseVector(name: string, bytes: Uint8Array): Vector {
 const all = Object.entries(vectors as unknown as Record<string, Uint8Array>)
   .filter(([name]) => name !== 'default')
   .map(([name, bytes]) => parseVector(name, bytes));
-const implemented = all.filter(
-  (v) => !v.passphrase && !v.armored && v.identities.length > 0 && v.identities.every((id) => id.startsWith('AGE-SECRET-KEY-1')),
-);
+const implemented = all.filter((v) => !v.passphrase && !v.armored && v.identities.length > 0 && v.identities.every((id) => id.startsWith('AGE-SECRET-KEY-1')));
 
 const failureCodes: Record<string, string[]> = {
   // A file that ends before the payload nonce counts as a header failure in CCTV; we call it truncated.

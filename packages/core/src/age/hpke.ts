@@ -36,7 +36,9 @@ const VERSION_LABEL = Buffer.from('HPKE-v1');
 
 /** HKDF-Extract (RFC 5869 §2.2). */
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
-  return createHmac('sha256', salt.byteLength ? salt : Buffer.alloc(32)).update(ikm).digest();
+  return createHmac('sha256', salt.byteLength ? salt : Buffer.alloc(32))
+    .update(ikm)
+    .digest();
 }
 
 /** HKDF-Expand (RFC 5869 §2.3). */
@@ -44,7 +46,11 @@ export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): B
   const blocks: Buffer[] = [];
   let previous = Buffer.alloc(0);
   for (let i = 1; blocks.length * 32 < length; i++) {
-    previous = createHmac('sha256', prk).update(previous).update(info).update(Buffer.from([i])).digest();
+    previous = createHmac('sha256', prk)
+      .update(previous)
+      .update(info)
+      .update(Buffer.from([i]))
+      .digest();
     blocks.push(previous);
   }
   return Buffer.concat(blocks).subarray(0, length);
@@ -78,12 +84,7 @@ function keySchedule(sharedSecret: Uint8Array, info: Uint8Array): { key: Buffer;
 }
 
 /** Single-shot SealBase (RFC 9180 §6.1): returns the encapsulated key and the ciphertext. */
-export function hpkeSealBase(
-  recipientPublicKey: Uint8Array,
-  info: Uint8Array,
-  aad: Uint8Array,
-  plaintext: Uint8Array,
-): { enc: Buffer; ciphertext: Buffer } {
+export function hpkeSealBase(recipientPublicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): { enc: Buffer; ciphertext: Buffer } {
   const ephemeral = createECDH('prime256v1');
   const enc = ephemeral.generateKeys(); // uncompressed point by default
   const dh = ephemeral.computeSecret(recipientPublicKey);

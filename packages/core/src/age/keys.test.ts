@@ -20,7 +20,27 @@ describe('recipientFromDeviceKey', () => {
   it('reads the key of an X.509 certificate (made by openssl)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'osprey-cert-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=dev01'], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          join(dir, 'k.pem'),
+          '-out',
+          join(dir, 'c.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=dev01',
+        ],
+        { stdio: 'pipe' },
+      );
       const identity = new P256TagIdentity(SoftwareP256KeyAgreement.fromPem(readFileSync(join(dir, 'k.pem'))));
       expect(recipientFromDeviceKey(readFileSync(join(dir, 'c.pem'), 'utf8'))).toBe(identity.recipient.toString());
     } finally {

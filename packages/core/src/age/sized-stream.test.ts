@@ -19,7 +19,12 @@ function seal(plaintext: Buffer, fileKey: Buffer): Buffer {
 /** Split into pieces of `size` bytes (the last shorter). */
 const pieces = (b: Buffer, size: number) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
 
-async function open(payload: Buffer, fileKey: Buffer, length = payload.length, pieceSize = 7001): Promise<{ plaintext: Buffer; error: unknown; releasedBeforeError: number }> {
+async function open(
+  payload: Buffer,
+  fileKey: Buffer,
+  length = payload.length,
+  pieceSize = 7001,
+): Promise<{ plaintext: Buffer; error: unknown; releasedBeforeError: number }> {
   const out: Buffer[] = [];
   try {
     for await (const chunk of decryptPayloadOfLength(pieces(payload, pieceSize), fileKey, length)) out.push(chunk);
@@ -32,16 +37,19 @@ async function open(payload: Buffer, fileKey: Buffer, length = payload.length, p
 describe('SizedStreamOpener: payload decryption of a known length', () => {
   const fileKey = generateFileKey();
 
-  it.each([0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 17])('%i plaintext bytes, in pieces of several sizes', async (size) => {
-    const plaintext = randomBytes(size);
-    const payload = seal(plaintext, fileKey);
-    for (const pieceSize of [1, 15, 16, 17, 7001, SEALED_CHUNK_SIZE, SEALED_CHUNK_SIZE + 1, payload.length]) {
-      if (pieceSize === 1 && size > CHUNK_SIZE) continue; // slow, and covered by the smaller sizes
-      const { plaintext: out, error } = await open(payload, fileKey, payload.length, pieceSize);
-      expect(error).toBeUndefined();
-      expect(out.equals(plaintext)).toBe(true);
-    }
-  });
+  it.each([0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 17])(
+    '%i plaintext bytes, in pieces of several sizes',
+    async (size) => {
+      const plaintext = randomBytes(size);
+      const payload = seal(plaintext, fileKey);
+      for (const pieceSize of [1, 15, 16, 17, 7001, SEALED_CHUNK_SIZE, SEALED_CHUNK_SIZE + 1, payload.length]) {
+        if (pieceSize === 1 && size > CHUNK_SIZE) continue; // slow, and covered by the smaller sizes
+        const { plaintext: out, error } = await open(payload, fileKey, payload.length, pieceSize);
+        expect(error).toBeUndefined();
+        expect(out.equals(plaintext)).toBe(true);
+      }
+    },
+  );
 
   it('decrypts what the age reference implementation (Debian `age`) encrypted', async (ctx) => {
     if (!hasCommand('age')) return ctx.skip();
@@ -136,7 +144,8 @@ describe('SizedStreamOpener: payload decryption of a known length', () => {
     expect(payloadLayout(32)).toEqual({ chunks: 1, finalSealedSize: 16 });
     expect(payloadLayout(16 + SEALED_CHUNK_SIZE)).toEqual({ chunks: 1, finalSealedSize: SEALED_CHUNK_SIZE });
     expect(payloadLayout(16 + SEALED_CHUNK_SIZE + 17)).toEqual({ chunks: 2, finalSealedSize: 17 });
-    for (const impossible of [0, 31, 16 + SEALED_CHUNK_SIZE + 16, 16 + SEALED_CHUNK_SIZE + 5, -1, 1.5]) expect(payloadLayout(impossible)).toHaveProperty('invalid');
+    for (const impossible of [0, 31, 16 + SEALED_CHUNK_SIZE + 16, 16 + SEALED_CHUNK_SIZE + 5, -1, 1.5])
+      expect(payloadLayout(impossible)).toHaveProperty('invalid');
     expect(() => new SizedStreamOpener(fileKey, 31)).toThrow(/at least 32 bytes/);
   });
 
@@ -149,4 +158,3 @@ describe('SizedStreamOpener: payload decryption of a known length', () => {
     expect(out.equals(plaintext)).toBe(true);
   });
 });
-

@@ -155,7 +155,10 @@ export class PayloadEncryptStream extends Transform {
   private readonly sealer: StreamSealer;
   private started = false;
 
-  constructor(fileKey: Uint8Array, private readonly options: PayloadEncryptOptions = {}) {
+  constructor(
+    fileKey: Uint8Array,
+    private readonly options: PayloadEncryptOptions = {},
+  ) {
     super();
     this.sealer = new StreamSealer(fileKey, options.nonce);
   }
@@ -257,7 +260,11 @@ export class SizedStreamOpener {
    * {@link SizedStreamOpener.offsetOfChunk}), given the payload nonce read before: the next byte
    * pushed is the first byte of that chunk.
    */
-  constructor(fileKey: Uint8Array, readonly payloadLength: number, resume?: { readonly nonce: Uint8Array; readonly chunk: number }) {
+  constructor(
+    fileKey: Uint8Array,
+    readonly payloadLength: number,
+    resume?: { readonly nonce: Uint8Array; readonly chunk: number },
+  ) {
     const layout = payloadLayout(payloadLength);
     if ('invalid' in layout) throw new OspreyError('AGE_TRUNCATED', layout.invalid);
     this.layout = layout;
@@ -358,7 +365,11 @@ export class SizedStreamOpener {
 }
 
 /** {@link decryptPayload} for a payload of known (signed) length: see {@link SizedStreamOpener}. */
-export function decryptPayloadOfLength(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, fileKey: Uint8Array, payloadLength: number): AsyncGenerator<Buffer> {
+export function decryptPayloadOfLength(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  fileKey: Uint8Array,
+  payloadLength: number,
+): AsyncGenerator<Buffer> {
   return decryptWithOpener(source, new SizedStreamOpener(fileKey, payloadLength));
 }
 

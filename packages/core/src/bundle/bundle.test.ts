@@ -32,7 +32,13 @@ const metadata = new Map([
   ['3.snapshot.json', Buffer.from('{"s":3}')],
   ['2.root.json', Buffer.from('{"r":2}')],
 ]);
-const input = (over: Partial<BundleInput> = {}): BundleInput => ({ targetPath: 'gw-os-1.0.0.age', metadata, header: Buffer.from('age-header'), payload: { length: 7, source: bytes('pay', 'load') }, ...over });
+const input = (over: Partial<BundleInput> = {}): BundleInput => ({
+  targetPath: 'gw-os-1.0.0.age',
+  metadata,
+  header: Buffer.from('age-header'),
+  payload: { length: 7, source: bytes('pay', 'load') },
+  ...over,
+});
 
 describe('packBundle', () => {
   it('writes the manifest, the metadata in the order a client reads it, the header and the payload last', async () => {
@@ -48,7 +54,13 @@ describe('packBundle', () => {
       'payload',
     ]);
     const manifest = bundleManifestSchema.parse(JSON.parse(written[0]!.data));
-    expect(manifest).toEqual({ format: 'osprey-bundle/1', targetPath: 'gw-os-1.0.0.age', metadata: written.slice(1, 6).map((e) => e.name), header: true, payload: { length: 7 } });
+    expect(manifest).toEqual({
+      format: 'osprey-bundle/1',
+      targetPath: 'gw-os-1.0.0.age',
+      metadata: written.slice(1, 6).map((e) => e.name),
+      header: true,
+      payload: { length: 7 },
+    });
     expect(written.at(-1)!.data).toBe('payload');
     expect(sortMetadataNames(['targets.json', 'snapshot.json', 'timestamp.json'])).toEqual(['timestamp.json', 'snapshot.json', 'targets.json']);
   });
@@ -62,7 +74,9 @@ describe('packBundle', () => {
   });
 
   it('fails when the payload source yields more or fewer bytes than announced', async () => {
-    await expect(entries(packBundle(input({ payload: { length: 8, source: bytes('pay', 'load') } })))).rejects.toThrow(/ended after 7 of the announced 8 bytes/);
+    await expect(entries(packBundle(input({ payload: { length: 8, source: bytes('pay', 'load') } })))).rejects.toThrow(
+      /ended after 7 of the announced 8 bytes/,
+    );
     await expect(entries(packBundle(input({ payload: { length: 6, source: bytes('pay', 'load') } })))).rejects.toThrow(/longer than the announced 6 bytes/);
   });
 });

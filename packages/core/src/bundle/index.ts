@@ -110,7 +110,8 @@ export function bundleManifest(input: Omit<BundleInput, 'payload' | 'mtime'> & {
   }
   const total = [...input.metadata.values()].reduce((sum, bytes) => sum + bytes.byteLength, 0);
   if (total > BUNDLE_LIMITS.maxTotalMetadataBytes) throw new TypeError(`the metadata is larger than ${BUNDLE_LIMITS.maxTotalMetadataBytes} bytes in total`);
-  if (input.header && input.header.byteLength > BUNDLE_LIMITS.maxHeaderBytes) throw new TypeError(`the header is larger than ${BUNDLE_LIMITS.maxHeaderBytes} bytes`);
+  if (input.header && input.header.byteLength > BUNDLE_LIMITS.maxHeaderBytes)
+    throw new TypeError(`the header is larger than ${BUNDLE_LIMITS.maxHeaderBytes} bytes`);
   const parsed = bundleManifestSchema.safeParse({
     format: BUNDLE_FORMAT,
     targetPath: input.targetPath,
@@ -133,7 +134,9 @@ export function packBundle(input: BundleInput): Readable {
   const tar = pack();
   const file = (name: string, size: number) => ({ name, size, mode: 0o644, mtime, type: 'file' as const, uid: 0, gid: 0 });
   const add = (name: string, bytes: Uint8Array) =>
-    new Promise<void>((resolve, reject) => tar.entry(file(name, bytes.byteLength), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => (e ? reject(e) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      tar.entry(file(name, bytes.byteLength), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => (e ? reject(e) : resolve())),
+    );
   const write = async () => {
     await add(BUNDLE_MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
     for (const entry of manifest.metadata) await add(entry, input.metadata.get(entry.slice(BUNDLE_METADATA_PREFIX.length))!);

@@ -55,8 +55,18 @@ describe('release custom metadata', () => {
   });
 
   it('refuses a target path with directories or traversal', () => {
-    expect(isOspreyError(errorOf(() => buildReleaseTarget({ length: 1, sha256: 'b'.repeat(64), custom: valid, path: '../x' })), 'RELEASE_METADATA_INVALID')).toBe(true);
-    expect(isOspreyError(errorOf(() => buildReleaseTarget({ length: 1, sha256: 'b'.repeat(64), custom: valid, path: 'a/b' })), 'RELEASE_METADATA_INVALID')).toBe(true);
+    expect(
+      isOspreyError(
+        errorOf(() => buildReleaseTarget({ length: 1, sha256: 'b'.repeat(64), custom: valid, path: '../x' })),
+        'RELEASE_METADATA_INVALID',
+      ),
+    ).toBe(true);
+    expect(
+      isOspreyError(
+        errorOf(() => buildReleaseTarget({ length: 1, sha256: 'b'.repeat(64), custom: valid, path: 'a/b' })),
+        'RELEASE_METADATA_INVALID',
+      ),
+    ).toBe(true);
   });
 });
 

@@ -42,7 +42,9 @@ export function parseReleaseCustom(value: unknown): ReleaseCustom {
     return `${at}: ${issue.message}`;
   });
   const fields = result.error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys' ? issue.keys.map((k) => ['custom', ...issue.path.map(String), k].join('.')) : [['custom', ...issue.path.map(String)].join('.')],
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => ['custom', ...issue.path.map(String), k].join('.'))
+      : [['custom', ...issue.path.map(String)].join('.')],
   );
   throw new OspreyError('RELEASE_METADATA_INVALID', `invalid release metadata: ${problems.join('; ')}`, { details: { fields } });
 }

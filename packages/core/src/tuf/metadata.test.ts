@@ -1,7 +1,20 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isOspreyError, type ErrorCode } from '../errors.js';
-import { buildRoot, buildSnapshot, buildTargets, buildTimestamp, checkNotExpired, expiresAfter, nextRoot, parseMetadata, serializeMetadata, verifyRole, verifyRootRotation, type RoleKeyMap } from './metadata.js';
+import {
+  buildRoot,
+  buildSnapshot,
+  buildTargets,
+  buildTimestamp,
+  checkNotExpired,
+  expiresAfter,
+  nextRoot,
+  parseMetadata,
+  serializeMetadata,
+  verifyRole,
+  verifyRootRotation,
+  type RoleKeyMap,
+} from './metadata.js';
 import { KeyObjectSigner, signMetadata } from './signer.js';
 
 const now = new Date('2026-11-22T00:00:00Z');
@@ -102,7 +115,9 @@ describe('TUF key identity', () => {
     const alias = Key.fromJSON('f'.repeat(64), json);
     const online = [signer()];
     const r = roles([signer()], 1, online);
-    expect(codeOf(() => buildRoot({ roles: { ...r, targets: { keys: [real.key, alias], threshold: 2 } }, expires: expiresAfter(now, 1) }))).toBe('TUF_INVALID_METADATA');
+    expect(codeOf(() => buildRoot({ roles: { ...r, targets: { keys: [real.key, alias], threshold: 2 } }, expires: expiresAfter(now, 1) }))).toBe(
+      'TUF_INVALID_METADATA',
+    );
     expect(codeOf(() => buildRoot({ roles: { ...r, targets: { keys: [alias], threshold: 1 } }, expires: expiresAfter(now, 1) }))).toBe('TUF_INVALID_METADATA');
   });
 });

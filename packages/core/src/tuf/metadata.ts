@@ -4,17 +4,7 @@
  * or rows is the caller's job.
  */
 import { createHash } from 'node:crypto';
-import {
-  type Key,
-  MetaFile,
-  Metadata,
-  MetadataKind,
-  Root,
-  Snapshot,
-  Targets,
-  Timestamp,
-  type TargetFile,
-} from '@tufjs/models';
+import { type Key, MetaFile, Metadata, MetadataKind, Root, Snapshot, Targets, Timestamp, type TargetFile } from '@tufjs/models';
 import { OspreyError } from '../errors.js';
 import { keyIdOf } from './keys.js';
 
@@ -144,12 +134,18 @@ export function verifyRootRotation(trusted: Metadata<Root>, next: Metadata<Root>
   try {
     verifyRole(trusted.signed, 'root', next);
   } catch (cause) {
-    throw new OspreyError('TUF_ROOT_ROTATION_INVALID', `root v${next.signed.version} is not signed by the keys of root v${trusted.signed.version}: ${(cause as Error).message}`, { cause });
+    throw new OspreyError(
+      'TUF_ROOT_ROTATION_INVALID',
+      `root v${next.signed.version} is not signed by the keys of root v${trusted.signed.version}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   try {
     verifyRole(next.signed, 'root', next);
   } catch (cause) {
-    throw new OspreyError('TUF_ROOT_ROTATION_INVALID', `root v${next.signed.version} is not signed by its own root keys: ${(cause as Error).message}`, { cause });
+    throw new OspreyError('TUF_ROOT_ROTATION_INVALID', `root v${next.signed.version} is not signed by its own root keys: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 

@@ -152,8 +152,12 @@ const migrations: Record<string, Migration> = {
         end $$`.execute(db);
       await sql`create trigger targets_notify_cache after insert or delete or update of security_token, request_attributes, public_key, auto_confirm, controller_id
                 on targets for each row execute function osprey_notify_cache()`.execute(db);
-      await sql`create trigger actions_notify_cache after insert or update or delete on actions for each row execute function osprey_notify_cache()`.execute(db);
-      await sql`create trigger tenants_notify_cache after insert or update or delete on tenants for each row execute function osprey_notify_cache()`.execute(db);
+      await sql`create trigger actions_notify_cache after insert or update or delete on actions for each row execute function osprey_notify_cache()`.execute(
+        db,
+      );
+      await sql`create trigger tenants_notify_cache after insert or update or delete on tenants for each row execute function osprey_notify_cache()`.execute(
+        db,
+      );
     },
   },
   '0003_audit_and_tokens': {
@@ -196,7 +200,10 @@ const migrations: Record<string, Migration> = {
       for (const table of ['targets', 'software_modules', 'distribution_sets']) {
         await db.schema.alterTable(table).addColumn('description', 'text').execute();
         await db.schema.alterTable(table).addColumn('created_by', 'text').execute();
-        await db.schema.alterTable(table).addColumn('last_modified_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)).execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn('last_modified_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
       }
     },
   },
@@ -205,7 +212,10 @@ const migrations: Record<string, Migration> = {
       // A detached signature over each artifact's served bytes (openssl dgst -sha256 -verify).
       await db.schema.alterTable('artifacts').addColumn('signature', 'bytea').execute();
       // Release (sign into the tenant's TUF repository), optionally four-eyes approved.
-      await db.schema.alterTable('distribution_sets').addColumn('release_state', 'text', (c) => c.notNull().defaultTo('draft')).execute();
+      await db.schema
+        .alterTable('distribution_sets')
+        .addColumn('release_state', 'text', (c) => c.notNull().defaultTo('draft'))
+        .execute();
       await db.schema.alterTable('distribution_sets').addColumn('release_requested_by', 'text').execute();
       await db.schema.alterTable('distribution_sets').addColumn('released_by', 'text').execute();
       await db.schema.alterTable('distribution_sets').addColumn('released_at', 'timestamptz').execute();
@@ -224,8 +234,14 @@ const migrations: Record<string, Migration> = {
           .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`));
       await named('target_tags').addUniqueConstraint('target_tags_name', ['tenant', 'name']).execute();
       await named('distribution_set_tags').addUniqueConstraint('distribution_set_tags_name', ['tenant', 'name']).execute();
-      await named('target_filters').addColumn('query', 'text', (c) => c.notNull()).addUniqueConstraint('target_filters_name', ['tenant', 'name']).execute();
-      await named('target_types').addColumn('key', 'text', (c) => c.notNull()).addUniqueConstraint('target_types_key', ['tenant', 'key']).execute();
+      await named('target_filters')
+        .addColumn('query', 'text', (c) => c.notNull())
+        .addUniqueConstraint('target_filters_name', ['tenant', 'name'])
+        .execute();
+      await named('target_types')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addUniqueConstraint('target_types_key', ['tenant', 'key'])
+        .execute();
       await named('software_module_types')
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('max_assignments', 'integer', (c) => c.notNull().defaultTo(1))
@@ -256,9 +272,18 @@ const migrations: Record<string, Migration> = {
         .addColumn('ds_type_id', 'bigint', (c) => c.notNull().references('distribution_set_types.id').onDelete('cascade'))
         .addPrimaryKeyConstraint('target_type_compatibility_pk', ['target_type_id', 'ds_type_id'])
         .execute();
-      await db.schema.alterTable('targets').addColumn('target_type_id', 'bigint', (c) => c.references('target_types.id').onDelete('set null')).execute();
-      await db.schema.alterTable('targets').addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
-      await db.schema.alterTable('distribution_sets').addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
+      await db.schema
+        .alterTable('targets')
+        .addColumn('target_type_id', 'bigint', (c) => c.references('target_types.id').onDelete('set null'))
+        .execute();
+      await db.schema
+        .alterTable('targets')
+        .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .execute();
+      await db.schema
+        .alterTable('distribution_sets')
+        .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .execute();
     },
   },
   '0007_rollouts': {
@@ -305,9 +330,18 @@ const migrations: Record<string, Migration> = {
         .addColumn('total_targets', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .execute();
-      await db.schema.alterTable('actions').addColumn('rollout_id', 'bigint', (c) => c.references('rollouts.id').onDelete('set null')).execute();
-      await db.schema.alterTable('actions').addColumn('rollout_group_id', 'bigint', (c) => c.references('rollout_groups.id').onDelete('set null')).execute();
-      await db.schema.alterTable('actions').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('actions')
+        .addColumn('rollout_id', 'bigint', (c) => c.references('rollouts.id').onDelete('set null'))
+        .execute();
+      await db.schema
+        .alterTable('actions')
+        .addColumn('rollout_group_id', 'bigint', (c) => c.references('rollout_groups.id').onDelete('set null'))
+        .execute();
+      await db.schema
+        .alterTable('actions')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('actions').addColumn('released_at', 'timestamptz').execute();
       // Each tick counts a group's actions by status: an index lookup, not a scan.
       await db.schema.createIndex('actions_rollout_group_status').on('actions').columns(['rollout_group_id', 'status']).execute();

@@ -93,7 +93,11 @@ export interface DistributionSetsTable {
   description: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: ColumnType<string | null, string | null | undefined, string | null>;
   last_modified_at: Timestamp;
-  release_state: ColumnType<'draft' | 'pending_approval' | 'released', 'draft' | 'pending_approval' | 'released' | undefined, 'draft' | 'pending_approval' | 'released'>;
+  release_state: ColumnType<
+    'draft' | 'pending_approval' | 'released',
+    'draft' | 'pending_approval' | 'released' | undefined,
+    'draft' | 'pending_approval' | 'released'
+  >;
   release_requested_by: ColumnType<string | null, string | null | undefined, string | null>;
   released_by: ColumnType<string | null, string | null | undefined, string | null>;
   released_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

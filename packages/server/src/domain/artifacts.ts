@@ -36,7 +36,8 @@ export interface ArtifactInput {
 const FILENAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,254}$/;
 
 export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: ArtifactInput) {
-  if (!FILENAME.test(input.filename)) throw new ServerError('BAD_REQUEST', `artifact file name ${JSON.stringify(input.filename)} must be one file name of letters, digits and . _ + ~ -`);
+  if (!FILENAME.test(input.filename))
+    throw new ServerError('BAD_REQUEST', `artifact file name ${JSON.stringify(input.filename)} must be one file name of letters, digits and . _ + ~ -`);
   let escrowHeader = input.escrowHeader ?? null;
   let plaintext: { size: number; sha256: string; sha1: string; md5: string } | null = null;
   let stored: { sha256: string; sha1: string; md5: string; size: number };
@@ -66,7 +67,8 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
       stored = await putThrough(blobs, pipeline(input.source, signer), signer, putOptions);
     }
   } catch (e) {
-    if (e instanceof BlobTooLargeError) throw new ServerError('PAYLOAD_TOO_LARGE', `the artifact is larger than the limit of ${input.maxBytes} bytes`, { cause: e });
+    if (e instanceof BlobTooLargeError)
+      throw new ServerError('PAYLOAD_TOO_LARGE', `the artifact is larger than the limit of ${input.maxBytes} bytes`, { cause: e });
     throw e;
   }
   // The client's hashes are of what it sent: the plaintext.
@@ -87,29 +89,29 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
 
   async function insert(stored: { sha256: string; sha1: string; md5: string; size: number }) {
     return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('artifacts')
-      .values({
-        tenant: input.tenant,
-        module_id: input.moduleId,
-        filename: input.filename,
-        size: stored.size,
-        sha1: stored.sha1,
-        md5: stored.md5,
-        sha256: stored.sha256,
-        escrow_header: escrowHeader,
-        plaintext_size: plaintext?.size ?? null,
-        plaintext_sha256: plaintext?.sha256 ?? null,
-        tuf_target: input.tufTarget ?? null,
-        signature: signer.sign(),
-      })
-      .onConflict((oc) => oc.columns(['module_id', 'filename']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!row) throw new ServerError('CONFLICT', `module ${input.moduleId} already has an artifact named ${input.filename}`);
-    if (escrowHeader) await trx.updateTable('software_modules').set({ encrypted: true }).where('id', '=', input.moduleId).execute();
-    await input.audit?.(trx);
-    return { id: Number(row.id), sha256: stored.sha256, sha1: stored.sha1, md5: stored.md5, size: stored.size, plaintext };
+      const row = await trx
+        .insertInto('artifacts')
+        .values({
+          tenant: input.tenant,
+          module_id: input.moduleId,
+          filename: input.filename,
+          size: stored.size,
+          sha1: stored.sha1,
+          md5: stored.md5,
+          sha256: stored.sha256,
+          escrow_header: escrowHeader,
+          plaintext_size: plaintext?.size ?? null,
+          plaintext_sha256: plaintext?.sha256 ?? null,
+          tuf_target: input.tufTarget ?? null,
+          signature: signer.sign(),
+        })
+        .onConflict((oc) => oc.columns(['module_id', 'filename']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!row) throw new ServerError('CONFLICT', `module ${input.moduleId} already has an artifact named ${input.filename}`);
+      if (escrowHeader) await trx.updateTable('software_modules').set({ encrypted: true }).where('id', '=', input.moduleId).execute();
+      await input.audit?.(trx);
+      return { id: Number(row.id), sha256: stored.sha256, sha1: stored.sha1, md5: stored.md5, size: stored.size, plaintext };
     });
   }
 }

@@ -11,7 +11,14 @@ import type { FilterCompiler } from './rollouts.js';
 const BATCH = 1000;
 
 /** Assign `dsId` to these targets: new active actions, older ones canceled, targets pending. */
-export async function assignMany(trx: Transaction<Database>, tenant: string, targetIds: readonly number[], dsId: number, options: { type: string; weight: number | null; message: string }, now: Date): Promise<number> {
+export async function assignMany(
+  trx: Transaction<Database>,
+  tenant: string,
+  targetIds: readonly number[],
+  dsId: number,
+  options: { type: string; weight: number | null; message: string },
+  now: Date,
+): Promise<number> {
   if (targetIds.length === 0) return 0;
   await sql`update actions set status = 'CANCELING', updated_at = ${now}
             where target_id = any(${sql.val([...targetIds])}::bigint[]) and active and status <> 'CANCELING'`.execute(trx);
@@ -40,13 +47,24 @@ export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterC
         .select('targets.id')
         .where('targets.tenant', '=', filter.tenant)
         .where(compile(filter.query))
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.ds_id', '=', auto.distributionSetId))))
+        .where((eb) =>
+          eb.not(
+            eb.exists(eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.ds_id', '=', auto.distributionSetId)),
+          ),
+        )
         .orderBy('targets.id')
         .limit(BATCH)
         .forUpdate()
         .skipLocked()
         .execute();
-      return assignMany(trx, filter.tenant, targets.map((t) => Number(t.id)), auto.distributionSetId, { type: auto.type, weight: auto.weight, message: `Update Server: Auto-assigned by target filter ${filter.name}` }, now);
+      return assignMany(
+        trx,
+        filter.tenant,
+        targets.map((t) => Number(t.id)),
+        auto.distributionSetId,
+        { type: auto.type, weight: auto.weight, message: `Update Server: Auto-assigned by target filter ${filter.name}` },
+        now,
+      );
     });
   }
   return assigned;

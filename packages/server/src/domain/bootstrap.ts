@@ -7,7 +7,12 @@ import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 // scrypt, memory-hard: N=2^15, r=8 → 32 MiB per hash.
 const PARAMS = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
@@ -33,8 +38,14 @@ export async function bootstrap(db: Kysely<Database>, adminPassword: string | un
     const existing = await trx.selectFrom('tenants').select('id').limit(1).executeTakeFirst();
     if (existing) return { created: false };
     const password = adminPassword ?? randomBytes(18).toString('base64url');
-    await trx.insertInto('tenants').values({ id: DEFAULT_TENANT, config: JSON.stringify({}) }).execute();
-    await trx.insertInto('users').values({ tenant: DEFAULT_TENANT, username: 'admin', password_hash: await hashPassword(password), roles: JSON.stringify(['admin']) }).execute();
+    await trx
+      .insertInto('tenants')
+      .values({ id: DEFAULT_TENANT, config: JSON.stringify({}) })
+      .execute();
+    await trx
+      .insertInto('users')
+      .values({ tenant: DEFAULT_TENANT, username: 'admin', password_hash: await hashPassword(password), roles: JSON.stringify(['admin']) })
+      .execute();
     return adminPassword ? { created: true } : { created: true, generatedPassword: password };
   });
 }

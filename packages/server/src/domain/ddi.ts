@@ -90,7 +90,9 @@ export function deploymentInstructions(action: ActionRow, now: Date): Deployment
 
 /** The `?c=` cache-buster: changes when the instructions change (time-forced flips, window opens). */
 export function cacheBuster(action: ActionRow, instructions: DeploymentInstructions): number {
-  const digest = createHash('sha256').update(`${action.id}:${instructions.download}:${instructions.update}:${instructions.maintenanceWindow ?? ''}`).digest();
+  const digest = createHash('sha256')
+    .update(`${action.id}:${instructions.download}:${instructions.update}:${instructions.maintenanceWindow ?? ''}`)
+    .digest();
   return digest.readInt32BE(0);
 }
 
@@ -164,7 +166,21 @@ export class DdiService {
   async registerTarget(tenant: string, controllerId: string): Promise<TargetRow> {
     await this.db
       .insertInto('targets')
-      .values({ tenant, controller_id: controllerId, name: controllerId, security_token: null, address: null, last_seen_at: null, attributes: JSON.stringify({}), update_status: 'REGISTERED', installed_ds_id: null, assigned_ds_id: null, auto_confirm: null, public_key: null, public_key_source: null })
+      .values({
+        tenant,
+        controller_id: controllerId,
+        name: controllerId,
+        security_token: null,
+        address: null,
+        last_seen_at: null,
+        attributes: JSON.stringify({}),
+        update_status: 'REGISTERED',
+        installed_ds_id: null,
+        assigned_ds_id: null,
+        auto_confirm: null,
+        public_key: null,
+        public_key_source: null,
+      })
       .onConflict((oc) => oc.columns(['tenant', 'controller_id']).doNothing())
       .execute();
     return (await this.findTarget(tenant, controllerId))!;
@@ -181,7 +197,9 @@ export class DdiService {
     this.lastSeen.clear();
     // In slices, so polls interleave with a large flush instead of waiting behind one statement.
     for (let at = 0; at < batch.length; at += LAST_SEEN_SLICE) {
-      const values = sql.join(batch.slice(at, at + LAST_SEEN_SLICE).map(([id, v]) => sql`(${id}::bigint, ${v.at.toISOString()}::timestamptz, ${v.address ?? null}::text)`));
+      const values = sql.join(
+        batch.slice(at, at + LAST_SEEN_SLICE).map(([id, v]) => sql`(${id}::bigint, ${v.at.toISOString()}::timestamptz, ${v.address ?? null}::text)`),
+      );
       await sql`update targets set last_seen_at = v.at, address = coalesce(v.address, targets.address)
                 from (values ${values}) as v(id, at, address) where targets.id = v.id`.execute(this.db);
     }
@@ -252,17 +270,32 @@ export class DdiService {
   /** The action, if it belongs to this target (a foreign or unknown action is simply not found). */
   async actionOf(tenant: string, target: TargetRow, actionId: number): Promise<ActionRow> {
     if (!Number.isSafeInteger(actionId) || actionId <= 0) throw notFound(`action ${actionId}`);
-    const row = await this.db.selectFrom('actions').selectAll().where('tenant', '=', tenant).where('id', '=', actionId).where('target_id', '=', target.id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('id', '=', actionId)
+      .where('target_id', '=', target.id)
+      .executeTakeFirst();
     if (!row) throw notFound(`action ${actionId}`);
     return toAction(row);
   }
 
   private async addStatus(db: Db, tenant: string, actionId: number, status: ActionStatus, messages: string[], code: number | null = null): Promise<void> {
-    await db.insertInto('action_statuses').values({ tenant, action_id: actionId, status, messages: JSON.stringify(messages), code }).execute();
+    await db
+      .insertInto('action_statuses')
+      .values({ tenant, action_id: actionId, status, messages: JSON.stringify(messages), code })
+      .execute();
   }
 
   private async lastStatus(actionId: number): Promise<string | undefined> {
-    const row = await this.db.selectFrom('action_statuses').select('status').where('action_id', '=', actionId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('action_statuses')
+      .select('status')
+      .where('action_id', '=', actionId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row?.status;
   }
 
@@ -297,12 +330,24 @@ export class DdiService {
     const history = options.actionHistory ?? 0;
     if (history !== 0) {
       const limit = history < 0 ? 100 : Math.min(history, 100);
-      const rows = await this.db.selectFrom('action_statuses').select(['messages', 'created_at']).where('action_id', '=', action.id).orderBy('id', 'desc').limit(limit).execute();
+      const rows = await this.db
+        .selectFrom('action_statuses')
+        .select(['messages', 'created_at'])
+        .where('action_id', '=', action.id)
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
       const messages = rows.flatMap((r) => r.messages);
       if (messages.length > 0) body.actionHistory = { status: action.status, messages };
     }
     const tuf = await this.db.selectFrom('tuf_files').select('name').where('tenant', '=', tenant).where('name', '=', 'timestamp.json').executeTakeFirst();
-    if (tuf) body.osprey = { tuf: { metadata: `${options.baseUrl}/${encodeURIComponent(tenant)}/tuf/metadata`, targets: `${options.baseUrl}/${encodeURIComponent(tenant)}/tuf/targets` } };
+    if (tuf)
+      body.osprey = {
+        tuf: {
+          metadata: `${options.baseUrl}/${encodeURIComponent(tenant)}/tuf/metadata`,
+          targets: `${options.baseUrl}/${encodeURIComponent(tenant)}/tuf/targets`,
+        },
+      };
     return body;
   }
 
@@ -336,7 +381,13 @@ export class DdiService {
    * One artifact of a deployment. `siblings` are the file names in the same module: the detached
    * signature is served as `<file>.sig` unless an artifact has that very name.
    */
-  private async artifactJson(tenant: string, a: Selectable<ArtifactsTable>, base: string, recipient: Recipient | undefined, siblings: ReadonlySet<string>): Promise<Record<string, unknown>> {
+  private async artifactJson(
+    tenant: string,
+    a: Selectable<ArtifactsTable>,
+    base: string,
+    recipient: Recipient | undefined,
+    siblings: ReadonlySet<string>,
+  ): Promise<Record<string, unknown>> {
     const href = `${base}/${encodeURIComponent(a.filename)}`;
     const links: Record<string, { href: string }> = { 'download-http': { href }, 'md5sum-http': { href: `${href}.MD5SUM` } };
     // Osprey extension (additive): the signature `openssl dgst -sha256 -verify` checks.
@@ -404,7 +455,14 @@ export class DdiService {
     const messages = this.statusMessages(feedback);
     await this.db.transaction().execute(async (trx) => {
       // Lock the action row: concurrent feedback for one action is applied one at a time.
-      const row = await trx.selectFrom('actions').selectAll().where('tenant', '=', tenant).where('id', '=', actionId).where('target_id', '=', target.id).forUpdate().executeTakeFirst();
+      const row = await trx
+        .selectFrom('actions')
+        .selectAll()
+        .where('tenant', '=', tenant)
+        .where('id', '=', actionId)
+        .where('target_id', '=', target.id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) throw notFound(`action ${actionId}`);
       const action = toAction(row);
       if (!action.active) throw new ServerError('ACTION_INACTIVE', `action ${actionId} is closed; feedback is no longer accepted`);
@@ -412,7 +470,11 @@ export class DdiService {
       if (kind === 'deployment' && (action.status === 'CANCELING' || action.status === 'WAIT_FOR_CONFIRMATION')) {
         throw notFound(`deployment for action ${actionId}`);
       }
-      const { count } = await trx.selectFrom('action_statuses').select(sql<number>`count(*)::int`.as('count')).where('action_id', '=', actionId).executeTakeFirstOrThrow();
+      const { count } = await trx
+        .selectFrom('action_statuses')
+        .select(sql<number>`count(*)::int`.as('count'))
+        .where('action_id', '=', actionId)
+        .executeTakeFirstOrThrow();
       const effect =
         kind === 'deployment'
           ? deploymentFeedbackEffect(feedback.status.execution, feedback.status.result.finished, { downloadOnly: action.actionType === 'downloadonly' })
@@ -465,7 +527,14 @@ export class DdiService {
       await trx.updateTable('targets').set({ update_status: 'ERROR' }).where('id', '=', target.id).execute();
     } else if (status === 'CANCELED') {
       // The assignment reverts to what is installed, or to the next active action's set.
-      const next = await trx.selectFrom('actions').select('ds_id').where('target_id', '=', target.id).where('active', '=', true).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      const next = await trx
+        .selectFrom('actions')
+        .select('ds_id')
+        .where('target_id', '=', target.id)
+        .where('active', '=', true)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       const current = await trx.selectFrom('targets').select('installed_ds_id').where('id', '=', target.id).executeTakeFirstOrThrow();
       await trx
         .updateTable('targets')
@@ -493,21 +562,44 @@ export class DdiService {
       if (Object.keys(attributes).length > QUOTAS.attributesPerTarget) {
         throw new ServerError('QUOTA_EXCEEDED', `a target has at most ${QUOTAS.attributesPerTarget} attributes`);
       }
-      await trx.updateTable('targets').set({ attributes: JSON.stringify(attributes), request_attributes: false }).where('id', '=', target.id).execute();
+      await trx
+        .updateTable('targets')
+        .set({ attributes: JSON.stringify(attributes), request_attributes: false })
+        .where('id', '=', target.id)
+        .execute();
     });
     this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
   }
 
   /** PUT installedBase: the device reports a distribution set it runs ("offline assigned version"). */
   async reportInstalled(tenant: string, target: TargetRow, name: string, version: string): Promise<{ created: boolean }> {
-    const ds = await this.db.selectFrom('distribution_sets').select('id').where('tenant', '=', tenant).where('name', '=', name).where('version', '=', version).executeTakeFirst();
+    const ds = await this.db
+      .selectFrom('distribution_sets')
+      .select('id')
+      .where('tenant', '=', tenant)
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .executeTakeFirst();
     if (!ds) throw notFound(`distribution set ${name}:${version}`);
     const result = await this.db.transaction().execute(async (trx) => {
       const t = await trx.selectFrom('targets').select('installed_ds_id').where('id', '=', target.id).forUpdate().executeTakeFirstOrThrow();
       if (t.installed_ds_id !== null && Number(t.installed_ds_id) === Number(ds.id)) return { created: false };
       const inserted = await trx
         .insertInto('actions')
-        .values({ tenant, target_id: target.id, ds_id: ds.id, status: 'FINISHED', active: false, action_type: 'forced', forced_time: null, weight: null, maintenance_schedule: null, maintenance_duration: null, maintenance_timezone: null, last_status_code: null })
+        .values({
+          tenant,
+          target_id: target.id,
+          ds_id: ds.id,
+          status: 'FINISHED',
+          active: false,
+          action_type: 'forced',
+          forced_time: null,
+          weight: null,
+          maintenance_schedule: null,
+          maintenance_duration: null,
+          maintenance_timezone: null,
+          last_status_code: null,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       await this.addStatus(trx, tenant, Number(inserted.id), 'FINISHED', ['Update Server: Target reported the installed distribution set.']);
@@ -526,15 +618,36 @@ export class DdiService {
     const waiting = (await this.activeActions(target.id)).find((a) => a.status === 'WAIT_FOR_CONFIRMATION');
     if (waiting) links.confirmationBase = `confirmationBase/${waiting.id}?c=${cacheBuster(waiting, deploymentInstructions(waiting, this.clock()))}`;
     return {
-      autoConfirm: auto ? { active: true, ...(auto.initiator ? { initiator: auto.initiator } : {}), ...(auto.remark ? { remark: auto.remark } : {}), activatedAt: auto.activatedAt } : { active: false },
+      autoConfirm: auto
+        ? {
+            active: true,
+            ...(auto.initiator ? { initiator: auto.initiator } : {}),
+            ...(auto.remark ? { remark: auto.remark } : {}),
+            activatedAt: auto.activatedAt,
+          }
+        : { active: false },
       links,
     };
   }
 
   /** POST confirmationBase/{id}/feedback: confirmed → RUNNING; denied → stays waiting (#1667). */
-  async confirmationFeedback(tenant: string, target: TargetRow, actionId: number, confirmation: 'confirmed' | 'denied', code: number | undefined, details: string[]): Promise<void> {
+  async confirmationFeedback(
+    tenant: string,
+    target: TargetRow,
+    actionId: number,
+    confirmation: 'confirmed' | 'denied',
+    code: number | undefined,
+    details: string[],
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('actions').selectAll().where('tenant', '=', tenant).where('id', '=', actionId).where('target_id', '=', target.id).forUpdate().executeTakeFirst();
+      const row = await trx
+        .selectFrom('actions')
+        .selectAll()
+        .where('tenant', '=', tenant)
+        .where('id', '=', actionId)
+        .where('target_id', '=', target.id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) throw notFound(`action ${actionId}`);
       const action = toAction(row);
       if (!action.active) throw new ServerError('ACTION_INACTIVE', `action ${actionId} is closed`);
@@ -543,7 +656,12 @@ export class DdiService {
       if (code !== undefined) messages.push(`Device reported status code: ${code}`);
       await this.addStatus(trx, tenant, actionId, confirmation === 'confirmed' ? 'RUNNING' : 'WAIT_FOR_CONFIRMATION', messages, code ?? null);
       if (confirmation === 'confirmed') {
-        await trx.updateTable('actions').set({ status: 'RUNNING', updated_at: new Date() }).where('id', '=', actionId).where('status', '=', 'WAIT_FOR_CONFIRMATION').execute();
+        await trx
+          .updateTable('actions')
+          .set({ status: 'RUNNING', updated_at: new Date() })
+          .where('id', '=', actionId)
+          .where('status', '=', 'WAIT_FOR_CONFIRMATION')
+          .execute();
       }
     });
     this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
@@ -553,12 +671,27 @@ export class DdiService {
   async setAutoConfirm(tenant: string, target: TargetRow, active: boolean, initiator?: string, remark?: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const value = active ? { activatedAt: this.clock().getTime(), ...(initiator ? { initiator } : {}), ...(remark ? { remark } : {}) } : null;
-      await trx.updateTable('targets').set({ auto_confirm: JSON.stringify(value) }).where('id', '=', target.id).execute();
+      await trx
+        .updateTable('targets')
+        .set({ auto_confirm: JSON.stringify(value) })
+        .where('id', '=', target.id)
+        .execute();
       if (!active) return;
-      const waiting = await trx.selectFrom('actions').select('id').where('target_id', '=', target.id).where('active', '=', true).where('status', '=', 'WAIT_FOR_CONFIRMATION').execute();
+      const waiting = await trx
+        .selectFrom('actions')
+        .select('id')
+        .where('target_id', '=', target.id)
+        .where('active', '=', true)
+        .where('status', '=', 'WAIT_FOR_CONFIRMATION')
+        .execute();
       for (const w of waiting) {
         await this.addStatus(trx, tenant, Number(w.id), 'RUNNING', [`Update Server: Assignment automatically confirmed by ${initiator ?? 'the device'}.`]);
-        await trx.updateTable('actions').set({ status: 'RUNNING', updated_at: new Date() }).where('id', '=', w.id).where('status', '=', 'WAIT_FOR_CONFIRMATION').execute();
+        await trx
+          .updateTable('actions')
+          .set({ status: 'RUNNING', updated_at: new Date() })
+          .where('id', '=', w.id)
+          .where('status', '=', 'WAIT_FOR_CONFIRMATION')
+          .execute();
       }
     });
     this.cache.invalidateTarget(target.id); // read-your-writes here; other instances hear the trigger
@@ -613,14 +746,24 @@ export class DdiService {
 
   async downloadableArtifact(tenant: string, target: TargetRow, moduleId: number, filename: string) {
     const actionId = await this.moduleAccess(tenant, target, moduleId);
-    const artifact = await this.db.selectFrom('artifacts').selectAll().where('tenant', '=', tenant).where('module_id', '=', moduleId).where('filename', '=', filename).executeTakeFirst();
+    const artifact = await this.db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('module_id', '=', moduleId)
+      .where('filename', '=', filename)
+      .executeTakeFirst();
     if (!artifact) throw notFound(`artifact ${filename}`);
     return { artifact, actionId };
   }
 
   /** A full (non-range) download is recorded as an informational DOWNLOAD status (§1.8). */
   async recordDownload(tenant: string, actionId: number, uri: string): Promise<void> {
-    const { count } = await this.db.selectFrom('action_statuses').select(sql<number>`count(*)::int`.as('count')).where('action_id', '=', actionId).executeTakeFirstOrThrow();
+    const { count } = await this.db
+      .selectFrom('action_statuses')
+      .select(sql<number>`count(*)::int`.as('count'))
+      .where('action_id', '=', actionId)
+      .executeTakeFirstOrThrow();
     if (count >= QUOTAS.statusEntriesPerAction) return;
     await this.addStatus(this.db, tenant, actionId, 'DOWNLOAD', [`Update Server: Target downloads ${uri}`]);
   }

@@ -13,7 +13,9 @@ export interface MaintenanceWindow {
 
 /** Quartz-style `?` means "any" here; cron-parser reads `*`. Timezones as IANA names or `+01:00`. */
 function parse(window: MaintenanceWindow, now: Date) {
-  const tz = /^[+-]\d{2}:\d{2}$/.test(window.timezone) ? `Etc/GMT${window.timezone.startsWith('+') ? '-' : '+'}${Number(window.timezone.slice(1, 3))}` : window.timezone;
+  const tz = /^[+-]\d{2}:\d{2}$/.test(window.timezone)
+    ? `Etc/GMT${window.timezone.startsWith('+') ? '-' : '+'}${Number(window.timezone.slice(1, 3))}`
+    : window.timezone;
   return CronExpressionParser.parse(window.schedule.replace(/\?/g, '*'), { currentDate: now, tz });
 }
 

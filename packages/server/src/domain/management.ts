@@ -65,7 +65,15 @@ export class ManagementService {
   ) {}
 
   private audit(trx: Trx, who: Actor, action: string, subject: { type: string; id: string }, before: object | null, after: object | null) {
-    return appendAudit(trx, { tenant: who.tenant, at: this.clock(), actor: who.actor, action, subject, before: before as Record<string, unknown> | null, after: after as Record<string, unknown> | null });
+    return appendAudit(trx, {
+      tenant: who.tenant,
+      at: this.clock(),
+      actor: who.actor,
+      action,
+      subject,
+      before: before as Record<string, unknown> | null,
+      after: after as Record<string, unknown> | null,
+    });
   }
 
   // --- targets -------------------------------------------------------------------------------
@@ -126,7 +134,12 @@ export class ManagementService {
     const target = await this.target(tenant, controllerId);
     const recipient = parseRecipient(target.public_key);
     if (!recipient) throw new ServerError('TARGET_KEY_MISSING', `target ${controllerId} has no registered public key: register the device's key first`);
-    const artifact = await this.db.selectFrom('artifacts').select(['escrow_header']).where('tenant', '=', tenant).where('tuf_target', '=', tufTarget).executeTakeFirst();
+    const artifact = await this.db
+      .selectFrom('artifacts')
+      .select(['escrow_header'])
+      .where('tenant', '=', tenant)
+      .where('tuf_target', '=', tufTarget)
+      .executeTakeFirst();
     if (!artifact) throw notFound(`TUF target ${tufTarget}`);
     if (!artifact.escrow_header) throw new ServerError('BAD_REQUEST', `${tufTarget} is not encrypted: its bundle needs no header`);
     const fileKey = await this.keys.unwrapFileKey(tenant, artifact.escrow_header);
@@ -139,7 +152,13 @@ export class ManagementService {
 
   async updateTarget(who: Actor, controllerId: string, change: Omit<NewTarget, 'controllerId'>): Promise<Selectable<TargetsTable>> {
     return this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('targets').selectAll().where('tenant', '=', who.tenant).where('controller_id', '=', controllerId).forUpdate().executeTakeFirst();
+      const before = await trx
+        .selectFrom('targets')
+        .selectAll()
+        .where('tenant', '=', who.tenant)
+        .where('controller_id', '=', controllerId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!before) throw notFound(`target ${controllerId}`);
       const publicKey = change.publicKey === undefined ? undefined : deviceKey(change.publicKey);
       const row = await trx
@@ -156,17 +175,33 @@ export class ManagementService {
         .where('id', '=', before.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.audit(trx, who, 'target.update', { type: 'target', id: controllerId }, { name: before.name, address: before.address, publicKey: before.public_key, tokenChanged: false }, { name: row.name, address: row.address, publicKey: row.public_key, tokenChanged: change.securityToken !== undefined });
+      await this.audit(
+        trx,
+        who,
+        'target.update',
+        { type: 'target', id: controllerId },
+        { name: before.name, address: before.address, publicKey: before.public_key, tokenChanged: false },
+        { name: row.name, address: row.address, publicKey: row.public_key, tokenChanged: change.securityToken !== undefined },
+      );
       return row;
     });
   }
 
   async deleteTarget(who: Actor, controllerId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const target = await trx.selectFrom('targets').select(['id', 'name']).where('tenant', '=', who.tenant).where('controller_id', '=', controllerId).forUpdate().executeTakeFirst();
+      const target = await trx
+        .selectFrom('targets')
+        .select(['id', 'name'])
+        .where('tenant', '=', who.tenant)
+        .where('controller_id', '=', controllerId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!target) throw notFound(`target ${controllerId}`);
       // hawkBit deletes a target with its actions and their history.
-      await trx.deleteFrom('action_statuses').where('action_id', 'in', trx.selectFrom('actions').select('id').where('target_id', '=', target.id)).execute();
+      await trx
+        .deleteFrom('action_statuses')
+        .where('action_id', 'in', trx.selectFrom('actions').select('id').where('target_id', '=', target.id))
+        .execute();
       await trx.deleteFrom('actions').where('target_id', '=', target.id).execute();
       await trx.deleteFrom('targets').where('id', '=', target.id).execute();
       await this.audit(trx, who, 'target.delete', { type: 'target', id: controllerId }, { name: target.name }, null);
@@ -175,7 +210,17 @@ export class ManagementService {
 
   // --- software modules and artifacts ---------------------------------------------------------
 
-  async createModules(who: Actor, inputs: Array<{ name: string; version: string; type: string; description?: string | undefined; vendor?: string | undefined; encrypted?: boolean | undefined }>) {
+  async createModules(
+    who: Actor,
+    inputs: Array<{
+      name: string;
+      version: string;
+      type: string;
+      description?: string | undefined;
+      vendor?: string | undefined;
+      encrypted?: boolean | undefined;
+    }>,
+  ) {
     if (inputs.length === 0) throw new ServerError('BAD_REQUEST', 'give at least one software module');
     try {
       return await this.db.transaction().execute(async (trx) => {
@@ -183,10 +228,25 @@ export class ManagementService {
         for (const m of inputs) {
           const row = await trx
             .insertInto('software_modules')
-            .values({ tenant: who.tenant, type_key: m.type, name: m.name, version: m.version, vendor: m.vendor ?? null, description: m.description ?? null, created_by: who.actor, encrypted: m.encrypted ?? false, metadata: JSON.stringify([]) })
+            .values({
+              tenant: who.tenant,
+              type_key: m.type,
+              name: m.name,
+              version: m.version,
+              vendor: m.vendor ?? null,
+              description: m.description ?? null,
+              created_by: who.actor,
+              encrypted: m.encrypted ?? false,
+              metadata: JSON.stringify([]),
+            })
             .returningAll()
             .executeTakeFirstOrThrow();
-          await this.audit(trx, who, 'softwaremodule.create', { type: 'softwaremodule', id: String(row.id) }, null, { name: m.name, version: m.version, type: m.type, encrypted: row.encrypted });
+          await this.audit(trx, who, 'softwaremodule.create', { type: 'softwaremodule', id: String(row.id) }, null, {
+            name: m.name,
+            version: m.version,
+            type: m.type,
+            encrypted: row.encrypted,
+          });
           rows.push(row);
         }
         return rows;
@@ -220,7 +280,14 @@ export class ManagementService {
    * hashes, then record the artifact. A mismatch or any failure leaves no row; the blob store
    * only ever holds complete, content-addressed blobs.
    */
-  async uploadArtifact(who: Actor, moduleId: number, filename: string, source: Readable, expected: { sha1?: string; md5?: string; sha256?: string }, maxBytes: number) {
+  async uploadArtifact(
+    who: Actor,
+    moduleId: number,
+    filename: string,
+    source: Readable,
+    expected: { sha1?: string; md5?: string; sha256?: string },
+    maxBytes: number,
+  ) {
     const module = await this.module(who.tenant, moduleId);
     const result = await addArtifact(this.db, this.blobs, this.keys, {
       tenant: who.tenant,
@@ -243,7 +310,10 @@ export class ManagementService {
 
   // --- distribution sets ---------------------------------------------------------------------
 
-  async createDistributionSets(who: Actor, inputs: Array<{ name: string; version: string; type?: string | undefined; description?: string | undefined; modules?: Array<{ id: number }> | undefined }>) {
+  async createDistributionSets(
+    who: Actor,
+    inputs: Array<{ name: string; version: string; type?: string | undefined; description?: string | undefined; modules?: Array<{ id: number }> | undefined }>,
+  ) {
     if (inputs.length === 0) throw new ServerError('BAD_REQUEST', 'give at least one distribution set');
     try {
       return await this.db.transaction().execute(async (trx) => {
@@ -251,7 +321,14 @@ export class ManagementService {
         for (const d of inputs) {
           const row = await trx
             .insertInto('distribution_sets')
-            .values({ tenant: who.tenant, name: d.name, version: d.version, type_key: d.type ?? 'os', description: d.description ?? null, created_by: who.actor })
+            .values({
+              tenant: who.tenant,
+              name: d.name,
+              version: d.version,
+              type_key: d.type ?? 'os',
+              description: d.description ?? null,
+              created_by: who.actor,
+            })
             .returningAll()
             .executeTakeFirstOrThrow();
           for (const m of d.modules ?? []) {
@@ -259,7 +336,11 @@ export class ManagementService {
             if (!exists) throw new ServerError('NOT_FOUND', `software module ${m.id} not found`);
             await trx.insertInto('distribution_set_modules').values({ tenant: who.tenant, ds_id: row.id, module_id: m.id }).execute();
           }
-          await this.audit(trx, who, 'distributionset.create', { type: 'distributionset', id: String(row.id) }, null, { name: d.name, version: d.version, modules: (d.modules ?? []).map((m) => m.id) });
+          await this.audit(trx, who, 'distributionset.create', { type: 'distributionset', id: String(row.id) }, null, {
+            name: d.name,
+            version: d.version,
+            modules: (d.modules ?? []).map((m) => m.id),
+          });
           rows.push(row);
         }
         return rows;
@@ -307,13 +388,26 @@ export class ManagementService {
     let alreadyAssigned = 0;
     for (const a of assignments) {
       const target = await this.target(who.tenant, a.controllerId);
-      const current = await this.db.selectFrom('actions').select('id').where('target_id', '=', target.id).where('ds_id', '=', dsId).where('active', '=', true).executeTakeFirst();
+      const current = await this.db
+        .selectFrom('actions')
+        .select('id')
+        .where('target_id', '=', target.id)
+        .where('ds_id', '=', dsId)
+        .where('active', '=', true)
+        .executeTakeFirst();
       if (current) {
         alreadyAssigned++;
         continue;
       }
       const { actionId } = await assignDistributionSet(this.db, who.tenant, target.id, dsId, a.options, (trx) =>
-        this.audit(trx, who, 'distributionset.assign', { type: 'target', id: a.controllerId }, { assignedDs: target.assigned_ds_id }, { assignedDs: dsId, type: a.options.type ?? 'forced' }),
+        this.audit(
+          trx,
+          who,
+          'distributionset.assign',
+          { type: 'target', id: a.controllerId },
+          { assignedDs: target.assigned_ds_id },
+          { assignedDs: dsId, type: a.options.type ?? 'forced' },
+        ),
       );
       actions.push(actionId);
     }
@@ -321,6 +415,8 @@ export class ManagementService {
   }
 
   async cancel(who: Actor, actionId: number): Promise<void> {
-    await cancelAction(this.db, who.tenant, actionId, (trx) => this.audit(trx, who, 'action.cancel', { type: 'action', id: String(actionId) }, null, { status: 'CANCELING' }));
+    await cancelAction(this.db, who.tenant, actionId, (trx) =>
+      this.audit(trx, who, 'action.cancel', { type: 'action', id: String(actionId) }, null, { status: 'CANCELING' }),
+    );
   }
 }

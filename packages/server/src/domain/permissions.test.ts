@@ -3,7 +3,12 @@ import { PERMISSIONS, resolvePermissions, ROLES } from './permissions.js';
 
 describe('permissions', () => {
   it('maps legacy names onto the current set', () => {
-    expect([...resolvePermissions(['CREATE_REPOSITORY'])].sort()).toEqual(['CREATE_DISTRIBUTION_SET', 'CREATE_DISTRIBUTION_SET_TYPE', 'CREATE_SOFTWARE_MODULE', 'CREATE_SOFTWARE_MODULE_TYPE']);
+    expect([...resolvePermissions(['CREATE_REPOSITORY'])].sort()).toEqual([
+      'CREATE_DISTRIBUTION_SET',
+      'CREATE_DISTRIBUTION_SET_TYPE',
+      'CREATE_SOFTWARE_MODULE',
+      'CREATE_SOFTWARE_MODULE_TYPE',
+    ]);
     expect(resolvePermissions(['DOWNLOAD_REPOSITORY_ARTIFACT']).has('READ_SOFTWARE_MODULE_ARTIFACT')).toBe(true);
     expect(resolvePermissions(['SYSTEM_ADMIN']).size).toBe(PERMISSIONS.length);
   });

@@ -3,7 +3,17 @@
  * the legacy (0.x, Bosch IoT Rollouts) names map onto one internal set, so users and tokens made
  * for either keep working. Roles are named bundles of permissions.
  */
-const ENTITIES = ['TARGET', 'TARGET_TYPE', 'SOFTWARE_MODULE', 'SOFTWARE_MODULE_TYPE', 'DISTRIBUTION_SET', 'DISTRIBUTION_SET_TYPE', 'ROLLOUT', 'AUTO_ASSIGNMENT', 'TENANT_CONFIGURATION'] as const;
+const ENTITIES = [
+  'TARGET',
+  'TARGET_TYPE',
+  'SOFTWARE_MODULE',
+  'SOFTWARE_MODULE_TYPE',
+  'DISTRIBUTION_SET',
+  'DISTRIBUTION_SET_TYPE',
+  'ROLLOUT',
+  'AUTO_ASSIGNMENT',
+  'TENANT_CONFIGURATION',
+] as const;
 const VERBS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;
 
 export const PERMISSIONS = [
@@ -22,7 +32,9 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const REPOSITORY: Permission[] = ['SOFTWARE_MODULE', 'SOFTWARE_MODULE_TYPE', 'DISTRIBUTION_SET', 'DISTRIBUTION_SET_TYPE'].flatMap((e) => VERBS.map((v) => `${v}_${e}` as Permission));
+const REPOSITORY: Permission[] = ['SOFTWARE_MODULE', 'SOFTWARE_MODULE_TYPE', 'DISTRIBUTION_SET', 'DISTRIBUTION_SET_TYPE'].flatMap((e) =>
+  VERBS.map((v) => `${v}_${e}` as Permission),
+);
 const repository = (verb: (typeof VERBS)[number]): Permission[] => REPOSITORY.filter((p) => p.startsWith(`${verb}_`));
 
 /** Legacy hawkBit 0.x names → current ones. */
@@ -36,15 +48,39 @@ const LEGACY: Record<string, Permission[]> = {
   SYSTEM_ADMIN: [...PERMISSIONS],
 };
 
-const TARGET_ADMIN: Permission[] = [...['TARGET', 'TARGET_TYPE'].flatMap((e) => VERBS.map((v) => `${v}_${e}` as Permission)), 'READ_TARGET_SECURITY_TOKEN', 'READ_DISTRIBUTION_SET', 'READ_SOFTWARE_MODULE'];
+const TARGET_ADMIN: Permission[] = [
+  ...['TARGET', 'TARGET_TYPE'].flatMap((e) => VERBS.map((v) => `${v}_${e}` as Permission)),
+  'READ_TARGET_SECURITY_TOKEN',
+  'READ_DISTRIBUTION_SET',
+  'READ_SOFTWARE_MODULE',
+];
 const REPOSITORY_ADMIN: Permission[] = [...REPOSITORY, 'READ_SOFTWARE_MODULE_ARTIFACT'];
-const ROLLOUT_ADMIN: Permission[] = [...VERBS.map((v) => `${v}_ROLLOUT` as Permission), 'HANDLE_ROLLOUT', 'APPROVE_ROLLOUT', 'READ_TARGET', 'READ_DISTRIBUTION_SET', ...VERBS.map((v) => `${v}_AUTO_ASSIGNMENT` as Permission), 'HANDLE_AUTO_ASSIGNMENT', 'APPROVE_AUTO_ASSIGNMENT'];
+const ROLLOUT_ADMIN: Permission[] = [
+  ...VERBS.map((v) => `${v}_ROLLOUT` as Permission),
+  'HANDLE_ROLLOUT',
+  'APPROVE_ROLLOUT',
+  'READ_TARGET',
+  'READ_DISTRIBUTION_SET',
+  ...VERBS.map((v) => `${v}_AUTO_ASSIGNMENT` as Permission),
+  'HANDLE_AUTO_ASSIGNMENT',
+  'APPROVE_AUTO_ASSIGNMENT',
+];
 
 export const ROLES: Record<string, readonly Permission[]> = {
   TARGET_ADMIN,
   REPOSITORY_ADMIN,
   ROLLOUT_ADMIN,
-  TENANT_ADMIN: [...new Set<Permission>([...TARGET_ADMIN, ...REPOSITORY_ADMIN, ...ROLLOUT_ADMIN, ...VERBS.map((v) => `${v}_TENANT_CONFIGURATION` as Permission), 'READ_GATEWAY_SECURITY_TOKEN', 'APPROVE_RELEASE', 'READ_AUDIT'])],
+  TENANT_ADMIN: [
+    ...new Set<Permission>([
+      ...TARGET_ADMIN,
+      ...REPOSITORY_ADMIN,
+      ...ROLLOUT_ADMIN,
+      ...VERBS.map((v) => `${v}_TENANT_CONFIGURATION` as Permission),
+      'READ_GATEWAY_SECURITY_TOKEN',
+      'APPROVE_RELEASE',
+      'READ_AUDIT',
+    ]),
+  ],
   /** Read-only: sees everything a support engineer needs, changes nothing. */
   VIEWER: PERMISSIONS.filter((p) => p.startsWith('READ_') && p !== 'READ_TARGET_SECURITY_TOKEN' && p !== 'READ_GATEWAY_SECURITY_TOKEN'),
   admin: [...PERMISSIONS],

@@ -47,7 +47,15 @@ export interface RolloutSpec {
   thresholds?: Thresholds | undefined;
   /** `amountGroups`, or explicit groups (each with its own filter ANDed with the rollout's). */
   amountGroups?: number | undefined;
-  groups?: Array<{ name: string; targetFilterQuery?: string | undefined; filter?: TargetFilter | undefined; targetPercentage: number; thresholds?: Thresholds | undefined }> | undefined;
+  groups?:
+    | Array<{
+        name: string;
+        targetFilterQuery?: string | undefined;
+        filter?: TargetFilter | undefined;
+        targetPercentage: number;
+        thresholds?: Thresholds | undefined;
+      }>
+    | undefined;
   rateLimit?: RolloutSnapshot['rateLimit'];
   abortCriteria?: RolloutSnapshot['abortCriteria'];
   rollbackDistributionSetId?: number | undefined;
@@ -88,14 +96,20 @@ function eligibleTargets(db: Db, tenant: string, dsId: number, filter: TargetFil
 
 export async function createRollout(db: Kysely<Database>, who: Who, spec: RolloutSpec): Promise<number> {
   if ((spec.amountGroups === undefined) === (spec.groups === undefined)) throw new ServerError('BAD_REQUEST', 'give either amountGroups or groups');
-  if (spec.amountGroups !== undefined && (spec.amountGroups < 1 || spec.amountGroups > 500)) throw new ServerError('BAD_REQUEST', 'amountGroups must be from 1 to 500');
+  if (spec.amountGroups !== undefined && (spec.amountGroups < 1 || spec.amountGroups > 500))
+    throw new ServerError('BAD_REQUEST', 'amountGroups must be from 1 to 500');
   if (spec.maintenanceWindow) {
     const problem = validateMaintenanceWindow(spec.maintenanceWindow);
     if (problem) throw new ServerError('BAD_REQUEST', problem);
   }
   try {
     return await db.transaction().execute(async (trx) => {
-      const ds = await trx.selectFrom('distribution_sets').select('id').where('tenant', '=', who.tenant).where('id', '=', spec.distributionSetId).executeTakeFirst();
+      const ds = await trx
+        .selectFrom('distribution_sets')
+        .select('id')
+        .where('tenant', '=', who.tenant)
+        .where('id', '=', spec.distributionSetId)
+        .executeTakeFirst();
       if (!ds) throw notFound(`distribution set ${spec.distributionSetId}`);
       const tenantRow = await trx.selectFrom('tenants').select('config').where('id', '=', who.tenant).executeTakeFirstOrThrow();
       const approval = parseTenantConfig(tenantRow.config)['rollout.approval.enabled'];
@@ -127,7 +141,15 @@ export async function createRollout(db: Kysely<Database>, who: Who, spec: Rollou
         .returning('id')
         .executeTakeFirstOrThrow();
       const rolloutId = Number(rollout.id);
-      const groups = spec.groups ?? Array.from({ length: spec.amountGroups! }, (_, i) => ({ name: `group-${i + 1}`, targetPercentage: 100 / (spec.amountGroups! - i), filter: undefined, targetFilterQuery: undefined, thresholds: undefined }));
+      const groups =
+        spec.groups ??
+        Array.from({ length: spec.amountGroups! }, (_, i) => ({
+          name: `group-${i + 1}`,
+          targetPercentage: 100 / (spec.amountGroups! - i),
+          filter: undefined,
+          targetFilterQuery: undefined,
+          thresholds: undefined,
+        }));
       let total = 0;
       // Every group but the first must leave out the targets of the earlier ones. While no earlier
       // group had a filter of its own, each took the lowest ids among the candidates (they are taken
@@ -140,7 +162,16 @@ export async function createRollout(db: Kysely<Database>, who: Who, spec: Rollou
       for (const [ord, g] of groups.entries()) {
         const row = await trx
           .insertInto('rollout_groups')
-          .values({ tenant: who.tenant, rollout_id: rolloutId, ord, name: g.name, status: 'creating', target_filter: g.targetFilterQuery ?? null, target_percentage: g.targetPercentage, thresholds: g.thresholds ? JSON.stringify(g.thresholds) : null })
+          .values({
+            tenant: who.tenant,
+            rollout_id: rolloutId,
+            ord,
+            name: g.name,
+            status: 'creating',
+            target_filter: g.targetFilterQuery ?? null,
+            target_percentage: g.targetPercentage,
+            thresholds: g.thresholds ? JSON.stringify(g.thresholds) : null,
+          })
           .returning('id')
           .executeTakeFirstOrThrow();
         const groupId = Number(row.id);
@@ -152,18 +183,47 @@ export async function createRollout(db: Kysely<Database>, who: Who, spec: Rollou
             : eb.not(eb.exists(eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.rollout_id', '=', rolloutId))),
         );
         if (g.filter) candidates = candidates.where(g.filter);
-        const { count } = await trx.selectFrom(candidates.as('c')).select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow();
+        const { count } = await trx
+          .selectFrom(candidates.as('c'))
+          .select(sql<number>`count(*)::int`.as('count'))
+          .executeTakeFirstOrThrow();
         // hawkBit: a group takes its percentage of the targets still available to it.
         const take = Math.min(count, Math.round((count * Math.min(100, Math.max(0, g.targetPercentage))) / 100));
-        const { n, last } = await scheduleActions(trx, who.tenant, rolloutId, groupId, { dsId: spec.distributionSetId, type: spec.type, forcetime: spec.forcetime ?? null, weight: spec.weight ?? null, window: spec.maintenanceWindow ?? null }, candidates.orderBy('targets.id').limit(take));
+        const { n, last } = await scheduleActions(
+          trx,
+          who.tenant,
+          rolloutId,
+          groupId,
+          {
+            dsId: spec.distributionSetId,
+            type: spec.type,
+            forcetime: spec.forcetime ?? null,
+            weight: spec.weight ?? null,
+            window: spec.maintenanceWindow ?? null,
+          },
+          candidates.orderBy('targets.id').limit(take),
+        );
         if (g.filter) takenUpTo = null;
         else if (takenUpTo !== null && last !== null) takenUpTo = last;
         total += n;
         await trx.updateTable('rollout_groups').set({ status: 'ready', total_targets: n }).where('id', '=', groupId).execute();
       }
-      if (total === 0 && !spec.dynamicGroupTemplate) throw new ServerError('BAD_REQUEST', 'no target matches the rollout filter (or every match is of an incompatible type)');
-      await trx.updateTable('rollouts').set({ status: approval ? 'waiting_for_approval' : 'ready', total_targets: total }).where('id', '=', rolloutId).execute();
-      await appendAudit(trx, { tenant: who.tenant, at: new Date(), actor: who.actor, action: 'rollout.create', subject: { type: 'rollout', id: String(rolloutId) }, before: null, after: { name: spec.name, distributionSet: spec.distributionSetId, targets: total, groups: groups.length } });
+      if (total === 0 && !spec.dynamicGroupTemplate)
+        throw new ServerError('BAD_REQUEST', 'no target matches the rollout filter (or every match is of an incompatible type)');
+      await trx
+        .updateTable('rollouts')
+        .set({ status: approval ? 'waiting_for_approval' : 'ready', total_targets: total })
+        .where('id', '=', rolloutId)
+        .execute();
+      await appendAudit(trx, {
+        tenant: who.tenant,
+        at: new Date(),
+        actor: who.actor,
+        action: 'rollout.create',
+        subject: { type: 'rollout', id: String(rolloutId) },
+        before: null,
+        after: { name: spec.name, distributionSet: spec.distributionSetId, targets: total, groups: groups.length },
+      });
       return rolloutId;
     });
   } catch (e) {
@@ -181,7 +241,14 @@ interface ActionTemplate {
 }
 
 /** SCHEDULED actions of a group for the targets a query selects (its `id` column): how many, and the highest target id. */
-async function scheduleActions(trx: Db, tenant: string, rolloutId: number, groupId: number, a: ActionTemplate, targets: Expression<unknown>): Promise<{ n: number; last: number | null }> {
+async function scheduleActions(
+  trx: Db,
+  tenant: string,
+  rolloutId: number,
+  groupId: number,
+  a: ActionTemplate,
+  targets: Expression<unknown>,
+): Promise<{ n: number; last: number | null }> {
   const { rows } = await sql<{ n: number; last: number | null }>`
     with inserted as (
       insert into actions (tenant, target_id, ds_id, status, active, action_type, forced_time, weight, rollout_id, rollout_group_id,
@@ -202,11 +269,19 @@ async function absorbNewTargets(trx: Transaction<Database>, rollout: { id: numbe
   const r = await trx.selectFrom('rollouts').selectAll().where('id', '=', rollout.id).executeTakeFirstOrThrow();
   if (!r.dynamic_template || !['running', 'paused', 'starting'].includes(r.status)) return;
   const fresh = eligibleTargets(trx, r.tenant, Number(r.ds_id), compile(r.target_filter))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.rollout_id', '=', rollout.id))))
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.rollout_id', '=', rollout.id))),
+    )
     .orderBy('targets.id');
   const template = { dsId: Number(r.ds_id), type: r.action_type, forcetime: r.forced_time, weight: r.weight, window: r.maintenance_window };
   for (let guard = 0; guard < 100; guard++) {
-    const last = await trx.selectFrom('rollout_groups').selectAll().where('rollout_id', '=', rollout.id).orderBy('ord', 'desc').limit(1).executeTakeFirstOrThrow();
+    const last = await trx
+      .selectFrom('rollout_groups')
+      .selectAll()
+      .where('rollout_id', '=', rollout.id)
+      .orderBy('ord', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     const dynamic = last.target_percentage === null;
     let group = last;
     if (!dynamic || last.total_targets >= r.dynamic_template.targetCount) {
@@ -214,15 +289,32 @@ async function absorbNewTargets(trx: Transaction<Database>, rollout: { id: numbe
       if (!pending) return;
       group = await trx
         .insertInto('rollout_groups')
-        .values({ tenant: r.tenant, rollout_id: rollout.id, ord: last.ord + 1, name: `${r.name}${r.dynamic_template.nameSuffix}-${last.ord + 2}`, status: 'scheduled', target_filter: null, target_percentage: null, thresholds: null })
+        .values({
+          tenant: r.tenant,
+          rollout_id: rollout.id,
+          ord: last.ord + 1,
+          name: `${r.name}${r.dynamic_template.nameSuffix}-${last.ord + 2}`,
+          status: 'scheduled',
+          target_filter: null,
+          target_percentage: null,
+          thresholds: null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
     }
     const room = r.dynamic_template.targetCount - group.total_targets;
     const { n } = await scheduleActions(trx, r.tenant, rollout.id, Number(group.id), template, fresh.limit(room));
     if (n === 0) return;
-    await trx.updateTable('rollout_groups').set({ total_targets: group.total_targets + n }).where('id', '=', group.id).execute();
-    await trx.updateTable('rollouts').set({ total_targets: r.total_targets + n }).where('id', '=', rollout.id).execute();
+    await trx
+      .updateTable('rollout_groups')
+      .set({ total_targets: group.total_targets + n })
+      .where('id', '=', group.id)
+      .execute();
+    await trx
+      .updateTable('rollouts')
+      .set({ total_targets: r.total_targets + n })
+      .where('id', '=', rollout.id)
+      .execute();
     if (n < room) return;
   }
 }
@@ -234,7 +326,10 @@ async function counts(db: Db, rolloutId: number): Promise<Map<number, ActionCoun
     .where('rollout_id', '=', rolloutId)
     .groupBy(['rollout_group_id', 'status', 'attempts'])
     .execute();
-  const out = new Map<number, { total: number; scheduled: number; running: number; downloaded: number; finished: number; error: number; canceled: number; failedByRetries: number[] }>();
+  const out = new Map<
+    number,
+    { total: number; scheduled: number; running: number; downloaded: number; finished: number; error: number; canceled: number; failedByRetries: number[] }
+  >();
   for (const r of rows) {
     const id = Number(r.rollout_group_id);
     const c = out.get(id) ?? { total: 0, scheduled: 0, running: 0, downloaded: 0, finished: 0, error: 0, canceled: 0, failedByRetries: [] };
@@ -281,7 +376,15 @@ async function snapshots(db: Db, rolloutId: number, now: Date) {
       id: Number(g.id),
       order: g.ord,
       status: g.status as GroupSnapshot['status'],
-      counts: { total: c.total, scheduled: c.scheduled, running: c.running, downloaded: c.downloaded, finished: c.finished, error: c.error, canceled: c.canceled },
+      counts: {
+        total: c.total,
+        scheduled: c.scheduled,
+        running: c.running,
+        downloaded: c.downloaded,
+        finished: c.finished,
+        error: c.error,
+        canceled: c.canceled,
+      },
       ...(g.thresholds ? { thresholds: g.thresholds } : {}),
       ...(g.target_percentage === null && rollout.dynamic_template ? { dynamicTargetCount: rollout.dynamic_template.targetCount } : {}),
       releasedInLastMinute: released.find((r) => Number(r.rollout_group_id) === Number(g.id))?.n ?? 0,
@@ -316,21 +419,36 @@ async function releaseActions(trx: Transaction<Database>, tenant: string, groupI
   await sql`update targets set assigned_ds_id = a.ds_id, update_status = 'PENDING'
             from actions a where a.id = any(${ids}::bigint[]) and targets.id = a.target_id`.execute(trx);
   await sql`insert into action_statuses (tenant, action_id, status, messages)
-            select ${tenant}, a.id, a.status, '["Update Server: Rollout released the action"]'::jsonb from actions a where a.id = any(${ids}::bigint[])`.execute(trx);
+            select ${tenant}, a.id, a.status, '["Update Server: Rollout released the action"]'::jsonb from actions a where a.id = any(${ids}::bigint[])`.execute(
+    trx,
+  );
   return rows.length;
 }
 
 /** Re-activate failed installs that still have retries left. */
 async function retryActions(trx: Transaction<Database>, groupId: number, maxRetries: number, count: number, now: Date): Promise<void> {
   await sql`update actions set status = 'RUNNING', active = true, attempts = attempts + 1, released_at = ${now}, updated_at = ${now}
-            where id in (select id from actions where rollout_group_id = ${groupId} and status = 'ERROR' and attempts < ${maxRetries} order by id limit ${count} for update skip locked)`.execute(trx);
+            where id in (select id from actions where rollout_group_id = ${groupId} and status = 'ERROR' and attempts < ${maxRetries} order by id limit ${count} for update skip locked)`.execute(
+    trx,
+  );
 }
 
 /** Stop: scheduled actions removed, groups finished, running actions canceled (§3.2). */
 async function stopRollout(trx: Transaction<Database>, rolloutId: number, now: Date): Promise<void> {
   await trx.deleteFrom('actions').where('rollout_id', '=', rolloutId).where('status', '=', 'SCHEDULED').execute();
-  await trx.updateTable('rollout_groups').set({ status: 'finished' }).where('rollout_id', '=', rolloutId).where('status', 'in', ['creating', 'ready', 'scheduled', 'running']).execute();
-  await trx.updateTable('actions').set({ status: 'CANCELING', updated_at: now }).where('rollout_id', '=', rolloutId).where('active', '=', true).where('status', '!=', 'CANCELING').execute();
+  await trx
+    .updateTable('rollout_groups')
+    .set({ status: 'finished' })
+    .where('rollout_id', '=', rolloutId)
+    .where('status', 'in', ['creating', 'ready', 'scheduled', 'running'])
+    .execute();
+  await trx
+    .updateTable('actions')
+    .set({ status: 'CANCELING', updated_at: now })
+    .where('rollout_id', '=', rolloutId)
+    .where('active', '=', true)
+    .where('status', '!=', 'CANCELING')
+    .execute();
   await trx.updateTable('rollouts').set({ status: 'stopped', updated_at: now }).where('id', '=', rolloutId).execute();
 }
 
@@ -346,11 +464,20 @@ async function assignRollback(trx: Transaction<Database>, tenant: string, rollou
   // One array parameter each (see releaseActions: more than 65,535 bind parameters fail).
   const ids = sql.val(inserted.rows.map((r) => Number(r.id)));
   await sql`insert into action_statuses (tenant, action_id, status, messages)
-            select ${tenant}, a.id, 'RUNNING', '["Update Server: Rollout aborted; rolling back"]'::jsonb from actions a where a.id = any(${ids}::bigint[])`.execute(trx);
-  await sql`update targets set assigned_ds_id = ${dsId}, update_status = 'PENDING' where id = any(${sql.val(inserted.rows.map((r) => Number(r.target_id)))}::bigint[])`.execute(trx);
+            select ${tenant}, a.id, 'RUNNING', '["Update Server: Rollout aborted; rolling back"]'::jsonb from actions a where a.id = any(${ids}::bigint[])`.execute(
+    trx,
+  );
+  await sql`update targets set assigned_ds_id = ${dsId}, update_status = 'PENDING' where id = any(${sql.val(inserted.rows.map((r) => Number(r.target_id)))}::bigint[])`.execute(
+    trx,
+  );
 }
 
-async function apply(trx: Transaction<Database>, rollout: { id: number; tenant: string; max_retries: number }, transitions: readonly Transition[], now: Date): Promise<void> {
+async function apply(
+  trx: Transaction<Database>,
+  rollout: { id: number; tenant: string; max_retries: number },
+  transitions: readonly Transition[],
+  now: Date,
+): Promise<void> {
   const set = (status: string) => trx.updateTable('rollouts').set({ status, updated_at: now }).where('id', '=', rollout.id).execute();
   for (const t of transitions) {
     switch (t.kind) {
@@ -386,7 +513,15 @@ async function apply(trx: Transaction<Database>, rollout: { id: number; tenant: 
         await stopRollout(trx, rollout.id, now);
         // Azure Device Update: put the devices the rollout reached back on a known-good set.
         if (t.rollbackDistributionSetId !== undefined) await assignRollback(trx, rollout.tenant, rollout.id, t.rollbackDistributionSetId, now);
-        await appendAudit(trx, { tenant: rollout.tenant, at: now, actor: 'system:scheduler', action: 'rollout.abort', subject: { type: 'rollout', id: String(rollout.id) }, before: null, after: { reason: t.reason } });
+        await appendAudit(trx, {
+          tenant: rollout.tenant,
+          at: now,
+          actor: 'system:scheduler',
+          action: 'rollout.abort',
+          subject: { type: 'rollout', id: String(rollout.id) },
+          before: null,
+          after: { reason: t.reason },
+        });
         break;
     }
   }
@@ -427,11 +562,23 @@ export async function tickRollouts(db: Kysely<Database>, now: Date, options: { l
 }
 
 /** An operator command (§3.2), checked by the pure transition table and applied at once. */
-export async function commandRollout(db: Kysely<Database>, who: Who, rolloutId: number, command: RolloutCommand, options: { remark?: string; now: Date; approvalByOthersOnly?: boolean }): Promise<void> {
+export async function commandRollout(
+  db: Kysely<Database>,
+  who: Who,
+  rolloutId: number,
+  command: RolloutCommand,
+  options: { remark?: string; now: Date; approvalByOthersOnly?: boolean },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const rollout = await trx.selectFrom('rollouts').selectAll().where('tenant', '=', who.tenant).where('id', '=', rolloutId).forUpdate().executeTakeFirst();
     if (!rollout) throw notFound(`rollout ${rolloutId}`);
-    const scheduled = await trx.selectFrom('rollout_groups').select('id').where('rollout_id', '=', rolloutId).where('status', '=', 'scheduled').limit(1).executeTakeFirst();
+    const scheduled = await trx
+      .selectFrom('rollout_groups')
+      .select('id')
+      .where('rollout_id', '=', rolloutId)
+      .where('status', '=', 'scheduled')
+      .limit(1)
+      .executeTakeFirst();
     const result = rolloutCommand(rollout.status as RolloutStatus, command, { hasScheduledGroup: scheduled !== undefined });
     if ('error' in result) throw new ServerError('ROLLOUT_ILLEGAL_STATE', `rollout ${rolloutId}: ${result.message}`);
     if ((command === 'approve' || command === 'deny') && rollout.created_by === who.actor) {
@@ -441,7 +588,11 @@ export async function commandRollout(db: Kysely<Database>, who: Who, rolloutId: 
     switch (command) {
       case 'start':
         await trx.updateTable('rollout_groups').set({ status: 'scheduled' }).where('rollout_id', '=', rolloutId).where('status', '=', 'ready').execute();
-        await trx.updateTable('rollouts').set({ status: 'starting', updated_at: new Date(0) }).where('id', '=', rolloutId).execute();
+        await trx
+          .updateTable('rollouts')
+          .set({ status: 'starting', updated_at: new Date(0) })
+          .where('id', '=', rolloutId)
+          .execute();
         break;
       case 'stop':
         await stopRollout(trx, rolloutId, now);
@@ -451,10 +602,21 @@ export async function commandRollout(db: Kysely<Database>, who: Who, rolloutId: 
         await trx.updateTable('rollouts').set({ status: 'deleted' }).where('id', '=', rolloutId).execute();
         break;
       case 'triggerNextGroup': {
-        const next = await trx.selectFrom('rollout_groups').select('id').where('rollout_id', '=', rolloutId).where('status', '=', 'scheduled').orderBy('ord').limit(1).executeTakeFirst();
+        const next = await trx
+          .selectFrom('rollout_groups')
+          .select('id')
+          .where('rollout_id', '=', rolloutId)
+          .where('status', '=', 'scheduled')
+          .orderBy('ord')
+          .limit(1)
+          .executeTakeFirst();
         if (!next) throw new ServerError('ROLLOUT_ILLEGAL_STATE', `rollout ${rolloutId} has no scheduled group left`);
         await trx.updateTable('rollout_groups').set({ status: 'running' }).where('id', '=', next.id).execute();
-        await trx.updateTable('rollouts').set({ updated_at: new Date(0) }).where('id', '=', rolloutId).execute();
+        await trx
+          .updateTable('rollouts')
+          .set({ updated_at: new Date(0) })
+          .where('id', '=', rolloutId)
+          .execute();
         break;
       }
       case 'retry':
@@ -471,6 +633,14 @@ export async function commandRollout(db: Kysely<Database>, who: Who, rolloutId: 
           .where('id', '=', rolloutId)
           .execute();
     }
-    await appendAudit(trx, { tenant: who.tenant, at: now, actor: who.actor, action: `rollout.${command}`, subject: { type: 'rollout', id: String(rolloutId) }, before: { status: rollout.status }, after: { status: command === 'delete' ? 'deleted' : command === 'stop' ? 'stopped' : 'next' in result ? result.next : rollout.status } });
+    await appendAudit(trx, {
+      tenant: who.tenant,
+      at: now,
+      actor: who.actor,
+      action: `rollout.${command}`,
+      subject: { type: 'rollout', id: String(rolloutId) },
+      before: { status: rollout.status },
+      after: { status: command === 'delete' ? 'deleted' : command === 'stop' ? 'stopped' : 'next' in result ? result.next : rollout.status },
+    });
   });
 }

@@ -19,12 +19,22 @@ import { assignDistributionSet } from './deployments.js';
 import { tenantConfigSchema } from './tenant-config.js';
 
 const seedSchema = z.strictObject({
-  tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('DEFAULT'),
+  tenant: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('DEFAULT'),
   config: tenantConfigSchema.partial().optional(),
   /** An `osprey keys init` directory: its public TUF repository, escrow key and release headers. */
   tuf: z.strictObject({ dir: z.string(), passphrase: z.string() }).optional(),
   targets: z
-    .array(z.strictObject({ controllerId: z.string().min(1).max(256), name: z.string().optional(), securityToken: z.string().min(8).max(128).optional(), publicKey: z.string().optional() }))
+    .array(
+      z.strictObject({
+        controllerId: z.string().min(1).max(256),
+        name: z.string().optional(),
+        securityToken: z.string().min(8).max(128).optional(),
+        publicKey: z.string().optional(),
+      }),
+    )
     .default([]),
   modules: z
     .array(
@@ -42,7 +52,9 @@ const seedSchema = z.strictObject({
       }),
     )
     .default([]),
-  distributionSets: z.array(z.strictObject({ key: z.string(), name: z.string(), version: z.string(), type: z.string().default('os'), modules: z.array(z.string()) })).default([]),
+  distributionSets: z
+    .array(z.strictObject({ key: z.string(), name: z.string(), version: z.string(), type: z.string().default('os'), modules: z.array(z.string()) }))
+    .default([]),
   assignments: z
     .array(
       z.strictObject({
@@ -73,7 +85,14 @@ export interface SeedResult {
  * @param signing signs the artifacts; by default the signing keys the server registered with `keys`
  *   (startServer does), so `seed(db, blobs, server.keys, spec)` signs like an upload would.
  */
-export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: SeedSpec, baseDir = '.', signing?: ArtifactSigning): Promise<SeedResult> {
+export async function seed(
+  db: Kysely<Database>,
+  blobs: BlobStore,
+  keys: KeyService,
+  input: SeedSpec,
+  baseDir = '.',
+  signing?: ArtifactSigning,
+): Promise<SeedResult> {
   const spec = seedSchema.parse(input);
   const tenant = spec.tenant;
   const existing = await db.selectFrom('tenants').select('config').where('id', '=', tenant).executeTakeFirst();
@@ -92,29 +111,66 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
     const publicKey = t.publicKey ? recipientFromDeviceKey(t.publicKey) : null;
     const row = await db
       .insertInto('targets')
-      .values({ tenant, controller_id: t.controllerId, name: t.name ?? t.controllerId, security_token: t.securityToken ?? null, address: null, last_seen_at: null, attributes: JSON.stringify({}), update_status: 'UNKNOWN', installed_ds_id: null, assigned_ds_id: null, auto_confirm: null, public_key: publicKey, public_key_source: publicKey ? 'operator' : null })
+      .values({
+        tenant,
+        controller_id: t.controllerId,
+        name: t.name ?? t.controllerId,
+        security_token: t.securityToken ?? null,
+        address: null,
+        last_seen_at: null,
+        attributes: JSON.stringify({}),
+        update_status: 'UNKNOWN',
+        installed_ds_id: null,
+        assigned_ds_id: null,
+        auto_confirm: null,
+        public_key: publicKey,
+        public_key_source: publicKey ? 'operator' : null,
+      })
       .onConflict((oc) => oc.columns(['tenant', 'controller_id']).doUpdateSet({ security_token: t.securityToken ?? null, public_key: publicKey }))
       .returning('id')
       .executeTakeFirstOrThrow();
     result.targets[t.controllerId] = Number(row.id);
   }
   for (const m of spec.modules) {
-    const row = await db.insertInto('software_modules').values({ tenant, type_key: m.type, name: m.name, version: m.version, vendor: null, metadata: JSON.stringify([]) }).returning('id').executeTakeFirstOrThrow();
+    const row = await db
+      .insertInto('software_modules')
+      .values({ tenant, type_key: m.type, name: m.name, version: m.version, vendor: null, metadata: JSON.stringify([]) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const moduleId = Number(row.id);
     result.modules[m.key] = moduleId;
     for (const a of m.artifacts) {
       if ('file' in a) {
         const path = resolve(baseDir, a.file);
-        await addArtifact(db, blobs, keys, { tenant, moduleId, filename: a.filename ?? path.split('/').pop()!, source: createReadStream(path), signing: signing ?? artifactSigningFor(keys), encrypt: a.encrypt });
+        await addArtifact(db, blobs, keys, {
+          tenant,
+          moduleId,
+          filename: a.filename ?? path.split('/').pop()!,
+          source: createReadStream(path),
+          signing: signing ?? artifactSigningFor(keys),
+          encrypt: a.encrypt,
+        });
       } else {
         const t = tufTargets[a.tufTarget];
         if (!t) throw new Error(`TUF target ${a.tufTarget} is not in the imported repository`);
-        await addArtifact(db, blobs, keys, { tenant, moduleId, filename: a.filename ?? a.tufTarget, source: createReadStream(t.file), signing: signing ?? artifactSigningFor(keys), tufTarget: a.tufTarget, ...(t.header ? { escrowHeader: t.header } : {}) });
+        await addArtifact(db, blobs, keys, {
+          tenant,
+          moduleId,
+          filename: a.filename ?? a.tufTarget,
+          source: createReadStream(t.file),
+          signing: signing ?? artifactSigningFor(keys),
+          tufTarget: a.tufTarget,
+          ...(t.header ? { escrowHeader: t.header } : {}),
+        });
       }
     }
   }
   for (const ds of spec.distributionSets) {
-    const row = await db.insertInto('distribution_sets').values({ tenant, name: ds.name, version: ds.version, type_key: ds.type }).returning('id').executeTakeFirstOrThrow();
+    const row = await db
+      .insertInto('distribution_sets')
+      .values({ tenant, name: ds.name, version: ds.version, type_key: ds.type })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const dsId = Number(row.id);
     result.distributionSets[ds.key] = dsId;
     for (const key of ds.modules) {
@@ -124,9 +180,12 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
     }
   }
   for (const a of spec.assignments) {
-    const targetId = result.targets[a.target] ?? Number((await db.selectFrom('targets').select('id').where('tenant', '=', tenant).where('controller_id', '=', a.target).executeTakeFirst())?.id);
+    const targetId =
+      result.targets[a.target] ??
+      Number((await db.selectFrom('targets').select('id').where('tenant', '=', tenant).where('controller_id', '=', a.target).executeTakeFirst())?.id);
     const dsId = result.distributionSets[a.ds] ?? (await distributionSetByName(db, tenant, a.ds));
-    if (!targetId || dsId === undefined) throw new Error(`assignment ${a.target} → ${a.ds}: unknown target or distribution set (use a key of this file or name:version)`);
+    if (!targetId || dsId === undefined)
+      throw new Error(`assignment ${a.target} → ${a.ds}: unknown target or distribution set (use a key of this file or name:version)`);
     const { actionId } = await assignDistributionSet(db, tenant, targetId, dsId, {
       type: a.type,
       ...(a.forceTime ? { forceTime: new Date(a.forceTime) } : {}),
@@ -142,7 +201,13 @@ export async function seed(db: Kysely<Database>, blobs: BlobStore, keys: KeyServ
 async function distributionSetByName(db: Kysely<Database>, tenant: string, nameVersion: string): Promise<number | undefined> {
   const at = nameVersion.lastIndexOf(':');
   if (at < 0) return undefined;
-  const row = await db.selectFrom('distribution_sets').select('id').where('tenant', '=', tenant).where('name', '=', nameVersion.slice(0, at)).where('version', '=', nameVersion.slice(at + 1)).executeTakeFirst();
+  const row = await db
+    .selectFrom('distribution_sets')
+    .select('id')
+    .where('tenant', '=', tenant)
+    .where('name', '=', nameVersion.slice(0, at))
+    .where('version', '=', nameVersion.slice(at + 1))
+    .executeTakeFirst();
   return row ? Number(row.id) : undefined;
 }
 

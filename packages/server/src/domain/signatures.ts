@@ -77,7 +77,12 @@ export function fileArtifactSigning(keysDir: string, passphrase: string | undefi
     const path = join(dir, FILE);
     if (!existsSync(path)) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: secret });
+      const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+        format: 'pem',
+        type: 'pkcs8',
+        cipher: 'aes-256-cbc',
+        passphrase: secret,
+      });
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       writeFileSync(temp, pem, { mode: 0o600, flag: 'wx' });
       // link, not rename: if another process made the key meanwhile, keep theirs (it may have signed already).
@@ -90,7 +95,8 @@ export function fileArtifactSigning(keysDir: string, passphrase: string | undefi
       }
     }
     const privateKey = createPrivateKey({ key: readFileSync(path), passphrase: secret });
-    if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error(`${path} is not an ECDSA P-256 key`);
+    if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+      throw new Error(`${path} is not an ECDSA P-256 key`);
     const entry = { privateKey, publicPem: createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString() };
     cache.set(tenant, entry);
     return entry;

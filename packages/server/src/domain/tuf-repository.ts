@@ -211,7 +211,11 @@ function keyMaterial(key: Key): string {
 function roleSignature(root: Root, role: TopLevelRole): string {
   const spec = root.roles[role];
   if (!spec) return '';
-  const keys = spec.keyIDs.map((id) => root.keys[id]).filter((k): k is Key => k !== undefined).map(keyMaterial).sort();
+  const keys = spec.keyIDs
+    .map((id) => root.keys[id])
+    .filter((k): k is Key => k !== undefined)
+    .map(keyMaterial)
+    .sort();
   return `${spec.threshold}|${keys.join(',')}`;
 }
 
@@ -243,7 +247,16 @@ function parseTargetsJson(value: unknown, what: string): Metadata<Targets> {
 }
 
 function canonicalCustom(value: unknown): string {
-  const sort = (v: unknown): unknown => (Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)])) : v);
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, sort(x)]),
+          )
+        : v;
   return JSON.stringify(sort(value ?? null));
 }
 
@@ -264,7 +277,10 @@ export class TufRepositoryService {
 
   private async rootVersion(db: Db, tenant: string): Promise<number | undefined> {
     const rows = await db.selectFrom('tuf_files').select('name').where('tenant', '=', tenant).where('name', 'like', '%.root.json').execute();
-    const versions = rows.map((r) => ROOT_FILE.exec(r.name)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+    const versions = rows
+      .map((r) => ROOT_FILE.exec(r.name)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number);
     return versions.length === 0 ? undefined : Math.max(...versions);
   }
 
@@ -358,7 +374,14 @@ export class TufRepositoryService {
    * Sign and write snapshot and timestamp (version + 1) over `targets`; write `targets` too when it
    * is new. The caller holds the tenant lock.
    */
-  private async publish(trx: Trx, tenant: string, state: Pick<RepoState, 'root' | 'snapshot' | 'timestamp'>, targets: Metadata<Targets>, targetsIsNew: boolean, now: Date): Promise<PublishedVersions> {
+  private async publish(
+    trx: Trx,
+    tenant: string,
+    state: Pick<RepoState, 'root' | 'snapshot' | 'timestamp'>,
+    targets: Metadata<Targets>,
+    targetsIsNew: boolean,
+    now: Date,
+  ): Promise<PublishedVersions> {
     const root = state.root;
     const snapshotSigners = this.requireSigners(tenant, root, 'snapshot', 'add the key with POST /rest/v1/tuf/keys/snapshot');
     const timestampSigners = this.requireSigners(tenant, root, 'timestamp', 'add the key with POST /rest/v1/tuf/keys/timestamp');
@@ -447,7 +470,11 @@ export class TufRepositoryService {
           key = createPrivateKey(options.passphrase ? { key: pem, passphrase: options.passphrase } : { key: pem });
           signer = new KeyObjectSigner(key);
         } catch (cause) {
-          throw new ServerError('BAD_REQUEST', `keys.${role}[${i}]: not a readable Ed25519 or ECDSA P-256 private key (PKCS#8 PEM; encrypted ones need the passphrase): ${(cause as Error).message}`, { cause });
+          throw new ServerError(
+            'BAD_REQUEST',
+            `keys.${role}[${i}]: not a readable Ed25519 or ECDSA P-256 private key (PKCS#8 PEM; encrypted ones need the passphrase): ${(cause as Error).message}`,
+            { cause },
+          );
         }
         if (!listed.has(keyMaterial(signer.key))) throw badRequest(`keys.${role}[${i}] (key ${short(signer.key.keyID)}) is not a ${role} key of the root`);
         given[role].push({ key, signer });
@@ -455,12 +482,24 @@ export class TufRepositoryService {
     }
     const tenant = who.tenant;
     for (const role of ['snapshot', 'timestamp'] as const) {
-      const { signers, missing, threshold } = this.heldSigners(tenant, root.signed, role, given[role].map((g) => g.signer));
+      const { signers, missing, threshold } = this.heldSigners(
+        tenant,
+        root.signed,
+        role,
+        given[role].map((g) => g.signer),
+      );
       if (signers.length < threshold) {
-        throw badRequest(`${this.missingKeysMessage(root, role, missing, threshold, signers.length)}: give the server its PKCS#8 PEM private key in keys.${role} (encrypted, with passphrase)`);
+        throw badRequest(
+          `${this.missingKeysMessage(root, role, missing, threshold, signers.length)}: give the server its PKCS#8 PEM private key in keys.${role} (encrypted, with passphrase)`,
+        );
       }
     }
-    const targetsOnline = this.canSign(tenant, root.signed, 'targets', given.targets.map((g) => g.signer));
+    const targetsOnline = this.canSign(
+      tenant,
+      root.signed,
+      'targets',
+      given.targets.map((g) => g.signer),
+    );
     let offlineTargets: Metadata<Targets> | undefined;
     if (options.targets !== undefined) {
       offlineTargets = parseTargetsJson(options.targets, 'targets metadata');
@@ -497,7 +536,11 @@ export class TufRepositoryService {
       }
       if (!targetsOnline && !config['tuf.targets.offline']) {
         const row = await trx.selectFrom('tenants').select('config').where('id', '=', tenant).executeTakeFirstOrThrow();
-        await trx.updateTable('tenants').set({ config: JSON.stringify({ ...row.config, 'tuf.targets.offline': true }) }).where('id', '=', tenant).execute();
+        await trx
+          .updateTable('tenants')
+          .set({ config: JSON.stringify({ ...row.config, 'tuf.targets.offline': true }) })
+          .where('id', '=', tenant)
+          .execute();
       }
       await this.audit(trx, who, 'tuf.root.import', { type: 'tuf', id: 'root' }, state ? { rootVersion: state.root.signed.version, generated: true } : null, {
         rootVersion: 1,
@@ -511,7 +554,12 @@ export class TufRepositoryService {
     this.keys.retireTufKeys(tenant, 'root');
     for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
       const keep = this.keys.tufSigners(tenant, role).filter((s) => roleKeys(root.signed, role).some((k) => keyMaterial(k) === keyMaterial(s.key)));
-      if (previousRootKeys.length > 0) this.keys.retireTufKeys(tenant, role, keep.map((s) => s.key.keyID));
+      if (previousRootKeys.length > 0)
+        this.keys.retireTufKeys(
+          tenant,
+          role,
+          keep.map((s) => s.key.keyID),
+        );
     }
     return result;
   }
@@ -522,8 +570,17 @@ export class TufRepositoryService {
     if (!state) return undefined;
     // Generated by the server (which then holds its root keys; it may have renewed it since).
     const generated = this.canSign(tenant, state.root.signed, 'root');
-    if (!generated) throw conflict(`tenant ${tenant} already has a TUF repository with root v${state.root.signed.version} from an offline ceremony; replace keys by rotating the root (PUT /rest/v1/tuf/root)`);
-    const released = await db.selectFrom('distribution_sets').select('id').where('tenant', '=', tenant).where('release_state', '=', 'released').limit(1).executeTakeFirst();
+    if (!generated)
+      throw conflict(
+        `tenant ${tenant} already has a TUF repository with root v${state.root.signed.version} from an offline ceremony; replace keys by rotating the root (PUT /rest/v1/tuf/root)`,
+      );
+    const released = await db
+      .selectFrom('distribution_sets')
+      .select('id')
+      .where('tenant', '=', tenant)
+      .where('release_state', '=', 'released')
+      .limit(1)
+      .executeTakeFirst();
     const targetCount = Object.keys(state.targets?.signed.targets ?? {}).length;
     if (released || targetCount > 0 || state.pending) {
       throw conflict(`tenant ${tenant} has released from its generated repository already; its root can no longer be replaced, only rotated`);
@@ -557,7 +614,9 @@ export class TufRepositoryService {
         if (!changedRoles.includes(role)) continue;
         const { signers, missing, threshold } = this.heldSigners(tenant, next.signed, role);
         if (signers.length < threshold) {
-          throw conflict(`${this.missingKeysMessage(next, role, missing, threshold, signers.length)}: the server re-signs ${role} metadata at once with the new key, so it must hold it first — add it with POST /rest/v1/tuf/keys/${role} (generate, or upload its PEM), list that key in the root and sign the root again`);
+          throw conflict(
+            `${this.missingKeysMessage(next, role, missing, threshold, signers.length)}: the server re-signs ${role} metadata at once with the new key, so it must hold it first — add it with POST /rest/v1/tuf/keys/${role} (generate, or upload its PEM), list that key in the root and sign the root again`,
+          );
         }
       }
       const now = this.clock();
@@ -573,13 +632,19 @@ export class TufRepositoryService {
           targetsIsNew = true;
           result.republished.push('targets');
         } else if (!config['tuf.targets.offline']) {
-          throw conflict(`root v${next.signed.version} changes the targets key to one the server does not hold: add it with POST /rest/v1/tuf/keys/targets, or switch the tenant to offline targets signing (tuf.targets.offline) first`);
+          throw conflict(
+            `root v${next.signed.version} changes the targets key to one the server does not hold: add it with POST /rest/v1/tuf/keys/targets, or switch the tenant to offline targets signing (tuf.targets.offline) first`,
+          );
         } else if (state.pending) {
           targetsValid = false;
           result.pendingTargetsVersion = state.pending.signed.version; // signed with the new key when submitted
         } else {
           targetsValid = false;
-          const pending = buildTargets(state.targets.signed.version + 1, expiresAfter(now, DEFAULT_EXPIRY_DAYS.targets), Object.values(state.targets.signed.targets));
+          const pending = buildTargets(
+            state.targets.signed.version + 1,
+            expiresAfter(now, DEFAULT_EXPIRY_DAYS.targets),
+            Object.values(state.targets.signed.targets),
+          );
           await this.put(trx, tenant, FILES.pendingTargets, serializeMetadata(pending), true);
           result.pendingTargetsVersion = pending.signed.version;
         }
@@ -591,17 +656,33 @@ export class TufRepositoryService {
         await this.publish(trx, tenant, { root: next, snapshot: state.snapshot, timestamp: state.timestamp }, targets, targetsIsNew, now);
         result.republished.push('snapshot', 'timestamp');
       }
-      const summary = (root: Root) => Object.fromEntries(TOP_LEVEL_ROLES.map((r) => [r, { threshold: root.roles[r]?.threshold, keys: roleKeys(root, r).map((k) => k.keyID) }]));
-      await this.audit(trx, who, 'tuf.root.rotate', { type: 'tuf', id: 'root' }, { rootVersion: state.root.signed.version, roles: summary(state.root.signed) }, { rootVersion: next.signed.version, roles: summary(next.signed), republished: result.republished });
+      const summary = (root: Root) =>
+        Object.fromEntries(TOP_LEVEL_ROLES.map((r) => [r, { threshold: root.roles[r]?.threshold, keys: roleKeys(root, r).map((k) => k.keyID) }]));
+      await this.audit(
+        trx,
+        who,
+        'tuf.root.rotate',
+        { type: 'tuf', id: 'root' },
+        { rootVersion: state.root.signed.version, roles: summary(state.root.signed) },
+        { rootVersion: next.signed.version, roles: summary(next.signed), republished: result.republished },
+      );
       return result;
     });
     // Online keys the new root dropped sign nothing any more.
     for (const role of TOP_LEVEL_ROLES) {
       const kept = new Set(roleKeys(next.signed, role).map(keyMaterial));
-      const dropped = new Set(roleKeys(previous!.signed, role).map(keyMaterial).filter((m) => !kept.has(m)));
+      const dropped = new Set(
+        roleKeys(previous!.signed, role)
+          .map(keyMaterial)
+          .filter((m) => !kept.has(m)),
+      );
       if (dropped.size === 0) continue;
       const keep = this.keys.tufSigners(tenant, role).filter((s) => !dropped.has(keyMaterial(s.key)));
-      this.keys.retireTufKeys(tenant, role, keep.map((s) => s.key.keyID));
+      this.keys.retireTufKeys(
+        tenant,
+        role,
+        keep.map((s) => s.key.keyID),
+      );
     }
     return rotated;
   }
@@ -633,13 +714,25 @@ export class TufRepositoryService {
         key = createPrivateKey(pem.passphrase ? { key: pem.privateKey, passphrase: pem.passphrase } : { key: pem.privateKey });
         new KeyObjectSigner(key);
       } catch (cause) {
-        throw new ServerError('BAD_REQUEST', `privateKey: not a readable Ed25519 or ECDSA P-256 private key (PKCS#8 PEM; encrypted ones need the passphrase): ${(cause as Error).message}`, { cause });
+        throw new ServerError(
+          'BAD_REQUEST',
+          `privateKey: not a readable Ed25519 or ECDSA P-256 private key (PKCS#8 PEM; encrypted ones need the passphrase): ${(cause as Error).message}`,
+          { cause },
+        );
       }
       signer = this.keys.importTufKey(who.tenant, role, key);
     } else {
       signer = this.keys.generateTufKeys(who.tenant, [role], this.options.keyType)[role];
     }
-    await appendAudit(this.db, { tenant: who.tenant, at: this.clock(), actor: who.actor, action: 'tuf.key.add', subject: { type: 'tuf-key', id: `${role}/${signer.key.keyID}` }, before: null, after: { role, keyid: signer.key.keyID, source: pem ? 'upload' : 'generated' } });
+    await appendAudit(this.db, {
+      tenant: who.tenant,
+      at: this.clock(),
+      actor: who.actor,
+      action: 'tuf.key.add',
+      subject: { type: 'tuf-key', id: `${role}/${signer.key.keyID}` },
+      before: null,
+      after: { role, keyid: signer.key.keyID, source: pem ? 'upload' : 'generated' },
+    });
     const state = await this.loadState(this.db, who.tenant);
     const inRoot = state ? roleKeys(state.root.signed, role).some((k) => keyMaterial(k) === keyMaterial(signer.key)) : false;
     return { role, keyid: signer.key.keyID, key: signer.key.toJSON() as Record<string, unknown>, inRoot };
@@ -674,7 +767,19 @@ export class TufRepositoryService {
       .selectFrom('distribution_set_modules as dsm')
       .innerJoin('software_modules as sm', 'sm.id', 'dsm.module_id')
       .innerJoin('artifacts as a', 'a.module_id', 'sm.id')
-      .select(['sm.id as module_id', 'sm.name as module_name', 'sm.version as module_version', 'a.id', 'a.filename', 'a.size', 'a.sha256', 'a.escrow_header', 'a.plaintext_size', 'a.plaintext_sha256', 'a.tuf_target'])
+      .select([
+        'sm.id as module_id',
+        'sm.name as module_name',
+        'sm.version as module_version',
+        'a.id',
+        'a.filename',
+        'a.size',
+        'a.sha256',
+        'a.escrow_header',
+        'a.plaintext_size',
+        'a.plaintext_sha256',
+        'a.tuf_target',
+      ])
       .where('dsm.tenant', '=', tenant)
       .where('dsm.ds_id', '=', dsId)
       .orderBy('sm.id')
@@ -696,7 +801,9 @@ export class TufRepositoryService {
       }
       const encrypted = a.escrow_header !== null;
       if (encrypted && (a.plaintext_size === null || a.plaintext_sha256 === null)) {
-        throw conflict(`artifact ${a.filename} (id ${a.id}) is encrypted but its plaintext length and hash are unknown: upload it to an encrypted module so the server encrypts it`);
+        throw conflict(
+          `artifact ${a.filename} (id ${a.id}) is encrypted but its plaintext length and hash are unknown: upload it to an encrypted module so the server encrypts it`,
+        );
       }
       const custom = parseReleaseCustom({
         name: a.module_name,
@@ -714,7 +821,8 @@ export class TufRepositoryService {
       const taken = existing[path];
       if (taken) {
         const same = taken.length === length && taken.hashes.sha256 === a.sha256 && canonicalCustom(taken.custom) === canonicalCustom(custom);
-        if (!same) throw conflict(`TUF target ${path} is already released with other content or metadata; releases are immutable — release a new module version`);
+        if (!same)
+          throw conflict(`TUF target ${path} is already released with other content or metadata; releases are immutable — release a new module version`);
         planned.push({ info: { ...base, path, existing: true }, target: taken });
         continue;
       }
@@ -729,15 +837,26 @@ export class TufRepositoryService {
     return ds.release_state as ReleaseState;
   }
 
-  private assertReleasable(ds: { id: number; release_state: string; release_requested_by: string | null }, state: RepoState, expected: 'draft' | 'pending_approval'): void {
+  private assertReleasable(
+    ds: { id: number; release_state: string; release_requested_by: string | null },
+    state: RepoState,
+    expected: 'draft' | 'pending_approval',
+  ): void {
     const current = this.stateOf(ds, state.pendingRelease, Number(ds.id));
     if (current === 'released') throw conflict(`distribution set ${ds.id} is released already`);
-    if (current === 'pending_signature') throw conflict(`distribution set ${ds.id} awaits the offline targets signature (targets v${state.pending?.signed.version}): PUT /rest/v1/tuf/targets`);
+    if (current === 'pending_signature')
+      throw conflict(`distribution set ${ds.id} awaits the offline targets signature (targets v${state.pending?.signed.version}): PUT /rest/v1/tuf/targets`);
     if (current !== expected) {
-      throw conflict(expected === 'draft' ? `the release of distribution set ${ds.id} was requested by ${ds.release_requested_by} and awaits approval` : `the release of distribution set ${ds.id} has not been requested`);
+      throw conflict(
+        expected === 'draft'
+          ? `the release of distribution set ${ds.id} was requested by ${ds.release_requested_by} and awaits approval`
+          : `the release of distribution set ${ds.id} has not been requested`,
+      );
     }
     if (state.pending) {
-      throw conflict(`targets v${state.pending.signed.version} awaits the offline targets signature; submit it (PUT /rest/v1/tuf/targets) or discard it (DELETE /rest/v1/tuf/targets/pending) before releasing again`);
+      throw conflict(
+        `targets v${state.pending.signed.version} awaits the offline targets signature; submit it (PUT /rest/v1/tuf/targets) or discard it (DELETE /rest/v1/tuf/targets/pending) before releasing again`,
+      );
     }
   }
 
@@ -756,8 +875,19 @@ export class TufRepositoryService {
       this.assertReleasable(ds, state, 'draft');
       const planned = await this.planTargets(trx, who.tenant, dsId, request, state.targets); // refuse now what would fail at approval
       await this.put(trx, who.tenant, FILES.releaseRequest(dsId), Buffer.from(JSON.stringify(request)), true);
-      await trx.updateTable('distribution_sets').set({ release_state: 'pending_approval', release_requested_by: who.actor, last_modified_at: this.clock() }).where('id', '=', dsId).execute();
-      await this.audit(trx, who, 'distributionset.release.request', { type: 'distributionset', id: String(dsId) }, { releaseState: ds.release_state }, { releaseState: 'pending_approval', request, targets: planned.map((p) => p.info.path) });
+      await trx
+        .updateTable('distribution_sets')
+        .set({ release_state: 'pending_approval', release_requested_by: who.actor, last_modified_at: this.clock() })
+        .where('id', '=', dsId)
+        .execute();
+      await this.audit(
+        trx,
+        who,
+        'distributionset.release.request',
+        { type: 'distributionset', id: String(dsId) },
+        { releaseState: ds.release_state },
+        { releaseState: 'pending_approval', request, targets: planned.map((p) => p.info.path) },
+      );
       return { id: dsId, state: 'pending_approval', requestedBy: who.actor, request, targets: planned.map((p) => p.info) };
     });
   }
@@ -770,7 +900,13 @@ export class TufRepositoryService {
       const ds = await this.lockDistributionSet(trx, who.tenant, dsId);
       const state = await this.requireState(trx, who.tenant);
       this.assertReleasable(ds, state, 'draft');
-      return this.release(trx, who, ds.id, request, { requestedBy: who.actor, authorizedBy: who.actor, offline: config['tuf.targets.offline'], state, previousState: ds.release_state });
+      return this.release(trx, who, ds.id, request, {
+        requestedBy: who.actor,
+        authorizedBy: who.actor,
+        offline: config['tuf.targets.offline'],
+        state,
+        previousState: ds.release_state,
+      });
     });
   }
 
@@ -787,13 +923,29 @@ export class TufRepositoryService {
       this.assertReleasable(ds, state, 'pending_approval');
       const requester = ds.release_requested_by ?? '';
       if ((await this.personOf(trx, who.tenant, who.actor)) === (await this.personOf(trx, who.tenant, requester))) {
-        throw new ServerError('FORBIDDEN', `four-eyes rule: ${who.actor} requested the release of distribution set ${dsId} and cannot approve it; another user with APPROVE_RELEASE must`);
+        throw new ServerError(
+          'FORBIDDEN',
+          `four-eyes rule: ${who.actor} requested the release of distribution set ${dsId} and cannot approve it; another user with APPROVE_RELEASE must`,
+        );
       }
       const stored = await this.file(trx, who.tenant, FILES.releaseRequest(dsId));
       if (!stored) throw conflict(`the release request of distribution set ${dsId} is missing; request the release again`);
       const request = JSON.parse(stored.toString('utf8')) as ReleaseRequest;
-      await this.audit(trx, who, 'distributionset.release.approve', { type: 'distributionset', id: String(dsId) }, { releaseState: 'pending_approval', requestedBy: requester }, { approvedBy: who.actor, request });
-      const result = await this.release(trx, who, dsId, request, { requestedBy: requester, authorizedBy: who.actor, offline: config['tuf.targets.offline'], state, previousState: ds.release_state });
+      await this.audit(
+        trx,
+        who,
+        'distributionset.release.approve',
+        { type: 'distributionset', id: String(dsId) },
+        { releaseState: 'pending_approval', requestedBy: requester },
+        { approvedBy: who.actor, request },
+      );
+      const result = await this.release(trx, who, dsId, request, {
+        requestedBy: requester,
+        authorizedBy: who.actor,
+        offline: config['tuf.targets.offline'],
+        state,
+        previousState: ds.release_state,
+      });
       // Kept while the offline signature is pending: discarding it returns the set to pending approval.
       if (result.state === 'released') await this.remove(trx, who.tenant, FILES.releaseRequest(dsId));
       return result;
@@ -803,7 +955,12 @@ export class TufRepositoryService {
   /** Who is behind an actor: an API token acts for its owner. */
   private async personOf(db: Db, tenant: string, actor: string): Promise<string> {
     if (!actor.startsWith('token:')) return actor;
-    const row = await db.selectFrom('api_tokens').select('owner').where('tenant', '=', tenant).where('name', '=', actor.slice('token:'.length)).executeTakeFirst();
+    const row = await db
+      .selectFrom('api_tokens')
+      .select('owner')
+      .where('tenant', '=', tenant)
+      .where('name', '=', actor.slice('token:'.length))
+      .executeTakeFirst();
     return row ? `user:${row.owner.replace(/^user:/, '')}` : actor;
   }
 
@@ -819,25 +976,80 @@ export class TufRepositoryService {
     const planned = await this.planTargets(trx, tenant, dsId, request, state.targets);
     const now = this.clock();
     const fresh = planned.filter((p) => !p.info.existing).map((p) => p.target);
-    const targets = buildTargets((state.targets?.signed.version ?? 0) + 1, expiresAfter(now, DEFAULT_EXPIRY_DAYS.targets), [...Object.values(state.targets?.signed.targets ?? {}), ...fresh]);
+    const targets = buildTargets((state.targets?.signed.version ?? 0) + 1, expiresAfter(now, DEFAULT_EXPIRY_DAYS.targets), [
+      ...Object.values(state.targets?.signed.targets ?? {}),
+      ...fresh,
+    ]);
     const subject = { type: 'distributionset', id: String(dsId) };
     if (context.offline) {
-      const pendingRelease: PendingRelease = { targetsVersion: targets.signed.version, releases: [{ dsId, authorizedBy: context.authorizedBy, artifacts: planned.map((p) => ({ id: p.info.artifactId, path: p.info.path })) }] };
+      const pendingRelease: PendingRelease = {
+        targetsVersion: targets.signed.version,
+        releases: [{ dsId, authorizedBy: context.authorizedBy, artifacts: planned.map((p) => ({ id: p.info.artifactId, path: p.info.path })) }],
+      };
       await this.put(trx, tenant, FILES.pendingTargets, serializeMetadata(targets), true);
       await this.put(trx, tenant, FILES.pendingRelease, Buffer.from(JSON.stringify(pendingRelease)), true);
-      if (context.previousState === 'draft') await trx.updateTable('distribution_sets').set({ release_requested_by: context.requestedBy, last_modified_at: now }).where('id', '=', dsId).execute();
-      await this.audit(trx, who, 'distributionset.release.pending', subject, null, { targetsVersion: targets.signed.version, targets: planned.map((p) => p.info.path), request });
-      return { id: dsId, state: 'pending_signature', requestedBy: context.requestedBy, request, targets: planned.map((p) => p.info), pendingTargetsVersion: targets.signed.version };
+      if (context.previousState === 'draft')
+        await trx.updateTable('distribution_sets').set({ release_requested_by: context.requestedBy, last_modified_at: now }).where('id', '=', dsId).execute();
+      await this.audit(trx, who, 'distributionset.release.pending', subject, null, {
+        targetsVersion: targets.signed.version,
+        targets: planned.map((p) => p.info.path),
+        request,
+      });
+      return {
+        id: dsId,
+        state: 'pending_signature',
+        requestedBy: context.requestedBy,
+        request,
+        targets: planned.map((p) => p.info),
+        pendingTargetsVersion: targets.signed.version,
+      };
     }
-    const signers = this.requireSigners(tenant, state.root, 'targets', 'this tenant signs targets offline: set tuf.targets.offline to true, then sign the pending targets metadata with the offline key');
+    const signers = this.requireSigners(
+      tenant,
+      state.root,
+      'targets',
+      'this tenant signs targets offline: set tuf.targets.offline to true, then sign the pending targets metadata with the offline key',
+    );
     await this.signChecked(state.root.signed, 'targets', targets, signers);
     const published = await this.publish(trx, tenant, state, targets, true, now);
-    await this.markReleased(trx, tenant, dsId, planned.map((p) => ({ id: p.info.artifactId, path: p.info.path })), context.requestedBy, context.authorizedBy, now);
-    await this.audit(trx, who, 'distributionset.release', subject, { releaseState: context.previousState }, { releaseState: 'released', releasedBy: context.authorizedBy, targetPaths: planned.map((p) => p.info.path), request, metadata: published });
-    return { id: dsId, state: 'released', requestedBy: context.requestedBy, releasedBy: context.authorizedBy, releasedAt: now.toISOString(), request, targets: planned.map((p) => p.info), published };
+    await this.markReleased(
+      trx,
+      tenant,
+      dsId,
+      planned.map((p) => ({ id: p.info.artifactId, path: p.info.path })),
+      context.requestedBy,
+      context.authorizedBy,
+      now,
+    );
+    await this.audit(
+      trx,
+      who,
+      'distributionset.release',
+      subject,
+      { releaseState: context.previousState },
+      { releaseState: 'released', releasedBy: context.authorizedBy, targetPaths: planned.map((p) => p.info.path), request, metadata: published },
+    );
+    return {
+      id: dsId,
+      state: 'released',
+      requestedBy: context.requestedBy,
+      releasedBy: context.authorizedBy,
+      releasedAt: now.toISOString(),
+      request,
+      targets: planned.map((p) => p.info),
+      published,
+    };
   }
 
-  private async markReleased(trx: Trx, tenant: string, dsId: number, artifacts: Array<{ id: number; path: string }>, requestedBy: string, releasedBy: string, now: Date): Promise<void> {
+  private async markReleased(
+    trx: Trx,
+    tenant: string,
+    dsId: number,
+    artifacts: Array<{ id: number; path: string }>,
+    requestedBy: string,
+    releasedBy: string,
+    now: Date,
+  ): Promise<void> {
     for (const a of artifacts) await trx.updateTable('artifacts').set({ tuf_target: a.path }).where('tenant', '=', tenant).where('id', '=', a.id).execute();
     await trx
       .updateTable('distribution_sets')
@@ -873,7 +1085,16 @@ export class TufRepositoryService {
       .execute();
     for (const a of rows) {
       const path = status.state === 'released' ? a.tuf_target : pendingPaths.get(Number(a.id));
-      if (path) status.targets.push({ artifactId: Number(a.id), moduleId: Number(a.module_id), filename: a.filename, path, length: Number(a.size), sha256: a.sha256, existing: status.state === 'released' });
+      if (path)
+        status.targets.push({
+          artifactId: Number(a.id),
+          moduleId: Number(a.module_id),
+          filename: a.filename,
+          path,
+          length: Number(a.size),
+          sha256: a.sha256,
+          existing: status.state === 'released',
+        });
     }
     return status;
   }
@@ -903,7 +1124,9 @@ export class TufRepositoryService {
         refused(e, `targets v${submitted.signed.version} is not signed by the targets key(s) of root v${state.root.signed.version}`);
       }
       if (!signedBytes(submitted).equals(signedBytes(state.pending))) {
-        throw conflict(`the submitted targets v${submitted.signed.version} differs from the pending targets v${state.pending.signed.version}: sign exactly what GET /rest/v1/tuf/targets/pending returns`);
+        throw conflict(
+          `the submitted targets v${submitted.signed.version} differs from the pending targets v${state.pending.signed.version}: sign exactly what GET /rest/v1/tuf/targets/pending returns`,
+        );
       }
       if (state.targets && state.targets.signed.version >= submitted.signed.version) {
         throw conflict(`targets v${state.targets.signed.version} is published already; discard the pending targets and release again`);
@@ -917,15 +1140,31 @@ export class TufRepositoryService {
       const published = await this.publish(trx, tenant, state, submitted, true, now);
       const released: number[] = [];
       for (const r of state.pendingRelease?.releases ?? []) {
-        const ds = await trx.selectFrom('distribution_sets').select(['release_requested_by', 'release_state']).where('tenant', '=', tenant).where('id', '=', r.dsId).executeTakeFirst();
+        const ds = await trx
+          .selectFrom('distribution_sets')
+          .select(['release_requested_by', 'release_state'])
+          .where('tenant', '=', tenant)
+          .where('id', '=', r.dsId)
+          .executeTakeFirst();
         if (!ds) continue;
         await this.markReleased(trx, tenant, r.dsId, r.artifacts, ds.release_requested_by ?? r.authorizedBy, r.authorizedBy, now);
         await this.remove(trx, tenant, FILES.releaseRequest(r.dsId));
-        await this.audit(trx, who, 'distributionset.release', { type: 'distributionset', id: String(r.dsId) }, { releaseState: ds.release_state }, { releaseState: 'released', releasedBy: r.authorizedBy, signedOffline: true, targetPaths: r.artifacts.map((a) => a.path), metadata: published });
+        await this.audit(
+          trx,
+          who,
+          'distributionset.release',
+          { type: 'distributionset', id: String(r.dsId) },
+          { releaseState: ds.release_state },
+          { releaseState: 'released', releasedBy: r.authorizedBy, signedOffline: true, targetPaths: r.artifacts.map((a) => a.path), metadata: published },
+        );
         released.push(r.dsId);
       }
       await this.remove(trx, tenant, FILES.pendingTargets, FILES.pendingRelease);
-      await this.audit(trx, who, 'tuf.targets.submit', { type: 'tuf', id: 'targets' }, null, { ...published, keys: Object.keys(submitted.signatures), released });
+      await this.audit(trx, who, 'tuf.targets.submit', { type: 'tuf', id: 'targets' }, null, {
+        ...published,
+        keys: Object.keys(submitted.signatures),
+        released,
+      });
       return { published, released };
     });
   }
@@ -937,7 +1176,14 @@ export class TufRepositoryService {
       const state = await this.requireState(trx, who.tenant);
       if (!state.pending) throw notFound('pending targets metadata');
       await this.remove(trx, who.tenant, FILES.pendingTargets, FILES.pendingRelease);
-      await this.audit(trx, who, 'tuf.targets.discard', { type: 'tuf', id: 'targets' }, { targetsVersion: state.pending.signed.version, releases: state.pendingRelease?.releases.map((r) => r.dsId) ?? [] }, null);
+      await this.audit(
+        trx,
+        who,
+        'tuf.targets.discard',
+        { type: 'tuf', id: 'targets' },
+        { targetsVersion: state.pending.signed.version, releases: state.pendingRelease?.releases.map((r) => r.dsId) ?? [] },
+        null,
+      );
     });
   }
 
@@ -979,7 +1225,9 @@ export class TufRepositoryService {
           targetsIsNew = true;
           refreshed.push('targets');
         } else {
-          skipped = [skipped, `targets v${state.targets.signed.version} expires at ${state.targets.signed.expires}: the offline targets key must sign it again`].filter(Boolean).join('; ');
+          skipped = [skipped, `targets v${state.targets.signed.version} expires at ${state.targets.signed.expires}: the offline targets key must sign it again`]
+            .filter(Boolean)
+            .join('; ');
         }
       }
       // Snapshot: re-signed when targets changed or it is due itself; timestamp then always.

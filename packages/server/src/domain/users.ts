@@ -136,7 +136,14 @@ export class UserService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  private audit(trx: Transaction<Database>, who: Caller, action: string, subject: { type: string; id: string }, before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
+  private audit(
+    trx: Transaction<Database>,
+    who: Caller,
+    action: string,
+    subject: { type: string; id: string },
+    before: Record<string, unknown> | null,
+    after: Record<string, unknown> | null,
+  ) {
     return appendAudit(trx, { tenant: who.tenant, at: this.clock(), actor: who.actor, action, subject, before, after });
   }
 
@@ -147,8 +154,10 @@ export class UserService {
     const colon = caller.actor.indexOf(':');
     const kind = caller.actor.slice(0, colon);
     const name = caller.actor.slice(colon + 1);
-    if (kind === 'user') return (await db.selectFrom('users').select('roles').where('tenant', '=', caller.tenant).where('username', '=', name).executeTakeFirst())?.roles ?? [];
-    if (kind === 'token') return (await db.selectFrom('api_tokens').select('roles').where('tenant', '=', caller.tenant).where('name', '=', name).executeTakeFirst())?.roles ?? [];
+    if (kind === 'user')
+      return (await db.selectFrom('users').select('roles').where('tenant', '=', caller.tenant).where('username', '=', name).executeTakeFirst())?.roles ?? [];
+    if (kind === 'token')
+      return (await db.selectFrom('api_tokens').select('roles').where('tenant', '=', caller.tenant).where('name', '=', name).executeTakeFirst())?.roles ?? [];
     return [];
   }
 
@@ -174,15 +183,29 @@ export class UserService {
       throw new ServerError('FORBIDDEN', `${doing} needs permissions you do not hold: ${shown}`);
     }
     if (grants.some(isSystemGrant) && !(await this.isSystemAdmin(caller, db))) {
-      throw new ServerError('FORBIDDEN', `${doing} involves the system grant admin/SYSTEM_ADMIN: only a system administrator (role admin in tenant ${DEFAULT_TENANT}) may do that`);
+      throw new ServerError(
+        'FORBIDDEN',
+        `${doing} involves the system grant admin/SYSTEM_ADMIN: only a system administrator (role admin in tenant ${DEFAULT_TENANT}) may do that`,
+      );
     }
   }
 
   // --- users ---------------------------------------------------------------------------------
 
   async listUsers(tenant: string, paging: { offset: number; limit: number }): Promise<{ content: UserJson[]; total: number }> {
-    const rows = await this.db.selectFrom('users').select(['username', 'roles', 'created_at']).where('tenant', '=', tenant).orderBy('username').offset(paging.offset).limit(paging.limit).execute();
-    const { total } = await this.db.selectFrom('users').select(sql<number>`count(*)::int`.as('total')).where('tenant', '=', tenant).executeTakeFirstOrThrow();
+    const rows = await this.db
+      .selectFrom('users')
+      .select(['username', 'roles', 'created_at'])
+      .where('tenant', '=', tenant)
+      .orderBy('username')
+      .offset(paging.offset)
+      .limit(paging.limit)
+      .execute();
+    const { total } = await this.db
+      .selectFrom('users')
+      .select(sql<number>`count(*)::int`.as('total'))
+      .where('tenant', '=', tenant)
+      .executeTakeFirstOrThrow();
     return { content: rows.map(userJson), total: Number(total) };
   }
 
@@ -222,11 +245,27 @@ export class UserService {
     await this.db.transaction().execute(async (trx) => {
       const { user, administrators } = await this.lockUsers(trx, caller.tenant, username);
       await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `deleting user ${username}`);
-      if (canAdministerUsers(user.roles) && administrators <= 1) throw new ServerError('CONFLICT', `user ${username} is the last user of tenant ${caller.tenant} who can administer users (TENANT_ADMIN or admin) and cannot be deleted`);
+      if (canAdministerUsers(user.roles) && administrators <= 1)
+        throw new ServerError(
+          'CONFLICT',
+          `user ${username} is the last user of tenant ${caller.tenant} who can administer users (TENANT_ADMIN or admin) and cannot be deleted`,
+        );
       // The user's API tokens are that person's credentials too: they go with the user.
-      const tokens = await trx.deleteFrom('api_tokens').where('tenant', '=', caller.tenant).where('owner', '=', `user:${username}`).returning(['id', 'name']).execute();
+      const tokens = await trx
+        .deleteFrom('api_tokens')
+        .where('tenant', '=', caller.tenant)
+        .where('owner', '=', `user:${username}`)
+        .returning(['id', 'name'])
+        .execute();
       await trx.deleteFrom('users').where('tenant', '=', caller.tenant).where('username', '=', username).execute();
-      await this.audit(trx, caller, 'user.delete', { type: 'user', id: username }, { username, roles: user.roles, tokensRevoked: tokens.map((t) => ({ id: Number(t.id), name: t.name })) }, null);
+      await this.audit(
+        trx,
+        caller,
+        'user.delete',
+        { type: 'user', id: username },
+        { username, roles: user.roles, tokensRevoked: tokens.map((t) => ({ id: Number(t.id), name: t.name })) },
+        null,
+      );
     });
   }
 
@@ -239,9 +278,18 @@ export class UserService {
       await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `changing the roles of user ${username}`);
       await this.assertCovers(trx, caller, roles, granted, `granting these roles`);
       if (canAdministerUsers(user.roles) && !granted.has(USER_ADMIN_PERMISSION) && administrators <= 1) {
-        throw new ServerError('CONFLICT', `user ${username} is the last user of tenant ${caller.tenant} who can administer users (TENANT_ADMIN or admin) and cannot lose that`);
+        throw new ServerError(
+          'CONFLICT',
+          `user ${username} is the last user of tenant ${caller.tenant} who can administer users (TENANT_ADMIN or admin) and cannot lose that`,
+        );
       }
-      const row = await trx.updateTable('users').set({ roles: JSON.stringify(roles) }).where('tenant', '=', caller.tenant).where('username', '=', username).returning(['username', 'roles', 'created_at']).executeTakeFirstOrThrow();
+      const row = await trx
+        .updateTable('users')
+        .set({ roles: JSON.stringify(roles) })
+        .where('tenant', '=', caller.tenant)
+        .where('username', '=', username)
+        .returning(['username', 'roles', 'created_at'])
+        .executeTakeFirstOrThrow();
       await this.audit(trx, caller, 'user.roles', { type: 'user', id: username }, { roles: user.roles }, { roles });
       return userJson(row);
     });
@@ -255,7 +303,12 @@ export class UserService {
     checkPassword(input.password);
     const self = caller.actor === `user:${username}`;
     if (self) {
-      const row = await this.db.selectFrom('users').select('password_hash').where('tenant', '=', caller.tenant).where('username', '=', username).executeTakeFirst();
+      const row = await this.db
+        .selectFrom('users')
+        .select('password_hash')
+        .where('tenant', '=', caller.tenant)
+        .where('username', '=', username)
+        .executeTakeFirst();
       if (!row) throw notFound(`user ${username}`);
       if (input.currentPassword === undefined) throw badRequest('give currentPassword to change your own password');
       if (!(await verifyPassword(input.currentPassword, row.password_hash))) throw new ServerError('FORBIDDEN', 'currentPassword is not your current password');
@@ -264,7 +317,13 @@ export class UserService {
     }
     const passwordHash = await hashPassword(input.password);
     await this.db.transaction().execute(async (trx) => {
-      const user = await trx.selectFrom('users').select('roles').where('tenant', '=', caller.tenant).where('username', '=', username).forUpdate().executeTakeFirst();
+      const user = await trx
+        .selectFrom('users')
+        .select('roles')
+        .where('tenant', '=', caller.tenant)
+        .where('username', '=', username)
+        .forUpdate()
+        .executeTakeFirst();
       if (!user) throw notFound(`user ${username}`);
       if (!self) await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `setting the password of user ${username}`);
       await trx.updateTable('users').set({ password_hash: passwordHash }).where('tenant', '=', caller.tenant).where('username', '=', username).execute();
@@ -276,18 +335,33 @@ export class UserService {
 
   async listTokens(tenant: string, paging: { offset: number; limit: number }): Promise<{ content: ApiTokenJson[]; total: number }> {
     const now = this.clock();
-    const rows = await this.db.selectFrom('api_tokens').selectAll().where('tenant', '=', tenant).orderBy('id').offset(paging.offset).limit(paging.limit).execute();
-    const { total } = await this.db.selectFrom('api_tokens').select(sql<number>`count(*)::int`.as('total')).where('tenant', '=', tenant).executeTakeFirstOrThrow();
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .orderBy('id')
+      .offset(paging.offset)
+      .limit(paging.limit)
+      .execute();
+    const { total } = await this.db
+      .selectFrom('api_tokens')
+      .select(sql<number>`count(*)::int`.as('total'))
+      .where('tenant', '=', tenant)
+      .executeTakeFirstOrThrow();
     return { content: rows.map((r) => tokenJson(r, now)), total: Number(total) };
   }
 
   /** The token itself is in the result and nowhere else, ever. */
-  async createToken(caller: Caller, input: { name: string; roles: readonly string[]; expiresAt?: number | undefined }): Promise<ApiTokenJson & { token: string }> {
+  async createToken(
+    caller: Caller,
+    input: { name: string; roles: readonly string[]; expiresAt?: number | undefined },
+  ): Promise<ApiTokenJson & { token: string }> {
     checkUsername(input.name, 'token name');
     const roles = normaliseRoles(input.roles);
     if (roles.length === 0) throw badRequest('roles: give the token at least one role or permission');
     const now = this.clock();
-    if (input.expiresAt !== undefined && !(Number.isSafeInteger(input.expiresAt) && input.expiresAt <= 8_640_000_000_000_000)) throw badRequest('expiresAt must be a time in milliseconds since 1970');
+    if (input.expiresAt !== undefined && !(Number.isSafeInteger(input.expiresAt) && input.expiresAt <= 8_640_000_000_000_000))
+      throw badRequest('expiresAt must be a time in milliseconds since 1970');
     if (input.expiresAt !== undefined && input.expiresAt <= now.getTime()) throw badRequest('expiresAt must be in the future');
     await this.assertCovers(this.db, caller, roles, permissionsOf(roles, 'roles'), 'creating this token');
     const token = `osp_${randomBytes(32).toString('base64url')}`;
@@ -295,10 +369,23 @@ export class UserService {
       return await this.db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('api_tokens')
-          .values({ tenant: caller.tenant, name: input.name, owner: caller.actor, token_hash: sha256(token), roles: JSON.stringify(roles), expires_at: input.expiresAt === undefined ? null : new Date(input.expiresAt), last_used_at: null })
+          .values({
+            tenant: caller.tenant,
+            name: input.name,
+            owner: caller.actor,
+            token_hash: sha256(token),
+            roles: JSON.stringify(roles),
+            expires_at: input.expiresAt === undefined ? null : new Date(input.expiresAt),
+            last_used_at: null,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await this.audit(trx, caller, 'apitoken.create', { type: 'apitoken', id: String(row.id) }, null, { name: input.name, owner: caller.actor, roles, expiresAt: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString() });
+        await this.audit(trx, caller, 'apitoken.create', { type: 'apitoken', id: String(row.id) }, null, {
+          name: input.name,
+          owner: caller.actor,
+          roles,
+          expiresAt: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
+        });
         return { ...tokenJson(row, now), token };
       });
     } catch (e) {
@@ -309,7 +396,13 @@ export class UserService {
 
   async revokeToken(caller: Caller, id: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('api_tokens').select(['id', 'name', 'owner', 'roles']).where('tenant', '=', caller.tenant).where('id', '=', id).forUpdate().executeTakeFirst();
+      const row = await trx
+        .selectFrom('api_tokens')
+        .select(['id', 'name', 'owner', 'roles'])
+        .where('tenant', '=', caller.tenant)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) throw notFound(`API token ${id}`);
       await this.assertCovers(trx, caller, row.roles, storedPermissions(row.roles), `revoking API token ${row.name}`);
       await trx.deleteFrom('api_tokens').where('tenant', '=', caller.tenant).where('id', '=', row.id).execute();
@@ -325,7 +418,8 @@ export class UserService {
    * refused: they would be told apart by nobody reading a log or a URL.
    */
   async createTenant(caller: Caller, input: { id: string; adminUsername: string; adminPassword: string }): Promise<{ id: string; admin: UserJson }> {
-    if (!(await this.isSystemAdmin(caller))) throw new ServerError('FORBIDDEN', `creating tenants needs a system administrator (role admin in tenant ${DEFAULT_TENANT})`);
+    if (!(await this.isSystemAdmin(caller)))
+      throw new ServerError('FORBIDDEN', `creating tenants needs a system administrator (role admin in tenant ${DEFAULT_TENANT})`);
     if (!TENANT_PATTERN.test(input.id)) throw badRequest(`invalid tenant id ${JSON.stringify(input.id)}: use 1–64 letters, digits, _ or -`);
     checkUsername(input.adminUsername, 'adminUsername');
     checkPassword(input.adminPassword, 'adminPassword');
@@ -333,9 +427,16 @@ export class UserService {
     const passwordHash = await hashPassword(input.adminPassword);
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const clash = await trx.selectFrom('tenants').select('id').where(sql<string>`lower(id)`, '=', input.id.toLowerCase()).executeTakeFirst();
+        const clash = await trx
+          .selectFrom('tenants')
+          .select('id')
+          .where(sql<string>`lower(id)`, '=', input.id.toLowerCase())
+          .executeTakeFirst();
         if (clash) throw new ServerError('CONFLICT', `tenant ${clash.id} already exists`);
-        await trx.insertInto('tenants').values({ id: input.id, config: JSON.stringify({}) }).execute();
+        await trx
+          .insertInto('tenants')
+          .values({ id: input.id, config: JSON.stringify({}) })
+          .execute();
         const user = await trx
           .insertInto('users')
           .values({ tenant: input.id, username: input.adminUsername, password_hash: passwordHash, roles: JSON.stringify(roles) })
@@ -343,7 +444,15 @@ export class UserService {
           .executeTakeFirstOrThrow();
         const record = { id: input.id, admin: input.adminUsername, roles };
         // The new tenant's log begins with its creation, naming who (of which tenant) created it.
-        await appendAudit(trx, { tenant: input.id, at: this.clock(), actor: `${caller.tenant}\\${caller.actor}`, action: 'tenant.create', subject: { type: 'tenant', id: input.id }, before: null, after: record });
+        await appendAudit(trx, {
+          tenant: input.id,
+          at: this.clock(),
+          actor: `${caller.tenant}\\${caller.actor}`,
+          action: 'tenant.create',
+          subject: { type: 'tenant', id: input.id },
+          before: null,
+          after: record,
+        });
         await this.audit(trx, caller, 'tenant.create', { type: 'tenant', id: input.id }, null, record);
         return { id: input.id, admin: userJson(user) };
       });

@@ -56,7 +56,13 @@ function certificateIdentity(request: FastifyRequest, controllerId: string, conf
 function headerValues(request: FastifyRequest, name: string): string[] {
   const out: string[] = [];
   const add = (v: string | string[] | undefined) => {
-    for (const item of Array.isArray(v) ? v : v === undefined ? [] : [v]) out.push(...item.split(/[;,]/).map((s) => s.trim()).filter(Boolean));
+    for (const item of Array.isArray(v) ? v : v === undefined ? [] : [v])
+      out.push(
+        ...item
+          .split(/[;,]/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
   };
   add(request.headers[name]);
   for (let i = 0; i < 16; i++) add(request.headers[`${name}-${i}`]);
@@ -96,7 +102,10 @@ export async function authenticateDevice(
     const claimed = request.headers['x-controller-id'];
     if (claimed !== undefined) {
       if (claimed !== controllerId) throw unauthorized('the certificate is for another controllerId');
-      const allowed = config['authentication.header.authority'].split(/[;,]/).map((s) => s.trim()).filter(Boolean);
+      const allowed = config['authentication.header.authority']
+        .split(/[;,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (!headerValues(request, 'x-authority').some((a) => allowed.includes(a))) throw unauthorized('the certificate issuer is not trusted by this tenant');
       return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'header' };
     }

@@ -39,7 +39,8 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 
 function actionIdOf(params: Params): number {
   const id = Number(params.actionId);
-  if (!/^\d{1,15}$/.test(params.actionId ?? '') || !Number.isSafeInteger(id)) throw badRequest(`action id must be a number, not ${JSON.stringify(params.actionId)}`);
+  if (!/^\d{1,15}$/.test(params.actionId ?? '') || !Number.isSafeInteger(id))
+    throw badRequest(`action id must be a number, not ${JSON.stringify(params.actionId)}`);
   return id;
 }
 
@@ -114,10 +115,18 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
   };
 
   // deploymentBase, installedBase and confirmationBase share one body shape (§1.4, §1.6).
-  for (const [resource, kind] of [['deploymentBase', 'deployment'], ['installedBase', 'installed'], ['confirmationBase', 'confirmation']] as const) {
+  for (const [resource, kind] of [
+    ['deploymentBase', 'deployment'],
+    ['installedBase', 'installed'],
+    ['confirmationBase', 'confirmation'],
+  ] as const) {
     app.get(`/${resource}/:actionId`, async (request, reply) => {
       const d = deviceOf(request);
-      const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), { kind, actionHistory: historyOf(request), baseUrl: baseUrl(request) });
+      const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), {
+        kind,
+        actionHistory: historyOf(request),
+        baseUrl: baseUrl(request),
+      });
       return sendJson(request, reply, body);
     });
   }
@@ -159,7 +168,10 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
     return reply.status(200).send();
   });
 
-  for (const [path, active] of [['/confirmationBase/activateAutoConfirm', true], ['/confirmationBase/deactivateAutoConfirm', false]] as const) {
+  for (const [path, active] of [
+    ['/confirmationBase/activateAutoConfirm', true],
+    ['/confirmationBase/deactivateAutoConfirm', false],
+  ] as const) {
     app.post(path, async (request, reply) => {
       const d = deviceOf(request);
       const body = parseBody(autoConfirmSchema, request.body ?? undefined);
@@ -208,11 +220,17 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
       const { artifact, actionId } = found;
       const disposition = (name: string) => `attachment;filename=${encodeURIComponent(name)}`;
       if (md5sum) {
-        return reply.type('text/plain').header('Content-Disposition', disposition(`${artifact.filename}.MD5SUM`)).send(`${artifact.md5}  ${artifact.filename}`);
+        return reply
+          .type('text/plain')
+          .header('Content-Disposition', disposition(`${artifact.filename}.MD5SUM`))
+          .send(`${artifact.md5}  ${artifact.filename}`);
       }
       if (signature) {
         if (!artifact.signature) throw new ServerError('NOT_FOUND', `artifact ${artifact.filename} has no signature`);
-        return reply.type('application/octet-stream').header('Content-Disposition', disposition(`${artifact.filename}.sig`)).send(Buffer.from(artifact.signature));
+        return reply
+          .type('application/octet-stream')
+          .header('Content-Disposition', disposition(`${artifact.filename}.sig`))
+          .send(Buffer.from(artifact.signature));
       }
       const size = Number(artifact.size);
       const etag = `"${artifact.sha1}"`;
@@ -245,7 +263,11 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
           reply.header('Content-Range', `bytes */${size}`);
           throw new ServerError('RANGE_NOT_SATISFIABLE', `the requested range is outside the artifact (${size} bytes)`);
         case 'single':
-          reply.status(206).type(octets).header('Content-Range', `bytes ${plan.start}-${plan.end}/${size}`).header('Content-Length', plan.end - plan.start + 1);
+          reply
+            .status(206)
+            .type(octets)
+            .header('Content-Range', `bytes ${plan.start}-${plan.end}/${size}`)
+            .header('Content-Length', plan.end - plan.start + 1);
           return reply.send(blobs.get(artifact.sha256, plan));
         case 'multi': {
           const { parts, tail, length } = multipartLayout(plan.ranges, size, octets);

@@ -33,7 +33,12 @@ export function openApiDocument(routes: readonly CollectedRoute[], version: stri
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const audience = path.startsWith('/rest/v1') ? 'management' : path.includes('/controller/v1/') ? 'ddi' : path.includes('/tuf/') ? 'tuf' : 'probes';
     const parameters = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const security = audience === 'management' ? [{ basicAuth: [] }, { bearerAuth: [] }] : audience === 'ddi' ? [{ targetToken: [] }, { gatewayToken: [] }, { mutualTls: [] }] : [];
+    const security =
+      audience === 'management'
+        ? [{ basicAuth: [] }, { bearerAuth: [] }]
+        : audience === 'ddi'
+          ? [{ targetToken: [] }, { gatewayToken: [] }, { mutualTls: [] }]
+          : [];
     paths[path] ??= {};
     paths[path]![r.method] = {
       tags: [audience],
@@ -50,7 +55,11 @@ export function openApiDocument(routes: readonly CollectedRoute[], version: stri
     paths,
     components: {
       schemas: {
-        Error: { type: 'object', required: ['errorCode', 'message'], properties: { errorCode: { type: 'string' }, message: { type: 'string' }, exceptionClass: { type: 'string' } } },
+        Error: {
+          type: 'object',
+          required: ['errorCode', 'message'],
+          properties: { errorCode: { type: 'string' }, message: { type: 'string' }, exceptionClass: { type: 'string' } },
+        },
       },
       securitySchemes: {
         basicAuth: { type: 'http', scheme: 'basic', description: 'user, or TENANT\\user' },

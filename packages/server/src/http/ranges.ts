@@ -32,9 +32,10 @@ export function planDownload(req: DownloadRequest, size: number, etag: string, l
   if (req.method !== 'GET' || req.range === undefined) return { kind: 'full' };
   if (req.ifRange !== undefined) {
     const value = req.ifRange.trim();
-    const matches = value.startsWith('"') || value.startsWith('W/')
-      ? value === etag
-      : !Number.isNaN(Date.parse(value)) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(Date.parse(value) / 1000);
+    const matches =
+      value.startsWith('"') || value.startsWith('W/')
+        ? value === etag
+        : !Number.isNaN(Date.parse(value)) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(Date.parse(value) / 1000);
     if (!matches) return { kind: 'full' }; // the representation changed: send all of it
   }
   const parsed = rangeParser(size, req.range, { combine: true });

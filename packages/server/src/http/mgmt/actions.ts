@@ -15,7 +15,24 @@ import type { RsqlFields } from './rsql.js';
 
 const ACTION_FIELDS: RsqlFields = {
   id: { column: 'id', type: 'number' },
-  status: { column: 'status', type: 'enum', values: ['FINISHED', 'ERROR', 'WARNING', 'RUNNING', 'CANCELED', 'CANCELING', 'RETRIEVED', 'DOWNLOAD', 'SCHEDULED', 'CANCEL_REJECTED', 'DOWNLOADED', 'WAIT_FOR_CONFIRMATION'] },
+  status: {
+    column: 'status',
+    type: 'enum',
+    values: [
+      'FINISHED',
+      'ERROR',
+      'WARNING',
+      'RUNNING',
+      'CANCELED',
+      'CANCELING',
+      'RETRIEVED',
+      'DOWNLOAD',
+      'SCHEDULED',
+      'CANCEL_REJECTED',
+      'DOWNLOADED',
+      'WAIT_FOR_CONFIRMATION',
+    ],
+  },
   active: { column: 'active', type: 'boolean' },
   weight: { column: 'weight', type: 'number' },
   'distributionSet.id': { column: 'ds_id', type: 'number' },
@@ -38,7 +55,13 @@ export async function registerActionRoutes(app: FastifyInstance, context: Manage
 
   app.get('/actions', { preHandler: requires('READ_TARGET') }, async (request) => {
     const tenant = principalOf(request).tenant;
-    return context.list(request, 'actions', ACTION_FIELDS, (q) => q, async (a) => actionJson(context.base(request), a, await controllerIdOf(tenant, Number(a.target_id))));
+    return context.list(
+      request,
+      'actions',
+      ACTION_FIELDS,
+      (q) => q,
+      async (a) => actionJson(context.base(request), a, await controllerIdOf(tenant, Number(a.target_id))),
+    );
   });
   app.get('/actions/:id', { preHandler: requires('READ_TARGET') }, async (request) => {
     const tenant = principalOf(request).tenant;
@@ -53,7 +76,15 @@ export async function registerActionRoutes(app: FastifyInstance, context: Manage
       await context.service.cancel(p, Number(action.id));
     } else {
       await forceQuitAction(db, p.tenant, Number(action.id), (trx) =>
-        appendAudit(trx, { tenant: p.tenant, at: new Date(), actor: p.actor, action: 'action.forcequit', subject: { type: 'action', id: String(action.id) }, before: { status: action.status }, after: { status: 'CANCELED' } }),
+        appendAudit(trx, {
+          tenant: p.tenant,
+          at: new Date(),
+          actor: p.actor,
+          action: 'action.forcequit',
+          subject: { type: 'action', id: String(action.id) },
+          before: { status: action.status },
+          after: { status: 'CANCELED' },
+        }),
       );
     }
     return reply.status(204).send();
@@ -66,7 +97,15 @@ export async function registerActionRoutes(app: FastifyInstance, context: Manage
     const action = await actionOf(p.tenant, actionId);
     if (Number(action.target_id) !== Number(target.id)) throw notFound(`action ${actionId}`);
     await forceAction(db, p.tenant, Number(action.id), (trx) =>
-      appendAudit(trx, { tenant: p.tenant, at: new Date(), actor: p.actor, action: 'action.force', subject: { type: 'action', id: String(action.id) }, before: { forceType: action.action_type }, after: { forceType: 'forced' } }),
+      appendAudit(trx, {
+        tenant: p.tenant,
+        at: new Date(),
+        actor: p.actor,
+        action: 'action.force',
+        subject: { type: 'action', id: String(action.id) },
+        before: { forceType: action.action_type },
+        after: { forceType: 'forced' },
+      }),
     );
     return actionJson(context.base(request), await actionOf(p.tenant, actionId), controllerId);
   });

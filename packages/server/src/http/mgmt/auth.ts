@@ -48,7 +48,12 @@ export class ManagementAuthenticator {
     const slash = login.indexOf('\\');
     const tenant = slash < 0 ? 'DEFAULT' : login.slice(0, slash);
     const username = slash < 0 ? login : login.slice(slash + 1);
-    const user = await this.db.selectFrom('users').select(['password_hash', 'roles']).where('tenant', '=', tenant).where('username', '=', username).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .select(['password_hash', 'roles'])
+      .where('tenant', '=', tenant)
+      .where('username', '=', username)
+      .executeTakeFirst();
     if (!user) {
       // Spend the same KDF time as for a real user, so timing does not reveal which names exist.
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
@@ -68,7 +73,11 @@ export class ManagementAuthenticator {
   private async bearer(token: string): Promise<Principal> {
     if (!/^osp_[A-Za-z0-9_-]{20,200}$/.test(token)) throw new ServerError('UNAUTHORIZED', 'malformed API token');
     const hash = sha256(token);
-    const row = await this.db.selectFrom('api_tokens').select(['tenant', 'name', 'roles', 'expires_at', 'token_hash']).where('token_hash', '=', hash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .select(['tenant', 'name', 'roles', 'expires_at', 'token_hash'])
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) throw new ServerError('UNAUTHORIZED', 'unknown API token');
     if (row.expires_at && new Date(row.expires_at) < new Date()) throw new ServerError('UNAUTHORIZED', 'the API token has expired');
     return { tenant: row.tenant, actor: `token:${row.name}`, permissions: resolvePermissions(row.roles) };

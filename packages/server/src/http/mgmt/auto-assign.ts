@@ -27,8 +27,20 @@ export async function registerAutoAssignRoutes(app: FastifyInstance, context: Ma
   };
   const change = async (tenant: string, actor: string, filterId: number, before: AutoAssignment | null, after: AutoAssignment | null, action: string) =>
     db.transaction().execute(async (trx) => {
-      await trx.updateTable('target_filters').set({ auto_assign: after ? JSON.stringify(after) : null }).where('id', '=', filterId).execute();
-      await appendAudit(trx, { tenant, at: new Date(), actor, action, subject: { type: 'targetfilter', id: String(filterId) }, before: before ? { ...before } : null, after: after ? { ...after } : null });
+      await trx
+        .updateTable('target_filters')
+        .set({ auto_assign: after ? JSON.stringify(after) : null })
+        .where('id', '=', filterId)
+        .execute();
+      await appendAudit(trx, {
+        tenant,
+        at: new Date(),
+        actor,
+        action,
+        subject: { type: 'targetfilter', id: String(filterId) },
+        before: before ? { ...before } : null,
+        after: after ? { ...after } : null,
+      });
     });
 
   app.get('/targetfilters/:id/autoAssignDS', { preHandler: requires('READ_TARGET', 'READ_DISTRIBUTION_SET') }, async (request, reply) => {
@@ -41,7 +53,13 @@ export async function registerAutoAssignRoutes(app: FastifyInstance, context: Ma
     const f = await filterOf(p.tenant, (request.params as { id: string }).id);
     const b = context.parseBody(body, request.body);
     await context.service.distributionSet(p.tenant, b.id); // must exist in this tenant
-    const next: AutoAssignment = { distributionSetId: b.id, type: b.type, weight: b.weight ?? null, confirmationRequired: b.confirmationRequired, paused: false };
+    const next: AutoAssignment = {
+      distributionSetId: b.id,
+      type: b.type,
+      weight: b.weight ?? null,
+      confirmationRequired: b.confirmationRequired,
+      paused: false,
+    };
     await change(p.tenant, p.actor, Number(f.id), f.auto_assign, next, 'autoassign.set');
     return next;
   });
@@ -51,7 +69,10 @@ export async function registerAutoAssignRoutes(app: FastifyInstance, context: Ma
     await change(p.tenant, p.actor, Number(f.id), f.auto_assign, null, 'autoassign.remove');
     return reply.status(204).send();
   });
-  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+  for (const [verb, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
     app.post(`/targetfilters/:id/autoAssignDS/${verb}`, { preHandler: requires('UPDATE_TARGET') }, async (request) => {
       const p = principalOf(request);
       const f = await filterOf(p.tenant, (request.params as { id: string }).id);

@@ -26,10 +26,19 @@ const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '235
 
 /** hawkBit's default types, created for a tenant the first time its types are used. */
 async function ensureDefaultTypes(db: Kysely<Database>, tenant: string): Promise<void> {
-  for (const [k, n, max] of [['os', 'OS', 1], ['application', 'Application', 2147483647], ['runtime', 'Runtime', 1]] as const) {
-    await db.insertInto('software_module_types').values({ tenant, key: k, name: n, max_assignments: max }).onConflict((oc) => oc.columns(['tenant', 'key']).doNothing()).execute();
+  for (const [k, n, max] of [
+    ['os', 'OS', 1],
+    ['application', 'Application', 2147483647],
+    ['runtime', 'Runtime', 1],
+  ] as const) {
+    await db
+      .insertInto('software_module_types')
+      .values({ tenant, key: k, name: n, max_assignments: max })
+      .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing())
+      .execute();
   }
-  const smId = async (k: string) => Number((await db.selectFrom('software_module_types').select('id').where('tenant', '=', tenant).where('key', '=', k).executeTakeFirstOrThrow()).id);
+  const smId = async (k: string) =>
+    Number((await db.selectFrom('software_module_types').select('id').where('tenant', '=', tenant).where('key', '=', k).executeTakeFirstOrThrow()).id);
   const [os, app, rt] = [await smId('os'), await smId('application'), await smId('runtime')];
   const defaults: Array<[string, string, number[], number[]]> = [
     ['os', 'OS only', [os], []],
@@ -37,7 +46,11 @@ async function ensureDefaultTypes(db: Kysely<Database>, tenant: string): Promise
     ['app', 'App(s) only', [app], [rt]],
   ];
   for (const [k, n, mandatory, optional] of defaults) {
-    await db.insertInto('distribution_set_types').values({ tenant, key: k, name: n, mandatory_modules: JSON.stringify(mandatory), optional_modules: JSON.stringify(optional) }).onConflict((oc) => oc.columns(['tenant', 'key']).doNothing()).execute();
+    await db
+      .insertInto('distribution_set_types')
+      .values({ tenant, key: k, name: n, mandatory_modules: JSON.stringify(mandatory), optional_modules: JSON.stringify(optional) })
+      .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing())
+      .execute();
   }
 }
 
@@ -59,8 +72,14 @@ interface NamedResource<Body> {
 
 export async function registerCatalogueRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
   const { db } = context;
-  const audit = (trx: Transaction<Database>, p: Principal, action: string, subject: { type: string; id: string }, before: object | null, after: object | null) =>
-    appendAudit(trx, { tenant: p.tenant, at: new Date(), actor: p.actor, action, subject, before, after });
+  const audit = (
+    trx: Transaction<Database>,
+    p: Principal,
+    action: string,
+    subject: { type: string; id: string },
+    before: object | null,
+    after: object | null,
+  ) => appendAudit(trx, { tenant: p.tenant, at: new Date(), actor: p.actor, action, subject, before, after });
   const json = (base: string, path: string) => (row: Record<string, unknown>) => ({
     id: Number(row.id),
     name: row.name,
@@ -84,7 +103,11 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
       if (r.withDefaults) await ensureDefaultTypes(db, p.tenant);
       const { offset, limit } = parsePaging((request.query as { offset?: string }).offset, (request.query as { limit?: string }).limit);
       const rows = await db.selectFrom(r.table).selectAll().where('tenant', '=', p.tenant).orderBy('id').offset(offset).limit(limit).execute();
-      const { total } = await db.selectFrom(r.table).select(sql<number>`count(*)::int`.as('total')).where('tenant', '=', p.tenant).executeTakeFirstOrThrow();
+      const { total } = await db
+        .selectFrom(r.table)
+        .select(sql<number>`count(*)::int`.as('total'))
+        .where('tenant', '=', p.tenant)
+        .executeTakeFirstOrThrow();
       return { content: rows.map((row) => r.toJson(base(request), row as unknown as Record<string, unknown>)), total, size: rows.length };
     });
     app.get(`/${r.path}/:id`, { preHandler: requires(r.read) }, async (request) => {
@@ -100,7 +123,11 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
         const rows = await db.transaction().execute(async (trx) => {
           const out = [];
           for (const item of items) {
-            const row = (await trx.insertInto(r.table).values({ tenant: p.tenant, ...(await r.toRow(trx, p.tenant, item)) } as never).returningAll().executeTakeFirstOrThrow()) as unknown as Record<string, unknown>;
+            const row = (await trx
+              .insertInto(r.table)
+              .values({ tenant: p.tenant, ...(await r.toRow(trx, p.tenant, item)) } as never)
+              .returningAll()
+              .executeTakeFirstOrThrow()) as unknown as Record<string, unknown>;
             await audit(trx, p, `${r.subject}.create`, { type: r.subject, id: String(row.id) }, null, { name: row.name });
             out.push(row);
           }
@@ -119,7 +146,15 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
       try {
         const row = await db.transaction().execute(async (trx) => {
           const values = await r.toRow(trx, p.tenant, change);
-          const updated = Object.keys(values).length === 0 ? before : ((await trx.updateTable(r.table).set(values as never).where('id', '=', Number(before.id)).returningAll().executeTakeFirstOrThrow()) as unknown as Record<string, unknown>);
+          const updated =
+            Object.keys(values).length === 0
+              ? before
+              : ((await trx
+                  .updateTable(r.table)
+                  .set(values as never)
+                  .where('id', '=', Number(before.id))
+                  .returningAll()
+                  .executeTakeFirstOrThrow()) as unknown as Record<string, unknown>);
           await audit(trx, p, `${r.subject}.update`, { type: r.subject, id: String(before.id) }, { name: before.name }, { name: updated.name });
           return updated;
         });
@@ -146,8 +181,32 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
     ...(body.colour !== undefined ? { colour: body.colour } : {}),
   });
   const tagSchema = z.strictObject(common);
-  named({ path: 'targettags', table: 'target_tags', subject: 'targettag', read: 'READ_TARGET', create: 'CREATE_TARGET', update: 'UPDATE_TARGET', remove: 'DELETE_TARGET', createSchema: tagSchema, updateSchema: tagSchema.partial(), toRow: plain, toJson: (b, row) => json(b, 'targettags')(row) });
-  named({ path: 'distributionsettags', table: 'distribution_set_tags', subject: 'distributionsettag', read: 'READ_DISTRIBUTION_SET', create: 'CREATE_DISTRIBUTION_SET', update: 'UPDATE_DISTRIBUTION_SET', remove: 'DELETE_DISTRIBUTION_SET', createSchema: tagSchema, updateSchema: tagSchema.partial(), toRow: plain, toJson: (b, row) => json(b, 'distributionsettags')(row) });
+  named({
+    path: 'targettags',
+    table: 'target_tags',
+    subject: 'targettag',
+    read: 'READ_TARGET',
+    create: 'CREATE_TARGET',
+    update: 'UPDATE_TARGET',
+    remove: 'DELETE_TARGET',
+    createSchema: tagSchema,
+    updateSchema: tagSchema.partial(),
+    toRow: plain,
+    toJson: (b, row) => json(b, 'targettags')(row),
+  });
+  named({
+    path: 'distributionsettags',
+    table: 'distribution_set_tags',
+    subject: 'distributionsettag',
+    read: 'READ_DISTRIBUTION_SET',
+    create: 'CREATE_DISTRIBUTION_SET',
+    update: 'UPDATE_DISTRIBUTION_SET',
+    remove: 'DELETE_DISTRIBUTION_SET',
+    createSchema: tagSchema,
+    updateSchema: tagSchema.partial(),
+    toRow: plain,
+    toJson: (b, row) => json(b, 'distributionsettags')(row),
+  });
 
   const filterSchema = z.strictObject({ name, query: z.string().min(1).max(4096) });
   named({
@@ -231,7 +290,18 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
     remove: 'DELETE_TARGET_TYPE',
     createSchema: targetTypeSchema,
     updateSchema: z.strictObject({ name: name.optional(), description: common.description, colour: common.colour }) as never,
-    toRow: async (trx, tenant, body) => ({ ...(await plain(trx, tenant, body)), ...(body.name !== undefined && body.key === undefined ? { key: body.name.toLowerCase().replace(/[^a-z0-9_.-]/g, '_').slice(0, 64) } : {}), ...(body.key !== undefined ? { key: body.key } : {}) }),
+    toRow: async (trx, tenant, body) => ({
+      ...(await plain(trx, tenant, body)),
+      ...(body.name !== undefined && body.key === undefined
+        ? {
+            key: body.name
+              .toLowerCase()
+              .replace(/[^a-z0-9_.-]/g, '_')
+              .slice(0, 64),
+          }
+        : {}),
+      ...(body.key !== undefined ? { key: body.key } : {}),
+    }),
     toJson: (b, row) => json(b, 'targettypes')(row),
   });
   // Compatible distribution set types of a target type.
@@ -240,25 +310,39 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
     const id = context.idOf((request.params as { id: string }).id, 'target type');
     const type = await db.selectFrom('target_types').select('id').where('tenant', '=', p.tenant).where('id', '=', id).executeTakeFirst();
     if (!type) throw notFound(`target type ${id}`);
-    const rows = await db.selectFrom('target_type_compatibility as c').innerJoin('distribution_set_types as d', 'd.id', 'c.ds_type_id').selectAll('d').where('c.target_type_id', '=', id).orderBy('d.id').execute();
+    const rows = await db
+      .selectFrom('target_type_compatibility as c')
+      .innerJoin('distribution_set_types as d', 'd.id', 'c.ds_type_id')
+      .selectAll('d')
+      .where('c.target_type_id', '=', id)
+      .orderBy('d.id')
+      .execute();
     return rows.map((r) => ({ id: Number(r.id), key: r.key, name: r.name }));
   });
-  app.post('/targettypes/:id/compatibledistributionsettypes', { preHandler: requires('UPDATE_TARGET_TYPE', 'READ_DISTRIBUTION_SET_TYPE') }, async (request, reply) => {
-    const p = principalOf(request);
-    const id = context.idOf((request.params as { id: string }).id, 'target type');
-    const items = context.parseBody(idList.min(1), request.body);
-    await db.transaction().execute(async (trx) => {
-      const type = await trx.selectFrom('target_types').select('id').where('tenant', '=', p.tenant).where('id', '=', id).executeTakeFirst();
-      if (!type) throw notFound(`target type ${id}`);
-      for (const { id: dsType } of items) {
-        const found = await trx.selectFrom('distribution_set_types').select('id').where('tenant', '=', p.tenant).where('id', '=', dsType).executeTakeFirst();
-        if (!found) throw notFound(`distribution set type ${dsType}`);
-        await trx.insertInto('target_type_compatibility').values({ target_type_id: id, ds_type_id: dsType }).onConflict((oc) => oc.columns(['target_type_id', 'ds_type_id']).doNothing()).execute();
-      }
-      await audit(trx, p, 'targettype.compatibility.add', { type: 'targettype', id: String(id) }, null, { distributionSetTypes: items.map((i) => i.id) });
-    });
-    return reply.status(200).send();
-  });
+  app.post(
+    '/targettypes/:id/compatibledistributionsettypes',
+    { preHandler: requires('UPDATE_TARGET_TYPE', 'READ_DISTRIBUTION_SET_TYPE') },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const id = context.idOf((request.params as { id: string }).id, 'target type');
+      const items = context.parseBody(idList.min(1), request.body);
+      await db.transaction().execute(async (trx) => {
+        const type = await trx.selectFrom('target_types').select('id').where('tenant', '=', p.tenant).where('id', '=', id).executeTakeFirst();
+        if (!type) throw notFound(`target type ${id}`);
+        for (const { id: dsType } of items) {
+          const found = await trx.selectFrom('distribution_set_types').select('id').where('tenant', '=', p.tenant).where('id', '=', dsType).executeTakeFirst();
+          if (!found) throw notFound(`distribution set type ${dsType}`);
+          await trx
+            .insertInto('target_type_compatibility')
+            .values({ target_type_id: id, ds_type_id: dsType })
+            .onConflict((oc) => oc.columns(['target_type_id', 'ds_type_id']).doNothing())
+            .execute();
+        }
+        await audit(trx, p, 'targettype.compatibility.add', { type: 'targettype', id: String(id) }, null, { distributionSetTypes: items.map((i) => i.id) });
+      });
+      return reply.status(200).send();
+    },
+  );
 
   // Target tag assignments: POST a list of controllerIds, DELETE one.
   app.get('/targettags/:id/assigned', { preHandler: requires('READ_TARGET') }, async (request) => {
@@ -266,7 +350,13 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
     const id = context.idOf((request.params as { id: string }).id, 'target tag');
     const tag = await db.selectFrom('target_tags').select('id').where('tenant', '=', p.tenant).where('id', '=', id).executeTakeFirst();
     if (!tag) throw notFound(`target tag ${id}`);
-    const rows = await db.selectFrom('target_tag_assignments as a').innerJoin('targets as t', 't.id', 'a.target_id').selectAll('t').where('a.tag_id', '=', id).orderBy('t.id').execute();
+    const rows = await db
+      .selectFrom('target_tag_assignments as a')
+      .innerJoin('targets as t', 't.id', 'a.target_id')
+      .selectAll('t')
+      .where('a.tag_id', '=', id)
+      .orderBy('t.id')
+      .execute();
     const withToken = p.permissions.has('READ_TARGET_SECURITY_TOKEN');
     return { content: rows.map((t) => targetJson(context.base(request), t, { withToken })), total: rows.length, size: rows.length };
   });
@@ -280,7 +370,11 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
       for (const controllerId of controllerIds) {
         const t = await trx.selectFrom('targets').select('id').where('tenant', '=', p.tenant).where('controller_id', '=', controllerId).executeTakeFirst();
         if (!t) throw notFound(`target ${controllerId}`);
-        await trx.insertInto('target_tag_assignments').values({ tag_id: id, target_id: Number(t.id) }).onConflict((oc) => oc.columns(['tag_id', 'target_id']).doNothing()).execute();
+        await trx
+          .insertInto('target_tag_assignments')
+          .values({ tag_id: id, target_id: Number(t.id) })
+          .onConflict((oc) => oc.columns(['tag_id', 'target_id']).doNothing())
+          .execute();
       }
       await audit(trx, p, 'targettag.assign', { type: 'targettag', id: String(id) }, null, { targets: controllerIds });
     });
@@ -303,24 +397,69 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
   // Metadata of targets, software modules and distribution sets: [{key, value(, targetVisible)}].
   const metadataItem = z.strictObject({ key: z.string().min(1).max(128), value: z.string().max(4000), targetVisible: z.boolean().optional() });
   const owners = [
-    { path: 'targets/:owner/metadata', table: 'targets' as const, lookup: 'controller_id' as const, read: 'READ_TARGET' as Permission, write: 'UPDATE_TARGET' as Permission, visible: false },
-    { path: 'softwaremodules/:owner/metadata', table: 'software_modules' as const, lookup: 'id' as const, read: 'READ_SOFTWARE_MODULE' as Permission, write: 'UPDATE_SOFTWARE_MODULE' as Permission, visible: true },
-    { path: 'distributionsets/:owner/metadata', table: 'distribution_sets' as const, lookup: 'id' as const, read: 'READ_DISTRIBUTION_SET' as Permission, write: 'UPDATE_DISTRIBUTION_SET' as Permission, visible: false },
+    {
+      path: 'targets/:owner/metadata',
+      table: 'targets' as const,
+      lookup: 'controller_id' as const,
+      read: 'READ_TARGET' as Permission,
+      write: 'UPDATE_TARGET' as Permission,
+      visible: false,
+    },
+    {
+      path: 'softwaremodules/:owner/metadata',
+      table: 'software_modules' as const,
+      lookup: 'id' as const,
+      read: 'READ_SOFTWARE_MODULE' as Permission,
+      write: 'UPDATE_SOFTWARE_MODULE' as Permission,
+      visible: true,
+    },
+    {
+      path: 'distributionsets/:owner/metadata',
+      table: 'distribution_sets' as const,
+      lookup: 'id' as const,
+      read: 'READ_DISTRIBUTION_SET' as Permission,
+      write: 'UPDATE_DISTRIBUTION_SET' as Permission,
+      visible: false,
+    },
   ];
   for (const o of owners) {
     type Item = { key: string; value: string; targetVisible?: boolean };
     const load = async (trx: Kysely<Database> | Transaction<Database>, tenant: string, raw: string, lock: boolean) => {
       const value = o.lookup === 'id' ? context.idOf(raw, o.table) : raw;
-      let q = trx.selectFrom(o.table).select(['id', 'metadata']).where('tenant', '=', tenant).where(o.lookup as 'id', '=', value as never);
+      let q = trx
+        .selectFrom(o.table)
+        .select(['id', 'metadata'])
+        .where('tenant', '=', tenant)
+        .where(o.lookup as 'id', '=', value as never);
       if (lock) q = q.forUpdate();
       const row = await q.executeTakeFirst();
       if (!row) throw notFound(`${o.table.replace(/_/g, ' ').replace(/s$/, '')} ${raw}`);
       return { id: Number(row.id), items: (row.metadata ?? []) as Item[] };
     };
     const shape = (i: Item) => (o.visible ? { key: i.key, value: i.value, targetVisible: i.targetVisible ?? false } : { key: i.key, value: i.value });
-    const save = async (trx: Transaction<Database>, p: Principal, id: number, items: Item[], action: string, key: string, before: Item | null, after: Item | null) => {
-      await trx.updateTable(o.table).set({ metadata: JSON.stringify(items) } as never).where('id', '=', id).execute();
-      await audit(trx, p, `${o.table}.metadata.${action}`, { type: o.table, id: String(id) }, before ? { key, value: before.value } : null, after ? { key, value: after.value } : null);
+    const save = async (
+      trx: Transaction<Database>,
+      p: Principal,
+      id: number,
+      items: Item[],
+      action: string,
+      key: string,
+      before: Item | null,
+      after: Item | null,
+    ) => {
+      await trx
+        .updateTable(o.table)
+        .set({ metadata: JSON.stringify(items) } as never)
+        .where('id', '=', id)
+        .execute();
+      await audit(
+        trx,
+        p,
+        `${o.table}.metadata.${action}`,
+        { type: o.table, id: String(id) },
+        before ? { key, value: before.value } : null,
+        after ? { key, value: after.value } : null,
+      );
     };
     app.get(`/${o.path}`, { preHandler: requires(o.read) }, async (request) => {
       const { items } = await load(db, principalOf(request).tenant, (request.params as { owner: string }).owner, false);
@@ -336,7 +475,8 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
     app.post(`/${o.path}`, { preHandler: requires(o.write) }, async (request, reply) => {
       const p = principalOf(request);
       const incoming = context.parseBody(z.array(metadataItem).min(1).max(100), request.body);
-      if (!o.visible && incoming.some((i) => i.targetVisible !== undefined)) throw new ServerError('BAD_REQUEST', 'targetVisible applies to software module metadata only');
+      if (!o.visible && incoming.some((i) => i.targetVisible !== undefined))
+        throw new ServerError('BAD_REQUEST', 'targetVisible applies to software module metadata only');
       const created = await db.transaction().execute(async (trx) => {
         const { id, items } = await load(trx, p.tenant, (request.params as { owner: string }).owner, true);
         for (const item of incoming) {
@@ -351,7 +491,10 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
     app.put(`/${o.path}/:key`, { preHandler: requires(o.write) }, async (request) => {
       const p = principalOf(request);
       const { owner, key: k } = request.params as { owner: string; key: string };
-      const change = context.parseBody(z.strictObject({ key: z.string().optional(), value: z.string().max(4000), targetVisible: z.boolean().optional() }), request.body);
+      const change = context.parseBody(
+        z.strictObject({ key: z.string().optional(), value: z.string().max(4000), targetVisible: z.boolean().optional() }),
+        request.body,
+      );
       if (change.key !== undefined && change.key !== k) throw new ServerError('BAD_REQUEST', 'a metadata key cannot be renamed');
       return db.transaction().execute(async (trx) => {
         const { id, items } = await load(trx, p.tenant, owner, true);
@@ -371,7 +514,16 @@ export async function registerCatalogueRoutes(app: FastifyInstance, context: Man
         const { id, items } = await load(trx, p.tenant, owner, true);
         const before = items.find((i) => i.key === k);
         if (!before) throw notFound(`metadata ${k}`);
-        await save(trx, p, id, items.filter((i) => i.key !== k), 'delete', k, before, null);
+        await save(
+          trx,
+          p,
+          id,
+          items.filter((i) => i.key !== k),
+          'delete',
+          k,
+          before,
+          null,
+        );
       });
       return reply.status(204).send();
     });

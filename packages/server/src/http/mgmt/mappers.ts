@@ -91,7 +91,9 @@ export function actionJson(base: string, a: Selectable<ActionsTable>, controller
     forceType: a.action_type,
     forceTime: ms(a.forced_time),
     weight: a.weight ?? undefined,
-    ...(a.maintenance_schedule ? { maintenanceWindow: { schedule: a.maintenance_schedule, duration: a.maintenance_duration, timezone: a.maintenance_timezone } } : {}),
+    ...(a.maintenance_schedule
+      ? { maintenanceWindow: { schedule: a.maintenance_schedule, duration: a.maintenance_duration, timezone: a.maintenance_timezone } }
+      : {}),
     lastStatusCode: a.last_status_code ?? undefined,
     createdAt: ms(a.created_at),
     lastModifiedAt: ms(a.updated_at),

@@ -44,7 +44,8 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const at = issue.path.join('.') || '(body)';
-  if (issue.code === 'unrecognized_keys') throw badRequest(`unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `${at === '(body)' ? '' : `${at}.`}${k}`).join(', ')}`);
+  if (issue.code === 'unrecognized_keys')
+    throw badRequest(`unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `${at === '(body)' ? '' : `${at}.`}${k}`).join(', ')}`);
   throw badRequest(`invalid ${at}: ${issue.message}`);
 }
 
@@ -54,7 +55,11 @@ const idOf = (raw: unknown, what: string): number => {
   return Number(text);
 };
 
-const maintenanceWindow = z.strictObject({ schedule: z.string().min(1).max(256), duration: z.string().regex(/^\d{2}:[0-5]\d:[0-5]\d$/), timezone: z.string().max(64).default('UTC') });
+const maintenanceWindow = z.strictObject({
+  schedule: z.string().min(1).max(256),
+  duration: z.string().regex(/^\d{2}:[0-5]\d:[0-5]\d$/),
+  timezone: z.string().max(64).default('UTC'),
+});
 const assignment = z.strictObject({
   type: z.enum(['forced', 'soft', 'timeforced', 'downloadonly']).default('forced'),
   forcetime: z.int().min(0).optional(),
@@ -71,12 +76,45 @@ const targetFields = {
   publicKey: z.string().max(8192).optional(),
 };
 const schemas = {
-  targets: z.array(z.strictObject({ controllerId: z.string().regex(/^[A-Za-z0-9_.:@+-]{1,256}$/, 'use 1–256 letters, digits or _ . : @ + -'), ...targetFields })).min(1).max(500),
+  targets: z
+    .array(z.strictObject({ controllerId: z.string().regex(/^[A-Za-z0-9_.:@+-]{1,256}$/, 'use 1–256 letters, digits or _ . : @ + -'), ...targetFields }))
+    .min(1)
+    .max(500),
   targetUpdate: z.strictObject({ controllerId: z.string().optional(), ...targetFields }),
-  modules: z.array(z.strictObject({ name: z.string().min(1).max(128), version: z.string().min(1).max(64), type: z.string().min(1).max(64), description: z.string().max(512).optional(), vendor: z.string().max(256).optional(), encrypted: z.boolean().optional() })).min(1).max(500),
-  distributionSets: z.array(z.strictObject({ name: z.string().min(1).max(128), version: z.string().min(1).max(64), type: z.string().min(1).max(64).optional(), description: z.string().max(512).optional(), modules: z.array(z.strictObject({ id: z.int().positive() })).optional(), requiredMigrationStep: z.boolean().optional() })).min(1).max(500),
-  assignTarget: z.union([z.strictObject({ id: z.int().positive() }).extend(assignment.shape), z.array(z.strictObject({ id: z.int().positive() }).extend(assignment.shape)).min(1)]),
-  assignTargets: z.array(z.strictObject({ id: z.string().min(1).max(256) }).extend(assignment.shape)).min(1).max(10_000),
+  modules: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(128),
+        version: z.string().min(1).max(64),
+        type: z.string().min(1).max(64),
+        description: z.string().max(512).optional(),
+        vendor: z.string().max(256).optional(),
+        encrypted: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+  distributionSets: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(128),
+        version: z.string().min(1).max(64),
+        type: z.string().min(1).max(64).optional(),
+        description: z.string().max(512).optional(),
+        modules: z.array(z.strictObject({ id: z.int().positive() })).optional(),
+        requiredMigrationStep: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+  assignTarget: z.union([
+    z.strictObject({ id: z.int().positive() }).extend(assignment.shape),
+    z.array(z.strictObject({ id: z.int().positive() }).extend(assignment.shape)).min(1),
+  ]),
+  assignTargets: z
+    .array(z.strictObject({ id: z.string().min(1).max(256) }).extend(assignment.shape))
+    .min(1)
+    .max(10_000),
   config: z.strictObject({ value: z.unknown() }),
 };
 
@@ -113,7 +151,24 @@ const DS_FIELDS: RsqlFields = {
 };
 const ACTION_FIELDS: RsqlFields = {
   id: { column: 'id', type: 'number' },
-  status: { column: 'status', type: 'enum', values: ['FINISHED', 'ERROR', 'WARNING', 'RUNNING', 'CANCELED', 'CANCELING', 'RETRIEVED', 'DOWNLOAD', 'SCHEDULED', 'CANCEL_REJECTED', 'DOWNLOADED', 'WAIT_FOR_CONFIRMATION'] },
+  status: {
+    column: 'status',
+    type: 'enum',
+    values: [
+      'FINISHED',
+      'ERROR',
+      'WARNING',
+      'RUNNING',
+      'CANCELED',
+      'CANCELING',
+      'RETRIEVED',
+      'DOWNLOAD',
+      'SCHEDULED',
+      'CANCEL_REJECTED',
+      'DOWNLOADED',
+      'WAIT_FOR_CONFIRMATION',
+    ],
+  },
   active: { column: 'active', type: 'boolean' },
   createdAt: { column: 'created_at', type: 'timestamp' },
 };
@@ -130,7 +185,13 @@ export interface ManagementContext {
   /** A numeric path id, or a 400. */
   idOf: (raw: unknown, what: string) => number;
   /** A paged, sorted, RSQL-filtered list of one tenant's rows of a table. */
-  list: <T>(request: FastifyRequest, table: 'targets' | 'software_modules' | 'distribution_sets' | 'actions', fields: RsqlFields, scope: (qb: any) => any, map: (row: any) => T | Promise<T>) => Promise<{ content: T[]; total: number; size: number }>;
+  list: <T>(
+    request: FastifyRequest,
+    table: 'targets' | 'software_modules' | 'distribution_sets' | 'actions',
+    fields: RsqlFields,
+    scope: (qb: any) => any,
+    map: (row: any) => T | Promise<T>,
+  ) => Promise<{ content: T[]; total: number; size: number }>;
 }
 
 interface ListQuery {
@@ -187,7 +248,13 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   // --- targets -------------------------------------------------------------------------------
   app.get('/targets', { preHandler: requires('READ_TARGET') }, async (request) => {
     const withToken = principalOf(request).permissions.has('READ_TARGET_SECURITY_TOKEN');
-    return list(request, 'targets', TARGET_FIELDS, (q) => q, (t) => targetJson(base(request), t, { withToken }));
+    return list(
+      request,
+      'targets',
+      TARGET_FIELDS,
+      (q) => q,
+      (t) => targetJson(base(request), t, { withToken }),
+    );
   });
   app.post('/targets', { preHandler: requires('CREATE_TARGET') }, async (request, reply) => {
     const p = principalOf(request);
@@ -238,19 +305,36 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const items = Array.isArray(body) ? body : [body];
     const results = [];
     for (const item of items) results.push(await service.assign(p, item.id, [{ controllerId, options: assignOptions(item) }]));
-    return results.reduce((sum, r) => ({ assigned: sum.assigned + r.assigned, alreadyAssigned: sum.alreadyAssigned + r.alreadyAssigned, total: sum.total + r.total, assignedActions: [...sum.assignedActions, ...r.assignedActions] }));
+    return results.reduce((sum, r) => ({
+      assigned: sum.assigned + r.assigned,
+      alreadyAssigned: sum.alreadyAssigned + r.alreadyAssigned,
+      total: sum.total + r.total,
+      assignedActions: [...sum.assignedActions, ...r.assignedActions],
+    }));
   });
   app.get('/targets/:controllerId/actions', { preHandler: requires('READ_TARGET') }, async (request) => {
     const p = principalOf(request);
     const controllerId = (request.params as { controllerId: string }).controllerId;
     const t = await service.target(p.tenant, controllerId);
-    return list(request, 'actions', ACTION_FIELDS, (q) => q.where('target_id', '=', t.id), (a) => actionJson(base(request), a, controllerId));
+    return list(
+      request,
+      'actions',
+      ACTION_FIELDS,
+      (q) => q.where('target_id', '=', t.id),
+      (a) => actionJson(base(request), a, controllerId),
+    );
   });
   app.get('/targets/:controllerId/actions/:actionId', { preHandler: requires('READ_TARGET') }, async (request) => {
     const p = principalOf(request);
     const { controllerId, actionId } = request.params as { controllerId: string; actionId: string };
     const t = await service.target(p.tenant, controllerId);
-    const a = await db.selectFrom('actions').selectAll().where('tenant', '=', p.tenant).where('target_id', '=', t.id).where('id', '=', idOf(actionId, 'action')).executeTakeFirst();
+    const a = await db
+      .selectFrom('actions')
+      .selectAll()
+      .where('tenant', '=', p.tenant)
+      .where('target_id', '=', t.id)
+      .where('id', '=', idOf(actionId, 'action'))
+      .executeTakeFirst();
     if (!a) throw notFound(`action ${actionId}`);
     return actionJson(base(request), a, controllerId);
   });
@@ -258,7 +342,13 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const p = principalOf(request);
     const { controllerId, actionId } = request.params as { controllerId: string; actionId: string };
     const t = await service.target(p.tenant, controllerId);
-    const a = await db.selectFrom('actions').select('id').where('tenant', '=', p.tenant).where('target_id', '=', t.id).where('id', '=', idOf(actionId, 'action')).executeTakeFirst();
+    const a = await db
+      .selectFrom('actions')
+      .select('id')
+      .where('tenant', '=', p.tenant)
+      .where('target_id', '=', t.id)
+      .where('id', '=', idOf(actionId, 'action'))
+      .executeTakeFirst();
     if (!a) throw notFound(`action ${actionId}`);
     await service.cancel(p, Number(a.id));
     return reply.status(204).send();
@@ -267,16 +357,43 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const p = principalOf(request);
     const { controllerId, actionId } = request.params as { controllerId: string; actionId: string };
     const t = await service.target(p.tenant, controllerId);
-    const a = await db.selectFrom('actions').select('id').where('tenant', '=', p.tenant).where('target_id', '=', t.id).where('id', '=', idOf(actionId, 'action')).executeTakeFirst();
+    const a = await db
+      .selectFrom('actions')
+      .select('id')
+      .where('tenant', '=', p.tenant)
+      .where('target_id', '=', t.id)
+      .where('id', '=', idOf(actionId, 'action'))
+      .executeTakeFirst();
     if (!a) throw notFound(`action ${actionId}`);
     const { offset, limit } = parsePaging((request.query as ListQuery).offset, (request.query as ListQuery).limit);
     const rows = await db.selectFrom('action_statuses').selectAll().where('action_id', '=', a.id).orderBy('id', 'desc').offset(offset).limit(limit).execute();
-    const { total } = await db.selectFrom('action_statuses').select(sql<number>`count(*)::int`.as('total')).where('action_id', '=', a.id).executeTakeFirstOrThrow();
-    return page(rows.map((s) => ({ id: Number(s.id), type: s.status.toLowerCase(), messages: s.messages, code: s.code ?? undefined, reportedAt: new Date(s.created_at).getTime() })), total);
+    const { total } = await db
+      .selectFrom('action_statuses')
+      .select(sql<number>`count(*)::int`.as('total'))
+      .where('action_id', '=', a.id)
+      .executeTakeFirstOrThrow();
+    return page(
+      rows.map((s) => ({
+        id: Number(s.id),
+        type: s.status.toLowerCase(),
+        messages: s.messages,
+        code: s.code ?? undefined,
+        reportedAt: new Date(s.created_at).getTime(),
+      })),
+      total,
+    );
   });
 
   // --- software modules and artifacts --------------------------------------------------------
-  app.get('/softwaremodules', { preHandler: requires('READ_SOFTWARE_MODULE') }, async (request) => list(request, 'software_modules', MODULE_FIELDS, (q) => q, (m) => moduleJson(base(request), m)));
+  app.get('/softwaremodules', { preHandler: requires('READ_SOFTWARE_MODULE') }, async (request) =>
+    list(
+      request,
+      'software_modules',
+      MODULE_FIELDS,
+      (q) => q,
+      (m) => moduleJson(base(request), m),
+    ),
+  );
   app.post('/softwaremodules', { preHandler: requires('CREATE_SOFTWARE_MODULE') }, async (request, reply) => {
     const rows = await service.createModules(principalOf(request), parseBody(schemas.modules, request.body));
     return reply.status(201).send(rows.map((m) => moduleJson(base(request), m)));
@@ -297,7 +414,13 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   app.get('/softwaremodules/:id/artifacts/:artifactId', { preHandler: requires('READ_SOFTWARE_MODULE') }, async (request) => {
     const p = principalOf(request);
     const { id, artifactId } = request.params as { id: string; artifactId: string };
-    const a = await db.selectFrom('artifacts').selectAll().where('tenant', '=', p.tenant).where('module_id', '=', idOf(id, 'software module')).where('id', '=', idOf(artifactId, 'artifact')).executeTakeFirst();
+    const a = await db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('tenant', '=', p.tenant)
+      .where('module_id', '=', idOf(id, 'software module'))
+      .where('id', '=', idOf(artifactId, 'artifact'))
+      .executeTakeFirst();
     if (!a) throw notFound(`artifact ${artifactId}`);
     return artifactJson(base(request), a);
   });
@@ -305,9 +428,19 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   app.get('/softwaremodules/:id/artifacts/:artifactId/download', { preHandler: requires('READ_SOFTWARE_MODULE_ARTIFACT') }, async (request, reply) => {
     const p = principalOf(request);
     const { id, artifactId } = request.params as { id: string; artifactId: string };
-    const a = await db.selectFrom('artifacts').selectAll().where('tenant', '=', p.tenant).where('module_id', '=', idOf(id, 'software module')).where('id', '=', idOf(artifactId, 'artifact')).executeTakeFirst();
+    const a = await db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('tenant', '=', p.tenant)
+      .where('module_id', '=', idOf(id, 'software module'))
+      .where('id', '=', idOf(artifactId, 'artifact'))
+      .executeTakeFirst();
     if (!a) throw notFound(`artifact ${artifactId}`);
-    reply.type('application/octet-stream').header('Content-Length', Number(a.size)).header('Content-Disposition', `attachment;filename=${encodeURIComponent(a.filename)}`).header('ETag', `"${a.sha1}"`);
+    reply
+      .type('application/octet-stream')
+      .header('Content-Length', Number(a.size))
+      .header('Content-Disposition', `attachment;filename=${encodeURIComponent(a.filename)}`)
+      .header('ETag', `"${a.sha1}"`);
     return reply.send(options.blobs.get(a.sha256));
   });
   // Upload (multipart part `file`, optional fields filename, md5sum, sha1sum, sha256sum), streamed.
@@ -326,8 +459,15 @@ export async function managementPlugin(app: FastifyInstance, options: Management
       if (part.fieldname !== 'file') throw badRequest(`the file part must be named "file", not "${part.fieldname}"`);
       if (result) throw badRequest('upload one file per request');
       const filename = fields.filename ?? part.filename;
-      if (!filename) throw badRequest('give the file a name (filename field or the part\'s filename)');
-      result = await service.uploadArtifact(p, moduleId, filename, part.file, { sha1: fields.sha1sum, md5: fields.md5sum, sha256: fields.sha256sum }, options.maxArtifactBytes);
+      if (!filename) throw badRequest("give the file a name (filename field or the part's filename)");
+      result = await service.uploadArtifact(
+        p,
+        moduleId,
+        filename,
+        part.file,
+        { sha1: fields.sha1sum, md5: fields.md5sum, sha256: fields.sha256sum },
+        options.maxArtifactBytes,
+      );
       if (part.file.truncated) throw new ServerError('PAYLOAD_TOO_LARGE', `the artifact is larger than the limit of ${options.maxArtifactBytes} bytes`);
     }
     if (!result) throw badRequest('no part named "file" in the upload');
@@ -338,12 +478,20 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   // --- distribution sets ---------------------------------------------------------------------
   app.get('/distributionsets', { preHandler: requires('READ_DISTRIBUTION_SET') }, async (request) => {
     const tenant = principalOf(request).tenant;
-    return list(request, 'distribution_sets', DS_FIELDS, (q) => q, async (d) => distributionSetJson(base(request), d, await service.modulesOf(tenant, Number(d.id))));
+    return list(
+      request,
+      'distribution_sets',
+      DS_FIELDS,
+      (q) => q,
+      async (d) => distributionSetJson(base(request), d, await service.modulesOf(tenant, Number(d.id))),
+    );
   });
   app.post('/distributionsets', { preHandler: requires('CREATE_DISTRIBUTION_SET') }, async (request, reply) => {
     const p = principalOf(request);
     const rows = await service.createDistributionSets(p, parseBody(schemas.distributionSets, request.body));
-    return reply.status(201).send(await Promise.all(rows.map(async (d) => distributionSetJson(base(request), d, await service.modulesOf(p.tenant, Number(d.id))))));
+    return reply
+      .status(201)
+      .send(await Promise.all(rows.map(async (d) => distributionSetJson(base(request), d, await service.modulesOf(p.tenant, Number(d.id))))));
   });
   app.get('/distributionsets/:id', { preHandler: requires('READ_DISTRIBUTION_SET') }, async (request) => {
     const p = principalOf(request);
@@ -358,7 +506,11 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const p = principalOf(request);
     const dsId = idOf((request.params as { id: string }).id, 'distribution set');
     const items = parseBody(schemas.assignTargets, request.body);
-    return service.assign(p, dsId, items.map((item) => ({ controllerId: item.id, options: assignOptions(item) })));
+    return service.assign(
+      p,
+      dsId,
+      items.map((item) => ({ controllerId: item.id, options: assignOptions(item) })),
+    );
   });
 
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
@@ -379,7 +531,8 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const row = await db.selectFrom('tenants').select('config').where('id', '=', p.tenant).executeTakeFirstOrThrow();
     const effective = tenantConfigSchema.parse(row.config);
     // The gateway key acts as any device of the tenant: its value only with READ_GATEWAY_SECURITY_TOKEN.
-    const shown = (key: string, value: unknown) => (key.endsWith('.key') && value !== '' && !p.permissions.has('READ_GATEWAY_SECURITY_TOKEN') ? '(secret)' : value);
+    const shown = (key: string, value: unknown) =>
+      key.endsWith('.key') && value !== '' && !p.permissions.has('READ_GATEWAY_SECURITY_TOKEN') ? '(secret)' : value;
     return Object.fromEntries(Object.entries(effective).map(([key, value]) => [key, { value: shown(key, value), global: !(key in row.config) }]));
   });
   app.put('/system/configs/:key', { preHandler: requires('UPDATE_TENANT_CONFIGURATION') }, async (request) => {
@@ -393,10 +546,22 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     await db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('tenants').select('config').where('id', '=', p.tenant).forUpdate().executeTakeFirstOrThrow();
       const next = { ...row.config, [key]: parsed.data };
-      await trx.updateTable('tenants').set({ config: JSON.stringify(next) }).where('id', '=', p.tenant).execute();
+      await trx
+        .updateTable('tenants')
+        .set({ config: JSON.stringify(next) })
+        .where('id', '=', p.tenant)
+        .execute();
       // The gateway key is a secret: the audit log records that it changed, not its value.
       const shown = (v: unknown) => (key.endsWith('.key') ? (v === undefined ? null : '(secret)') : (v ?? null));
-      await appendAudit(trx, { tenant: p.tenant, at: new Date(), actor: p.actor, action: 'config.update', subject: { type: 'config', id: key }, before: { value: shown(row.config[key]) }, after: { value: shown(parsed.data) } });
+      await appendAudit(trx, {
+        tenant: p.tenant,
+        at: new Date(),
+        actor: p.actor,
+        action: 'config.update',
+        subject: { type: 'config', id: key },
+        before: { value: shown(row.config[key]) },
+        after: { value: shown(parsed.data) },
+      });
     });
     return { value: key.endsWith('.key') ? '(secret)' : parsed.data };
   });

@@ -40,7 +40,9 @@ const schemas = {
   }),
   importRoot: z.strictObject({
     root: metadataJson,
-    keys: z.strictObject({ targets: z.array(pem).max(16).optional(), snapshot: z.array(pem).max(16).optional(), timestamp: z.array(pem).max(16).optional() }).optional(),
+    keys: z
+      .strictObject({ targets: z.array(pem).max(16).optional(), snapshot: z.array(pem).max(16).optional(), timestamp: z.array(pem).max(16).optional() })
+      .optional(),
     passphrase: z.string().max(1024).optional(),
     targets: metadataJson.optional(),
   }),
@@ -66,7 +68,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, context: Manag
     if (status.state === 'pending_signature') links.pendingTargets = { href: `${base(request)}/tuf/targets/pending` };
     return { ...status, _links: links };
   };
-  const sendRelease = (request: FastifyRequest, reply: FastifyReply, status: ReleaseStatus) => reply.status(status.state === 'released' ? 200 : 202).send(releaseJson(request, status));
+  const sendRelease = (request: FastifyRequest, reply: FastifyReply, status: ReleaseStatus) =>
+    reply.status(status.state === 'released' ? 200 : 202).send(releaseJson(request, status));
   const sendJsonBytes = (reply: FastifyReply, bytes: Buffer) => reply.type('application/json').header('Cache-Control', 'no-cache').send(bytes);
 
   // --- releases --------------------------------------------------------------------------------
@@ -108,7 +111,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, context: Manag
 
   app.post('/tuf/keys/:role', { preHandler: requires('UPDATE_TENANT_CONFIGURATION') }, async (request, reply) => {
     const role = (request.params as { role: string }).role;
-    if (!(ONLINE_ROLES as readonly string[]).includes(role)) throw notFound(`online key role ${role} (one of ${ONLINE_ROLES.join(', ')}; root keys stay offline)`);
+    if (!(ONLINE_ROLES as readonly string[]).includes(role))
+      throw notFound(`online key role ${role} (one of ${ONLINE_ROLES.join(', ')}; root keys stay offline)`);
     const body = parseBody(schemas.key, request.body ?? undefined);
     const key = await tuf.addOnlineKey(principalOf(request), role as (typeof ONLINE_ROLES)[number], body);
     return reply.status(201).send(key);

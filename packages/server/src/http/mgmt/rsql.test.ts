@@ -197,8 +197,16 @@ describe('rsqlWhere on PGlite', () => {
       .addColumn('created_at', 'timestamptz', (c) => c.notNull())
       .addColumn('attributes', 'jsonb', (c) => c.notNull())
       .execute();
-    const row = (controller_id: string, name: string, description: string | null, update_status: string, weight: number | null, request_attributes: boolean, created_at: string, attributes: Record<string, string>) =>
-      ({ controller_id, name, description, update_status, weight, request_attributes, created_at, attributes: JSON.stringify(attributes) });
+    const row = (
+      controller_id: string,
+      name: string,
+      description: string | null,
+      update_status: string,
+      weight: number | null,
+      request_attributes: boolean,
+      created_at: string,
+      attributes: Record<string, string>,
+    ) => ({ controller_id, name, description, update_status, weight, request_attributes, created_at, attributes: JSON.stringify(attributes) });
     await db
       .insertInto('t')
       .values([
@@ -206,7 +214,7 @@ describe('rsqlWhere on PGlite', () => {
         row('dev-02', 'device two', 'spare', 'ERROR', 20, false, '2024-02-01T00:00:00Z', { hw_rev: '2.0' }),
         row('gw-01', 'Gateway 50%_off', 'roof', 'IN_SYNC', null, true, '2024-03-01T00:00:00Z', { region: 'us', [NASTY_KEY]: '1' }),
         row('star', 'a*b', null, 'UNKNOWN', 5, false, '2024-04-01T00:00:00Z', {}),
-        row('quote', "it's", null, 'REGISTERED', 7, true, '2024-05-01T00:00:00Z', { 'Hw_Rev': '1.0' }),
+        row('quote', "it's", null, 'REGISTERED', 7, true, '2024-05-01T00:00:00Z', { Hw_Rev: '1.0' }),
       ])
       .execute();
   });
@@ -220,8 +228,7 @@ describe('rsqlWhere on PGlite', () => {
     const rows = await db.selectFrom('t').select('t.controller_id').where(rsqlWhere(node, FIELDS)).orderBy('t.id').execute();
     return rows.map((r) => r.controller_id);
   };
-  const tableExists = async () =>
-    (await sql<{ n: number }>`select count(*)::int as n from t`.execute(db)).rows[0]?.n === 5;
+  const tableExists = async () => (await sql<{ n: number }>`select count(*)::int as n from t`.execute(db)).rows[0]?.n === 5;
 
   it('matches selectors case-insensitively', async () => {
     expect(await find('controllerId==dev-01')).toEqual(['dev-01']);
@@ -307,11 +314,19 @@ describe('rsqlWhere on PGlite', () => {
   });
 
   it('binds values as parameters, never in the SQL text', () => {
-    const compiled = db.selectFrom('t').selectAll().where(rsqlWhere(parseRsql(`name=="x' or '1'='1";attribute.hw_rev==dev*`), FIELDS)).compile();
+    const compiled = db
+      .selectFrom('t')
+      .selectAll()
+      .where(rsqlWhere(parseRsql(`name=="x' or '1'='1";attribute.hw_rev==dev*`), FIELDS))
+      .compile();
     expect(compiled.sql).toBe(`select * from "t" where ("t"."name" = $1 and ("t"."attributes" ->> $2::text) ilike $3)`);
     expect(compiled.parameters).toEqual(["x' or '1'='1", 'hw_rev', 'dev%']);
     // With the database and table named, and with a number and a timestamp.
-    const typed = db.selectFrom('t').select('t.id').where(rsqlWhere<TestDb, 't'>(parseRsql('weight>=1.5,createdAt<0'), FIELDS)).compile();
+    const typed = db
+      .selectFrom('t')
+      .select('t.id')
+      .where(rsqlWhere<TestDb, 't'>(parseRsql('weight>=1.5,createdAt<0'), FIELDS))
+      .compile();
     expect(typed.sql).toBe(`select "t"."id" from "t" where ("t"."weight" >= cast($1 as numeric) or "t"."created_at" < cast($2 as timestamptz))`);
     expect(typed.parameters).toEqual(['1.5', '1970-01-01T00:00:00.000Z']);
   });
@@ -325,7 +340,13 @@ describe('rsqlWhere on PGlite', () => {
     // In q, a quote cannot be part of a selector at all ...
     expect(failure(() => parseRsql(`attribute.x'); drop table t; --==1`)).code).toBe('RSQL_SYNTAX');
     // ... and if a caller builds such a key itself, it is still just a key: the one row holding it.
-    const node: RsqlNode = { kind: 'comparison', selector: `attribute.${NASTY_KEY}`, operator: '==', values: [{ text: '1', pattern: null, position: 0 }], position: 0 };
+    const node: RsqlNode = {
+      kind: 'comparison',
+      selector: `attribute.${NASTY_KEY}`,
+      operator: '==',
+      values: [{ text: '1', pattern: null, position: 0 }],
+      position: 0,
+    };
     expect(await find(node)).toEqual(['gw-01']);
     expect(await find({ ...node, values: [{ text: `1' or '1'='1`, pattern: null, position: 0 }] })).toEqual([]);
     expect(await tableExists()).toBe(true);
@@ -404,7 +425,17 @@ describe('parsePaging', () => {
   });
 
   it('rejects non-numeric, negative and zero limits', () => {
-    for (const [offset, limit] of [['-1', undefined], ['x', undefined], ['1.5', undefined], ['', undefined], [undefined, '-5'], [undefined, '0'], [undefined, 'ten'], ['1e3', undefined], ['99999999999999999999', undefined]] as const) {
+    for (const [offset, limit] of [
+      ['-1', undefined],
+      ['x', undefined],
+      ['1.5', undefined],
+      ['', undefined],
+      [undefined, '-5'],
+      [undefined, '0'],
+      [undefined, 'ten'],
+      ['1e3', undefined],
+      ['99999999999999999999', undefined],
+    ] as const) {
       const e = failure(() => parsePaging(offset, limit));
       expect(e.code).toBe('BAD_REQUEST');
     }

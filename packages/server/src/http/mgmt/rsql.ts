@@ -89,8 +89,18 @@ export interface RsqlMapField {
 export type RsqlFields = Readonly<Record<string, RsqlField | RsqlMapField>>;
 
 const OPERATORS: Record<string, RsqlOperator> = {
-  '==': '==', '!=': '!=', '=lt=': '=lt=', '<': '=lt=', '=le=': '=le=', '<=': '=le=',
-  '=gt=': '=gt=', '>': '=gt=', '=ge=': '=ge=', '>=': '=ge=', '=in=': '=in=', '=out=': '=out=',
+  '==': '==',
+  '!=': '!=',
+  '=lt=': '=lt=',
+  '<': '=lt=',
+  '=le=': '=le=',
+  '<=': '=le=',
+  '=gt=': '=gt=',
+  '>': '=gt=',
+  '=ge=': '=ge=',
+  '>=': '=ge=',
+  '=in=': '=in=',
+  '=out=': '=out=',
 };
 const OPERATOR_LIST = '==, !=, =lt= (<), =le= (<=), =gt= (>), =ge= (>=), =in=, =out=';
 const MULTI_VALUE: ReadonlySet<RsqlOperator> = new Set(['=in=', '=out=']);
@@ -407,10 +417,7 @@ function comparisonSql(node: RsqlComparison, fields: RsqlFields): RawBuilder<Sql
  */
 // The defaults let `query.where(rsqlWhere(node, fields))` type-check without naming DB and TB:
 // the expression is plain SQL over trusted column names, so it fits any query builder.
-export function rsqlWhere<DB = any, TB extends keyof DB = any>(
-  node: RsqlNode,
-  fields: RsqlFields,
-): (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool> {
+export function rsqlWhere<DB = any, TB extends keyof DB = any>(node: RsqlNode, fields: RsqlFields): (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool> {
   type Build = (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>;
   const compile = (n: RsqlNode): Build => {
     if (n.kind === 'comparison') {
@@ -418,9 +425,7 @@ export function rsqlWhere<DB = any, TB extends keyof DB = any>(
       return () => expr;
     }
     const children = n.children.map(compile);
-    return n.kind === 'and'
-      ? (eb) => eb.and(children.map((c) => c(eb)))
-      : (eb) => eb.or(children.map((c) => c(eb)));
+    return n.kind === 'and' ? (eb) => eb.and(children.map((c) => c(eb))) : (eb) => eb.or(children.map((c) => c(eb)));
   };
   return compile(node);
 }
@@ -442,7 +447,10 @@ export function parseSort(sort: string | undefined, fields: RsqlFields): Array<{
     const lower = rawName.toLowerCase();
     const entry = Object.entries(fields).find(([name, f]) => !isMap(f) && name.toLowerCase() === lower);
     if (entry === undefined) {
-      const sortable = Object.entries(fields).filter(([, f]) => !isMap(f)).map(([name]) => name).join(', ');
+      const sortable = Object.entries(fields)
+        .filter(([, f]) => !isMap(f))
+        .map(([name]) => name)
+        .join(', ');
       throw new ServerError('RSQL_INVALID_FIELD', `unknown sort field "${rawName}"; allowed fields: ${sortable}`);
     }
     const direction = (rawDirection ?? 'asc').toLowerCase();

@@ -42,7 +42,11 @@ const schemas = {
   userUpdate: z.strictObject({ roles }),
   password: z.strictObject({ password, currentPassword: z.string().max(MAX_PASSWORD_LENGTH).optional() }),
   newToken: z.strictObject({ name, roles: roles.min(1), expiresAt: z.int().positive().max(MAX_DATE_MS).optional() }),
-  newTenant: z.strictObject({ id: z.string().regex(TENANT_PATTERN, 'use 1–64 letters, digits, _ or -'), adminUsername: name.default('admin'), adminPassword: password }),
+  newTenant: z.strictObject({
+    id: z.string().regex(TENANT_PATTERN, 'use 1–64 letters, digits, _ or -'),
+    adminUsername: name.default('admin'),
+    adminPassword: password,
+  }),
 };
 
 interface PagingQuery {
@@ -70,7 +74,8 @@ export async function registerUserRoutes(app: FastifyInstance, context: Manageme
   const systemAdmin = Object.assign(
     async (request: FastifyRequest, reply: FastifyReply) => {
       await everything(request, reply);
-      if (!(await users.isSystemAdmin(principalOf(request)))) throw new ServerError('FORBIDDEN', 'missing permission SYSTEM_ADMIN: creating tenants needs the role admin in tenant DEFAULT');
+      if (!(await users.isSystemAdmin(principalOf(request))))
+        throw new ServerError('FORBIDDEN', 'missing permission SYSTEM_ADMIN: creating tenants needs the role admin in tenant DEFAULT');
     },
     { permissions: ['SYSTEM_ADMIN'] },
   );
@@ -106,7 +111,10 @@ export async function registerUserRoutes(app: FastifyInstance, context: Manageme
   // The response holds the token: the only time it is ever shown.
   app.post('/apitokens', { preHandler: admin }, async (request, reply) => {
     const body = context.parseBody(schemas.newToken, request.body);
-    return reply.status(201).header('Cache-Control', 'no-store').send(await users.createToken(principalOf(request), body));
+    return reply
+      .status(201)
+      .header('Cache-Control', 'no-store')
+      .send(await users.createToken(principalOf(request), body));
   });
   app.delete('/apitokens/:id', { preHandler: admin }, async (request, reply) => {
     await users.revokeToken(principalOf(request), context.idOf((request.params as { id: string }).id, 'API token'));
