@@ -128,7 +128,7 @@ interface ChildReady {
 async function serveChild(spec: ChildSpec): Promise<void> {
   const { parseConfig, startServer } = await import('../packages/server/src/index.js');
   const { tickRollouts } = await import('../packages/server/src/domain/rollouts.js');
-  const { compileTargetFilter } = await import('../packages/server/src/http/mgmt/rollouts.js');
+  const { compileTargetFilter } = await import('../packages/server/src/db/fields.js');
   const say = (message: ChildReady | ChildReply): void => void process.stdout.write(`${MARK}${JSON.stringify(message)}\n`);
   const server = await startServer(
     parseConfig({

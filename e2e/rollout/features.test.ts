@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickAutoAssignments } from '../../packages/server/src/domain/auto-assign.js';
 import { hashPassword } from '../../packages/server/src/domain/bootstrap.js';
 import { tickRollouts } from '../../packages/server/src/domain/rollouts.js';
-import { compileTargetFilter } from '../../packages/server/src/http/mgmt/rollouts.js';
+import { compileTargetFilter } from '../../packages/server/src/db/fields.js';
 import { restClient } from '../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 

@@ -21,6 +21,10 @@ export const ACTION_STATUSES = [
 ] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
+/** A target's update status as hawkBit reports it (management API `updateStatus`). */
+export const TARGET_UPDATE_STATUSES = ['UNKNOWN', 'REGISTERED', 'PENDING', 'IN_SYNC', 'ERROR'] as const;
+export type TargetUpdateStatus = (typeof TARGET_UPDATE_STATUSES)[number];
+
 export const EXECUTIONS = ['closed', 'proceeding', 'canceled', 'scheduled', 'rejected', 'resumed', 'downloaded', 'download'] as const;
 export type Execution = (typeof EXECUTIONS)[number];
 export const FINISHED_RESULTS = ['success', 'failure', 'none'] as const;

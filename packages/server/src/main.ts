@@ -15,8 +15,10 @@ import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { TufRepositoryService } from './domain/tuf-repository.js';
 import { tickRollouts } from './domain/rollouts.js';
 import { tickAutoAssignments } from './domain/auto-assign.js';
-import { compileTargetFilter } from './http/mgmt/rollouts.js';
+import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
+import { Changes } from './domain/changes.js';
+import { TenantConfigService } from './domain/tenant-config-service.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
 
@@ -66,7 +68,9 @@ export async function startServer(
   const tuf = new TufRepositoryService(database.db, keys, options.clock);
   // Every tenant has its TUF repository: the embedded default tenant gets one on first start.
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
-  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf });
+  const changes = new Changes(database.db, options.clock);
+  const configs = new TenantConfigService(database.db, changes);
+  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

@@ -3,6 +3,7 @@
  * it: tenants are isolated from the first line.
  */
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ActionStatus, ActionType, GroupStatus, RolloutStatus, TargetUpdateStatus } from '@osprey/protocol';
 
 /** Written as Date or ISO string; a default (now()) applies when omitted on insert. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -34,7 +35,7 @@ export interface TargetsTable {
   last_seen_at: Timestamp | null;
   attributes: JSONColumnType<Record<string, string>>;
   request_attributes: Generated<boolean>;
-  update_status: Generated<string>;
+  update_status: ColumnType<TargetUpdateStatus, TargetUpdateStatus | undefined, TargetUpdateStatus>;
   installed_ds_id: Ref | null;
   assigned_ds_id: Ref | null;
   auto_confirm: JSONColumnType<{ initiator?: string; remark?: string; activatedAt: number } | null, string | null, string | null>;
@@ -116,9 +117,9 @@ export interface ActionsTable {
   tenant: string;
   target_id: Ref;
   ds_id: Ref;
-  status: string;
+  status: ActionStatus;
   active: boolean;
-  action_type: string;
+  action_type: ActionType;
   forced_time: Timestamp | null;
   weight: number | null;
   maintenance_schedule: string | null;
@@ -137,7 +138,7 @@ export interface ActionStatusesTable {
   id: Id;
   tenant: string;
   action_id: Ref;
-  status: string;
+  status: ActionStatus;
   code: number | null;
   messages: JSONColumnType<string[]>;
   created_at: Timestamp;
@@ -219,8 +220,8 @@ export interface RolloutsTable {
   description: string | null;
   ds_id: number;
   target_filter: string;
-  status: string;
-  action_type: string;
+  status: RolloutStatus;
+  action_type: ActionType;
   forced_time: Date | null;
   weight: number | null;
   confirmation_required: boolean | null;
@@ -247,7 +248,7 @@ export interface RolloutGroupsTable {
   rollout_id: number;
   ord: number;
   name: string;
-  status: string;
+  status: GroupStatus;
   target_filter: string | null;
   target_percentage: number | null;
   thresholds: JSONColumnType<RolloutsTable['thresholds']['__select__'] | null, string | null, string | null>;

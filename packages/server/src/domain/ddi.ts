@@ -483,7 +483,7 @@ export class DdiService {
         throw new ServerError('QUOTA_EXCEEDED', `action ${actionId} already has ${count} status entries (limit ${QUOTAS.statusEntriesPerAction})`);
       }
       await this.addStatus(trx, tenant, actionId, effect.status, messages, feedback.status.code ?? null);
-      let nextStatus: string = action.status;
+      let nextStatus: ActionStatus = action.status;
       let active = true;
       if (effect.closesAction) {
         nextStatus = effect.status;

@@ -26,7 +26,8 @@ import { validateMaintenanceWindow, type MaintenanceWindow } from './maintenance
 import { parseTenantConfig } from './tenant-config.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-export type TargetFilter = (eb: ExpressionBuilder<Database, 'targets'>) => Expression<SqlBool>;
+export type { TargetFilter } from '../db/fields.js';
+import type { TargetFilter } from '../db/fields.js';
 
 export interface Who {
   tenant: string;
@@ -478,7 +479,7 @@ async function apply(
   transitions: readonly Transition[],
   now: Date,
 ): Promise<void> {
-  const set = (status: string) => trx.updateTable('rollouts').set({ status, updated_at: now }).where('id', '=', rollout.id).execute();
+  const set = (status: RolloutStatus) => trx.updateTable('rollouts').set({ status, updated_at: now }).where('id', '=', rollout.id).execute();
   for (const t of transitions) {
     switch (t.kind) {
       case 'startRollout':

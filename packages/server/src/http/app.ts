@@ -15,11 +15,15 @@ import type { Database } from '../db/schema.js';
 import type { DdiService } from '../domain/ddi.js';
 import type { ManagementService } from '../domain/management.js';
 import type { TufRepositoryService } from '../domain/tuf-repository.js';
+import type { Changes } from '../domain/changes.js';
+import type { TenantConfigService } from '../domain/tenant-config-service.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
-import { collectRoutes, openApiDocument } from './openapi.js';
+import { openApiDocument, registerOpenApi } from './openapi.js';
+import { useRouteSchemas } from './schema.js';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import { tufPlugin } from './tuf.js';
 
 export interface AppDependencies {
@@ -29,6 +33,8 @@ export interface AppDependencies {
   ddi: DdiService;
   management: ManagementService;
   tuf: TufRepositoryService;
+  changes: Changes;
+  configs: TenantConfigService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -55,7 +61,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...https,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
-  const routes = collectRoutes(app);
+  // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
+  useRouteSchemas(app);
+  app.setSerializerCompiler(serializerCompiler);
+  await registerOpenApi(app, SERVER_VERSION);
   // SWUpdate sends JSON with `Expect: 100-continue`; hal+json bodies are JSON too.
   app.addContentTypeParser('application/hal+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
@@ -78,9 +87,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     authenticator: new ManagementAuthenticator(deps.db),
     maxArtifactBytes: config.maxArtifactBytes,
     tuf: deps.tuf,
+    changes: deps.changes,
+    configs: deps.configs,
   });
   // Public: the document describes the API, it grants nothing.
-  app.get('/rest/v1/openapi.json', async () => openApiDocument(routes, SERVER_VERSION));
+  app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));
   return app;
 }
 

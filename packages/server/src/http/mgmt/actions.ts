@@ -10,8 +10,8 @@ import { forceAction, forceQuitAction } from '../../domain/deployments.js';
 import { notFound } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
 import { actionJson } from './mappers.js';
-import type { ManagementContext } from './plugin.js';
-import type { RsqlFields } from './rsql.js';
+import type { ManagementContext } from './context.js';
+import type { RsqlFields } from '../../db/rsql.js';
 
 const ACTION_FIELDS: RsqlFields = {
   id: { column: 'id', type: 'number' },

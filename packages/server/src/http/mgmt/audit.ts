@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { readAudit } from '../../domain/audit.js';
 import { badRequest } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
-import type { ManagementContext } from './plugin.js';
-import { parsePaging } from './rsql.js';
+import type { ManagementContext } from './context.js';
+import { parsePaging } from '../../db/rsql.js';
 
 export async function registerAuditRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
   app.get('/audit', { preHandler: requires('READ_AUDIT') }, async (request, reply) => {

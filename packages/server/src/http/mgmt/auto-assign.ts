@@ -8,7 +8,7 @@ import type { AutoAssignment } from '../../db/schema.js';
 import { appendAudit } from '../../domain/audit.js';
 import { notFound } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
-import type { ManagementContext } from './plugin.js';
+import type { ManagementContext } from './context.js';
 
 const body = z.strictObject({
   id: z.int().positive(),

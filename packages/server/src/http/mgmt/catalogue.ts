@@ -12,8 +12,8 @@ import type { Permission } from '../../domain/permissions.js';
 import { ServerError, notFound } from '../../errors.js';
 import { principalOf, requires, type Principal } from './auth.js';
 import { targetJson } from './mappers.js';
-import type { ManagementContext } from './plugin.js';
-import { parsePaging, parseRsql } from './rsql.js';
+import type { ManagementContext } from './context.js';
+import { parsePaging, parseRsql } from '../../db/rsql.js';
 
 type NamedTable = 'target_tags' | 'distribution_set_tags' | 'target_filters' | 'target_types' | 'software_module_types' | 'distribution_set_types';
 

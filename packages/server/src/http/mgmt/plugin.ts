@@ -23,10 +23,16 @@ import { registerRolloutRoutes } from './rollouts.js';
 import { registerAutoAssignRoutes } from './auto-assign.js';
 import { principalOf, requires, type ManagementAuthenticator, type Principal } from './auth.js';
 import { actionJson, artifactJson, distributionSetJson, moduleJson, page, targetJson } from './mappers.js';
-import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields } from './rsql.js';
+import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields } from '../../db/rsql.js';
+import { ACTION_FIELDS, DS_FIELDS, MODULE_FIELDS, TARGET_FIELDS } from '../../db/fields.js';
 import { registerReleaseRoutes } from './release.js';
 import { registerSignatureRoutes } from './signatures.js';
 import { registerUserRoutes } from './users.js';
+import { registerSystemRoutes } from './system.js';
+import type { ManagementContext } from './context.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Changes } from '../../domain/changes.js';
+import type { TenantConfigService } from '../../domain/tenant-config-service.js';
 
 export interface ManagementPluginOptions {
   db: Kysely<Database>;
@@ -37,6 +43,8 @@ export interface ManagementPluginOptions {
   maxArtifactBytes: number;
   /** The tenants' TUF repositories: releases, root import and rotation, offline targets. */
   tuf: TufRepositoryService;
+  changes: Changes;
+  configs: TenantConfigService;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -118,82 +126,6 @@ const schemas = {
   config: z.strictObject({ value: z.unknown() }),
 };
 
-export const TARGET_FIELDS: RsqlFields = {
-  controllerId: { column: 'controller_id', type: 'string' },
-  name: { column: 'name', type: 'string' },
-  description: { column: 'description', type: 'string' },
-  updateStatus: { column: 'update_status', type: 'enum', values: ['UNKNOWN', 'REGISTERED', 'PENDING', 'IN_SYNC', 'ERROR'] },
-  address: { column: 'address', type: 'string' },
-  lastControllerRequestAt: { column: 'last_seen_at', type: 'timestamp' },
-  lastTargetQuery: { column: 'last_seen_at', type: 'timestamp' },
-  createdAt: { column: 'created_at', type: 'timestamp' },
-  lastModifiedAt: { column: 'last_modified_at', type: 'timestamp' },
-  id: { column: 'controller_id', type: 'string' },
-  attribute: { prefix: 'attribute.', jsonColumn: 'attributes' },
-  controllerAttributes: { prefix: 'controllerAttributes.', jsonColumn: 'attributes' },
-};
-const MODULE_FIELDS: RsqlFields = {
-  id: { column: 'id', type: 'number' },
-  name: { column: 'name', type: 'string' },
-  version: { column: 'version', type: 'string' },
-  type: { column: 'type_key', type: 'string' },
-  description: { column: 'description', type: 'string' },
-  vendor: { column: 'vendor', type: 'string' },
-  createdAt: { column: 'created_at', type: 'timestamp' },
-};
-const DS_FIELDS: RsqlFields = {
-  id: { column: 'id', type: 'number' },
-  name: { column: 'name', type: 'string' },
-  version: { column: 'version', type: 'string' },
-  type: { column: 'type_key', type: 'string' },
-  description: { column: 'description', type: 'string' },
-  createdAt: { column: 'created_at', type: 'timestamp' },
-};
-const ACTION_FIELDS: RsqlFields = {
-  id: { column: 'id', type: 'number' },
-  status: {
-    column: 'status',
-    type: 'enum',
-    values: [
-      'FINISHED',
-      'ERROR',
-      'WARNING',
-      'RUNNING',
-      'CANCELED',
-      'CANCELING',
-      'RETRIEVED',
-      'DOWNLOAD',
-      'SCHEDULED',
-      'CANCEL_REJECTED',
-      'DOWNLOADED',
-      'WAIT_FOR_CONFIRMATION',
-    ],
-  },
-  active: { column: 'active', type: 'boolean' },
-  createdAt: { column: 'created_at', type: 'timestamp' },
-};
-
-/** What route modules get: the database, services and the shared request helpers. */
-export interface ManagementContext {
-  db: Kysely<Database>;
-  blobs: BlobStore;
-  service: ManagementService;
-  /** `http(s)://host/rest/v1` of this request, for links. */
-  base: (request: FastifyRequest) => string;
-  /** Validate a body; unknown fields and bad values become a 400 naming the field. */
-  parseBody: <T>(schema: z.ZodType<T>, body: unknown) => T;
-  /** A numeric path id, or a 400. */
-  idOf: (raw: unknown, what: string) => number;
-  /** A paged, sorted, RSQL-filtered list of one tenant's rows of a table. */
-  list: <T>(
-    request: FastifyRequest,
-    table: 'targets' | 'software_modules' | 'distribution_sets' | 'actions',
-    fields: RsqlFields,
-    scope: (qb: any) => any,
-    map: (row: any) => T | Promise<T>,
-  ) => Promise<{ content: T[]; total: number; size: number }>;
-}
-
 interface ListQuery {
   q?: string;
   sort?: string;
@@ -238,12 +170,6 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     const content = await Promise.all((await selected.execute()).map(map));
     return page(content, total);
   }
-
-  // --- who am I ------------------------------------------------------------------------------
-  app.get('/userinfo', async (request) => {
-    const p = principalOf(request);
-    return { tenant: p.tenant, username: p.actor.replace(/^(user|token):/, ''), permissions: [...p.permissions].sort() };
-  });
 
   // --- targets -------------------------------------------------------------------------------
   app.get('/targets', { preHandler: requires('READ_TARGET') }, async (request) => {
@@ -514,8 +440,9 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   });
 
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
-  const context: ManagementContext = { db, blobs: options.blobs, service, base, parseBody, idOf, list };
-  void context; // ROUTE MODULES: register below as `await registerXxxRoutes(app, context);`
+  const context: ManagementContext = { changes: options.changes, configs: options.configs, db, blobs: options.blobs, service, base, parseBody, idOf, list };
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  await registerSystemRoutes(typed, context);
   await registerReleaseRoutes(app, context, options.tuf);
   await registerUserRoutes(app, context);
   await registerSignatureRoutes(app, context);
@@ -524,47 +451,6 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerCatalogueRoutes(app, context);
   await registerRolloutRoutes(app, context);
   await registerAutoAssignRoutes(app, context);
-
-  // --- tenant configuration ------------------------------------------------------------------
-  app.get('/system/configs', { preHandler: requires('READ_TENANT_CONFIGURATION') }, async (request) => {
-    const p = principalOf(request);
-    const row = await db.selectFrom('tenants').select('config').where('id', '=', p.tenant).executeTakeFirstOrThrow();
-    const effective = tenantConfigSchema.parse(row.config);
-    // The gateway key acts as any device of the tenant: its value only with READ_GATEWAY_SECURITY_TOKEN.
-    const shown = (key: string, value: unknown) =>
-      key.endsWith('.key') && value !== '' && !p.permissions.has('READ_GATEWAY_SECURITY_TOKEN') ? '(secret)' : value;
-    return Object.fromEntries(Object.entries(effective).map(([key, value]) => [key, { value: shown(key, value), global: !(key in row.config) }]));
-  });
-  app.put('/system/configs/:key', { preHandler: requires('UPDATE_TENANT_CONFIGURATION') }, async (request) => {
-    const p = principalOf(request);
-    const key = (request.params as { key: string }).key;
-    const shape = tenantConfigSchema.shape as Record<string, z.ZodType>;
-    if (!shape[key]) throw badRequest(`unknown configuration key ${key}; known: ${Object.keys(shape).join(', ')}`);
-    const { value } = parseBody(schemas.config, request.body);
-    const parsed = shape[key]!.safeParse(value);
-    if (!parsed.success) throw badRequest(`invalid value for ${key}: ${parsed.error.issues[0]?.message}`);
-    await db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('tenants').select('config').where('id', '=', p.tenant).forUpdate().executeTakeFirstOrThrow();
-      const next = { ...row.config, [key]: parsed.data };
-      await trx
-        .updateTable('tenants')
-        .set({ config: JSON.stringify(next) })
-        .where('id', '=', p.tenant)
-        .execute();
-      // The gateway key is a secret: the audit log records that it changed, not its value.
-      const shown = (v: unknown) => (key.endsWith('.key') ? (v === undefined ? null : '(secret)') : (v ?? null));
-      await appendAudit(trx, {
-        tenant: p.tenant,
-        at: new Date(),
-        actor: p.actor,
-        action: 'config.update',
-        subject: { type: 'config', id: key },
-        before: { value: shown(row.config[key]) },
-        after: { value: shown(parsed.data) },
-      });
-    });
-    return { value: key.endsWith('.key') ? '(secret)' : parsed.data };
-  });
 }
 
 function assignOptions(item: z.infer<typeof assignment>) {

@@ -27,7 +27,7 @@ import type { ReleaseStatus, TufRepositoryService } from '../../domain/tuf-repos
 import type { Permission } from '../../domain/permissions.js';
 import { ServerError, notFound } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
-import type { ManagementContext } from './plugin.js';
+import type { ManagementContext } from './context.js';
 
 const pem = z.string().min(1).max(16_384);
 const metadataJson = z.record(z.string(), z.unknown());

@@ -10,8 +10,9 @@ import { DEFAULT_THRESHOLDS, type RolloutCommand, type Thresholds } from '@ospre
 import { commandRollout, createRollout, type TargetFilter } from '../../domain/rollouts.js';
 import { ServerError, notFound } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
-import { TARGET_FIELDS, type ManagementContext } from './plugin.js';
-import { parsePaging, parseRsql, rsqlWhere } from './rsql.js';
+import type { ManagementContext } from './context.js';
+import { compileTargetFilter } from '../../db/fields.js';
+import { parsePaging } from '../../db/rsql.js';
 
 const percent = z
   .string()
@@ -112,11 +113,6 @@ const COMMANDS: Record<string, { command: RolloutCommand; permission: 'HANDLE_RO
   deny: { command: 'deny', permission: 'APPROVE_ROLLOUT' },
   triggerNextGroup: { command: 'triggerNextGroup', permission: 'UPDATE_ROLLOUT' },
 };
-
-/** A stored RSQL target filter as SQL over `targets` (rollouts, auto-assignments, the scheduler). */
-export function compileTargetFilter(query: string): TargetFilter {
-  return rsqlWhere(parseRsql(query), TARGET_FIELDS) as unknown as TargetFilter;
-}
 
 export async function registerRolloutRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
   const { db } = context;

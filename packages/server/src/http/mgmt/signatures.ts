@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
-import type { ManagementContext } from './plugin.js';
+import type { ManagementContext } from './context.js';
 
 export async function registerSignatureRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
   const { db, service, idOf } = context;

@@ -28,8 +28,8 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, TENANT_PATTERN, USERNAME_PATT
 import { ServerError } from '../../errors.js';
 import { principalOf, requires } from './auth.js';
 import { page } from './mappers.js';
-import type { ManagementContext } from './plugin.js';
-import { parsePaging } from './rsql.js';
+import type { ManagementContext } from './context.js';
+import { parsePaging } from '../../db/rsql.js';
 
 /** The largest time a JavaScript Date holds. */
 const MAX_DATE_MS = 8_640_000_000_000_000;

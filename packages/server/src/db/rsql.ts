@@ -39,7 +39,7 @@
  * - Error positions are 0-based character offsets into `q`.
  */
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
-import { ServerError } from '../../errors.js';
+import { ServerError } from '../errors.js';
 
 export const RSQL_LIMITS = { maxLength: 4096, maxDepth: 32, maxComparisons: 256 } as const;
 

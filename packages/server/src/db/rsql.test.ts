@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql, type Generated } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PGliteDialect } from '../../db/pglite-dialect.js';
-import { ServerError } from '../../errors.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import { ServerError } from '../errors.js';
 import { parsePaging, parseRsql, parseSort, rsqlWhere, type RsqlFields, type RsqlNode } from './rsql.js';
 
 /** A compact rendering of the tree: `(and (or a==[1] b==[2]) c=in=[x,y])`; `text~pattern` for wildcards. */

@@ -1,0 +1,25 @@
+// ESLint for every package: the recommended JavaScript and TypeScript rules (syntax-aware, no type
+// information, so `npm test` stays fast), with the few exceptions this code base relies on.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'data/**', 'demo/**', '.bench/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // Names starting with _ are deliberately unused (callback positions, destructuring).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Control characters in patterns are deliberate: NUL bytes and other C0 characters are refused input.
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'testkit/**', 'e2e/**', 'bench/**'],
+    rules: {
+      // Tests read untyped JSON answers.
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+);
