@@ -18,10 +18,8 @@ import { appendAudit } from './audit.js';
 import { artifactSigningFor, type ArtifactSigning } from './signatures.js';
 import { assignDistributionSet, cancelAction, type AssignOptions } from './deployments.js';
 
-export interface Actor {
-  tenant: string;
-  actor: string;
-}
+import type { Actor } from './changes.js';
+export type { Actor } from './changes.js';
 
 type Trx = Transaction<Database>;
 

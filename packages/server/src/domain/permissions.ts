@@ -3,6 +3,13 @@
  * the legacy (0.x, Bosch IoT Rollouts) names map onto one internal set, so users and tokens made
  * for either keep working. Roles are named bundles of permissions.
  */
+import type { Actor } from './changes.js';
+
+/** An authenticated management caller: who acts, and what it may do now. */
+export interface Principal extends Actor {
+  permissions: ReadonlySet<Permission>;
+}
+
 const ENTITIES = [
   'TARGET',
   'TARGET_TYPE',

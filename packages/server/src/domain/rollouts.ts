@@ -29,10 +29,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 export type { TargetFilter } from '../db/fields.js';
 import type { TargetFilter } from '../db/fields.js';
 
-export interface Who {
-  tenant: string;
-  actor: string;
-}
+import type { Actor } from './changes.js';
 
 export interface RolloutSpec {
   name: string;
@@ -95,7 +92,7 @@ function eligibleTargets(db: Db, tenant: string, dsId: number, filter: TargetFil
     );
 }
 
-export async function createRollout(db: Kysely<Database>, who: Who, spec: RolloutSpec): Promise<number> {
+export async function createRollout(db: Kysely<Database>, who: Actor, spec: RolloutSpec): Promise<number> {
   if ((spec.amountGroups === undefined) === (spec.groups === undefined)) throw new ServerError('BAD_REQUEST', 'give either amountGroups or groups');
   if (spec.amountGroups !== undefined && (spec.amountGroups < 1 || spec.amountGroups > 500))
     throw new ServerError('BAD_REQUEST', 'amountGroups must be from 1 to 500');
@@ -565,7 +562,7 @@ export async function tickRollouts(db: Kysely<Database>, now: Date, options: { l
 /** An operator command (§3.2), checked by the pure transition table and applied at once. */
 export async function commandRollout(
   db: Kysely<Database>,
-  who: Who,
+  who: Actor,
   rolloutId: number,
   command: RolloutCommand,
   options: { remark?: string; now: Date; approvalByOthersOnly?: boolean },

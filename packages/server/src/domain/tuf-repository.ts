@@ -61,11 +61,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 type Trx = Transaction<Database>;
 type OnlineRole = Exclude<TopLevelRole, 'root'>;
 
-export interface Actor {
-  tenant: string;
-  /** `user:<name>` or `token:<name>`, as the audit log names it. */
-  actor: string;
-}
+import type { Actor } from './changes.js';
+export type { Actor } from './changes.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const FILES = {

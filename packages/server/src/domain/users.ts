@@ -30,7 +30,7 @@ import type { ApiTokensTable, Database, UsersTable } from '../db/schema.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
 import { appendAudit } from './audit.js';
 import { DEFAULT_TENANT, hashPassword, verifyPassword } from './bootstrap.js';
-import { PERMISSIONS, resolvePermissions, UnknownPermissionError, type Permission } from './permissions.js';
+import { PERMISSIONS, resolvePermissions, UnknownPermissionError, type Permission, type Principal } from './permissions.js';
 
 /** User and token names: 1–64 letters, digits or `. _ @ -` (no `\` or `:`, which Basic login uses). */
 export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -43,14 +43,6 @@ export const MAX_PASSWORD_LENGTH = 1024;
 export const USER_ADMIN_PERMISSION: Permission = 'UPDATE_TENANT_CONFIGURATION';
 /** The role a new tenant's first user gets. */
 export const FIRST_USER_ROLES = ['TENANT_ADMIN'] as const;
-
-/** Who is calling: the management API's Principal fits. */
-export interface Caller {
-  tenant: string;
-  /** `user:<name>` or `token:<name>`. */
-  actor: string;
-  permissions: ReadonlySet<Permission>;
-}
 
 export interface UserJson {
   username: string;
@@ -138,7 +130,7 @@ export class UserService {
 
   private audit(
     trx: Transaction<Database>,
-    who: Caller,
+    who: Principal,
     action: string,
     subject: { type: string; id: string },
     before: Record<string, unknown> | null,
@@ -150,7 +142,7 @@ export class UserService {
   // --- who is calling ------------------------------------------------------------------------
 
   /** The grants (as stored) of the user or token behind a caller. */
-  private async grantsOf(db: Db, caller: Caller): Promise<string[]> {
+  private async grantsOf(db: Db, caller: Principal): Promise<string[]> {
     const colon = caller.actor.indexOf(':');
     const kind = caller.actor.slice(0, colon);
     const name = caller.actor.slice(colon + 1);
@@ -166,7 +158,7 @@ export class UserService {
    * every permission, and granted `admin` or `SYSTEM_ADMIN` explicitly. TENANT_ADMIN also holds
    * every permission today, which is why the explicit grant is required.
    */
-  async isSystemAdmin(caller: Caller, db: Db = this.db): Promise<boolean> {
+  async isSystemAdmin(caller: Principal, db: Db = this.db): Promise<boolean> {
     if (caller.tenant !== DEFAULT_TENANT) return false;
     if (!PERMISSIONS.every((p) => caller.permissions.has(p))) return false;
     return (await this.grantsOf(db, caller)).some(isSystemGrant);
@@ -176,7 +168,7 @@ export class UserService {
    * The caller holds everything these grants give (else 403), and is a system administrator if
    * they include a system grant. `doing` completes "… would need ...".
    */
-  private async assertCovers(db: Db, caller: Caller, grants: readonly string[], permissions: ReadonlySet<Permission>, doing: string): Promise<void> {
+  private async assertCovers(db: Db, caller: Principal, grants: readonly string[], permissions: ReadonlySet<Permission>, doing: string): Promise<void> {
     const lacking = [...permissions].filter((p) => !caller.permissions.has(p)).sort();
     if (lacking.length > 0) {
       const shown = lacking.length > 5 ? `${lacking.slice(0, 5).join(', ')} and ${lacking.length - 5} more` : lacking.join(', ');
@@ -209,7 +201,7 @@ export class UserService {
     return { content: rows.map(userJson), total: Number(total) };
   }
 
-  async createUser(caller: Caller, input: { username: string; password: string; roles: readonly string[] }): Promise<UserJson> {
+  async createUser(caller: Principal, input: { username: string; password: string; roles: readonly string[] }): Promise<UserJson> {
     checkUsername(input.username);
     checkPassword(input.password);
     const roles = normaliseRoles(input.roles);
@@ -240,7 +232,7 @@ export class UserService {
     return { user, administrators };
   }
 
-  async deleteUser(caller: Caller, username: string): Promise<void> {
+  async deleteUser(caller: Principal, username: string): Promise<void> {
     if (caller.actor === `user:${username}`) throw badRequest('you cannot delete yourself; ask another administrator');
     await this.db.transaction().execute(async (trx) => {
       const { user, administrators } = await this.lockUsers(trx, caller.tenant, username);
@@ -269,7 +261,7 @@ export class UserService {
     });
   }
 
-  async setRoles(caller: Caller, username: string, newRoles: readonly string[]): Promise<UserJson> {
+  async setRoles(caller: Principal, username: string, newRoles: readonly string[]): Promise<UserJson> {
     if (caller.actor === `user:${username}`) throw badRequest('you cannot change your own roles; ask another administrator');
     const roles = normaliseRoles(newRoles);
     const granted = permissionsOf(roles, 'roles');
@@ -299,7 +291,7 @@ export class UserService {
    * A user changes their own password (giving the current one), or an administrator sets
    * another user's. Sessions elsewhere end: the authenticator's cache is keyed by the hash.
    */
-  async changePassword(caller: Caller, username: string, input: { password: string; currentPassword?: string | undefined }): Promise<void> {
+  async changePassword(caller: Principal, username: string, input: { password: string; currentPassword?: string | undefined }): Promise<void> {
     checkPassword(input.password);
     const self = caller.actor === `user:${username}`;
     if (self) {
@@ -353,7 +345,7 @@ export class UserService {
 
   /** The token itself is in the result and nowhere else, ever. */
   async createToken(
-    caller: Caller,
+    caller: Principal,
     input: { name: string; roles: readonly string[]; expiresAt?: number | undefined },
   ): Promise<ApiTokenJson & { token: string }> {
     checkUsername(input.name, 'token name');
@@ -394,7 +386,7 @@ export class UserService {
     }
   }
 
-  async revokeToken(caller: Caller, id: number): Promise<void> {
+  async revokeToken(caller: Principal, id: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('api_tokens')
@@ -417,7 +409,7 @@ export class UserService {
    * new tenant's audit log and the caller's record it. Tenant ids differing only in case are
    * refused: they would be told apart by nobody reading a log or a URL.
    */
-  async createTenant(caller: Caller, input: { id: string; adminUsername: string; adminPassword: string }): Promise<{ id: string; admin: UserJson }> {
+  async createTenant(caller: Principal, input: { id: string; adminUsername: string; adminPassword: string }): Promise<{ id: string; admin: UserJson }> {
     if (!(await this.isSystemAdmin(caller)))
       throw new ServerError('FORBIDDEN', `creating tenants needs a system administrator (role admin in tenant ${DEFAULT_TENANT})`);
     if (!TENANT_PATTERN.test(input.id)) throw badRequest(`invalid tenant id ${JSON.stringify(input.id)}: use 1–64 letters, digits, _ or -`);

@@ -12,12 +12,8 @@ import { hashPassword, verifyPassword } from '../../domain/bootstrap.js';
 import { resolvePermissions, type Permission } from '../../domain/permissions.js';
 import { ServerError } from '../../errors.js';
 
-export interface Principal {
-  tenant: string;
-  /** `user:<name>` or `token:<name>`: who the audit log names. */
-  actor: string;
-  permissions: Set<Permission>;
-}
+export type { Principal } from '../../domain/permissions.js';
+import type { Principal } from '../../domain/permissions.js';
 
 const VERIFIED_TTL_MS = 5 * 60 * 1000;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
