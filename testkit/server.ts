@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { parseConfig, startServer, type RunningServer, type ServerConfig } from '@osprey/server';
 
 export type DbKind = 'pglite' | 'postgres';
@@ -46,7 +47,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(
   kind: DbKind,
   overrides: Partial<ServerConfig> = {},
-  options: { listen?: boolean; clock?: () => Date } = {},
+  options: { listen?: boolean; clock?: () => Date; logStream?: DestinationStream } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-server-'));
   let databaseUrl: string | undefined;
@@ -75,6 +76,7 @@ export async function startTestServer(
     inMemoryDatabase: kind === 'pglite',
     listen: options.listen ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   return {
     ...server,

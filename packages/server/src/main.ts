@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { FileBlobStore } from './blob/store.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
@@ -39,10 +40,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(
-  config: ServerConfig,
-  options: { inMemoryDatabase?: boolean; listen?: boolean; clock?: () => Date } = {},
-): Promise<RunningServer> {
+export interface StartOptions {
+  inMemoryDatabase?: boolean;
+  listen?: boolean;
+  clock?: () => Date;
+  /** Where log lines go (default stdout). */
+  logStream?: DestinationStream;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: options.inMemoryDatabase ?? false });
   const boot = await bootstrap(database.db, config.adminPassword);
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
@@ -70,7 +76,17 @@ export async function startServer(
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const changes = new Changes(database.db, options.clock);
   const configs = new TenantConfigService(database.db, changes);
-  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    blobs,
+    ddi,
+    management,
+    tuf,
+    changes,
+    configs,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

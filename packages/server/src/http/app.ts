@@ -6,7 +6,7 @@
  *   /rest/v1/…                               management API (users, API tokens)
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { BlobStore } from '../blob/store.js';
@@ -21,6 +21,8 @@ import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
+import { pino, type DestinationStream } from 'pino';
+import { loggerOptions } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
 import { useRouteSchemas } from './schema.js';
 import { serializerCompiler } from 'fastify-type-provider-zod';
@@ -35,7 +37,8 @@ export interface AppDependencies {
   tuf: TufRepositoryService;
   changes: Changes;
   configs: TenantConfigService;
-  logger?: FastifyServerOptions['logger'];
+  /** Where log lines go (default stdout); tests read them. */
+  logStream?: DestinationStream;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -53,7 +56,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       }
     : {};
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    ...(deps.logStream ? { loggerInstance: pino(loggerOptions(config.logLevel), deps.logStream) } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimit,
     // DDI controller ids and file names can be long; hawkBit allows up to 256 characters.
     routerOptions: { maxParamLength: 512 },

@@ -31,9 +31,22 @@ function fromFastify(error: FastifyError): ServerError | undefined {
   return undefined;
 }
 
+/**
+ * PostgreSQL's class 22 (data exception: a NUL byte in text or JSON, a number or date out of the
+ * column's range, text that is not a number) only arises from values in the request: a 400, the
+ * backstop behind the route schemas, which refuse most such values first.
+ */
+function fromDatabase(error: unknown): ServerError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return undefined;
+  return new ServerError('BAD_REQUEST', 'a value in the request is out of range or holds a character that cannot be stored (such as a NUL byte)', {
+    cause: error,
+  });
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    let known = error instanceof ServerError ? error : fromFastify(error);
+    let known = error instanceof ServerError ? error : (fromFastify(error) ?? fromDatabase(error));
     if (!known && isOspreyError(error)) known = new ServerError('BAD_REQUEST', error.message);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
