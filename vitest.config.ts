@@ -9,6 +9,7 @@ export default defineConfig({
       '@osprey/core': src('core'),
       '@osprey/protocol': src('protocol'),
       '@osprey/pkcs11': src('pkcs11'),
+      '@osprey/client': src('client'),
       '@osprey/server': src('server'),
       '@osprey/agent': src('agent'),
     },

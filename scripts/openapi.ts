@@ -1,10 +1,12 @@
 /**
- * `npm run openapi`: regenerate docs/openapi.json from the server's registered routes.
- * packages/server/test/openapi.test.ts fails when the committed file differs.
+ * `npm run openapi`: regenerate docs/openapi.json from the server's registered routes and their
+ * schemas, and the typed client's `paths` (packages/client/src/schema.ts) from it with
+ * openapi-typescript. packages/server/test/openapi.test.ts fails when either committed file differs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import openapiTS, { astToString } from 'openapi-typescript';
 import { parseConfig, startServer } from '../packages/server/src/index.js';
 
 export async function generateOpenApi(): Promise<string> {
@@ -22,8 +24,18 @@ export async function generateOpenApi(): Promise<string> {
   }
 }
 
+/** The client's types for a document, as openapi-typescript writes them. */
+export async function generateClientTypes(document: string): Promise<string> {
+  const ast = await openapiTS(JSON.parse(document) as Parameters<typeof openapiTS>[0]);
+  return `// Generated from docs/openapi.json by \`npm run openapi\` (openapi-typescript). Do not edit.\n\n${astToString(ast)}`;
+}
+
+export const OPENAPI_FILE = join(import.meta.dirname, '..', 'docs', 'openapi.json');
+export const CLIENT_TYPES_FILE = join(import.meta.dirname, '..', 'packages', 'client', 'src', 'schema.ts');
+
 if (process.argv[1]?.endsWith('openapi.ts')) {
-  const file = join(import.meta.dirname, '..', 'docs', 'openapi.json');
-  writeFileSync(file, await generateOpenApi());
-  console.log(`wrote ${file}`);
+  const document = await generateOpenApi();
+  writeFileSync(OPENAPI_FILE, document);
+  writeFileSync(CLIENT_TYPES_FILE, await generateClientTypes(document));
+  console.log(`wrote ${OPENAPI_FILE} and ${CLIENT_TYPES_FILE}`);
 }

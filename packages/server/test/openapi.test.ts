@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateOpenApi } from '../../../scripts/openapi.js';
+import { CLIENT_TYPES_FILE, OPENAPI_FILE, generateClientTypes, generateOpenApi } from '../../../scripts/openapi.js';
 
 describe('OpenAPI document', () => {
-  it('the committed docs/openapi.json is what the server serves (run `npm run openapi` after changing routes)', async () => {
+  it('the committed docs/openapi.json and the client types are what the server generates (run `npm run openapi` after changing routes)', async () => {
     const generated = await generateOpenApi();
-    const committed = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'openapi.json'), 'utf8');
-    expect(committed).toBe(generated);
+    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(generated);
+    expect(readFileSync(CLIENT_TYPES_FILE, 'utf8')).toBe(await generateClientTypes(generated));
     const doc = JSON.parse(generated);
     expect(doc.paths['/rest/v1/targets'].post['x-osprey-permissions']).toEqual(['CREATE_TARGET']);
     expect(doc.paths['/{tenant}/controller/v1/{controllerId}/deploymentBase/{actionId}'].get.security).toBeDefined();

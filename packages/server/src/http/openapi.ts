@@ -110,11 +110,13 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   });
 }
 
-/** The document, with every operation's 4XX/5XX as the hawkBit error body. */
+/** The document, with every operation's 4XX/5XX as the hawkBit error body and no separate HEAD operations. */
 export function openApiDocument(app: FastifyInstance): Record<string, unknown> {
   const doc = structuredClone(app.swagger()) as { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
   const errorResponse = { description: 'hawkBit error body', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   for (const methods of Object.values(doc.paths ?? {})) {
+    // HEAD is GET without the body (RFC 9110 §9.3.2): routes that answer it explicitly are documented once, as GET.
+    delete methods.head;
     for (const operation of Object.values(methods)) {
       operation.responses = { ...operation.responses, '4XX': errorResponse, '5XX': errorResponse };
     }
