@@ -1,44 +1,77 @@
 #!/usr/bin/env node
 /**
- * `osprey-server [start]`: run the update server (PGlite in OSPREY_DATA_DIR unless DATABASE_URL).
- * `osprey-server seed FILE.json`: load tenants, targets, modules, artifacts and assignments.
+ * `osprey-server`: run the update server with the embedded default (PGlite and files in
+ * OSPREY_DATA_DIR) or PostgreSQL (DATABASE_URL). Exit codes: 0 stopped cleanly, 1 could not
+ * start (one line says why), 2 a usage or configuration mistake (one line says what to fix).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
-import { startServer } from './main.js';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type ServerConfig } from './config.js';
+import { banner } from './banner.js';
+import { SERVER_VERSION } from './http/app.js';
+import { StartError, startServer } from './main.js';
 import { seed } from './domain/seed.js';
 
+const HELP = `Usage: osprey-server [start]         run the update server
+       osprey-server seed FILE.json    load tenants, targets, modules, artifacts and assignments, then exit
+       osprey-server --help | --version
+
+Settings come from the environment (or a JSON file named by OSPREY_CONFIG):
+  OSPREY_HOST          address to listen on (default 127.0.0.1; 0.0.0.0 serves every interface)
+  OSPREY_PORT          port (default 8080)
+  OSPREY_DATA_DIR      PGlite database, artifacts and key files (default ./data)
+  DATABASE_URL         postgres://… to use PostgreSQL instead of PGlite
+  OSPREY_ADMIN_PASSWORD  password of the first admin user (default: generated, printed once)
+  OSPREY_KEY_PASSPHRASE  protects tenant keys at rest (default: a generated key file)
+  OSPREY_LOG_LEVEL     fatal, error, warn, info (default), debug (every request), trace, silent
+  OSPREY_LOG_FORMAT    pretty (default on a terminal) or json
+  OSPREY_TLS_CERT, OSPREY_TLS_KEY, OSPREY_TRUSTED_PROXIES, OSPREY_PKCS11_MODULE/TOKEN/PIN: see README.md
+`;
+
+/** Thrown for a wrong command line: exit 2 with one line. */
+class UsageError extends Error {}
+
+async function runSeed(config: ServerConfig, file: string | undefined): Promise<number> {
+  if (!file) throw new UsageError('usage: osprey-server seed FILE.json');
+  let spec: unknown;
+  try {
+    spec = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const server = await startServer({ ...config, logLevel: 'warn' }, { listen: false });
+  try {
+    const result = await seed(server.database.db, server.blobs, server.keys, spec as never, dirname(resolve(file)));
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    await server.close();
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command = 'start', file] = argv;
-  const config = loadConfig();
-  if (command === 'seed') {
-    if (!file) throw new ConfigError('usage: osprey-server seed FILE.json');
-    let spec: unknown;
-    try {
-      spec = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`);
-    }
-    const server = await startServer({ ...config, logLevel: 'warn' }, { listen: false });
-    try {
-      const result = await seed(server.database.db, server.blobs, server.keys, spec as never, dirname(resolve(file)));
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    } finally {
-      await server.close();
-    }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see osprey-server --help`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP);
     return 0;
   }
-  if (command !== 'start') throw new ConfigError(`unknown command "${command}": use start or seed FILE.json`);
-  const server = await startServer(config);
-  const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`;
-  process.stdout.write(`Osprey server listening on ${server.url} (database: ${where}, artifacts: ${config.dataDir}/blobs)\n`);
-  process.stdout.write(`DDI: ${server.url}/DEFAULT/controller/v1/<controllerId>   health: ${server.url}/healthz\n`);
-  if (server.generatedAdminPassword) {
-    process.stdout.write(
-      `First start: created tenant DEFAULT and user "admin" with password ${server.generatedAdminPassword}\n(shown once; set OSPREY_ADMIN_PASSWORD to choose it)\n`,
-    );
+  if (parsed.values.version) {
+    process.stdout.write(`${SERVER_VERSION}\n`);
+    return 0;
   }
+  const [command = 'start', file, ...extra] = parsed.positionals;
+  if (command !== 'start' && command !== 'seed') throw new UsageError(`unknown command "${command}": use start or seed FILE.json (see --help)`);
+  if (extra.length > 0 || (command === 'start' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}" (see --help)`);
+  const config = loadConfig(process.env, {}, process.stdout.isTTY === true);
+  if (command === 'seed') return runSeed(config, file);
+
+  const server = await startServer(config);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -54,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // After the handlers: whoever reads the banner may signal at once (a supervisor, a test).
+  process.stdout.write(banner(server, config));
   return -1; // keep running
 }
 
@@ -62,7 +97,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`osprey-server: ${e instanceof ConfigError ? e.message : ((e as Error).stack ?? String(e))}\n`);
-    process.exitCode = e instanceof ConfigError ? 2 : 1;
+    const known = e instanceof ConfigError || e instanceof UsageError || e instanceof StartError;
+    process.stderr.write(`osprey-server: ${known ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
+    process.exitCode = e instanceof StartError || !known ? 1 : 2;
   },
 );

@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const configSchema = z.strictObject({
-  host: z.string().default('0.0.0.0'),
+  /** The embedded default listens on loopback only; set 0.0.0.0 (OSPREY_HOST) to serve a network. */
+  host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Base directory for PGlite (when no databaseUrl), blobs and keys. */
   dataDir: z.string().default('./data'),
@@ -16,6 +17,8 @@ const configSchema = z.strictObject({
   /** Password of the first `admin` user; generated and printed once when absent. */
   adminPassword: z.string().min(8).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (human lines, the default on a terminal) or `json` (one object a line, the default otherwise). */
+  logFormat: z.enum(['pretty', 'json']).default('json'),
   /** Passphrase protecting the file-backed key service (tenant keys at rest). */
   keyPassphrase: z.string().min(8).optional(),
   /** Keep tenant keys in a PKCS#11 token instead of files (module path, token label, user PIN). */
@@ -67,6 +70,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('databaseUrl', env.DATABASE_URL);
   set('adminPassword', env.OSPREY_ADMIN_PASSWORD);
   set('logLevel', env.OSPREY_LOG_LEVEL);
+  set('logFormat', env.OSPREY_LOG_FORMAT);
   set('keyPassphrase', env.OSPREY_KEY_PASSPHRASE);
   set('lastSeenFlushMs', env.OSPREY_LAST_SEEN_FLUSH_MS);
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
@@ -85,8 +89,30 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return out;
 }
 
-/** Build the configuration from a file (optional) and the environment; throws ConfigError with one line. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
+/** The environment variable of each setting, for messages that tell a person what to change. */
+const ENV_NAMES: Record<string, string> = {
+  host: 'OSPREY_HOST',
+  port: 'OSPREY_PORT',
+  dataDir: 'OSPREY_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  adminPassword: 'OSPREY_ADMIN_PASSWORD',
+  logLevel: 'OSPREY_LOG_LEVEL',
+  logFormat: 'OSPREY_LOG_FORMAT',
+  keyPassphrase: 'OSPREY_KEY_PASSPHRASE',
+  lastSeenFlushMs: 'OSPREY_LAST_SEEN_FLUSH_MS',
+  deviceCacheSize: 'OSPREY_DEVICE_CACHE_SIZE',
+  maxArtifactBytes: 'OSPREY_MAX_ARTIFACT_BYTES',
+  rolloutTickMs: 'OSPREY_ROLLOUT_TICK_MS',
+  tls: 'OSPREY_TLS_CERT/OSPREY_TLS_KEY',
+  pkcs11: 'OSPREY_PKCS11_MODULE/OSPREY_PKCS11_TOKEN/OSPREY_PKCS11_PIN',
+  trustedProxies: 'OSPREY_TRUSTED_PROXIES',
+};
+
+/**
+ * Build the configuration from a file (optional) and the environment; throws ConfigError with one
+ * line naming every wrong setting. `terminal`: stdout is a terminal, so logs default to pretty.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}, terminal = false): ServerConfig {
   let file: Record<string, unknown> = {};
   if (env.OSPREY_CONFIG) {
     try {
@@ -95,10 +121,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new ConfigError(`cannot read the config file ${env.OSPREY_CONFIG}: ${(e as Error).message}`);
     }
   }
-  const parsed = configSchema.safeParse({ ...file, ...fromEnv(env), ...overrides });
+  const parsed = configSchema.safeParse({ ...(terminal ? { logFormat: 'pretty' } : {}), ...file, ...fromEnv(env), ...overrides });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`invalid configuration ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const field = issue.path.join('.') || '(root)';
+      const name = ENV_NAMES[String(issue.path[0])];
+      return `${field}${name ? ` (${name})` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration ${problems.join('; ')}`);
   }
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
 }

@@ -1,4 +1,4 @@
-export { startServer, type RunningServer } from './main.js';
+export { startServer, StartError, type RunningServer, type StartOptions } from './main.js';
 export { loadConfig, parseConfig, ConfigError, type ServerConfig } from './config.js';
 export { seed, type SeedSpec } from './domain/seed.js';
 export { DdiService } from './domain/ddi.js';

@@ -40,6 +40,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The server could not start for a reason the operator can fix (a taken port); one line says which. */
+export class StartError extends Error {
+  override readonly name = 'StartError';
+}
+
 export interface StartOptions {
   inMemoryDatabase?: boolean;
   listen?: boolean;
@@ -117,13 +122,37 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         }, config.rolloutTickMs)
       : undefined;
   rolloutTimer?.unref();
-  let url = '';
-  if (options.listen ?? true) {
-    url = await app.listen({ port: config.port, host: config.host });
-  } else {
-    await app.ready();
-  }
   let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(flush);
+    clearInterval(resign);
+    if (rolloutTimer) clearInterval(rolloutTimer);
+    await resigning;
+    await ticking;
+    await app.close();
+    await ddi.flushLastSeen().catch(() => undefined);
+    await database.close();
+    closeKeys();
+  };
+  let url = '';
+  try {
+    if (options.listen ?? true) {
+      url = await app.listen({ port: config.port, host: config.host });
+    } else {
+      await app.ready();
+    }
+  } catch (cause) {
+    // Nothing may keep running after a failed start (timers, the database): the process must exit.
+    await close().catch(() => undefined);
+    const code = (cause as { code?: string }).code;
+    if (code === 'EADDRINUSE')
+      throw new StartError(`port ${config.port} on ${config.host} is already in use: stop the other server or set OSPREY_PORT`, { cause });
+    if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
+      throw new StartError(`cannot listen on ${config.host}:${config.port} (${code}): check OSPREY_HOST and OSPREY_PORT`, { cause });
+    throw cause;
+  }
   return {
     app,
     database,
@@ -134,18 +163,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     tuf,
     url,
     ...(boot.generatedPassword ? { generatedAdminPassword: boot.generatedPassword } : {}),
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(flush);
-      clearInterval(resign);
-      if (rolloutTimer) clearInterval(rolloutTimer);
-      await resigning;
-      await ticking;
-      await app.close();
-      await ddi.flushLastSeen().catch(() => undefined);
-      await database.close();
-      closeKeys();
-    },
+    close,
   };
 }

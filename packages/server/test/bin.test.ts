@@ -12,8 +12,8 @@ const bin = join(import.meta.dirname, '..', 'dist', 'bin.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'osprey-bin-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function start(env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin], {
+function start(env: Record<string, string> = {}, args: string[] = []) {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, OSPREY_PORT: '0', OSPREY_HOST: '127.0.0.1', OSPREY_DATA_DIR: dataDir, OSPREY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,5 +66,51 @@ describe('osprey-server binary', () => {
     expect(await bad.exited).toBe(2);
     expect(bad.output().trim().split('\n')).toHaveLength(1);
     expect(bad.output()).toMatch(/invalid configuration port/);
+  });
+
+  it('names every field that is wrong, with its environment variable, on one line', async () => {
+    const bad = start({ OSPREY_PORT: 'not-a-port', OSPREY_LOG_LEVEL: 'loud' });
+    expect(await bad.exited).toBe(2);
+    expect(bad.output().trim().split('\n')).toHaveLength(1);
+    expect(bad.output()).toMatch(/port \(OSPREY_PORT\)/);
+    expect(bad.output()).toMatch(/logLevel \(OSPREY_LOG_LEVEL\)/);
+  });
+
+  it('exits 1 with one line when its port is taken, instead of running on', async () => {
+    const first = start();
+    const url = await first.listening;
+    const port = new URL(url).port;
+    const second = start({ OSPREY_PORT: port });
+    expect(await second.exited).toBe(1);
+    expect(second.output().trim().split('\n')).toEqual([
+      `osprey-server: port ${port} on 127.0.0.1 is already in use: stop the other server or set OSPREY_PORT`,
+    ]);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+
+  it('explains itself: --help lists the settings, --version prints the version, an unknown command exits 2', async () => {
+    const help = start({}, ['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toMatch(/^Usage: osprey-server/);
+    expect(help.output()).toContain('OSPREY_HOST');
+    const version = start({}, ['--version']);
+    expect(await version.exited).toBe(0);
+    expect(version.output().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const unknown = start({}, ['frobnicate']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output().trim()).toBe('osprey-server: unknown command "frobnicate": use start or seed FILE.json (see --help)');
+  });
+
+  it('prints where the management API, its OpenAPI document and the DDI base are', async () => {
+    const server = start();
+    const url = await server.listening;
+    const out = await server.printed('health:');
+    expect(out).toContain(`management API  ${url}/rest/v1`);
+    expect(out).toContain(`OpenAPI: ${url}/rest/v1/openapi.json`);
+    expect(out).toContain(`DDI for devices ${url}/DEFAULT/controller/v1/<controllerId>`);
+    expect((await fetch(`${url}/rest/v1/openapi.json`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 });

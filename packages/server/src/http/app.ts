@@ -6,7 +6,7 @@
  *   /rest/v1/…                               management API (users, API tokens)
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { BlobStore } from '../blob/store.js';
@@ -21,8 +21,8 @@ import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
-import { pino, type DestinationStream } from 'pino';
-import { loggerOptions } from './log.js';
+import type { DestinationStream } from 'pino';
+import { createLogger } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
 import { useRouteSchemas } from './schema.js';
 import { serializerCompiler } from 'fastify-type-provider-zod';
@@ -41,6 +41,18 @@ export interface AppDependencies {
   logStream?: DestinationStream;
 }
 
+/** Each request is logged at debug, not info, so the info lines stay the few a person reads. */
+class RequestsAtDebug extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) return super.requestCompleted(error, request, reply);
+    if (!this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
   const https = config.tls
@@ -56,7 +68,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       }
     : {};
   const app = Fastify({
-    ...(deps.logStream ? { loggerInstance: pino(loggerOptions(config.logLevel), deps.logStream) } : { logger: loggerOptions(config.logLevel) }),
+    loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, stream: deps.logStream }),
+    logController: new RequestsAtDebug(),
     bodyLimit: config.bodyLimit,
     // DDI controller ids and file names can be long; hawkBit allows up to 256 characters.
     routerOptions: { maxParamLength: 512 },

@@ -1,0 +1,24 @@
+/** What `osprey-server` prints once it listens: where each audience finds it, and the first password. */
+import type { ServerConfig } from './config.js';
+import { SERVER_VERSION } from './http/app.js';
+import type { RunningServer } from './main.js';
+
+export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPassword'>, config: ServerConfig): string {
+  const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`;
+  const lines = [
+    `Osprey server ${SERVER_VERSION} listening on ${server.url} (database: ${where}, artifacts: ${config.dataDir}/blobs)`,
+    `  management API  ${server.url}/rest/v1   OpenAPI: ${server.url}/rest/v1/openapi.json`,
+    `  DDI for devices ${server.url}/DEFAULT/controller/v1/<controllerId>`,
+    `  health: ${server.url}/healthz   ready: ${server.url}/readyz`,
+  ];
+  if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {
+    lines.push('  (loopback only: set OSPREY_HOST=0.0.0.0 to serve devices on a network)');
+  }
+  if (server.generatedAdminPassword) {
+    lines.push(
+      `First start: created tenant DEFAULT and user "admin" with password ${server.generatedAdminPassword}`,
+      '(shown once; set OSPREY_ADMIN_PASSWORD to choose it)',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
