@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `osprey-agent` command. It lives outside dist/ so that npm links it at install time, before the
+// first build (npm links no bin whose file is missing); it runs the compiled program.
+import { existsSync } from 'node:fs';
+
+const program = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(program)) {
+  process.stderr.write('osprey-agent: not built yet: run `npm run build` in the Osprey checkout first\n');
+  process.exit(2);
+}
+await import(program.href);
