@@ -1,12 +1,15 @@
 // ESLint for every package: the recommended JavaScript and TypeScript rules (syntax-aware, no type
 // information, so `npm test` stays fast), with the few exceptions this code base relies on.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'data/**', 'demo/**', '.bench/**', '**/*.d.ts', 'packages/client/src/schema.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain JavaScript (the bin launchers, configs) runs on Node.
+  { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     rules: {
       // Names starting with _ are deliberately unused (callback positions, destructuring).
