@@ -2,4 +2,5 @@ export { startServer, StartError, type RunningServer, type StartOptions } from '
 export { loadConfig, parseConfig, ConfigError, type ServerConfig } from './config.js';
 export { seed, type SeedSpec } from './domain/seed.js';
 export { DdiService } from './domain/ddi.js';
-export { TufRepositoryService, type ReleaseRequest, type ReleaseStatus } from './domain/tuf-repository.js';
+export { TufRepositoryService } from './domain/tuf/repository.js';
+export { ReleaseService, type ReleaseRequest, type ReleaseStatus } from './domain/releases.js';

@@ -13,7 +13,10 @@ import { DdiService } from './domain/ddi.js';
 import { ManagementService } from './domain/management.js';
 import { bindArtifactSigning, fileArtifactSigning, type ArtifactSigning } from './domain/signatures.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
-import { TufRepositoryService } from './domain/tuf-repository.js';
+import { TufRepositoryService } from './domain/tuf/repository.js';
+import { TufRootService } from './domain/tuf/root.js';
+import { OnlineKeyService } from './domain/tuf/online-keys.js';
+import { ReleaseService } from './domain/releases.js';
 import { tickRollouts } from './domain/rollouts.js';
 import { tickAutoAssignments } from './domain/auto-assign.js';
 import { compileTargetFilter } from './db/fields.js';
@@ -76,18 +79,25 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   const ddi = new DdiService(database.db, keys, options.clock, cache);
   const management = new ManagementService(database.db, blobs, keys, options.clock, signing);
-  const tuf = new TufRepositoryService(database.db, keys, options.clock);
-  // Every tenant has its TUF repository: the embedded default tenant gets one on first start.
-  if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const changes = new Changes(database.db, options.clock);
   const configs = new TenantConfigService(database.db, changes);
+  const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
+  const tufServices = {
+    repository: tuf,
+    root: new TufRootService(database.db, keys, changes, options.clock),
+    keys: new OnlineKeyService(database.db, keys, changes),
+  };
+  const releases = new ReleaseService(database.db, keys, changes, tuf);
+  // Every tenant has its TUF repository: the embedded default tenant gets one on first start.
+  if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const app = await buildApp({
     config,
     db: database.db,
     blobs,
     ddi,
     management,
-    tuf,
+    tuf: tufServices,
+    releases,
     changes,
     configs,
     ...(options.logStream ? { logStream: options.logStream } : {}),

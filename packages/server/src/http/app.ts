@@ -14,7 +14,8 @@ import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { DdiService } from '../domain/ddi.js';
 import type { ManagementService } from '../domain/management.js';
-import type { TufRepositoryService } from '../domain/tuf-repository.js';
+import type { TufServices } from '../domain/tuf/services.js';
+import type { ReleaseService } from '../domain/releases.js';
 import type { Changes } from '../domain/changes.js';
 import type { TenantConfigService } from '../domain/tenant-config-service.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
@@ -34,7 +35,8 @@ export interface AppDependencies {
   blobs: BlobStore;
   ddi: DdiService;
   management: ManagementService;
-  tuf: TufRepositoryService;
+  tuf: TufServices;
+  releases: ReleaseService;
   changes: Changes;
   configs: TenantConfigService;
   /** Where log lines go (default stdout); tests read them. */
@@ -94,7 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }
   });
   await app.register(ddiPlugin, { prefix: '/:tenant/controller/v1/:controllerId', ddi: deps.ddi, blobs: deps.blobs, trustedProxies: config.trustedProxies });
-  await app.register(tufPlugin, { prefix: '/:tenant/tuf', db: deps.db, blobs: deps.blobs });
+  await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {
     prefix: '/rest/v1',
     db: deps.db,
@@ -103,6 +105,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     authenticator: new ManagementAuthenticator(deps.db),
     maxArtifactBytes: config.maxArtifactBytes,
     tuf: deps.tuf,
+    releases: deps.releases,
     changes: deps.changes,
     configs: deps.configs,
   });

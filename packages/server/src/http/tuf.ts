@@ -4,42 +4,55 @@
  *   /{tenant}/tuf/targets/{sha256}.{target path}
  * Metadata is public by design (it is signed). Target files are served only when encrypted: a
  * plaintext image is downloaded through DDI, where the device authenticates.
+ *
+ * Metadata is sent as the stored bytes, never re-serialised: snapshot and timestamp pin the
+ * length and hash of exactly these bytes, and clients verify signatures over them.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { BlobStore } from '../blob/store.js';
-import type { Database } from '../db/schema.js';
-import { badRequest, notFound } from '../errors.js';
+import { PUBLIC_METADATA_NAME, type TufRepositoryService } from '../domain/tuf/repository.js';
+import { notFound } from '../errors.js';
+import { binary, pathText, type TypedApp } from './schema.js';
 
-const METADATA_NAME = /^(?:\d{1,10}\.(?:root|snapshot|targets)|timestamp|root|snapshot|targets)\.json$/;
 const TARGET_NAME = /^([0-9a-f]{64})\.([A-Za-z0-9][A-Za-z0-9._+~-]{0,254})$/;
 
-export async function tufPlugin(app: FastifyInstance, options: { db: Kysely<Database>; blobs: BlobStore }): Promise<void> {
-  app.get('/metadata/:name', async (request, reply) => {
-    const { tenant, name } = request.params as { tenant: string; name: string };
-    if (!METADATA_NAME.test(name)) throw badRequest('not a TUF metadata file name');
-    const row = await options.db.selectFrom('tuf_files').select('bytes').where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
-    if (!row) throw notFound(`TUF metadata ${name}`);
-    // timestamp.json changes; versioned files never do.
-    reply.header('Cache-Control', name === 'timestamp.json' || !/^\d/.test(name) ? 'no-cache' : 'public, max-age=31536000, immutable');
-    return reply.type('application/json').send(row.bytes);
-  });
+// A custom refinement on a path parameter is a 400 with exactly this message (http/schema.ts).
+const tenant = pathText('tenant', 64);
+const metadataParams = z.object({
+  tenant,
+  name: z.string().refine((name) => PUBLIC_METADATA_NAME.test(name), { error: 'not a TUF metadata file name' }),
+});
+const targetParams = z.object({
+  tenant,
+  name: z.string().refine((name) => TARGET_NAME.test(name), { error: 'TUF targets are named <sha256>.<path>' }),
+});
 
-  app.get('/targets/:name', async (request, reply) => {
-    const { tenant, name } = request.params as { tenant: string; name: string };
-    const match = TARGET_NAME.exec(name);
-    if (!match) throw badRequest('TUF targets are named <sha256>.<path>');
-    const [, sha256, path] = match;
-    const row = await options.db
-      .selectFrom('artifacts')
-      .select(['size', 'sha256'])
-      .where('tenant', '=', tenant)
-      .where('sha256', '=', sha256!)
-      .where('tuf_target', '=', path!)
-      .where('escrow_header', 'is not', null)
-      .executeTakeFirst();
-    if (!row) throw notFound(`TUF target ${path}`);
-    reply.type('application/octet-stream').header('Content-Length', Number(row.size)).header('Cache-Control', 'public, max-age=31536000, immutable');
-    return reply.send(options.blobs.get(row.sha256));
-  });
+export async function tufPlugin(app: FastifyInstance, options: { repository: TufRepositoryService; blobs: BlobStore }): Promise<void> {
+  const typed: TypedApp = app.withTypeProvider<ZodTypeProvider>();
+  typed.get(
+    '/metadata/:name',
+    { schema: { params: metadataParams, response: { 200: binary('TUF metadata, the bytes as signed', 'application/json') } } },
+    async (request, reply) => {
+      const { tenant, name } = request.params;
+      const bytes = await options.repository.publicMetadata(tenant, name);
+      if (!bytes) throw notFound(`TUF metadata ${name}`);
+      // timestamp.json changes; versioned files never do.
+      reply.header('Cache-Control', name === 'timestamp.json' || !/^\d/.test(name) ? 'no-cache' : 'public, max-age=31536000, immutable');
+      return reply.type('application/json').send(bytes);
+    },
+  );
+
+  typed.get(
+    '/targets/:name',
+    { schema: { params: targetParams, response: { 200: binary('an encrypted TUF target (age payload), named <sha256>.<path> (consistent snapshots)') } } },
+    async (request, reply) => {
+      const [, sha256, path] = TARGET_NAME.exec(request.params.name)!;
+      const target = await options.repository.publicTarget(request.params.tenant, sha256!, path!);
+      if (!target) throw notFound(`TUF target ${path}`);
+      reply.type('application/octet-stream').header('Content-Length', target.size).header('Cache-Control', 'public, max-age=31536000, immutable');
+      return reply.send(options.blobs.get(target.sha256));
+    },
+  );
 }

@@ -13,12 +13,18 @@ import type { Database } from '../../db/schema.js';
 import type { Changes } from '../../domain/changes.js';
 import type { ManagementService } from '../../domain/management.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
+import type { ReleaseService } from '../../domain/releases.js';
+import type { TufServices } from '../../domain/tuf/services.js';
 import type { RsqlFields } from '../../db/rsql.js';
 
 /** What route modules get: the database, services and the shared request helpers. */
 export interface ManagementContext {
   changes: Changes;
   configs: TenantConfigService;
+  /** The tenants' TUF repositories: root import and rotation, online keys. */
+  tuf: TufServices;
+  /** Releases into them: request, four-eyes approval, status, offline targets. */
+  releases: ReleaseService;
   db: Kysely<Database>;
   blobs: BlobStore;
   service: ManagementService;

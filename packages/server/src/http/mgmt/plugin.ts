@@ -12,7 +12,8 @@ import { z } from 'zod';
 import type { BlobStore } from '../../blob/store.js';
 import type { Database } from '../../db/schema.js';
 import type { ManagementService } from '../../domain/management.js';
-import type { TufRepositoryService } from '../../domain/tuf-repository.js';
+import type { TufServices } from '../../domain/tuf/services.js';
+import type { ReleaseService } from '../../domain/releases.js';
 import { tenantConfigSchema } from '../../domain/tenant-config.js';
 import { appendAudit } from '../../domain/audit.js';
 import { ServerError, badRequest, notFound } from '../../errors.js';
@@ -42,7 +43,8 @@ export interface ManagementPluginOptions {
   /** Largest artifact accepted, in bytes. */
   maxArtifactBytes: number;
   /** The tenants' TUF repositories: releases, root import and rotation, offline targets. */
-  tuf: TufRepositoryService;
+  tuf: TufServices;
+  releases: ReleaseService;
   changes: Changes;
   configs: TenantConfigService;
 }
@@ -440,10 +442,22 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   });
 
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
-  const context: ManagementContext = { changes: options.changes, configs: options.configs, db, blobs: options.blobs, service, base, parseBody, idOf, list };
+  const context: ManagementContext = {
+    changes: options.changes,
+    configs: options.configs,
+    tuf: options.tuf,
+    releases: options.releases,
+    db,
+    blobs: options.blobs,
+    service,
+    base,
+    parseBody,
+    idOf,
+    list,
+  };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await registerSystemRoutes(typed, context);
-  await registerReleaseRoutes(app, context, options.tuf);
+  await registerReleaseRoutes(typed, context);
   await registerUserRoutes(app, context);
   await registerSignatureRoutes(app, context);
   await registerAuditRoutes(app, context);
