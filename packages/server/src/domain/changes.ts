@@ -23,8 +23,10 @@ export interface AuditRecord {
 }
 
 /**
- * What a change returns. `audit` lists its entries in order; it is empty only when the request
- * turned out to change nothing (an assignment already in place), which is then not a change.
+ * What a change returns. `audit` lists its entries in order. It is empty only when the request
+ * turned out to change nothing (an assignment already in place), or for the system's own upkeep
+ * that no one asked for and that is not audited (re-signing an expiring timestamp, creating a
+ * tenant's generated repository): the audit log records what people and devices did.
  */
 export interface Changed<T> {
   result: T;
