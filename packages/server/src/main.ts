@@ -19,6 +19,11 @@ import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
 import { Changes } from './domain/changes.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
+import { ActionService } from './domain/actions.js';
+import { SignatureService } from './domain/artifact-signatures.js';
+import { AuditLog } from './domain/audit.js';
+import { CatalogueService } from './domain/catalogue.js';
+import { MetadataService } from './domain/metadata.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
 
@@ -70,7 +75,21 @@ export async function startServer(
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const changes = new Changes(database.db, options.clock);
   const configs = new TenantConfigService(database.db, changes);
-  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    blobs,
+    ddi,
+    management,
+    tuf,
+    changes,
+    configs,
+    catalogue: new CatalogueService(database.db, changes),
+    metadata: new MetadataService(database.db, changes),
+    actions: new ActionService(database.db, changes),
+    auditLog: new AuditLog(database.db),
+    signatures: new SignatureService(database.db, signing),
+  });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

@@ -17,6 +17,11 @@ import type { ManagementService } from '../domain/management.js';
 import type { TufRepositoryService } from '../domain/tuf-repository.js';
 import type { Changes } from '../domain/changes.js';
 import type { TenantConfigService } from '../domain/tenant-config-service.js';
+import type { ActionService } from '../domain/actions.js';
+import type { SignatureService } from '../domain/artifact-signatures.js';
+import type { AuditLog } from '../domain/audit.js';
+import type { CatalogueService } from '../domain/catalogue.js';
+import type { MetadataService } from '../domain/metadata.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -35,6 +40,11 @@ export interface AppDependencies {
   tuf: TufRepositoryService;
   changes: Changes;
   configs: TenantConfigService;
+  catalogue: CatalogueService;
+  metadata: MetadataService;
+  actions: ActionService;
+  auditLog: AuditLog;
+  signatures: SignatureService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -89,6 +99,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     tuf: deps.tuf,
     changes: deps.changes,
     configs: deps.configs,
+    catalogue: deps.catalogue,
+    metadata: deps.metadata,
+    actions: deps.actions,
+    auditLog: deps.auditLog,
+    signatures: deps.signatures,
   });
   // Public: the document describes the API, it grants nothing.
   app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));
