@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restClient } from '../../../testkit/rest.js';
-import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const ADMIN = basic('admin', 'admin-password');
@@ -16,12 +16,15 @@ const BADMIN = basic(`${B}\\admin`, 'cat-b-admin-password');
 const INVALID = 'hawkbit.server.error.rest.param.invalid';
 const NOT_FOUND = 'hawkbit.server.error.repo.entitiesNotFound';
 
-describe('catalogue, actions and audit: hostile input', () => {
+// Both databases: the out-of-range and NUL cases are PostgreSQL's refusals, which PGlite shares.
+const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
+
+describe.each(kinds)('catalogue, actions and audit: hostile input on %s', (kind) => {
   let server: TestServer;
   const a = { module: 0, ds: 0, tag: 0, smType: 0, dsType: 0, targetType: 0 };
   const b = { tag: 0, targetType: 0 };
   beforeAll(async () => {
-    server = await startTestServer('pglite', {}, { listen: true });
+    server = await startTestServer(kind, {}, { listen: true });
     const api = restClient(() => server.url, ADMIN);
     expect((await api('POST', '/tenants', { id: B, adminPassword: 'cat-b-admin-password' })).status).toBe(201);
     await api('POST', '/targets', [{ controllerId: 'sec-a-1' }]);
