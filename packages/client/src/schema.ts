@@ -681,6 +681,7 @@ export interface paths {
         /** @description Requires READ_DISTRIBUTION_SET. */
         get: operations["getRestV1DistributionsetsIdRelease"];
         put?: never;
+        /** Release (APPROVE_RELEASE); with release.approval.enabled, request the release (UPDATE_DISTRIBUTION_SET) */
         post: operations["postRestV1DistributionsetsIdRelease"];
         delete?: never;
         options?: never;
@@ -1073,7 +1074,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rest/v1/targetfilters": {
+    "/rest/v1/targettags/{id}/assigned": {
         parameters: {
             query?: never;
             header?: never;
@@ -1081,30 +1082,65 @@ export interface paths {
             cookie?: never;
         };
         /** @description Requires READ_TARGET. */
-        get: operations["getRestV1Targetfilters"];
+        get: operations["getRestV1TargettagsIdAssigned"];
         put?: never;
-        /** @description Requires CREATE_TARGET. */
-        post: operations["postRestV1Targetfilters"];
+        /** @description Requires UPDATE_TARGET. */
+        post: operations["postRestV1TargettagsIdAssigned"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/rest/v1/targetfilters/{id}": {
+    "/rest/v1/targettags/{id}/assigned/{controllerId}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** @description Requires READ_TARGET. */
-        get: operations["getRestV1TargetfiltersId"];
-        /** @description Requires UPDATE_TARGET. */
-        put: operations["putRestV1TargetfiltersId"];
+        get?: never;
+        put?: never;
         post?: never;
-        /** @description Requires DELETE_TARGET. */
-        delete: operations["deleteRestV1TargetfiltersId"];
+        /** @description Requires UPDATE_TARGET. */
+        delete: operations["deleteRestV1TargettagsIdAssignedControllerId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/targettypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires READ_TARGET_TYPE. */
+        get: operations["getRestV1Targettypes"];
+        put?: never;
+        /** @description Requires CREATE_TARGET_TYPE. */
+        post: operations["postRestV1Targettypes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/targettypes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires READ_TARGET_TYPE. */
+        get: operations["getRestV1TargettypesId"];
+        /** @description Requires UPDATE_TARGET_TYPE. */
+        put: operations["putRestV1TargettypesId"];
+        post?: never;
+        /** @description Requires DELETE_TARGET_TYPE. */
+        delete: operations["deleteRestV1TargettypesId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1184,43 +1220,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rest/v1/targettypes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description Requires READ_TARGET_TYPE. */
-        get: operations["getRestV1Targettypes"];
-        put?: never;
-        /** @description Requires CREATE_TARGET_TYPE. */
-        post: operations["postRestV1Targettypes"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rest/v1/targettypes/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description Requires READ_TARGET_TYPE. */
-        get: operations["getRestV1TargettypesId"];
-        /** @description Requires UPDATE_TARGET_TYPE. */
-        put: operations["putRestV1TargettypesId"];
-        post?: never;
-        /** @description Requires DELETE_TARGET_TYPE. */
-        delete: operations["deleteRestV1TargettypesId"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/rest/v1/targettypes/{id}/compatibledistributionsettypes": {
         parameters: {
             query?: never;
@@ -1239,7 +1238,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/rest/v1/targettags/{id}/assigned": {
+    "/rest/v1/targetfilters": {
         parameters: {
             query?: never;
             header?: never;
@@ -1247,28 +1246,30 @@ export interface paths {
             cookie?: never;
         };
         /** @description Requires READ_TARGET. */
-        get: operations["getRestV1TargettagsIdAssigned"];
+        get: operations["getRestV1Targetfilters"];
         put?: never;
-        /** @description Requires UPDATE_TARGET. */
-        post: operations["postRestV1TargettagsIdAssigned"];
+        /** @description Requires CREATE_TARGET. */
+        post: operations["postRestV1Targetfilters"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/rest/v1/targettags/{id}/assigned/{controllerId}": {
+    "/rest/v1/targetfilters/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        post?: never;
+        /** @description Requires READ_TARGET. */
+        get: operations["getRestV1TargetfiltersId"];
         /** @description Requires UPDATE_TARGET. */
-        delete: operations["deleteRestV1TargettagsIdAssignedControllerId"];
+        put: operations["putRestV1TargetfiltersId"];
+        post?: never;
+        /** @description Requires DELETE_TARGET. */
+        delete: operations["deleteRestV1TargetfiltersId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2396,12 +2397,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description TUF metadata, the bytes as signed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -2435,12 +2438,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description an encrypted TUF target (age payload), named <sha256>.<path> (consistent snapshots) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/octet-stream": string;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -2925,14 +2930,56 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    forceType: "forced";
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description update, or cancel for a canceling or canceled action */
+                        type: string;
+                        active: boolean;
+                        /** @description lower-case action status, e.g. running, canceling, finished */
+                        status: string;
+                        /** @enum {string} */
+                        forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                        forceTime?: number;
+                        weight?: number;
+                        maintenanceWindow?: {
+                            schedule: string;
+                            duration: string | null;
+                            timezone: string | null;
+                        };
+                        lastStatusCode?: number;
+                        createdAt?: number;
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            target: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            status: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3670,7 +3717,56 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        state: "draft" | "pending_approval" | "pending_signature" | "released";
+                        requestedBy?: string;
+                        releasedBy?: string;
+                        /** @description ISO 8601 */
+                        releasedAt?: string;
+                        request?: {
+                            securityVersion: number;
+                            hardware: string[];
+                            /** @enum {string} */
+                            installType?: "image" | "file" | "archive" | "external";
+                        };
+                        targets: {
+                            artifactId: number;
+                            moduleId: number;
+                            filename: string;
+                            /** @description the TUF target path */
+                            path: string;
+                            length: number;
+                            sha256: string;
+                            /** @description already a target of the repository, not registered again */
+                            existing: boolean;
+                        }[];
+                        /** @description the metadata versions published by this call */
+                        published?: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        /** @description offline targets: the version awaiting the offline signature */
+                        pendingTargetsVersion?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            approve?: {
+                                href: string;
+                            };
+                            pendingTargets?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3701,14 +3797,128 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    securityVersion: number;
+                    hardware: string[];
+                    /** @enum {string} */
+                    installType?: "image" | "file" | "archive" | "external";
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description released */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        state: "draft" | "pending_approval" | "pending_signature" | "released";
+                        requestedBy?: string;
+                        releasedBy?: string;
+                        /** @description ISO 8601 */
+                        releasedAt?: string;
+                        request?: {
+                            securityVersion: number;
+                            hardware: string[];
+                            /** @enum {string} */
+                            installType?: "image" | "file" | "archive" | "external";
+                        };
+                        targets: {
+                            artifactId: number;
+                            moduleId: number;
+                            filename: string;
+                            /** @description the TUF target path */
+                            path: string;
+                            length: number;
+                            sha256: string;
+                            /** @description already a target of the repository, not registered again */
+                            existing: boolean;
+                        }[];
+                        /** @description the metadata versions published by this call */
+                        published?: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        /** @description offline targets: the version awaiting the offline signature */
+                        pendingTargetsVersion?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            approve?: {
+                                href: string;
+                            };
+                            pendingTargets?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description pending_approval or pending_signature */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        state: "draft" | "pending_approval" | "pending_signature" | "released";
+                        requestedBy?: string;
+                        releasedBy?: string;
+                        /** @description ISO 8601 */
+                        releasedAt?: string;
+                        request?: {
+                            securityVersion: number;
+                            hardware: string[];
+                            /** @enum {string} */
+                            installType?: "image" | "file" | "archive" | "external";
+                        };
+                        targets: {
+                            artifactId: number;
+                            moduleId: number;
+                            filename: string;
+                            /** @description the TUF target path */
+                            path: string;
+                            length: number;
+                            sha256: string;
+                            /** @description already a target of the repository, not registered again */
+                            existing: boolean;
+                        }[];
+                        /** @description the metadata versions published by this call */
+                        published?: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        /** @description offline targets: the version awaiting the offline signature */
+                        pendingTargetsVersion?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            approve?: {
+                                href: string;
+                            };
+                            pendingTargets?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3741,12 +3951,117 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description released */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        state: "draft" | "pending_approval" | "pending_signature" | "released";
+                        requestedBy?: string;
+                        releasedBy?: string;
+                        /** @description ISO 8601 */
+                        releasedAt?: string;
+                        request?: {
+                            securityVersion: number;
+                            hardware: string[];
+                            /** @enum {string} */
+                            installType?: "image" | "file" | "archive" | "external";
+                        };
+                        targets: {
+                            artifactId: number;
+                            moduleId: number;
+                            filename: string;
+                            /** @description the TUF target path */
+                            path: string;
+                            length: number;
+                            sha256: string;
+                            /** @description already a target of the repository, not registered again */
+                            existing: boolean;
+                        }[];
+                        /** @description the metadata versions published by this call */
+                        published?: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        /** @description offline targets: the version awaiting the offline signature */
+                        pendingTargetsVersion?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            approve?: {
+                                href: string;
+                            };
+                            pendingTargets?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description pending_signature */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        state: "draft" | "pending_approval" | "pending_signature" | "released";
+                        requestedBy?: string;
+                        releasedBy?: string;
+                        /** @description ISO 8601 */
+                        releasedAt?: string;
+                        request?: {
+                            securityVersion: number;
+                            hardware: string[];
+                            /** @enum {string} */
+                            installType?: "image" | "file" | "archive" | "external";
+                        };
+                        targets: {
+                            artifactId: number;
+                            moduleId: number;
+                            filename: string;
+                            /** @description the TUF target path */
+                            path: string;
+                            length: number;
+                            sha256: string;
+                            /** @description already a target of the repository, not registered again */
+                            existing: boolean;
+                        }[];
+                        /** @description the metadata versions published by this call */
+                        published?: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        /** @description offline targets: the version awaiting the offline signature */
+                        pendingTargetsVersion?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            approve?: {
+                                href: string;
+                            };
+                            pendingTargets?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3777,12 +4092,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the newest root, N.root.json, the bytes as stored (sign or trust exactly these) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3811,14 +4128,29 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description TUF metadata as JSON: { signed, signatures } */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        rootVersion: number;
+                        changedRoles: ("root" | "targets" | "snapshot" | "timestamp")[];
+                        /** @description roles re-signed with the new keys and published with this rotation */
+                        republished: ("targets" | "snapshot" | "timestamp")[];
+                        pendingTargetsVersion?: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3847,14 +4179,44 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description TUF metadata as JSON: { signed, signatures } */
+                    root: {
+                        [key: string]: unknown;
+                    };
+                    keys?: {
+                        targets?: string[];
+                        snapshot?: string[];
+                        timestamp?: string[];
+                    };
+                    passphrase?: string;
+                    /** @description TUF metadata as JSON: { signed, signatures } */
+                    targets?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        rootVersion: number;
+                        targetsOffline: boolean;
+                        published?: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        pendingTargetsVersion?: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3890,7 +4252,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "root" | "targets" | "snapshot" | "timestamp";
+                        keyid: string;
+                        /** @description the TUF public key object */
+                        key: {
+                            [key: string]: unknown;
+                        };
+                        /** @description listed for this role in the current root */
+                        inRoot: boolean;
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3921,14 +4295,33 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    privateKey: string;
+                    passphrase?: string;
+                } | null;
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "root" | "targets" | "snapshot" | "timestamp";
+                        keyid: string;
+                        /** @description the TUF public key object */
+                        key: {
+                            [key: string]: unknown;
+                        };
+                        /** @description listed for this role in the current root */
+                        inRoot: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3959,12 +4352,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description unsigned targets metadata awaiting the offline key, the bytes as stored (sign or trust exactly these) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": string;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -3995,8 +4390,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4029,14 +4424,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description TUF metadata as JSON: { signed, signatures } */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        published: {
+                            targets: number;
+                            snapshot: number;
+                            timestamp: number;
+                        };
+                        /** @description distribution sets released by it */
+                        released: number[];
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4402,12 +4814,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the DER-encoded ECDSA P-256 signature (SHA-256) over the stored bytes */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/octet-stream": string;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4438,12 +4852,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the tenant's artifact signing public key (SPKI PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4467,19 +4883,48 @@ export interface operations {
     };
     getRestV1Audit: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries to skip from the first, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+                /** @description jsonl: every entry from the first as application/x-ndjson (a download), for osprey audit verify */
+                format?: "json" | "jsonl";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description a page of entries; with format=jsonl, application/x-ndjson instead */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            tenant: string;
+                            seq: number;
+                            /** @description ISO 8601, milliseconds */
+                            at: string;
+                            actor: string;
+                            action: string;
+                            subject: {
+                                type: string;
+                                id: string;
+                            };
+                            /** @description JSON object or null */
+                            before: unknown;
+                            /** @description JSON object or null */
+                            after: unknown;
+                            prevHash: string;
+                            hash: string;
+                        }[];
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4503,7 +4948,16 @@ export interface operations {
     };
     getRestV1Actions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4515,7 +4969,46 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            /** @description update, or cancel for a canceling or canceled action */
+                            type: string;
+                            active: boolean;
+                            /** @description lower-case action status, e.g. running, canceling, finished */
+                            status: string;
+                            /** @enum {string} */
+                            forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                            forceTime?: number;
+                            weight?: number;
+                            maintenanceWindow?: {
+                                schedule: string;
+                                duration: string | null;
+                                timezone: string | null;
+                            };
+                            lastStatusCode?: number;
+                            createdAt?: number;
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                target: {
+                                    href: string;
+                                };
+                                distributionset: {
+                                    href: string;
+                                };
+                                status: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4553,7 +5046,42 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description update, or cancel for a canceling or canceled action */
+                        type: string;
+                        active: boolean;
+                        /** @description lower-case action status, e.g. running, canceling, finished */
+                        status: string;
+                        /** @enum {string} */
+                        forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                        forceTime?: number;
+                        weight?: number;
+                        maintenanceWindow?: {
+                            schedule: string;
+                            duration: string | null;
+                            timezone: string | null;
+                        };
+                        lastStatusCode?: number;
+                        createdAt?: number;
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            target: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            status: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4577,7 +5105,10 @@ export interface operations {
     };
     deleteRestV1ActionsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: force-quit an action stuck in canceling */
+                force?: "true" | "false";
+            };
             header?: never;
             path: {
                 id: string;
@@ -4586,8 +5117,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4615,7 +5146,16 @@ export interface operations {
     };
     getRestV1Targettags: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4627,7 +5167,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            description?: string;
+                            colour?: string;
+                            createdAt: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4656,14 +5213,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    colour?: string;
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4701,7 +5279,20 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4732,14 +5323,35 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    colour?: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4772,8 +5384,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4801,7 +5413,16 @@ export interface operations {
     };
     getRestV1Distributionsettags: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4813,7 +5434,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            description?: string;
+                            colour?: string;
+                            createdAt: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4842,14 +5480,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    colour?: string;
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4887,7 +5546,20 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4918,14 +5590,35 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    colour?: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -4958,8 +5651,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4985,81 +5678,18 @@ export interface operations {
             };
         };
     };
-    getRestV1Targetfilters: {
+    getRestV1TargettagsIdAssigned: {
         parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
             };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1Targetfilters: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetfiltersId: {
-        parameters: {
-            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -5073,7 +5703,47 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            controllerId: string;
+                            name: string;
+                            description?: string;
+                            /** @description lower-case: unknown, in_sync, pending, error, registered */
+                            updateStatus: string;
+                            lastControllerRequestAt?: number;
+                            address?: string;
+                            ipAddress?: string;
+                            /** @description only with READ_TARGET_SECURITY_TOKEN */
+                            securityToken?: string;
+                            requestAttributes: boolean;
+                            autoConfirmActive: boolean;
+                            publicKey?: string;
+                            createdBy?: string;
+                            createdAt?: number;
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                assignedDS: {
+                                    href: string;
+                                };
+                                installedDS: {
+                                    href: string;
+                                };
+                                attributes: {
+                                    href: string;
+                                };
+                                actions: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5095,7 +5765,7 @@ export interface operations {
             };
         };
     };
-    putRestV1TargetfiltersId: {
+    postRestV1TargettagsIdAssigned: {
         parameters: {
             query?: never;
             header?: never;
@@ -5104,14 +5774,21 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description controllerIds */
+        requestBody: {
+            content: {
+                "application/json": string[];
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5133,391 +5810,20 @@ export interface operations {
             };
         };
     };
-    deleteRestV1TargetfiltersId: {
+    deleteRestV1TargettagsIdAssignedControllerId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 id: string;
+                controllerId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1Softwaremoduletypes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1Softwaremoduletypes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1SoftwaremoduletypesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putRestV1SoftwaremoduletypesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteRestV1SoftwaremoduletypesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1Distributionsettypes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1Distributionsettypes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1DistributionsettypesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putRestV1DistributionsettypesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteRestV1DistributionsettypesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5545,7 +5851,16 @@ export interface operations {
     };
     getRestV1Targettypes: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5557,7 +5872,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            key: string;
+                            description?: string;
+                            colour?: string;
+                            createdAt: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5586,14 +5919,40 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    colour?: string;
+                    key?: string;
+                    compatibledistributionsettypes?: {
+                        id: number;
+                    }[];
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5631,7 +5990,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5662,14 +6035,36 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    colour?: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5702,8 +6097,592 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Softwaremoduletypes: {
+        parameters: {
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
             /** @description Default Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            key: string;
+                            description?: string;
+                            colour?: string;
+                            createdAt: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                            };
+                            maxAssignments: number;
+                            minArtifacts: number;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1Softwaremoduletypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    colour?: string;
+                    key: string;
+                    /** @default 1 */
+                    maxAssignments?: number;
+                    /** @default 0 */
+                    minArtifacts?: number;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        maxAssignments: number;
+                        minArtifacts: number;
+                    }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1SoftwaremoduletypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        maxAssignments: number;
+                        minArtifacts: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRestV1SoftwaremoduletypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    colour?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        maxAssignments: number;
+                        minArtifacts: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1SoftwaremoduletypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Distributionsettypes: {
+        parameters: {
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            key: string;
+                            description?: string;
+                            colour?: string;
+                            createdAt: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                            };
+                            mandatorymodules: {
+                                id: number;
+                            }[];
+                            optionalmodules: {
+                                id: number;
+                            }[];
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1Distributionsettypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    colour?: string;
+                    key: string;
+                    mandatorymodules?: {
+                        id: number;
+                    }[];
+                    optionalmodules?: {
+                        id: number;
+                    }[];
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        mandatorymodules: {
+                            id: number;
+                        }[];
+                        optionalmodules: {
+                            id: number;
+                        }[];
+                    }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1DistributionsettypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        mandatorymodules: {
+                            id: number;
+                        }[];
+                        optionalmodules: {
+                            id: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRestV1DistributionsettypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    colour?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        key: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        mandatorymodules: {
+                            id: number;
+                        }[];
+                        optionalmodules: {
+                            id: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1DistributionsettypesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5745,7 +6724,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        key: string;
+                        name: string;
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5776,14 +6761,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: number;
+                }[];
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5805,13 +6798,20 @@ export interface operations {
             };
         };
     };
-    getRestV1TargettagsIdAssigned: {
+    getRestV1Targetfilters: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5821,7 +6821,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            description?: string;
+                            colour?: string;
+                            createdAt: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                            };
+                            query: string;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5843,23 +6861,42 @@ export interface operations {
             };
         };
     };
-    postRestV1TargettagsIdAssigned: {
+    postRestV1Targetfilters: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    query: string;
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        query: string;
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5881,13 +6918,12 @@ export interface operations {
             };
         };
     };
-    deleteRestV1TargettagsIdAssignedControllerId: {
+    getRestV1TargetfiltersId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 id: string;
-                controllerId: string;
             };
             cookie?: never;
         };
@@ -5895,6 +6931,117 @@ export interface operations {
         responses: {
             /** @description Default Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        query: string;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRestV1TargetfiltersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    query?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        colour?: string;
+                        createdAt: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                        };
+                        query: string;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1TargetfiltersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5936,7 +7083,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            key: string;
+                            value: string;
+                            /** @description software module metadata only */
+                            targetVisible?: boolean;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5967,14 +7125,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    value: string;
+                    targetVisible?: boolean;
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6013,7 +7186,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6045,14 +7225,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    key?: string;
+                    value: string;
+                    targetVisible?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6086,8 +7281,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6129,7 +7324,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            key: string;
+                            value: string;
+                            /** @description software module metadata only */
+                            targetVisible?: boolean;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6160,14 +7366,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    value: string;
+                    targetVisible?: boolean;
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6206,7 +7427,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6238,14 +7466,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    key?: string;
+                    value: string;
+                    targetVisible?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6279,8 +7522,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6322,7 +7565,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            key: string;
+                            value: string;
+                            /** @description software module metadata only */
+                            targetVisible?: boolean;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6353,14 +7607,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    value: string;
+                    targetVisible?: boolean;
+                }[];
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6399,7 +7668,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6431,14 +7707,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    key?: string;
+                    value: string;
+                    targetVisible?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        key: string;
+                        value: string;
+                        /** @description software module metadata only */
+                        targetVisible?: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -6472,8 +7763,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,6 +23,11 @@ import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
 import { Changes } from './domain/changes.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
+import { ActionService } from './domain/actions.js';
+import { SignatureService } from './domain/artifact-signatures.js';
+import { AuditLog } from './domain/audit.js';
+import { CatalogueService } from './domain/catalogue.js';
+import { MetadataService } from './domain/metadata.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
 
@@ -100,6 +105,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     releases,
     changes,
     configs,
+    catalogue: new CatalogueService(database.db, changes),
+    metadata: new MetadataService(database.db, changes),
+    actions: new ActionService(database.db, changes),
+    auditLog: new AuditLog(database.db),
+    signatures: new SignatureService(database.db, signing),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   const flush = setInterval(() => {

@@ -84,6 +84,31 @@ describe('catalogue resources', () => {
     expect((await api('GET', '/targets/cat-1/metadata/site')).status).toBe(404);
   });
 
+  it('lists take q, sort and paging; a tag lists its targets a page at a time', async () => {
+    await api('POST', '/distributionsettags', [{ name: 'beta', colour: 'blue' }, { name: 'alpha' }, { name: 'gamma', description: 'last' }]);
+    const sorted = (await api('GET', '/distributionsettags?sort=name:DESC&limit=2')).json;
+    expect([sorted.total, sorted.size, sorted.content.map((t: { name: string }) => t.name)]).toEqual([3, 2, ['gamma', 'beta']]);
+    expect((await api('GET', `/distributionsettags?q=${encodeURIComponent('colour==blue')}`)).json.content.map((t: { name: string }) => t.name)).toEqual([
+      'beta',
+    ]);
+    expect((await api('GET', '/distributionsettags?q=shape==round')).json.errorCode).toBe('hawkbit.server.error.rest.param.rsqlInvalidField');
+    const [tag] = (await api('POST', '/targettags', [{ name: 'paged' }])).json;
+    await api('POST', '/targets', [{ controllerId: 'cat-3' }]);
+    await api('POST', `/targettags/${tag.id}/assigned`, ['cat-1', 'cat-3', 'cat-1']);
+    const first = (await api('GET', `/targettags/${tag.id}/assigned?limit=1&sort=controllerId:DESC`)).json;
+    expect([first.total, first.size, first.content[0].controllerId]).toEqual([2, 1, 'cat-3']);
+  });
+
+  it('target types: compatible set types given at creation are kept; renaming keeps the key', async () => {
+    const [ds] = (await api('POST', '/distributionsettypes', [{ key: 'edge', name: 'Edge' }])).json;
+    const [tt] = (await api('POST', '/targettypes', [{ name: 'Edge box', compatibledistributionsettypes: [{ id: ds.id }] }])).json;
+    expect(tt.key).toBe('edge_box');
+    expect((await api('GET', `/targettypes/${tt.id}/compatibledistributionsettypes`)).json).toEqual([{ id: ds.id, key: 'edge', name: 'Edge' }]);
+    const renamed = (await api('PUT', `/targettypes/${tt.id}`, { name: 'Edge gateway' })).json;
+    expect([renamed.name, renamed.key]).toEqual(['Edge gateway', 'edge_box']);
+    expect((await api('PUT', `/softwaremoduletypes/${ds.id}`, { name: 'renamed' })).json.message).toBe('unknown field name');
+  });
+
   it('audits catalogue changes', async () => {
     const actions = (await readAudit(server.database.db, 'DEFAULT')).map((e) => e.action);
     expect(actions).toEqual(
@@ -93,6 +118,7 @@ describe('catalogue resources', () => {
         'targettag.unassign',
         'targetfilter.create',
         'distributionsettype.create',
+        'targettype.update',
         'targets.metadata.create',
         'software_modules.metadata.create',
       ]),

@@ -18,6 +18,11 @@ import type { TufServices } from '../domain/tuf/services.js';
 import type { ReleaseService } from '../domain/releases.js';
 import type { Changes } from '../domain/changes.js';
 import type { TenantConfigService } from '../domain/tenant-config-service.js';
+import type { ActionService } from '../domain/actions.js';
+import type { SignatureService } from '../domain/artifact-signatures.js';
+import type { AuditLog } from '../domain/audit.js';
+import type { CatalogueService } from '../domain/catalogue.js';
+import type { MetadataService } from '../domain/metadata.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -39,6 +44,11 @@ export interface AppDependencies {
   releases: ReleaseService;
   changes: Changes;
   configs: TenantConfigService;
+  catalogue: CatalogueService;
+  metadata: MetadataService;
+  actions: ActionService;
+  auditLog: AuditLog;
+  signatures: SignatureService;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: DestinationStream;
 }
@@ -108,6 +118,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     releases: deps.releases,
     changes: deps.changes,
     configs: deps.configs,
+    catalogue: deps.catalogue,
+    metadata: deps.metadata,
+    actions: deps.actions,
+    auditLog: deps.auditLog,
+    signatures: deps.signatures,
   });
   // Public: the document describes the API, it grants nothing.
   app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));

@@ -10,7 +10,12 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { BlobStore } from '../../blob/store.js';
 import type { Database } from '../../db/schema.js';
+import type { ActionService } from '../../domain/actions.js';
+import type { SignatureService } from '../../domain/artifact-signatures.js';
+import type { AuditLog } from '../../domain/audit.js';
+import type { CatalogueService } from '../../domain/catalogue.js';
 import type { Changes } from '../../domain/changes.js';
+import type { MetadataService } from '../../domain/metadata.js';
 import type { ManagementService } from '../../domain/management.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
 import type { ReleaseService } from '../../domain/releases.js';
@@ -25,6 +30,13 @@ export interface ManagementContext {
   tuf: TufServices;
   /** Releases into them: request, four-eyes approval, status, offline targets. */
   releases: ReleaseService;
+  /** Tags, target filters, types (tags.ts, types.ts, filters-metadata.ts). */
+  catalogue: CatalogueService;
+  metadata: MetadataService;
+  /** `/actions`: list, read, force, force-quit. */
+  actions: ActionService;
+  auditLog: AuditLog;
+  signatures: SignatureService;
   db: Kysely<Database>;
   blobs: BlobStore;
   service: ManagementService;

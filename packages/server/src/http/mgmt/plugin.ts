@@ -34,6 +34,11 @@ import type { ManagementContext } from './context.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Changes } from '../../domain/changes.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
+import type { ActionService } from '../../domain/actions.js';
+import type { SignatureService } from '../../domain/artifact-signatures.js';
+import type { AuditLog } from '../../domain/audit.js';
+import type { CatalogueService } from '../../domain/catalogue.js';
+import type { MetadataService } from '../../domain/metadata.js';
 
 export interface ManagementPluginOptions {
   db: Kysely<Database>;
@@ -47,6 +52,12 @@ export interface ManagementPluginOptions {
   releases: ReleaseService;
   changes: Changes;
   configs: TenantConfigService;
+  /** The catalogue, metadata, actions, audit log and signature services (http/mgmt/context.ts). */
+  catalogue: CatalogueService;
+  metadata: MetadataService;
+  actions: ActionService;
+  auditLog: AuditLog;
+  signatures: SignatureService;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -442,11 +453,17 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   });
 
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
+  const { catalogue, metadata, actions, auditLog, signatures } = options;
   const context: ManagementContext = {
     changes: options.changes,
     configs: options.configs,
     tuf: options.tuf,
     releases: options.releases,
+    catalogue,
+    metadata,
+    actions,
+    auditLog,
+    signatures,
     db,
     blobs: options.blobs,
     service,
@@ -459,10 +476,10 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerSystemRoutes(typed, context);
   await registerReleaseRoutes(typed, context);
   await registerUserRoutes(app, context);
-  await registerSignatureRoutes(app, context);
-  await registerAuditRoutes(app, context);
-  await registerActionRoutes(app, context);
-  await registerCatalogueRoutes(app, context);
+  await registerSignatureRoutes(typed, context);
+  await registerAuditRoutes(typed, context);
+  await registerActionRoutes(typed, context);
+  await registerCatalogueRoutes(typed, context);
   await registerRolloutRoutes(app, context);
   await registerAutoAssignRoutes(app, context);
 }
