@@ -179,7 +179,7 @@ describe.each(kinds)('fleet management API under attack on %s', (kind) => {
           description: null,
           ds_id: own.id,
           target_filter: 'name==*',
-          status: 'READY',
+          status: 'ready',
           action_type: 'forced',
           forced_time: null,
           weight: null,
@@ -187,6 +187,7 @@ describe.each(kinds)('fleet management API under attack on %s', (kind) => {
           start_at: null,
           thresholds: JSON.stringify({ success: null, error: null }),
           rate_limit: null,
+          abort_criteria: JSON.stringify([]),
           rollback_ds_id: ds.id,
           approval_remark: null,
           approval_decided_by: null,
@@ -210,7 +211,7 @@ describe.each(kinds)('fleet management API under attack on %s', (kind) => {
           description: null,
           ds_id: mine.id,
           target_filter: 'name==nothing-matches',
-          status: 'READY',
+          status: 'ready',
           action_type: 'forced',
           forced_time: null,
           weight: null,
@@ -218,6 +219,7 @@ describe.each(kinds)('fleet management API under attack on %s', (kind) => {
           start_at: null,
           thresholds: JSON.stringify({ success: null, error: null }),
           rate_limit: null,
+          abort_criteria: JSON.stringify([]),
           rollback_ds_id: null,
           approval_remark: null,
           approval_decided_by: null,
@@ -253,6 +255,19 @@ describe.each(kinds)('fleet management API under attack on %s', (kind) => {
       }
       expect(await auditCount()).toBe(audit);
       expect((await api('GET', '/targets/range-1/actions')).json.total).toBe(0);
+    });
+
+    it('refuses repeated query parameters with a 400 naming the parameter', async () => {
+      for (const path of [
+        '/targets?limit=1&limit=2',
+        '/softwaremodules?q=name==a&q=name==b',
+        '/distributionsets?sort=id:ASC&sort=id:DESC',
+        '/targets/range-1/ageheader?tufTarget=a&tufTarget=b',
+      ]) {
+        const res = await api('GET', path);
+        expect(res.status, `${path}: ${res.text}`).toBe(400);
+        expect(res.json.message).toMatch(/^invalid (limit|q|sort|tufTarget): /);
+      }
     });
 
     it('refuses timestamps beyond what the database holds in q', async () => {
