@@ -321,6 +321,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRestV1Userinfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/system/configs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires READ_TENANT_CONFIGURATION. */
+        get: operations["getRestV1SystemConfigs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/system/configs/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description Requires UPDATE_TENANT_CONFIGURATION. */
+        put: operations["putRestV1SystemConfigsKey"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rest/v1/targets": {
         parameters: {
             query?: never;
@@ -615,56 +665,6 @@ export interface paths {
         put?: never;
         /** @description Requires READ_DISTRIBUTION_SET and UPDATE_TARGET. */
         post: operations["postRestV1DistributionsetsIdAssignedTargets"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rest/v1/userinfo": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["getRestV1Userinfo"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rest/v1/system/configs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description Requires READ_TENANT_CONFIGURATION. */
-        get: operations["getRestV1SystemConfigs"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rest/v1/system/configs/{key}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** @description Requires UPDATE_TENANT_CONFIGURATION. */
-        put: operations["putRestV1SystemConfigsKey"];
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2467,1106 +2467,6 @@ export interface operations {
             };
         };
     };
-    getRestV1Targets: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1Targets: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putRestV1TargetsControllerId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteRestV1TargetsControllerId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdAgeheader: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdAttributes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdAssignedDS: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1TargetsControllerIdAssignedDS: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdInstalledDS: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdActions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdActionsActionId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-                actionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putRestV1TargetsControllerIdActionsActionId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-                actionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @enum {string} */
-                    forceType: "forced";
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: number;
-                        /** @description update, or cancel for a canceling or canceled action */
-                        type: string;
-                        active: boolean;
-                        /** @description lower-case action status, e.g. running, canceling, finished */
-                        status: string;
-                        /** @enum {string} */
-                        forceType: "forced" | "soft" | "timeforced" | "downloadonly";
-                        forceTime?: number;
-                        weight?: number;
-                        maintenanceWindow?: {
-                            schedule: string;
-                            duration: string | null;
-                            timezone: string | null;
-                        };
-                        lastStatusCode?: number;
-                        createdAt?: number;
-                        lastModifiedAt?: number;
-                        _links: {
-                            self: {
-                                href: string;
-                            };
-                            target: {
-                                href: string;
-                            };
-                            distributionset: {
-                                href: string;
-                            };
-                            status: {
-                                href: string;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteRestV1TargetsControllerIdActionsActionId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-                actionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1TargetsControllerIdActionsActionIdStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                controllerId: string;
-                actionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1Softwaremodules: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1Softwaremodules: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1SoftwaremodulesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteRestV1SoftwaremodulesId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1SoftwaremodulesIdArtifacts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1SoftwaremodulesIdArtifacts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1SoftwaremodulesIdArtifactsArtifactId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                artifactId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1SoftwaremodulesIdArtifactsArtifactIdDownload: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                artifactId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1Distributionsets: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1Distributionsets: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getRestV1DistributionsetsId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    deleteRestV1DistributionsetsId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1DistributionsetsIdAssignedTargets: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     getRestV1Userinfo: {
         parameters: {
             query?: never;
@@ -3678,6 +2578,2004 @@ export interface operations {
                 content: {
                     "application/json": {
                         value: unknown;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Targets: {
+        parameters: {
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            controllerId: string;
+                            name: string;
+                            description?: string;
+                            /** @enum {string} */
+                            updateStatus: "unknown" | "registered" | "pending" | "in_sync" | "error";
+                            /** @description epoch milliseconds */
+                            lastControllerRequestAt?: number;
+                            address?: string;
+                            ipAddress?: string;
+                            /** @description only with READ_TARGET_SECURITY_TOKEN */
+                            securityToken?: string;
+                            requestAttributes: boolean;
+                            autoConfirmActive: boolean;
+                            /** @description the device's age recipient */
+                            publicKey?: string;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                assignedDS: {
+                                    href: string;
+                                };
+                                installedDS: {
+                                    href: string;
+                                };
+                                attributes: {
+                                    href: string;
+                                };
+                                actions: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1Targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    controllerId: string;
+                    name?: string;
+                    description?: string;
+                    address?: string;
+                    securityToken?: string;
+                    requestAttributes?: boolean;
+                    /** @description age recipient (age1…, age1tag1…) or a PEM/SSH public key of the device */
+                    publicKey?: string;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        controllerId: string;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        updateStatus: "unknown" | "registered" | "pending" | "in_sync" | "error";
+                        /** @description epoch milliseconds */
+                        lastControllerRequestAt?: number;
+                        address?: string;
+                        ipAddress?: string;
+                        /** @description only with READ_TARGET_SECURITY_TOKEN */
+                        securityToken?: string;
+                        requestAttributes: boolean;
+                        autoConfirmActive: boolean;
+                        /** @description the device's age recipient */
+                        publicKey?: string;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedDS: {
+                                href: string;
+                            };
+                            installedDS: {
+                                href: string;
+                            };
+                            attributes: {
+                                href: string;
+                            };
+                            actions: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        controllerId: string;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        updateStatus: "unknown" | "registered" | "pending" | "in_sync" | "error";
+                        /** @description epoch milliseconds */
+                        lastControllerRequestAt?: number;
+                        address?: string;
+                        ipAddress?: string;
+                        /** @description only with READ_TARGET_SECURITY_TOKEN */
+                        securityToken?: string;
+                        requestAttributes: boolean;
+                        autoConfirmActive: boolean;
+                        /** @description the device's age recipient */
+                        publicKey?: string;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedDS: {
+                                href: string;
+                            };
+                            installedDS: {
+                                href: string;
+                            };
+                            attributes: {
+                                href: string;
+                            };
+                            actions: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRestV1TargetsControllerId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    controllerId?: string;
+                    name?: string;
+                    description?: string;
+                    address?: string;
+                    securityToken?: string;
+                    requestAttributes?: boolean;
+                    /** @description age recipient (age1…, age1tag1…) or a PEM/SSH public key of the device */
+                    publicKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        controllerId: string;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        updateStatus: "unknown" | "registered" | "pending" | "in_sync" | "error";
+                        /** @description epoch milliseconds */
+                        lastControllerRequestAt?: number;
+                        address?: string;
+                        ipAddress?: string;
+                        /** @description only with READ_TARGET_SECURITY_TOKEN */
+                        securityToken?: string;
+                        requestAttributes: boolean;
+                        autoConfirmActive: boolean;
+                        /** @description the device's age recipient */
+                        publicKey?: string;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedDS: {
+                                href: string;
+                            };
+                            installedDS: {
+                                href: string;
+                            };
+                            attributes: {
+                                href: string;
+                            };
+                            actions: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1TargetsControllerId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdAgeheader: {
+        parameters: {
+            query: {
+                /** @description the TUF target path of the encrypted artifact, e.g. gw-os-1.2.0.age */
+                tufTarget: string;
+            };
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description this target's age header for the artifact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdAttributes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdAssignedDS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        version: string;
+                        /** @description the distribution set type key */
+                        type: string;
+                        description?: string;
+                        modules: {
+                            id: number;
+                            name: string;
+                            version: string;
+                            /** @description the software module type key */
+                            type: string;
+                            description?: string;
+                            vendor?: string;
+                            encrypted: boolean;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                artifacts: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        complete: boolean;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedTargets: {
+                                href: string;
+                            };
+                            modules: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no set is assigned */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1TargetsControllerIdAssignedDS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: number;
+                    /**
+                     * @default forced
+                     * @enum {string}
+                     */
+                    type?: "forced" | "soft" | "timeforced" | "downloadonly";
+                    /** @description epoch milliseconds; a timeforced action becomes forced then */
+                    forcetime?: number;
+                    weight?: number;
+                    confirmationRequired?: boolean;
+                    maintenanceWindow?: {
+                        /** @description quartz cron expression: when the window opens */
+                        schedule: string;
+                        duration: string;
+                        /** @default UTC */
+                        timezone?: string;
+                    };
+                } | {
+                    id: number;
+                    /**
+                     * @default forced
+                     * @enum {string}
+                     */
+                    type?: "forced" | "soft" | "timeforced" | "downloadonly";
+                    /** @description epoch milliseconds; a timeforced action becomes forced then */
+                    forcetime?: number;
+                    weight?: number;
+                    confirmationRequired?: boolean;
+                    maintenanceWindow?: {
+                        /** @description quartz cron expression: when the window opens */
+                        schedule: string;
+                        duration: string;
+                        /** @default UTC */
+                        timezone?: string;
+                    };
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assigned: number;
+                        alreadyAssigned: number;
+                        total: number;
+                        assignedActions: {
+                            id: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdInstalledDS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        version: string;
+                        /** @description the distribution set type key */
+                        type: string;
+                        description?: string;
+                        modules: {
+                            id: number;
+                            name: string;
+                            version: string;
+                            /** @description the software module type key */
+                            type: string;
+                            description?: string;
+                            vendor?: string;
+                            encrypted: boolean;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                artifacts: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        complete: boolean;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedTargets: {
+                                href: string;
+                            };
+                            modules: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no set is installed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdActions: {
+        parameters: {
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                controllerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            /** @enum {string} */
+                            type: "update" | "cancel";
+                            active: boolean;
+                            /** @enum {string} */
+                            status: "finished" | "error" | "warning" | "running" | "canceled" | "canceling" | "retrieved" | "download" | "scheduled" | "cancel_rejected" | "downloaded" | "wait_for_confirmation";
+                            /** @enum {string} */
+                            forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                            /** @description epoch milliseconds */
+                            forceTime?: number;
+                            weight?: number;
+                            maintenanceWindow?: {
+                                schedule: string;
+                                duration: string | null;
+                                timezone: string | null;
+                            };
+                            lastStatusCode?: number;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                target: {
+                                    href: string;
+                                };
+                                distributionset: {
+                                    href: string;
+                                };
+                                status: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdActionsActionId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+                actionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        type: "update" | "cancel";
+                        active: boolean;
+                        /** @enum {string} */
+                        status: "finished" | "error" | "warning" | "running" | "canceled" | "canceling" | "retrieved" | "download" | "scheduled" | "cancel_rejected" | "downloaded" | "wait_for_confirmation";
+                        /** @enum {string} */
+                        forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        forceTime?: number;
+                        weight?: number;
+                        maintenanceWindow?: {
+                            schedule: string;
+                            duration: string | null;
+                            timezone: string | null;
+                        };
+                        lastStatusCode?: number;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            target: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            status: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRestV1TargetsControllerIdActionsActionId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+                actionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    forceType: "forced";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        type: "update" | "cancel";
+                        active: boolean;
+                        /** @enum {string} */
+                        status: "finished" | "error" | "warning" | "running" | "canceled" | "canceling" | "retrieved" | "download" | "scheduled" | "cancel_rejected" | "downloaded" | "wait_for_confirmation";
+                        /** @enum {string} */
+                        forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        forceTime?: number;
+                        weight?: number;
+                        maintenanceWindow?: {
+                            schedule: string;
+                            duration: string | null;
+                            timezone: string | null;
+                        };
+                        lastStatusCode?: number;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            target: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                            status: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1TargetsControllerIdActionsActionId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                controllerId: string;
+                actionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1TargetsControllerIdActionsActionIdStatus: {
+        parameters: {
+            query?: {
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                controllerId: string;
+                actionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            /** @enum {string} */
+                            type: "finished" | "error" | "warning" | "running" | "canceled" | "canceling" | "retrieved" | "download" | "scheduled" | "cancel_rejected" | "downloaded" | "wait_for_confirmation";
+                            messages: string[];
+                            code?: number;
+                            /** @description epoch milliseconds */
+                            reportedAt: number;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Softwaremodules: {
+        parameters: {
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            version: string;
+                            /** @description the software module type key */
+                            type: string;
+                            description?: string;
+                            vendor?: string;
+                            encrypted: boolean;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                artifacts: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1Softwaremodules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    version: string;
+                    /** @description a software module type key, e.g. os, application, runtime */
+                    type: string;
+                    description?: string;
+                    vendor?: string;
+                    /** @description store its artifacts age-encrypted (only ciphertext at rest and on the wire) */
+                    encrypted?: boolean;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        version: string;
+                        /** @description the software module type key */
+                        type: string;
+                        description?: string;
+                        vendor?: string;
+                        encrypted: boolean;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            artifacts: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1SoftwaremodulesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        version: string;
+                        /** @description the software module type key */
+                        type: string;
+                        description?: string;
+                        vendor?: string;
+                        encrypted: boolean;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            artifacts: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1SoftwaremodulesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1SoftwaremodulesIdArtifacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        providedFilename: string;
+                        /** @description bytes stored and served (for an encrypted artifact: the age payload) */
+                        size: number;
+                        /** @description of the bytes served */
+                        hashes: {
+                            sha1: string;
+                            md5: string;
+                            sha256: string;
+                        };
+                        encrypted: boolean;
+                        /** @description for an encrypted artifact: what was uploaded */
+                        plaintext?: {
+                            size: number;
+                            sha256: string;
+                        };
+                        /** @description the TUF target that signs it */
+                        tufTarget?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            download: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1SoftwaremodulesIdArtifacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description the artifact's file name (default: the file part's own) */
+                    filename?: string;
+                    /** @description MD5 of the file as sent (hex); a mismatch is a 400 that stores nothing */
+                    md5sum?: string;
+                    /** @description SHA-1 of the file as sent (hex); a mismatch is a 400 that stores nothing */
+                    sha1sum?: string;
+                    /** @description SHA-256 of the file as sent (hex); a mismatch is a 400 that stores nothing */
+                    sha256sum?: string;
+                    /**
+                     * Format: binary
+                     * @description the artifact, after the fields (streamed, never buffered)
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        providedFilename: string;
+                        /** @description bytes stored and served (for an encrypted artifact: the age payload) */
+                        size: number;
+                        /** @description of the bytes served */
+                        hashes: {
+                            sha1: string;
+                            md5: string;
+                            sha256: string;
+                        };
+                        encrypted: boolean;
+                        /** @description for an encrypted artifact: what was uploaded */
+                        plaintext?: {
+                            size: number;
+                            sha256: string;
+                        };
+                        /** @description the TUF target that signs it */
+                        tufTarget?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            download: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1SoftwaremodulesIdArtifactsArtifactId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                artifactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        providedFilename: string;
+                        /** @description bytes stored and served (for an encrypted artifact: the age payload) */
+                        size: number;
+                        /** @description of the bytes served */
+                        hashes: {
+                            sha1: string;
+                            md5: string;
+                            sha256: string;
+                        };
+                        encrypted: boolean;
+                        /** @description for an encrypted artifact: what was uploaded */
+                        plaintext?: {
+                            size: number;
+                            sha256: string;
+                        };
+                        /** @description the TUF target that signs it */
+                        tufTarget?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            download: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1SoftwaremodulesIdArtifactsArtifactIdDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                artifactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the stored bytes (for an encrypted artifact: the age payload) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Distributionsets: {
+        parameters: {
+            query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            version: string;
+                            /** @description the distribution set type key */
+                            type: string;
+                            description?: string;
+                            modules: {
+                                id: number;
+                                name: string;
+                                version: string;
+                                /** @description the software module type key */
+                                type: string;
+                                description?: string;
+                                vendor?: string;
+                                encrypted: boolean;
+                                createdBy?: string;
+                                /** @description epoch milliseconds */
+                                createdAt?: number;
+                                /** @description epoch milliseconds */
+                                lastModifiedAt?: number;
+                                _links: {
+                                    self: {
+                                        href: string;
+                                    };
+                                    artifacts: {
+                                        href: string;
+                                    };
+                                };
+                            }[];
+                            complete: boolean;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                assignedTargets: {
+                                    href: string;
+                                };
+                                modules: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1Distributionsets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    version: string;
+                    /** @description a distribution set type key (default os) */
+                    type?: string;
+                    description?: string;
+                    modules?: {
+                        id: number;
+                    }[];
+                    /** @description accepted for hawkBit clients; not used */
+                    requiredMigrationStep?: boolean;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        version: string;
+                        /** @description the distribution set type key */
+                        type: string;
+                        description?: string;
+                        modules: {
+                            id: number;
+                            name: string;
+                            version: string;
+                            /** @description the software module type key */
+                            type: string;
+                            description?: string;
+                            vendor?: string;
+                            encrypted: boolean;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                artifacts: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        complete: boolean;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedTargets: {
+                                href: string;
+                            };
+                            modules: {
+                                href: string;
+                            };
+                        };
+                    }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1DistributionsetsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        version: string;
+                        /** @description the distribution set type key */
+                        type: string;
+                        description?: string;
+                        modules: {
+                            id: number;
+                            name: string;
+                            version: string;
+                            /** @description the software module type key */
+                            type: string;
+                            description?: string;
+                            vendor?: string;
+                            encrypted: boolean;
+                            createdBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt?: number;
+                            /** @description epoch milliseconds */
+                            lastModifiedAt?: number;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                artifacts: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        complete: boolean;
+                        createdBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt?: number;
+                        /** @description epoch milliseconds */
+                        lastModifiedAt?: number;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            assignedTargets: {
+                                href: string;
+                            };
+                            modules: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1DistributionsetsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1DistributionsetsIdAssignedTargets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description controllerId */
+                    id: string;
+                    /**
+                     * @default forced
+                     * @enum {string}
+                     */
+                    type?: "forced" | "soft" | "timeforced" | "downloadonly";
+                    /** @description epoch milliseconds; a timeforced action becomes forced then */
+                    forcetime?: number;
+                    weight?: number;
+                    confirmationRequired?: boolean;
+                    maintenanceWindow?: {
+                        /** @description quartz cron expression: when the window opens */
+                        schedule: string;
+                        duration: string;
+                        /** @default UTC */
+                        timezone?: string;
+                    };
+                }[];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assigned: number;
+                        alreadyAssigned: number;
+                        total: number;
+                        assignedActions: {
+                            id: number;
+                        }[];
                     };
                 };
             };
@@ -4973,13 +5871,14 @@ export interface operations {
                     "application/json": {
                         content: {
                             id: number;
-                            /** @description update, or cancel for a canceling or canceled action */
-                            type: string;
+                            /** @enum {string} */
+                            type: "update" | "cancel";
                             active: boolean;
-                            /** @description lower-case action status, e.g. running, canceling, finished */
-                            status: string;
+                            /** @enum {string} */
+                            status: "finished" | "error" | "warning" | "running" | "canceled" | "canceling" | "retrieved" | "download" | "scheduled" | "cancel_rejected" | "downloaded" | "wait_for_confirmation";
                             /** @enum {string} */
                             forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                            /** @description epoch milliseconds */
                             forceTime?: number;
                             weight?: number;
                             maintenanceWindow?: {
@@ -4988,7 +5887,9 @@ export interface operations {
                                 timezone: string | null;
                             };
                             lastStatusCode?: number;
+                            /** @description epoch milliseconds */
                             createdAt?: number;
+                            /** @description epoch milliseconds */
                             lastModifiedAt?: number;
                             _links: {
                                 self: {
@@ -5049,13 +5950,14 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: number;
-                        /** @description update, or cancel for a canceling or canceled action */
-                        type: string;
+                        /** @enum {string} */
+                        type: "update" | "cancel";
                         active: boolean;
-                        /** @description lower-case action status, e.g. running, canceling, finished */
-                        status: string;
+                        /** @enum {string} */
+                        status: "finished" | "error" | "warning" | "running" | "canceled" | "canceling" | "retrieved" | "download" | "scheduled" | "cancel_rejected" | "downloaded" | "wait_for_confirmation";
                         /** @enum {string} */
                         forceType: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
                         forceTime?: number;
                         weight?: number;
                         maintenanceWindow?: {
@@ -5064,7 +5966,9 @@ export interface operations {
                             timezone: string | null;
                         };
                         lastStatusCode?: number;
+                        /** @description epoch milliseconds */
                         createdAt?: number;
+                        /** @description epoch milliseconds */
                         lastModifiedAt?: number;
                         _links: {
                             self: {
@@ -5709,8 +6613,9 @@ export interface operations {
                             controllerId: string;
                             name: string;
                             description?: string;
-                            /** @description lower-case: unknown, in_sync, pending, error, registered */
-                            updateStatus: string;
+                            /** @enum {string} */
+                            updateStatus: "unknown" | "registered" | "pending" | "in_sync" | "error";
+                            /** @description epoch milliseconds */
                             lastControllerRequestAt?: number;
                             address?: string;
                             ipAddress?: string;
@@ -5718,9 +6623,12 @@ export interface operations {
                             securityToken?: string;
                             requestAttributes: boolean;
                             autoConfirmActive: boolean;
+                            /** @description the device's age recipient */
                             publicKey?: string;
                             createdBy?: string;
+                            /** @description epoch milliseconds */
                             createdAt?: number;
+                            /** @description epoch milliseconds */
                             lastModifiedAt?: number;
                             _links: {
                                 self: {

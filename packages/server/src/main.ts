@@ -11,6 +11,9 @@ import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
 import { ManagementService } from './domain/management.js';
+import { TargetService } from './domain/target-service.js';
+import { SoftwareModuleService } from './domain/software-module-service.js';
+import { DistributionSetService } from './domain/distribution-set-service.js';
 import { bindArtifactSigning, fileArtifactSigning, type ArtifactSigning } from './domain/signatures.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { TufRepositoryService } from './domain/tuf/repository.js';
@@ -83,8 +86,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   const ddi = new DdiService(database.db, keys, options.clock, cache);
-  const management = new ManagementService(database.db, blobs, keys, options.clock, signing);
   const changes = new Changes(database.db, options.clock);
+  const targets = new TargetService(database.db, changes, keys);
+  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes);
+  const sets = new DistributionSetService(database.db, changes);
+  const management = new ManagementService(targets, modules, sets);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
   const tufServices = {

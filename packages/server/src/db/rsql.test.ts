@@ -122,6 +122,9 @@ describe('parseRsql', () => {
     expect(syntax('a==1,,b==2')).toBe('invalid q at position 5: expected a field name or "(", found ",b==2"');
     expect(syntax('a==1 and')).toBe('invalid q at position 5: expected ";" or "," (and / or) between conditions, or the end of q, found "and"');
     expect(syntax('==1')).toBe('invalid q at position 0: expected a field name or "(", found "==1"');
+    // PostgreSQL refuses a NUL in text with an error (a 500): refused as bad input, with its position.
+    expect(syntax('name==a\u0000b')).toBe('invalid q at position 7: a NUL character is not allowed in q');
+    expect(syntax('name=="\u0000"')).toBe('invalid q at position 7: a NUL character is not allowed in q');
     expect(syntax('name==abcdefghijklmnopqrstuvwxyz ab')).toBe(
       'invalid q at position 33: expected ";" or "," (and / or) between conditions, or the end of q, found "ab"',
     );
@@ -294,6 +297,9 @@ describe('rsqlWhere on PGlite', () => {
     expect(await find('createdAt<=2024-02-01')).toEqual(['dev-01', 'dev-02']);
     expect(await find('createdAt<2024-02-01T01:00:00+01:00')).toEqual(['dev-01']);
     expect(await find('createdAt=ge="2024-04-01 00:00"')).toEqual(['star', 'quote']);
+    // The first and last moments it takes still reach the database and compare.
+    expect(await find('createdAt>0001-01-01T00:00:00Z')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
+    expect(await find('createdAt<9999-12-31T23:59:59.999Z')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
   });
 
   it('looks up map keys as parameters', async () => {
@@ -377,6 +383,9 @@ describe('rsqlWhere on PGlite', () => {
     expect(bad('requestAttributes==yes')).toBe('invalid value "yes" for field requestAttributes: expected true or false');
     expect(bad('createdAt>yesterday')).toBe('invalid value "yesterday" for field createdAt: expected a timestamp in epoch milliseconds or ISO 8601');
     expect(bad('createdAt>2024-13-45')).toBe('invalid value "2024-13-45" for field createdAt: expected a timestamp in epoch milliseconds or ISO 8601');
+    // Beyond what timestamptz takes as ISO 8601 (a JS Date reaches year 275760): a 400, not a database error.
+    expect(bad('createdAt>8640000000000000')).toBe('invalid value "8640000000000000" for field createdAt: expected a timestamp between the years 1 and 9999');
+    expect(bad('createdAt<-62135596800001')).toBe('invalid value "-62135596800001" for field createdAt: expected a timestamp between the years 1 and 9999');
     expect(bad('updateStatus==DONE')).toBe('invalid value "DONE" for field updateStatus: expected one of ERROR, IN_SYNC, PENDING, REGISTERED, UNKNOWN');
     expect(bad('updateStatus==PEND*')).toBe('invalid value "PEND*" for field updateStatus: expected one of ERROR, IN_SYNC, PENDING, REGISTERED, UNKNOWN');
     expect(bad('updateStatus=lt=PENDING')).toBe('operator =lt= does not apply to field updateStatus (enum); use ==, !=, =in= or =out=');

@@ -292,6 +292,9 @@ class Parser {
 
 /** Parse hawkBit's `q=` (FIQL/RSQL). Throws `ServerError('RSQL_SYNTAX')` naming the position. */
 export function parseRsql(q: string): RsqlNode {
+  // PostgreSQL refuses a NUL in any text parameter with an error: refuse it here, as bad input.
+  const nul = q.indexOf('\u0000');
+  if (nul >= 0) throw syntaxError(nul, 'a NUL character is not allowed in q');
   return new Parser(q).parse();
 }
 
@@ -329,6 +332,10 @@ function resolveSelector(selector: string, fields: RsqlFields, position?: number
 const invalidValue = (name: string, value: string, expected: string) =>
   new ServerError('BAD_REQUEST', `invalid value "${value}" for field ${name}: expected ${expected}`);
 
+/** The times PostgreSQL's timestamptz accepts as ISO 8601 from toISOString (years 1–9999). */
+const TIMESTAMP_MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const TIMESTAMP_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** A bound parameter (or parameter expression) for one value of a field. */
 function convert(name: string, field: RsqlField, text: string): unknown {
   switch (field.type) {
@@ -358,6 +365,9 @@ function convert(name: string, field: RsqlField, text: string): unknown {
       }
       const date = new Date(ms);
       if (Number.isNaN(date.getTime())) throw invalidValue(name, text, 'a timestamp in epoch milliseconds or ISO 8601');
+      // toISOString writes years outside 0000–9999 with a sign (+010000-…), which PostgreSQL
+      // refuses with an error (as it refuses year 0); no stored time is outside 1–9999 anyway.
+      if (ms < TIMESTAMP_MIN_MS || ms > TIMESTAMP_MAX_MS) throw invalidValue(name, text, 'a timestamp between the years 1 and 9999');
       return sql`cast(${date.toISOString()} as timestamptz)`;
     }
     case 'enum': {
@@ -417,6 +427,7 @@ function comparisonSql(node: RsqlComparison, fields: RsqlFields): RawBuilder<Sql
  */
 // The defaults let `query.where(rsqlWhere(node, fields))` type-check without naming DB and TB:
 // the expression is plain SQL over trusted column names, so it fits any query builder.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export function rsqlWhere<DB = any, TB extends keyof DB = any>(node: RsqlNode, fields: RsqlFields): (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool> {
   type Build = (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>;
   const compile = (n: RsqlNode): Build => {

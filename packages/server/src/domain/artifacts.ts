@@ -2,45 +2,70 @@
  * Artifact ingest: stream into the blob store while hashing; when encryption is asked for, the
  * store only ever sees age ciphertext and the file key is kept wrapped to the tenant's escrow key.
  * The stored (served) bytes are signed on the way in with the tenant's artifact signing key.
+ *
+ * Ingest is two steps, so that a request refused after its bytes arrived changes nothing:
+ * `stageArtifact` stores the blob and checks the client's hashes (no row yet), then either
+ * `recordArtifact` writes the row inside the caller's transaction or `discardArtifact` removes
+ * the blob again (unless another artifact shares it).
  */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { generateFileKey, PayloadEncryptStream, wrapHeader } from '@osprey/core';
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
+import type { Db } from '../db/stores/common.js';
+import { SoftwareModuleStore, type ArtifactRow } from '../db/stores/software-modules.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError } from '../errors.js';
 import type { ArtifactSigning } from './signatures.js';
 
 export interface ArtifactInput {
   tenant: string;
-  moduleId: number;
   filename: string;
   source: Readable;
   /** Signs the stored bytes (a detached signature for `openssl dgst -sha256 -verify`). */
   signing: ArtifactSigning;
-  encrypt?: boolean;
-  tufTarget?: string;
+  encrypt?: boolean | undefined;
+  tufTarget?: string | undefined;
   /** An already-encrypted payload and its escrow header (imported from an offline release). */
-  escrowHeader?: Buffer;
+  escrowHeader?: Buffer | undefined;
   /** Refuse (413) above this many bytes of input. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** Client-supplied hashes of the uploaded bytes; a mismatch is a 400 and stores nothing. */
-  expected?: { sha1?: string | undefined; md5?: string | undefined; sha256?: string | undefined };
-  /** Runs in the transaction that records the artifact (the audit entry). */
-  audit?: (trx: Transaction<Database>) => Promise<unknown>;
+  expected?: { sha1?: string | undefined; md5?: string | undefined; sha256?: string | undefined } | undefined;
+}
+
+/** A blob in the store, hashed and signed, that no artifact row refers to yet. */
+export interface StagedArtifact {
+  tenant: string;
+  filename: string;
+  tufTarget: string | null;
+  stored: StoredBlob;
+  /** For an encrypted artifact: the size and hashes of what the client sent. */
+  plaintext: { size: number; sha256: string; sha1: string; md5: string } | null;
+  escrowHeader: Buffer | null;
+  signature: Buffer;
 }
 
 const FILENAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,254}$/;
 
-export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: ArtifactInput) {
-  if (!FILENAME.test(input.filename))
-    throw new ServerError('BAD_REQUEST', `artifact file name ${JSON.stringify(input.filename)} must be one file name of letters, digits and . _ + ~ -`);
+/** Refuse a file name that is not one plain file name (no path, no control characters). */
+export function checkArtifactFilename(filename: string): void {
+  if (!FILENAME.test(filename))
+    throw new ServerError('BAD_REQUEST', `artifact file name ${JSON.stringify(filename)} must be one file name of letters, digits and . _ + ~ -`);
+}
+
+/**
+ * Stream `input.source` into the blob store (encrypted when asked), hash and sign it, and check
+ * the client's hashes. On any failure, nothing of it stays in the store.
+ */
+export async function stageArtifact(blobs: BlobStore, keys: KeyService, input: ArtifactInput, store: SoftwareModuleStore): Promise<StagedArtifact> {
+  checkArtifactFilename(input.filename);
   let escrowHeader = input.escrowHeader ?? null;
-  let plaintext: { size: number; sha256: string; sha1: string; md5: string } | null = null;
-  let stored: { sha256: string; sha1: string; md5: string; size: number };
+  let plaintext: StagedArtifact['plaintext'] = null;
+  let stored: StoredBlob;
   const putOptions = input.maxBytes === undefined ? {} : { maxBytes: input.maxBytes + (input.encrypt ? 16 + Math.ceil(input.maxBytes / 65536 + 1) * 16 : 0) };
   // Everything that reaches the blob store goes through this tap first.
   const signer = input.signing.signer(input.tenant);
@@ -71,48 +96,63 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
       throw new ServerError('PAYLOAD_TOO_LARGE', `the artifact is larger than the limit of ${input.maxBytes} bytes`, { cause: e });
     throw e;
   }
+  const staged: StagedArtifact = {
+    tenant: input.tenant,
+    filename: input.filename,
+    tufTarget: input.tufTarget ?? null,
+    stored,
+    plaintext,
+    escrowHeader,
+    signature: signer.sign(),
+  };
   // The client's hashes are of what it sent: the plaintext.
   const sent = plaintext ?? stored;
   for (const algorithm of ['sha1', 'md5', 'sha256'] as const) {
     const claimed = input.expected?.[algorithm];
     if (claimed !== undefined && claimed.toLowerCase() !== sent[algorithm]) {
-      await dropIfUnused(db, blobs, stored.sha256);
+      await discardArtifact(store, blobs, staged);
       throw new ServerError('BAD_REQUEST', `${algorithm} mismatch: the upload has ${sent[algorithm]}, the request said ${claimed}`);
     }
   }
-  try {
-    return await insert(stored);
-  } catch (e) {
-    await dropIfUnused(db, blobs, stored.sha256);
-    throw e;
-  }
+  return staged;
+}
 
-  async function insert(stored: { sha256: string; sha1: string; md5: string; size: number }) {
-    return db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('artifacts')
-        .values({
-          tenant: input.tenant,
-          module_id: input.moduleId,
-          filename: input.filename,
-          size: stored.size,
-          sha1: stored.sha1,
-          md5: stored.md5,
-          sha256: stored.sha256,
-          escrow_header: escrowHeader,
-          plaintext_size: plaintext?.size ?? null,
-          plaintext_sha256: plaintext?.sha256 ?? null,
-          tuf_target: input.tufTarget ?? null,
-          signature: signer.sign(),
-        })
-        .onConflict((oc) => oc.columns(['module_id', 'filename']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) throw new ServerError('CONFLICT', `module ${input.moduleId} already has an artifact named ${input.filename}`);
-      if (escrowHeader) await trx.updateTable('software_modules').set({ encrypted: true }).where('id', '=', input.moduleId).execute();
-      await input.audit?.(trx);
-      return { id: Number(row.id), sha256: stored.sha256, sha1: stored.sha1, md5: stored.md5, size: stored.size, plaintext };
-    });
+/** Write the row of a staged artifact of module `moduleId` (in the caller's transaction); 409 if the name is taken. */
+export async function recordArtifact(store: SoftwareModuleStore, staged: StagedArtifact, moduleId: number): Promise<ArtifactRow> {
+  const { stored } = staged;
+  const row = await store.insertArtifact({
+    tenant: staged.tenant,
+    module_id: moduleId,
+    filename: staged.filename,
+    size: stored.size,
+    sha1: stored.sha1,
+    md5: stored.md5,
+    sha256: stored.sha256,
+    escrow_header: staged.escrowHeader,
+    plaintext_size: staged.plaintext?.size ?? null,
+    plaintext_sha256: staged.plaintext?.sha256 ?? null,
+    tuf_target: staged.tufTarget,
+    signature: staged.signature,
+  });
+  if (!row) throw new ServerError('CONFLICT', `module ${moduleId} already has an artifact named ${staged.filename}`);
+  if (staged.escrowHeader) await store.markEncrypted(staged.tenant, moduleId);
+  return row;
+}
+
+/** Remove a staged artifact's blob, unless an artifact (of any tenant: blobs are shared) refers to it. */
+export async function discardArtifact(store: SoftwareModuleStore, blobs: BlobStore, staged: StagedArtifact): Promise<void> {
+  if (!(await store.blobInUse(staged.stored.sha256))) await blobs.delete(staged.stored.sha256);
+}
+
+/** Stage and record in one go, outside the management API (the seed command: nothing to audit there). */
+export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: ArtifactInput & { moduleId: number }) {
+  const staged = await stageArtifact(blobs, keys, input, new SoftwareModuleStore(db));
+  try {
+    const row = await db.transaction().execute((trx: Db) => recordArtifact(new SoftwareModuleStore(trx), staged, input.moduleId));
+    return { id: Number(row.id), sha256: row.sha256, sha1: row.sha1, md5: row.md5, size: Number(row.size), plaintext: staged.plaintext };
+  } catch (e) {
+    await discardArtifact(new SoftwareModuleStore(db), blobs, staged);
+    throw e;
   }
 }
 
@@ -126,10 +166,4 @@ async function putThrough(blobs: BlobStore, feeding: Promise<void>, last: Readab
   const errors = [put, fed].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (errors.length > 0) throw errors.find((e) => e instanceof BlobTooLargeError) ?? errors[0];
   return (put as PromiseFulfilledResult<StoredBlob>).value;
-}
-
-/** Remove a blob no artifact refers to (after a refused or failed upload). */
-async function dropIfUnused(db: Kysely<Database>, blobs: BlobStore, sha256: string): Promise<void> {
-  const used = await db.selectFrom('artifacts').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
-  if (!used) await blobs.delete(sha256);
 }

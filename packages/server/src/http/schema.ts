@@ -90,7 +90,8 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ content: z.ar
 
 /** A hawkBit link object. */
 export const link = z.object({ href: z.string() });
-export const links = (...names: string[]) => z.object(Object.fromEntries(names.map((n) => [n, link]))).partial();
+/** hawkBit's `_links`: each named link is always present. */
+export const links = <K extends string>(...names: K[]) => z.object(Object.fromEntries(names.map((n) => [n, link])) as Record<K, typeof link>);
 
 /** The hawkBit error body every 4xx/5xx carries. */
 export const errorBody = z.object({ errorCode: z.string(), message: z.string(), exceptionClass: z.string().optional() });

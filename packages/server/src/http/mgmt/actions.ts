@@ -4,26 +4,10 @@
  * (PUT {"forceType":"forced"}) — hawkBit §2.2.
  */
 import { z } from 'zod';
-import { entityId, link, listQuery, noContent, pageOf, pathText, type TypedApp } from '../schema.js';
+import { entityId, listQuery, noContent, pageOf, pathText, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
-import { actionJson, page } from './mappers.js';
-
-/** hawkBit's MgmtAction, as `actionJson` (mappers.ts) writes it. */
-export const actionReply = z.object({
-  id: z.number().int(),
-  type: z.string().describe('update, or cancel for a canceling or canceled action'),
-  active: z.boolean(),
-  status: z.string().describe('lower-case action status, e.g. running, canceling, finished'),
-  forceType: z.enum(['forced', 'soft', 'timeforced', 'downloadonly']),
-  forceTime: z.number().int().optional(),
-  weight: z.number().int().optional(),
-  maintenanceWindow: z.object({ schedule: z.string(), duration: z.string().nullable(), timezone: z.string().nullable() }).optional(),
-  lastStatusCode: z.number().int().optional(),
-  createdAt: z.number().int().optional(),
-  lastModifiedAt: z.number().int().optional(),
-  _links: z.object({ self: link, target: link, distributionset: link, status: link }),
-});
+import { actionJson, actionReply, page } from './mappers.js';
 
 const actionId = z.object({ id: entityId('action') });
 

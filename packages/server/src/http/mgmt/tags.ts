@@ -4,30 +4,11 @@
  * (`POST /targettags/{id}/assigned` with a list, `DELETE …/assigned/{controllerId}`).
  */
 import { z } from 'zod';
-import { entityId, link, listQuery, noContent, pageOf, pathText, type TypedApp } from '../schema.js';
+import { entityId, listQuery, noContent, pageOf, pathText, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
-import { page, targetJson } from './mappers.js';
+import { page, targetJson, targetReply } from './mappers.js';
 import { described, emptyReply, label, namedJson, namedReply, registerNamedRoutes } from './named.js';
-
-/** hawkBit's MgmtTarget, as `targetJson` (mappers.ts) writes it. */
-export const targetReply = z.object({
-  controllerId: z.string(),
-  name: z.string(),
-  description: z.string().optional(),
-  updateStatus: z.string().describe('lower-case: unknown, in_sync, pending, error, registered'),
-  lastControllerRequestAt: z.number().int().optional(),
-  address: z.string().optional(),
-  ipAddress: z.string().optional(),
-  securityToken: z.string().optional().describe('only with READ_TARGET_SECURITY_TOKEN'),
-  requestAttributes: z.boolean(),
-  autoConfirmActive: z.boolean(),
-  publicKey: z.string().optional(),
-  createdBy: z.string().optional(),
-  createdAt: z.number().int().optional(),
-  lastModifiedAt: z.number().int().optional(),
-  _links: z.object({ self: link, assignedDS: link, installedDS: link, attributes: link, actions: link }),
-});
 
 const tagBody = z.strictObject(described);
 const tagReply = namedReply({});

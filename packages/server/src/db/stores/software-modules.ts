@@ -1,0 +1,91 @@
+/**
+ * Software modules and their artifacts (the rows; the bytes are in the blob store). Every query
+ * names the tenant, except `blobInUse`: blobs are content-addressed and shared by all tenants.
+ */
+import type { Insertable, Selectable } from 'kysely';
+import { MODULE_FIELDS } from '../fields.js';
+import type { ArtifactsTable, SoftwareModulesTable } from '../schema.js';
+import { pageOf, type Db, type Page } from './common.js';
+import { pageRequestOf, type ListQuery } from './list-query.js';
+
+export type SoftwareModuleRow = Selectable<SoftwareModulesTable>;
+export type ArtifactRow = Selectable<ArtifactsTable>;
+
+export class SoftwareModuleStore {
+  constructor(private readonly db: Db) {}
+
+  async page(tenant: string, query: ListQuery): Promise<Page<SoftwareModuleRow>> {
+    const request = pageRequestOf(query, MODULE_FIELDS);
+    return pageOf(this.db.selectFrom('software_modules').selectAll().where('tenant', '=', tenant), request);
+  }
+
+  async byId(tenant: string, id: number): Promise<SoftwareModuleRow | undefined> {
+    return this.db.selectFrom('software_modules').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
+  }
+
+  async insert(values: Insertable<SoftwareModulesTable>): Promise<SoftwareModuleRow> {
+    return this.db.insertInto('software_modules').values(values).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** A distribution set this module belongs to, if any (a module in use is not deleted). */
+  async aSetUsing(tenant: string, moduleId: number): Promise<{ ds_id: number } | undefined> {
+    return this.db
+      .selectFrom('distribution_set_modules')
+      .select('ds_id')
+      .where('tenant', '=', tenant)
+      .where('module_id', '=', moduleId)
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** Delete a module with its artifact rows (their blobs stay: other artifacts may share them). */
+  async delete(tenant: string, id: number): Promise<void> {
+    await this.db.deleteFrom('artifacts').where('tenant', '=', tenant).where('module_id', '=', id).execute();
+    await this.db.deleteFrom('software_modules').where('tenant', '=', tenant).where('id', '=', id).execute();
+  }
+
+  /** Uploading an encrypted payload makes its module an encrypted one. */
+  async markEncrypted(tenant: string, id: number): Promise<void> {
+    await this.db.updateTable('software_modules').set({ encrypted: true }).where('tenant', '=', tenant).where('id', '=', id).execute();
+  }
+
+  // --- artifacts -------------------------------------------------------------------------------
+
+  async artifactsOf(tenant: string, moduleId: number): Promise<ArtifactRow[]> {
+    return this.db.selectFrom('artifacts').selectAll().where('tenant', '=', tenant).where('module_id', '=', moduleId).orderBy('id').execute();
+  }
+
+  /** An artifact of this module, or undefined (also for an artifact of another module). */
+  async artifact(tenant: string, moduleId: number, artifactId: number): Promise<ArtifactRow | undefined> {
+    return this.db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('module_id', '=', moduleId)
+      .where('id', '=', artifactId)
+      .executeTakeFirst();
+  }
+
+  /** The escrow header of the artifact signed as this TUF target (null: not encrypted). */
+  async escrowHeaderOf(tenant: string, tufTarget: string): Promise<{ escrow_header: Buffer | null } | undefined> {
+    return this.db.selectFrom('artifacts').select('escrow_header').where('tenant', '=', tenant).where('tuf_target', '=', tufTarget).executeTakeFirst();
+  }
+
+  /** Record an artifact; undefined when the module already has one of that file name. */
+  async insertArtifact(values: Insertable<ArtifactsTable>): Promise<ArtifactRow | undefined> {
+    return this.db
+      .insertInto('artifacts')
+      .values(values)
+      .onConflict((oc) => oc.columns(['module_id', 'filename']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * Does any artifact, of any tenant, refer to this blob? Blobs are named by their SHA-256 and
+   * shared, so this is the one question asked across tenants; it reveals nothing to a caller.
+   */
+  async blobInUse(sha256: string): Promise<boolean> {
+    return (await this.db.selectFrom('artifacts').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst()) !== undefined;
+  }
+}
