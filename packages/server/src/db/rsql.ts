@@ -357,7 +357,10 @@ function convert(name: string, field: RsqlField, text: string): unknown {
         ms = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`) : Number.NaN;
       }
       const date = new Date(ms);
+      // PostgreSQL reads back only years 1–9999 of an ISO string (JavaScript's range is ±275,760
+      // years): anything else would be a database error, i.e. a 500, instead of this 400.
       if (Number.isNaN(date.getTime())) throw invalidValue(name, text, 'a timestamp in epoch milliseconds or ISO 8601');
+      if (date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) throw invalidValue(name, text, 'a timestamp from year 1 to 9999');
       return sql`cast(${date.toISOString()} as timestamptz)`;
     }
     case 'enum': {
