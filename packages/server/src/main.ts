@@ -13,8 +13,8 @@ import { ManagementService } from './domain/management.js';
 import { bindArtifactSigning, fileArtifactSigning, type ArtifactSigning } from './domain/signatures.js';
 import { CACHE_CHANNEL, DeviceCache } from './domain/device-cache.js';
 import { TufRepositoryService } from './domain/tuf-repository.js';
-import { tickRollouts } from './domain/rollouts.js';
-import { tickAutoAssignments } from './domain/auto-assign.js';
+import { RolloutService, tickRollouts } from './domain/rollouts.js';
+import { AutoAssignService, tickAutoAssignments } from './domain/auto-assign.js';
 import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
 import { Changes } from './domain/changes.js';
@@ -70,7 +70,9 @@ export async function startServer(
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const changes = new Changes(database.db, options.clock);
   const configs = new TenantConfigService(database.db, changes);
-  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs });
+  const rollouts = new RolloutService(database.db, changes, compileTargetFilter);
+  const autoAssign = new AutoAssignService(database.db, changes);
+  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs, rollouts, autoAssign });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

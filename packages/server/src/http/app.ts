@@ -17,6 +17,8 @@ import type { ManagementService } from '../domain/management.js';
 import type { TufRepositoryService } from '../domain/tuf-repository.js';
 import type { Changes } from '../domain/changes.js';
 import type { TenantConfigService } from '../domain/tenant-config-service.js';
+import type { RolloutService } from '../domain/rollouts.js';
+import type { AutoAssignService } from '../domain/auto-assign.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -35,6 +37,8 @@ export interface AppDependencies {
   tuf: TufRepositoryService;
   changes: Changes;
   configs: TenantConfigService;
+  rollouts: RolloutService;
+  autoAssign: AutoAssignService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -89,6 +93,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     tuf: deps.tuf,
     changes: deps.changes,
     configs: deps.configs,
+    rollouts: deps.rollouts,
+    autoAssign: deps.autoAssign,
   });
   // Public: the document describes the API, it grants nothing.
   app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));

@@ -11,7 +11,9 @@ import type { z } from 'zod';
 import type { BlobStore } from '../../blob/store.js';
 import type { Database } from '../../db/schema.js';
 import type { Changes } from '../../domain/changes.js';
+import type { AutoAssignService } from '../../domain/auto-assign.js';
 import type { ManagementService } from '../../domain/management.js';
+import type { RolloutService } from '../../domain/rollouts.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
 import type { RsqlFields } from '../../db/rsql.js';
 
@@ -19,6 +21,8 @@ import type { RsqlFields } from '../../db/rsql.js';
 export interface ManagementContext {
   changes: Changes;
   configs: TenantConfigService;
+  rollouts: RolloutService;
+  autoAssign: AutoAssignService;
   db: Kysely<Database>;
   blobs: BlobStore;
   service: ManagementService;

@@ -33,6 +33,8 @@ import type { ManagementContext } from './context.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Changes } from '../../domain/changes.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
+import type { RolloutService } from '../../domain/rollouts.js';
+import type { AutoAssignService } from '../../domain/auto-assign.js';
 
 export interface ManagementPluginOptions {
   db: Kysely<Database>;
@@ -45,6 +47,8 @@ export interface ManagementPluginOptions {
   tuf: TufRepositoryService;
   changes: Changes;
   configs: TenantConfigService;
+  rollouts: RolloutService;
+  autoAssign: AutoAssignService;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -440,7 +444,19 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   });
 
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
-  const context: ManagementContext = { changes: options.changes, configs: options.configs, db, blobs: options.blobs, service, base, parseBody, idOf, list };
+  const context: ManagementContext = {
+    changes: options.changes,
+    configs: options.configs,
+    rollouts: options.rollouts,
+    autoAssign: options.autoAssign,
+    db,
+    blobs: options.blobs,
+    service,
+    base,
+    parseBody,
+    idOf,
+    list,
+  };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await registerSystemRoutes(typed, context);
   await registerReleaseRoutes(app, context, options.tuf);
@@ -449,8 +465,8 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerAuditRoutes(app, context);
   await registerActionRoutes(app, context);
   await registerCatalogueRoutes(app, context);
-  await registerRolloutRoutes(app, context);
-  await registerAutoAssignRoutes(app, context);
+  await registerRolloutRoutes(typed, context);
+  await registerAutoAssignRoutes(typed, context);
 }
 
 function assignOptions(item: z.infer<typeof assignment>) {
