@@ -1490,6 +1490,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1/rollouts/{id}/triggerNextGroup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Requires UPDATE_ROLLOUT. */
+        post: operations["postRestV1RolloutsIdTriggerNextGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rest/v1/rollouts/{id}/approve": {
         parameters: {
             query?: never;
@@ -1518,23 +1535,6 @@ export interface paths {
         put?: never;
         /** @description Requires APPROVE_ROLLOUT. */
         post: operations["postRestV1RolloutsIdDeny"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/rest/v1/rollouts/{id}/triggerNextGroup": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** @description Requires UPDATE_ROLLOUT. */
-        post: operations["postRestV1RolloutsIdTriggerNextGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8700,7 +8700,12 @@ export interface operations {
     };
     getRestV1Rollouts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8712,7 +8717,53 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            description?: string;
+                            /** @enum {string} */
+                            status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                            targetFilterQuery: string;
+                            distributionSetId: number;
+                            totalTargets: number;
+                            totalGroups: number;
+                            totalTargetsPerStatus: {
+                                running: number;
+                                scheduled: number;
+                                notstarted: number;
+                                cancelled: number;
+                                finished: number;
+                                error: number;
+                            };
+                            /** @enum {string} */
+                            type: "forced" | "soft" | "timeforced" | "downloadonly";
+                            /** @description epoch milliseconds */
+                            startAt?: number;
+                            /** @description epoch milliseconds */
+                            forcetime?: number;
+                            weight?: number;
+                            deleted: boolean;
+                            dynamic: boolean;
+                            approvalRemark?: string;
+                            approveDecidedBy?: string;
+                            _links: {
+                                self: {
+                                    href: string;
+                                };
+                                groups: {
+                                    href: string;
+                                };
+                                distributionset: {
+                                    href: string;
+                                };
+                            };
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -8741,14 +8792,163 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    distributionSetId: number;
+                    targetFilterQuery: string;
+                    /**
+                     * @default forced
+                     * @enum {string}
+                     */
+                    type?: "forced" | "soft" | "timeforced" | "downloadonly";
+                    forcetime?: number;
+                    startAt?: number;
+                    weight?: number;
+                    confirmationRequired?: boolean;
+                    amountGroups?: number;
+                    groups?: {
+                        name: string;
+                        description?: string;
+                        targetFilterQuery?: string;
+                        /** @default 100 */
+                        targetPercentage?: number;
+                        confirmationRequired?: boolean;
+                        successCondition?: {
+                            /**
+                             * @default THRESHOLD
+                             * @enum {string}
+                             */
+                            condition?: "THRESHOLD";
+                            expression: string;
+                        };
+                        successAction?: {
+                            /** @enum {string} */
+                            action: "NEXTGROUP" | "PAUSE";
+                            expression?: string;
+                        };
+                        errorCondition?: {
+                            /**
+                             * @default THRESHOLD
+                             * @enum {string}
+                             */
+                            condition?: "THRESHOLD";
+                            expression: string;
+                        };
+                        errorAction?: {
+                            /** @enum {string} */
+                            action: "PAUSE";
+                            expression?: string;
+                        };
+                    }[];
+                    successCondition?: {
+                        /**
+                         * @default THRESHOLD
+                         * @enum {string}
+                         */
+                        condition?: "THRESHOLD";
+                        expression: string;
+                    };
+                    successAction?: {
+                        /** @enum {string} */
+                        action: "NEXTGROUP" | "PAUSE";
+                        expression?: string;
+                    };
+                    errorCondition?: {
+                        /**
+                         * @default THRESHOLD
+                         * @enum {string}
+                         */
+                        condition?: "THRESHOLD";
+                        expression: string;
+                    };
+                    errorAction?: {
+                        /** @enum {string} */
+                        action: "PAUSE";
+                        expression?: string;
+                    };
+                    rateLimit?: {
+                        maxPerMinute: number;
+                        growth?: {
+                            baseRatePerMinute: number;
+                            incrementFactor: number;
+                            whenSucceededCount: number;
+                        };
+                    };
+                    abortCriteria?: {
+                        /** @enum {string} */
+                        failureType: "failed" | "timedOut" | "canceled";
+                        minExecutedCount: number;
+                        thresholdPercentage: number;
+                    }[];
+                    rollbackDistributionSetId?: number;
+                    maxRetries?: number;
+                    maintenanceWindow?: {
+                        schedule: string;
+                        duration: string;
+                        /** @default UTC */
+                        timezone?: string;
+                    };
+                    dynamic?: boolean;
+                    dynamicGroupTemplate?: {
+                        /** @default -dynamic */
+                        nameSuffix?: string;
+                        targetCount: number;
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -8786,7 +8986,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -8819,8 +9061,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8862,7 +9104,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -8900,7 +9184,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -8938,7 +9264,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -8976,83 +9344,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
                 };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1RolloutsIdApprove: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description hawkBit error body */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description hawkBit error body */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postRestV1RolloutsIdDeny: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9090,7 +9424,213 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1RolloutsIdApprove: {
+        parameters: {
+            query?: {
+                remark?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1RolloutsIdDeny: {
+        parameters: {
+            query?: {
+                remark?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9124,11 +9664,53 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        status: "creating" | "waiting_for_approval" | "approval_denied" | "ready" | "starting" | "running" | "paused" | "stopping" | "stopped" | "finished" | "deleting" | "deleted";
+                        targetFilterQuery: string;
+                        distributionSetId: number;
+                        totalTargets: number;
+                        totalGroups: number;
+                        totalTargetsPerStatus: {
+                            running: number;
+                            scheduled: number;
+                            notstarted: number;
+                            cancelled: number;
+                            finished: number;
+                            error: number;
+                        };
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "timeforced" | "downloadonly";
+                        /** @description epoch milliseconds */
+                        startAt?: number;
+                        /** @description epoch milliseconds */
+                        forcetime?: number;
+                        weight?: number;
+                        deleted: boolean;
+                        dynamic: boolean;
+                        approvalRemark?: string;
+                        approveDecidedBy?: string;
+                        _links: {
+                            self: {
+                                href: string;
+                            };
+                            groups: {
+                                href: string;
+                            };
+                            distributionset: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9166,7 +9748,29 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            /** @enum {string} */
+                            status: "creating" | "ready" | "scheduled" | "running" | "finished" | "error";
+                            targetFilterQuery?: string;
+                            targetPercentage?: number;
+                            totalTargets: number;
+                            successCondition?: {
+                                percentage: number;
+                                action: string;
+                            } | null;
+                            errorCondition?: {
+                                percentage: number;
+                                action: string;
+                            } | null;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9190,7 +9794,12 @@ export interface operations {
     };
     getRestV1RolloutsIdDeploygroupsGroupIdTargets: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -9205,7 +9814,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            controllerId: string;
+                            name: string;
+                            actionId: number;
+                            /** @description the action status, lowercase */
+                            actionStatus: string;
+                        }[];
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9243,6 +9863,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": {
+                        distributionSetId: number;
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "downloadonly";
+                        weight: number | null;
+                        confirmationRequired: boolean;
+                        paused: boolean;
+                    };
+                };
+            };
+            /** @description the filter has no auto-assignment */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
             };
             /** @description hawkBit error body */
@@ -9274,14 +9910,38 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the distribution set */
+                    id: number;
+                    /**
+                     * @default forced
+                     * @enum {string}
+                     */
+                    type?: "forced" | "soft" | "downloadonly";
+                    weight?: number;
+                    /** @default false */
+                    confirmationRequired?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        distributionSetId: number;
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "downloadonly";
+                        weight: number | null;
+                        confirmationRequired: boolean;
+                        paused: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9314,8 +9974,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9357,7 +10017,16 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        distributionSetId: number;
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "downloadonly";
+                        weight: number | null;
+                        confirmationRequired: boolean;
+                        paused: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -9395,7 +10064,16 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        distributionSetId: number;
+                        /** @enum {string} */
+                        type: "forced" | "soft" | "downloadonly";
+                        weight: number | null;
+                        confirmationRequired: boolean;
+                        paused: boolean;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {

@@ -20,8 +20,8 @@ import { TufRepositoryService } from './domain/tuf/repository.js';
 import { TufRootService } from './domain/tuf/root.js';
 import { OnlineKeyService } from './domain/tuf/online-keys.js';
 import { ReleaseService } from './domain/releases.js';
-import { tickRollouts } from './domain/rollouts.js';
-import { tickAutoAssignments } from './domain/auto-assign.js';
+import { RolloutService, tickRollouts } from './domain/rollouts.js';
+import { AutoAssignService, tickAutoAssignments } from './domain/auto-assign.js';
 import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
 import { Changes } from './domain/changes.js';
@@ -101,6 +101,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const releases = new ReleaseService(database.db, keys, changes, tuf);
   // Every tenant has its TUF repository: the embedded default tenant gets one on first start.
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
+  const rollouts = new RolloutService(database.db, changes, compileTargetFilter);
+  const autoAssign = new AutoAssignService(database.db, changes);
   const app = await buildApp({
     config,
     db: database.db,
@@ -116,6 +118,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     actions: new ActionService(database.db, changes),
     auditLog: new AuditLog(database.db),
     signatures: new SignatureService(database.db, signing),
+    rollouts,
+    autoAssign,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   const flush = setInterval(() => {

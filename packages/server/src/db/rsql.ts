@@ -364,6 +364,8 @@ function convert(name: string, field: RsqlField, text: string): unknown {
         ms = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`) : Number.NaN;
       }
       const date = new Date(ms);
+      // PostgreSQL reads back only years 1–9999 of an ISO string (JavaScript's range is ±275,760
+      // years): anything else would be a database error, i.e. a 500, instead of this 400.
       if (Number.isNaN(date.getTime())) throw invalidValue(name, text, 'a timestamp in epoch milliseconds or ISO 8601');
       // toISOString writes years outside 0000–9999 with a sign (+010000-…), which PostgreSQL
       // refuses with an error (as it refuses year 0); no stored time is outside 1–9999 anyway.

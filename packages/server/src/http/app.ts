@@ -23,6 +23,8 @@ import type { SignatureService } from '../domain/artifact-signatures.js';
 import type { AuditLog } from '../domain/audit.js';
 import type { CatalogueService } from '../domain/catalogue.js';
 import type { MetadataService } from '../domain/metadata.js';
+import type { RolloutService } from '../domain/rollouts.js';
+import type { AutoAssignService } from '../domain/auto-assign.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -44,6 +46,8 @@ export interface AppDependencies {
   releases: ReleaseService;
   changes: Changes;
   configs: TenantConfigService;
+  rollouts: RolloutService;
+  autoAssign: AutoAssignService;
   catalogue: CatalogueService;
   metadata: MetadataService;
   actions: ActionService;
@@ -123,6 +127,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     actions: deps.actions,
     auditLog: deps.auditLog,
     signatures: deps.signatures,
+    rollouts: deps.rollouts,
+    autoAssign: deps.autoAssign,
   });
   // Public: the document describes the API, it grants nothing.
   app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));

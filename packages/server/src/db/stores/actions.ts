@@ -1,12 +1,12 @@
 /**
- * Actions (one distribution set on its way to one target) and their status history. Several
- * areas add their queries here (the management API's `/actions` and target actions, DDI,
- * rollouts): each method is one named query or transition, and every one names the tenant, also
- * where it reaches through a target.
+ * Actions (hawkBit §3.1) and their status history: one method per named query or transition.
+ * Every statement carries the tenant, subqueries and joins included. Lists of ids travel as ONE
+ * array parameter (`= any($1::bigint[])`), never one bind parameter per id: the wire protocol
+ * counts bind parameters in 16 bits, so a statement over more than 65,535 ids would fail (a
+ * rollout group of 40,000 devices once did, and every later tick with it).
  */
-import type { ActionStatus } from '@osprey/protocol';
-import { ACTION_STATUSES } from '@osprey/protocol';
-import type { Selectable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable } from 'kysely';
+import { ACTION_STATUSES, type ActionStatus, type ActionType } from '@osprey/protocol';
 import { ACTION_FIELDS } from '../fields.js';
 import type { RsqlFields } from '../rsql.js';
 import type { ActionStatusesTable, ActionsTable } from '../schema.js';
@@ -16,7 +16,29 @@ import { pageRequestOf, type ListQuery } from './list-query.js';
 export type ActionRow = Selectable<ActionsTable>;
 export type ActionStatusRow = Selectable<ActionStatusesTable>;
 /** An action with its target's controllerId (the management API names targets by it). */
-export type ActionWithTarget = Selectable<ActionsTable> & { controller_id: string };
+export type ActionWithTarget = ActionRow & { controller_id: string };
+
+/** What every action of a rollout shares. */
+export interface ActionTemplate {
+  dsId: number;
+  type: ActionType;
+  forcetime: Date | null;
+  weight: number | null;
+  window: { schedule: string; duration: string; timezone: string } | null;
+}
+
+/** Open (active, not terminal) statuses a rollout counts as running (§2.3 totalTargetsPerStatus). */
+export const RUNNING_STATUSES: readonly ActionStatus[] = [
+  'RUNNING',
+  'RETRIEVED',
+  'WARNING',
+  'DOWNLOAD',
+  'WAIT_FOR_CONFIRMATION',
+  'CANCELING',
+  'CANCEL_REJECTED',
+];
+
+const ids = (values: readonly number[]) => sql`${sql.val([...values])}::bigint[]`;
 
 /** `/actions?q=…&sort=…` fields (hawkBit's names), over `actions as a` joined with `targets as t`. */
 export const TENANT_ACTION_FIELDS: RsqlFields = {
@@ -32,6 +54,268 @@ export const TENANT_ACTION_FIELDS: RsqlFields = {
 
 export class ActionStore {
   constructor(private readonly db: Db) {}
+
+  // --- one action ----------------------------------------------------------------------------
+
+  async insert(values: Insertable<ActionsTable>): Promise<number> {
+    const row = await this.db.insertInto('actions').values(values).returning('id').executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /** The action, locked until the transaction ends. */
+  async lock(tenant: string, id: number): Promise<ActionRow | undefined> {
+    return this.db.selectFrom('actions').selectAll().where('tenant', '=', tenant).where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  /** The target's active actions (what a new assignment supersedes). */
+  async activeOfTarget(tenant: string, targetId: number): Promise<Array<Pick<ActionRow, 'id' | 'status'>>> {
+    return this.db
+      .selectFrom('actions')
+      .select(['id', 'status'])
+      .where('tenant', '=', tenant)
+      .where('target_id', '=', targetId)
+      .where('active', '=', true)
+      .execute();
+  }
+
+  /** The set of the target's newest active action, if any. */
+  async newestActiveSetOf(tenant: string, targetId: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('actions')
+      .select('ds_id')
+      .where('tenant', '=', tenant)
+      .where('target_id', '=', targetId)
+      .where('active', '=', true)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? Number(row.ds_id) : undefined;
+  }
+
+  /** `from` → CANCELING (§3.1: the device is asked to stop and confirms). */
+  async cancel(tenant: string, id: number, from: ActionStatus, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('actions')
+      .set({ status: 'CANCELING', updated_at: now })
+      .where('tenant', '=', tenant)
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** CANCELING → CANCELED and closed, without the device (hawkBit force-quit). */
+  async forceQuit(tenant: string, id: number, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('actions')
+      .set({ status: 'CANCELED', active: false, updated_at: now })
+      .where('tenant', '=', tenant)
+      .where('id', '=', id)
+      .where('status', '=', 'CANCELING')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** A soft or time-forced open action becomes forced. */
+  async force(tenant: string, id: number, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('actions')
+      .set({ action_type: 'forced', updated_at: now })
+      .where('tenant', '=', tenant)
+      .where('id', '=', id)
+      .where('active', '=', true)
+      .where('action_type', '!=', 'forced')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  // --- many actions at once (rollouts, auto-assignment) -------------------------------------
+
+  /** One status entry per action, with the action's current status. */
+  async addStatuses(tenant: string, actionIds: readonly number[], message: string): Promise<void> {
+    if (actionIds.length === 0) return;
+    await sql`insert into action_statuses (tenant, action_id, status, messages)
+              select ${tenant}, a.id, a.status, ${JSON.stringify([message])}::jsonb
+              from actions a where a.tenant = ${tenant} and a.id = any(${ids(actionIds)})`.execute(this.db);
+  }
+
+  /**
+   * A new assignment supersedes these targets' open actions: each becomes CANCELING (§2.3,
+   * hawkBit without multi-assignment) — but for `except`, the new actions themselves.
+   */
+  async cancelOpenOfTargets(tenant: string, targetIds: readonly number[], now: Date, except: readonly number[] = []): Promise<void> {
+    if (targetIds.length === 0) return;
+    await sql`update actions set status = 'CANCELING', updated_at = ${now}
+              where tenant = ${tenant} and target_id = any(${ids(targetIds)}) and active and status <> 'CANCELING'
+                and id <> all(${ids(except)})`.execute(this.db);
+  }
+
+  /** Active RUNNING actions of the set for these targets (auto-assignment); their ids. */
+  async insertRunning(
+    tenant: string,
+    targetIds: readonly number[],
+    dsId: number,
+    options: { type: ActionType; weight: number | null },
+    now: Date,
+  ): Promise<number[]> {
+    if (targetIds.length === 0) return [];
+    const { rows } = await sql<{ id: number }>`
+      insert into actions (tenant, target_id, ds_id, status, active, action_type, weight, released_at)
+      select ${tenant}, t, ${dsId}, 'RUNNING', true, ${options.type}, ${options.weight}, ${now} from unnest(${ids(targetIds)}) as t
+      returning id`.execute(this.db);
+    return rows.map((r) => Number(r.id));
+  }
+
+  // --- rollouts ------------------------------------------------------------------------------
+
+  /**
+   * SCHEDULED (inactive) actions of a rollout group for the targets `targets` selects (its `id`
+   * column); how many, and the highest target id among them.
+   */
+  async schedule(
+    tenant: string,
+    rolloutId: number,
+    groupId: number,
+    a: ActionTemplate,
+    targets: Expression<unknown>,
+  ): Promise<{ n: number; last: number | null }> {
+    const { rows } = await sql<{ n: number; last: number | null }>`
+      with inserted as (
+        insert into actions (tenant, target_id, ds_id, status, active, action_type, forced_time, weight, rollout_id, rollout_group_id,
+                             maintenance_schedule, maintenance_duration, maintenance_timezone)
+        select ${tenant}, c.id, ${a.dsId}, 'SCHEDULED', false, ${a.type}, ${a.forcetime}, ${a.weight}, ${rolloutId}, ${groupId},
+               ${a.window?.schedule ?? null}, ${a.window?.duration ?? null}, ${a.window?.timezone ?? null}
+        from (${targets}) as c
+        returning target_id)
+      select count(*)::int as n, max(target_id) as last from inserted`.execute(this.db);
+    const row = rows[0];
+    return { n: row?.n ?? 0, last: row?.last === null || row?.last === undefined ? null : Number(row.last) };
+  }
+
+  /**
+   * Up to `count` SCHEDULED actions of a group (oldest first) become active, as an assignment
+   * does (§3.1): WAIT_FOR_CONFIRMATION with the tenant's confirmation flow on (unless the rollout
+   * needs no confirmation or the target confirms automatically), else RUNNING. SKIP LOCKED: rows
+   * another transaction holds are left for the next tick. The pick is a MATERIALIZED CTE, taken
+   * once: as an `id in (subquery … limit n)` the planner may rescan the subquery per row, and each
+   * rescan skips the rows this statement already updated — releasing the whole group, not `n`.
+   */
+  async releaseScheduled(
+    tenant: string,
+    groupId: number,
+    count: number,
+    now: Date,
+    confirmationFlow: boolean,
+  ): Promise<Array<{ id: number; target_id: number; ds_id: number }>> {
+    const { rows } = await sql<{ id: number; target_id: number; ds_id: number }>`
+      with picked as materialized (
+        select id from actions where tenant = ${tenant} and rollout_group_id = ${groupId} and status = 'SCHEDULED'
+        order by id limit ${count} for update skip locked)
+      update actions set active = true, released_at = ${now}, updated_at = ${now},
+        status = case when ${confirmationFlow}
+                        and coalesce((select r.confirmation_required from rollouts r where r.tenant = actions.tenant and r.id = actions.rollout_id), true)
+                        and (select t.auto_confirm from targets t where t.tenant = actions.tenant and t.id = actions.target_id) is null
+                 then 'WAIT_FOR_CONFIRMATION' else 'RUNNING' end
+      from picked where actions.tenant = ${tenant} and actions.id = picked.id
+      returning actions.id, actions.target_id, actions.ds_id`.execute(this.db);
+    return rows.map((r) => ({ id: Number(r.id), target_id: Number(r.target_id), ds_id: Number(r.ds_id) }));
+  }
+
+  /** Osprey retries: up to `count` failed installs of the group with retries left run again. */
+  async retryFailed(tenant: string, groupId: number, maxRetries: number, count: number, now: Date): Promise<void> {
+    await sql`with picked as materialized (
+                select id from actions where tenant = ${tenant} and rollout_group_id = ${groupId} and status = 'ERROR' and attempts < ${maxRetries}
+                order by id limit ${count} for update skip locked)
+              update actions set status = 'RUNNING', active = true, attempts = attempts + 1, released_at = ${now}, updated_at = ${now}
+              from picked where actions.tenant = ${tenant} and actions.id = picked.id`.execute(this.db);
+  }
+
+  /** A stopped rollout's SCHEDULED actions go: they were never offered to a device (§3.2). */
+  async deleteScheduledOfRollout(tenant: string, rolloutId: number): Promise<void> {
+    await this.db.deleteFrom('actions').where('tenant', '=', tenant).where('rollout_id', '=', rolloutId).where('status', '=', 'SCHEDULED').execute();
+  }
+
+  /** A stopped rollout's open actions become CANCELING (§3.2). */
+  async cancelActiveOfRollout(tenant: string, rolloutId: number, now: Date): Promise<void> {
+    await this.db
+      .updateTable('actions')
+      .set({ status: 'CANCELING', updated_at: now })
+      .where('tenant', '=', tenant)
+      .where('rollout_id', '=', rolloutId)
+      .where('active', '=', true)
+      .where('status', '!=', 'CANCELING')
+      .execute();
+  }
+
+  /** A forced RUNNING action of `dsId` for every target the rollout reached (released at least once). */
+  async insertRollback(tenant: string, rolloutId: number, dsId: number, now: Date): Promise<Array<{ id: number; target_id: number }>> {
+    const { rows } = await sql<{ id: number; target_id: number }>`
+      insert into actions (tenant, target_id, ds_id, status, active, action_type, released_at)
+      select distinct on (a.target_id) ${tenant}, a.target_id, ${dsId}, 'RUNNING', true, 'forced', ${now}
+      from actions a where a.tenant = ${tenant} and a.rollout_id = ${rolloutId} and a.released_at is not null
+      order by a.target_id
+      returning id, target_id`.execute(this.db);
+    return rows.map((r) => ({ id: Number(r.id), target_id: Number(r.target_id) }));
+  }
+
+  /** A rollout's actions counted by group, status and retries (the scheduler's snapshot). */
+  async countByGroup(tenant: string, rolloutId: number): Promise<Array<{ groupId: number; status: ActionStatus; attempts: number; n: number }>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['rollout_group_id', 'status', 'attempts', sql<number>`count(*)::int`.as('n')])
+      .where('tenant', '=', tenant)
+      .where('rollout_id', '=', rolloutId)
+      .groupBy(['rollout_group_id', 'status', 'attempts'])
+      .execute();
+    return rows.map((r) => ({ groupId: Number(r.rollout_group_id), status: r.status, attempts: r.attempts, n: r.n }));
+  }
+
+  /** Per group: actions of the rollout released after `since` (the rate limit's last minute). */
+  async releasedSince(tenant: string, rolloutId: number, since: Date): Promise<Map<number, number>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['rollout_group_id', sql<number>`count(*)::int`.as('n')])
+      .where('tenant', '=', tenant)
+      .where('rollout_id', '=', rolloutId)
+      .where('released_at', '>', since)
+      .groupBy('rollout_group_id')
+      .execute();
+    return new Map(rows.map((r) => [Number(r.rollout_group_id), r.n]));
+  }
+
+  /** A rollout's actions counted by status (its totalTargetsPerStatus). */
+  async countByStatus(tenant: string, rolloutId: number): Promise<Array<{ status: ActionStatus; n: number }>> {
+    return this.db
+      .selectFrom('actions')
+      .select(['status', sql<number>`count(*)::int`.as('n')])
+      .where('tenant', '=', tenant)
+      .where('rollout_id', '=', rolloutId)
+      .groupBy('status')
+      .execute();
+  }
+
+  /** The targets of one rollout group with their action, by target id. */
+  async targetsOfGroup(
+    tenant: string,
+    rolloutId: number,
+    groupId: number,
+    paging: { offset: number; limit: number },
+  ): Promise<Array<{ controllerId: string; name: string; actionId: number; status: ActionStatus }>> {
+    const rows = await this.db
+      .selectFrom('actions as a')
+      .innerJoin('targets as t', (j) => j.onRef('t.id', '=', 'a.target_id').on('t.tenant', '=', tenant))
+      .select(['t.controller_id', 't.name', 'a.status', 'a.id as action_id'])
+      .where('a.tenant', '=', tenant)
+      .where('a.rollout_id', '=', rolloutId)
+      .where('a.rollout_group_id', '=', groupId)
+      .orderBy('t.id')
+      .offset(paging.offset)
+      .limit(paging.limit)
+      .execute();
+    return rows.map((r) => ({ controllerId: r.controller_id, name: r.name, actionId: Number(r.action_id), status: r.status }));
+  }
+
+  // --- the management API's reads and the operator's levers ----------------------------------
 
   private withTarget(tenant: string) {
     return this.db
@@ -56,24 +340,6 @@ export class ActionStore {
     return (
       (await this.db.selectFrom('targets').select('id').where('tenant', '=', tenant).where('controller_id', '=', controllerId).executeTakeFirst()) !== undefined
     );
-  }
-
-  /** The action, locked until the transaction ends, so a transition decides on what it changes. */
-  async lock(tenant: string, id: number): Promise<Selectable<ActionsTable> | undefined> {
-    return this.db.selectFrom('actions').selectAll().where('tenant', '=', tenant).where('id', '=', id).forUpdate().executeTakeFirst();
-  }
-
-  /** An open soft or time-forced action becomes forced; false when it was not open or already forced. */
-  async force(tenant: string, id: number, now: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('actions')
-      .set({ action_type: 'forced', updated_at: now })
-      .where('tenant', '=', tenant)
-      .where('id', '=', id)
-      .where('active', '=', true)
-      .where('action_type', '<>', 'forced')
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
   }
 
   /** `from` → `to`, closing the action (active false) — applied only if it is still open in `from`. */

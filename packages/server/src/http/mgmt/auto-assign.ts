@@ -1,85 +1,70 @@
 /**
  * `/rest/v1/targetfilters/{id}/autoAssignDS`: give a target filter a distribution set that the
- * scheduler assigns to every matching target (hawkBit §2.2), and pause or resume it.
+ * scheduler assigns to every matching target (hawkBit §2.2), and pause or resume it. The filter
+ * and the set are resolved in the caller's tenant (another tenant's id is a 404, as a missing one).
  */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AutoAssignment } from '../../db/schema.js';
-import { appendAudit } from '../../domain/audit.js';
-import { notFound } from '../../errors.js';
+import { entityId, noContent, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
 
 const body = z.strictObject({
-  id: z.int().positive(),
+  id: z.int().positive().describe('the distribution set'),
   type: z.enum(['forced', 'soft', 'downloadonly']).default('forced'),
   weight: z.int().min(0).max(1000).optional(),
   confirmationRequired: z.boolean().default(false),
 });
+const autoAssignment = z.object({
+  distributionSetId: z.int(),
+  type: z.enum(['forced', 'soft', 'downloadonly']),
+  weight: z.int().nullable(),
+  confirmationRequired: z.boolean(),
+  paused: z.boolean(),
+});
+const params = z.object({ id: entityId('target filter') });
 
-export async function registerAutoAssignRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
-  const { db } = context;
-  const filterOf = async (tenant: string, raw: unknown) => {
-    const id = context.idOf(raw, 'target filter');
-    const f = await db.selectFrom('target_filters').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
-    if (!f) throw notFound(`target filter ${id}`);
-    return f;
-  };
-  const change = async (tenant: string, actor: string, filterId: number, before: AutoAssignment | null, after: AutoAssignment | null, action: string) =>
-    db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('target_filters')
-        .set({ auto_assign: after ? JSON.stringify(after) : null })
-        .where('id', '=', filterId)
-        .execute();
-      await appendAudit(trx, {
-        tenant,
-        at: new Date(),
-        actor,
-        action,
-        subject: { type: 'targetfilter', id: String(filterId) },
-        before: before ? { ...before } : null,
-        after: after ? { ...after } : null,
-      });
-    });
+export async function registerAutoAssignRoutes(app: TypedApp, context: ManagementContext): Promise<void> {
+  const { autoAssign } = context;
 
-  app.get('/targetfilters/:id/autoAssignDS', { preHandler: requires('READ_TARGET', 'READ_DISTRIBUTION_SET') }, async (request, reply) => {
-    const f = await filterOf(principalOf(request).tenant, (request.params as { id: string }).id);
-    if (!f.auto_assign) return reply.status(204).send();
-    return f.auto_assign;
-  });
-  app.post('/targetfilters/:id/autoAssignDS', { preHandler: requires('UPDATE_TARGET', 'READ_DISTRIBUTION_SET') }, async (request) => {
-    const p = principalOf(request);
-    const f = await filterOf(p.tenant, (request.params as { id: string }).id);
-    const b = context.parseBody(body, request.body);
-    await context.service.distributionSet(p.tenant, b.id); // must exist in this tenant
-    const next: AutoAssignment = {
-      distributionSetId: b.id,
-      type: b.type,
-      weight: b.weight ?? null,
-      confirmationRequired: b.confirmationRequired,
-      paused: false,
-    };
-    await change(p.tenant, p.actor, Number(f.id), f.auto_assign, next, 'autoassign.set');
-    return next;
-  });
-  app.delete('/targetfilters/:id/autoAssignDS', { preHandler: requires('UPDATE_TARGET') }, async (request, reply) => {
-    const p = principalOf(request);
-    const f = await filterOf(p.tenant, (request.params as { id: string }).id);
-    await change(p.tenant, p.actor, Number(f.id), f.auto_assign, null, 'autoassign.remove');
-    return reply.status(204).send();
-  });
+  app.get(
+    '/targetfilters/:id/autoAssignDS',
+    {
+      preValidation: requires('READ_TARGET', 'READ_DISTRIBUTION_SET'),
+      schema: { params, response: { 200: autoAssignment, 204: noContent.describe('the filter has no auto-assignment') } },
+    },
+    async (request, reply) => {
+      const current = await autoAssign.get(principalOf(request).tenant, request.params.id);
+      if (!current) return reply.status(204).send(null);
+      return current;
+    },
+  );
+  app.post(
+    '/targetfilters/:id/autoAssignDS',
+    { preValidation: requires('UPDATE_TARGET', 'READ_DISTRIBUTION_SET'), schema: { params, body, response: { 200: autoAssignment } } },
+    async (request) =>
+      autoAssign.set(principalOf(request), request.params.id, {
+        distributionSetId: request.body.id,
+        type: request.body.type,
+        weight: request.body.weight ?? null,
+        confirmationRequired: request.body.confirmationRequired,
+      }),
+  );
+  app.delete(
+    '/targetfilters/:id/autoAssignDS',
+    { preValidation: requires('UPDATE_TARGET'), schema: { params, response: { 204: noContent } } },
+    async (request, reply) => {
+      await autoAssign.remove(principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
   for (const [verb, paused] of [
     ['pause', true],
     ['resume', false],
   ] as const) {
-    app.post(`/targetfilters/:id/autoAssignDS/${verb}`, { preHandler: requires('UPDATE_TARGET') }, async (request) => {
-      const p = principalOf(request);
-      const f = await filterOf(p.tenant, (request.params as { id: string }).id);
-      if (!f.auto_assign) throw notFound(`auto-assignment of target filter ${f.id}`);
-      const next = { ...f.auto_assign, paused };
-      await change(p.tenant, p.actor, Number(f.id), f.auto_assign, next, `autoassign.${verb}`);
-      return next;
-    });
+    app.post(
+      `/targetfilters/:id/autoAssignDS/${verb}`,
+      { preValidation: requires('UPDATE_TARGET'), schema: { params, response: { 200: autoAssignment } } },
+      async (request) => autoAssign.pause(principalOf(request), request.params.id, paused),
+    );
   }
 }

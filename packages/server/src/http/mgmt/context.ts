@@ -20,6 +20,8 @@ import type { DistributionSetService } from '../../domain/distribution-set-servi
 import type { ManagementService } from '../../domain/management.js';
 import type { SoftwareModuleService } from '../../domain/software-module-service.js';
 import type { TargetService } from '../../domain/target-service.js';
+import type { AutoAssignService } from '../../domain/auto-assign.js';
+import type { RolloutService } from '../../domain/rollouts.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
 import type { ReleaseService } from '../../domain/releases.js';
 import type { TufServices } from '../../domain/tuf/services.js';
@@ -40,6 +42,8 @@ export interface ManagementContext {
   actions: ActionService;
   auditLog: AuditLog;
   signatures: SignatureService;
+  rollouts: RolloutService;
+  autoAssign: AutoAssignService;
   db: Kysely<Database>;
   blobs: BlobStore;
   service: ManagementService;

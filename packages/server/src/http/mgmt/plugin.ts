@@ -38,6 +38,8 @@ import type { AuditLog } from '../../domain/audit.js';
 import type { CatalogueService } from '../../domain/catalogue.js';
 import type { MetadataService } from '../../domain/metadata.js';
 import { listQuery, parseWith } from '../schema.js';
+import type { RolloutService } from '../../domain/rollouts.js';
+import type { AutoAssignService } from '../../domain/auto-assign.js';
 
 export interface ManagementPluginOptions {
   db: ManagementContext['db'];
@@ -57,6 +59,8 @@ export interface ManagementPluginOptions {
   actions: ActionService;
   auditLog: AuditLog;
   signatures: SignatureService;
+  rollouts: RolloutService;
+  autoAssign: AutoAssignService;
 }
 
 /** The old body helper of ManagementContext: the same 400s as the route schemas give. */
@@ -109,6 +113,8 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     targets: service.targets,
     modules: service.modules,
     sets: service.sets,
+    rollouts: options.rollouts,
+    autoAssign: options.autoAssign,
     base,
     parseBody,
     idOf,
@@ -125,6 +131,6 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerAuditRoutes(typed, context);
   await registerActionRoutes(typed, context);
   await registerCatalogueRoutes(typed, context);
-  await registerRolloutRoutes(app, context);
-  await registerAutoAssignRoutes(app, context);
+  await registerRolloutRoutes(typed, context);
+  await registerAutoAssignRoutes(typed, context);
 }

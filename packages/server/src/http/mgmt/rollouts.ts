@@ -1,18 +1,36 @@
 /**
  * `/rest/v1/rollouts` (hawkBit §2.2, §2.3): create (amountGroups or explicit groups, thresholds,
  * start time; Osprey: rate limit, abort criteria with rollback set, retries), list, read, the
- * operator commands, groups and their targets, and retry over the failed devices.
+ * operator commands, groups and their targets, and retry over the failed devices. Handlers map
+ * the request to one RolloutService call and its result to hawkBit's JSON.
+ *
+ * Every number is bounded by what its column holds and every text refuses NUL (PostgreSQL cannot
+ * store it): such input is a 400 naming the field, never a 500 from the database (issue 12).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DEFAULT_THRESHOLDS, type RolloutCommand, type Thresholds } from '@osprey/protocol';
-import { commandRollout, createRollout, type TargetFilter } from '../../domain/rollouts.js';
-import { ServerError, notFound } from '../../errors.js';
+import { ACTION_TYPES, DEFAULT_THRESHOLDS, GROUP_STATUSES, ROLLOUT_STATUSES, type RolloutCommand, type Thresholds } from '@osprey/protocol';
+import type { GroupRow } from '../../db/stores/rollouts.js';
+import type { GroupTarget, RolloutView } from '../../domain/rollouts.js';
+import { entityId, links, listQuery, noContent, pageOf, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
-import { compileTargetFilter } from '../../db/fields.js';
-import { parsePaging } from '../../db/rsql.js';
+
+/** The largest value of an int4 column (counts, weights, retries). */
+const INT4_MAX = 2 ** 31 - 1;
+/** The last millisecond of year 9999: later times are not stored (timestamptz) nor read back (ISO 8601). */
+const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Text as PostgreSQL stores it: no NUL byte, at most `max` characters. */
+const text = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL bytes');
+/** Epoch milliseconds a timestamptz holds. */
+const epochMs = z.int().min(0).max(LATEST_TIME_MS);
+const count = (min: number) => z.int().min(min).max(INT4_MAX);
 
 const percent = z
   .string()
@@ -20,31 +38,35 @@ const percent = z
   .transform(Number)
   .refine((n) => n <= 100, 'at most 100');
 const condition = z.strictObject({ condition: z.literal('THRESHOLD').default('THRESHOLD'), expression: percent });
-const successAction = z.strictObject({ action: z.enum(['NEXTGROUP', 'PAUSE']), expression: z.string().optional() });
-const errorAction = z.strictObject({ action: z.literal('PAUSE'), expression: z.string().optional() });
+const successAction = z.strictObject({ action: z.enum(['NEXTGROUP', 'PAUSE']), expression: z.string().max(256).optional() });
+const errorAction = z.strictObject({ action: z.literal('PAUSE'), expression: z.string().max(256).optional() });
 const conditions = {
   successCondition: condition.optional(),
   successAction: successAction.optional(),
   errorCondition: condition.optional(),
   errorAction: errorAction.optional(),
 };
-const createSchema = z.strictObject({
-  name: z.string().min(1).max(128),
-  description: z.string().max(512).optional(),
-  distributionSetId: z.int().positive(),
-  targetFilterQuery: z.string().min(1).max(4096),
-  type: z.enum(['forced', 'soft', 'timeforced', 'downloadonly']).default('forced'),
-  forcetime: z.int().min(0).optional(),
-  startAt: z.int().min(0).optional(),
+const targetFilterQuery = text(4096);
+/** An id in a body (a bigint key; zod's int is a safe integer, so ids stay below 2^53). */
+const entityRef = () => z.int().positive();
+
+const createBody = z.strictObject({
+  name: text(128, 1),
+  description: text(512).optional(),
+  distributionSetId: entityRef(),
+  targetFilterQuery: text(4096, 1),
+  type: z.enum(ACTION_TYPES).default('forced'),
+  forcetime: epochMs.optional(),
+  startAt: epochMs.optional(),
   weight: z.int().min(0).max(1000).optional(),
   confirmationRequired: z.boolean().optional(),
   amountGroups: z.int().min(1).max(500).optional(),
   groups: z
     .array(
       z.strictObject({
-        name: z.string().min(1).max(128),
-        description: z.string().optional(),
-        targetFilterQuery: z.string().max(4096).optional(),
+        name: text(128, 1),
+        description: text(512).optional(),
+        targetFilterQuery: targetFilterQuery.optional(),
         targetPercentage: z.number().min(0).max(100).default(100),
         confirmationRequired: z.boolean().optional(),
         ...conditions,
@@ -57,40 +79,42 @@ const createSchema = z.strictObject({
   // Osprey extensions (AWS IoT Jobs, Azure Device Update).
   rateLimit: z
     .strictObject({
-      maxPerMinute: z.int().min(1),
-      growth: z.strictObject({ baseRatePerMinute: z.int().min(1), incrementFactor: z.number().min(1).max(5), whenSucceededCount: z.int().min(1) }).optional(),
+      maxPerMinute: count(1),
+      growth: z.strictObject({ baseRatePerMinute: count(1), incrementFactor: z.number().min(1).max(5), whenSucceededCount: count(1) }).optional(),
     })
     .optional(),
   abortCriteria: z
     .array(
       z.strictObject({
         failureType: z.enum(['failed', 'timedOut', 'canceled']),
-        minExecutedCount: z.int().min(1),
+        minExecutedCount: count(1),
         thresholdPercentage: z.number().min(0).max(100),
       }),
     )
     .max(10)
     .optional(),
-  rollbackDistributionSetId: z.int().positive().optional(),
+  rollbackDistributionSetId: entityRef().optional(),
   maxRetries: z.int().min(0).max(10).optional(),
   maintenanceWindow: z
     .strictObject({
-      schedule: z.string().min(1).max(256),
+      schedule: text(256, 1),
       duration: z.string().regex(/^\d{2}:[0-5]\d:[0-5]\d$/, 'HH:MM:SS'),
-      timezone: z.string().max(64).default('UTC'),
+      timezone: text(64).default('UTC'),
     })
     .optional(),
   dynamic: z.boolean().optional(),
-  dynamicGroupTemplate: z.strictObject({ nameSuffix: z.string().max(64).default('-dynamic'), targetCount: z.int().min(1).max(20_000) }).optional(),
+  dynamicGroupTemplate: z.strictObject({ nameSuffix: text(64).default('-dynamic'), targetCount: z.int().min(1).max(20_000) }).optional(),
 });
 
-function thresholdsOf(body: z.infer<typeof conditions.successCondition & object> | Record<string, unknown>, fallback: Thresholds): Thresholds {
-  const b = body as {
-    successCondition?: { expression: number };
-    successAction?: { action: 'NEXTGROUP' | 'PAUSE' };
-    errorCondition?: { expression: number };
-    errorAction?: { action: 'PAUSE' };
-  };
+interface Conditions {
+  successCondition?: { expression: number } | undefined;
+  successAction?: { action: 'NEXTGROUP' | 'PAUSE' } | undefined;
+  errorCondition?: { expression: number } | undefined;
+  errorAction?: { action: 'PAUSE' } | undefined;
+}
+
+/** hawkBit's condition/action pairs as the engine's thresholds; what is not given comes from `fallback` (groups inherit). */
+function thresholdsOf(b: Conditions, fallback: Thresholds): Thresholds {
   return {
     success:
       b.successCondition || b.successAction
@@ -104,194 +128,224 @@ function thresholdsOf(body: z.infer<typeof conditions.successCondition & object>
   };
 }
 
-const COMMANDS: Record<string, { command: RolloutCommand; permission: 'HANDLE_ROLLOUT' | 'APPROVE_ROLLOUT' | 'UPDATE_ROLLOUT' }> = {
-  start: { command: 'start', permission: 'HANDLE_ROLLOUT' },
-  pause: { command: 'pause', permission: 'HANDLE_ROLLOUT' },
-  resume: { command: 'resume', permission: 'HANDLE_ROLLOUT' },
-  stop: { command: 'stop', permission: 'HANDLE_ROLLOUT' },
-  approve: { command: 'approve', permission: 'APPROVE_ROLLOUT' },
-  deny: { command: 'deny', permission: 'APPROVE_ROLLOUT' },
-  triggerNextGroup: { command: 'triggerNextGroup', permission: 'UPDATE_ROLLOUT' },
-};
+/** The commands without a parameter; approve and deny (with a remark) are registered on their own. */
+const COMMANDS: Record<string, { command: Exclude<RolloutCommand, 'retry' | 'delete' | 'approve' | 'deny'>; permission: 'HANDLE_ROLLOUT' | 'UPDATE_ROLLOUT' }> =
+  {
+    start: { command: 'start', permission: 'HANDLE_ROLLOUT' },
+    pause: { command: 'pause', permission: 'HANDLE_ROLLOUT' },
+    resume: { command: 'resume', permission: 'HANDLE_ROLLOUT' },
+    stop: { command: 'stop', permission: 'HANDLE_ROLLOUT' },
+    triggerNextGroup: { command: 'triggerNextGroup', permission: 'UPDATE_ROLLOUT' },
+  };
 
-export async function registerRolloutRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
-  const { db } = context;
-  const filterOf = compileTargetFilter;
+// --- replies (hawkBit's JSON) ----------------------------------------------------------------
 
-  async function rolloutJson(request: FastifyRequest, id: number) {
-    const r = await db.selectFrom('rollouts').selectAll().where('tenant', '=', principalOf(request).tenant).where('id', '=', id).executeTakeFirst();
-    if (!r) throw notFound(`rollout ${id}`);
-    const perStatus = await db
-      .selectFrom('actions')
-      .select(['status', sql<number>`count(*)::int`.as('n')])
-      .where('rollout_id', '=', id)
-      .groupBy('status')
-      .execute();
-    const count = (...statuses: string[]) => perStatus.filter((p) => statuses.includes(p.status)).reduce((n, p) => n + p.n, 0);
-    const groups = await db
-      .selectFrom('rollout_groups')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('rollout_id', '=', id)
-      .executeTakeFirstOrThrow();
-    const self = `${context.base(request)}/rollouts/${id}`;
-    return {
-      id: Number(r.id),
-      name: r.name,
-      description: r.description ?? undefined,
-      status: r.status,
-      targetFilterQuery: r.target_filter,
-      distributionSetId: Number(r.ds_id),
-      totalTargets: r.total_targets,
-      totalGroups: groups.n,
-      totalTargetsPerStatus: {
-        running: count('RUNNING', 'RETRIEVED', 'WARNING', 'DOWNLOAD', 'WAIT_FOR_CONFIRMATION', 'CANCELING', 'CANCEL_REJECTED'),
-        scheduled: count('SCHEDULED'),
-        notstarted: 0,
-        cancelled: count('CANCELED'),
-        finished: count('FINISHED') + (r.action_type === 'downloadonly' ? count('DOWNLOADED') : 0),
-        error: count('ERROR'),
-      },
-      type: r.action_type,
-      startAt: r.start_at ? new Date(r.start_at).getTime() : undefined,
-      forcetime: r.forced_time ? new Date(r.forced_time).getTime() : undefined,
-      weight: r.weight ?? undefined,
-      deleted: r.status === 'deleted',
-      dynamic: r.dynamic_template !== null,
-      approvalRemark: r.approval_remark ?? undefined,
-      approveDecidedBy: r.approval_decided_by ?? undefined,
-      _links: {
-        self: { href: self },
-        groups: { href: `${self}/deploygroups` },
-        distributionset: { href: `${context.base(request)}/distributionsets/${r.ds_id}` },
-      },
-    };
-  }
+const rolloutJsonSchema = z.object({
+  id: z.int(),
+  name: z.string(),
+  description: z.string().optional(),
+  status: z.enum(ROLLOUT_STATUSES),
+  targetFilterQuery: z.string(),
+  distributionSetId: z.int(),
+  totalTargets: z.int(),
+  totalGroups: z.int(),
+  totalTargetsPerStatus: z.object({
+    running: z.int(),
+    scheduled: z.int(),
+    notstarted: z.int(),
+    cancelled: z.int(),
+    finished: z.int(),
+    error: z.int(),
+  }),
+  type: z.enum(ACTION_TYPES),
+  startAt: z.int().optional().describe('epoch milliseconds'),
+  forcetime: z.int().optional().describe('epoch milliseconds'),
+  weight: z.int().optional(),
+  deleted: z.boolean(),
+  dynamic: z.boolean(),
+  approvalRemark: z.string().optional(),
+  approveDecidedBy: z.string().optional(),
+  _links: links('self', 'groups', 'distributionset'),
+});
+const threshold = z.object({ percentage: z.number(), action: z.string() }).nullable();
+const groupJsonSchema = z.object({
+  id: z.int(),
+  name: z.string(),
+  status: z.enum(GROUP_STATUSES),
+  targetFilterQuery: z.string().optional(),
+  targetPercentage: z.number().optional(),
+  totalTargets: z.int(),
+  successCondition: threshold.optional(),
+  errorCondition: threshold.optional(),
+});
+const groupTargetsSchema = z.object({
+  content: z.array(
+    z.object({ controllerId: z.string(), name: z.string(), actionId: z.int(), actionStatus: z.string().describe('the action status, lowercase') }),
+  ),
+  size: z.int(),
+});
 
-  app.post('/rollouts', { preHandler: requires('CREATE_ROLLOUT', 'READ_TARGET', 'READ_DISTRIBUTION_SET') }, async (request, reply) => {
-    const p = principalOf(request);
-    const body = context.parseBody(createSchema, request.body);
-    const thresholds = thresholdsOf(body, DEFAULT_THRESHOLDS);
-    const id = await createRollout(db, p, {
-      name: body.name,
-      description: body.description,
-      distributionSetId: body.distributionSetId,
-      targetFilterQuery: body.targetFilterQuery,
-      filter: filterOf(body.targetFilterQuery),
-      type: body.type,
-      forcetime: body.forcetime === undefined ? undefined : new Date(body.forcetime),
-      weight: body.weight,
-      confirmationRequired: body.confirmationRequired,
-      startAt: body.startAt === undefined ? undefined : new Date(body.startAt),
-      thresholds,
-      amountGroups: body.amountGroups ?? (body.groups ? undefined : 1),
-      groups: body.groups?.map((g) => ({
-        name: g.name,
-        targetFilterQuery: g.targetFilterQuery,
-        filter: g.targetFilterQuery ? filterOf(g.targetFilterQuery) : undefined,
-        targetPercentage: g.targetPercentage,
-        thresholds: thresholdsOf(g, thresholds),
-      })),
-      rateLimit: body.rateLimit ?? null,
-      abortCriteria: body.abortCriteria,
-      rollbackDistributionSetId: body.rollbackDistributionSetId,
-      maxRetries: body.maxRetries,
-      maintenanceWindow: body.maintenanceWindow,
-      dynamicGroupTemplate: body.dynamic ? (body.dynamicGroupTemplate ?? { nameSuffix: '-dynamic', targetCount: 1000 }) : undefined,
-    });
-    return reply.status(201).send(await rolloutJson(request, id));
-  });
-  app.get('/rollouts', { preHandler: requires('READ_ROLLOUT') }, async (request) => {
-    const p = principalOf(request);
-    const { offset, limit } = parsePaging((request.query as { offset?: string }).offset, (request.query as { limit?: string }).limit);
-    const rows = await db
-      .selectFrom('rollouts')
-      .select('id')
-      .where('tenant', '=', p.tenant)
-      .where('status', '!=', 'deleted')
-      .orderBy('id')
-      .offset(offset)
-      .limit(limit)
-      .execute();
-    const { total } = await db
-      .selectFrom('rollouts')
-      .select(sql<number>`count(*)::int`.as('total'))
-      .where('tenant', '=', p.tenant)
-      .where('status', '!=', 'deleted')
-      .executeTakeFirstOrThrow();
-    return { content: await Promise.all(rows.map((r) => rolloutJson(request, Number(r.id)))), total, size: rows.length };
-  });
-  app.get('/rollouts/:id', { preHandler: requires('READ_ROLLOUT') }, async (request) =>
-    rolloutJson(request, context.idOf((request.params as { id: string }).id, 'rollout')),
-  );
-  for (const [name, { command, permission }] of Object.entries(COMMANDS)) {
-    app.post(`/rollouts/:id/${name}`, { preHandler: requires(permission) }, async (request, reply) => {
-      const id = context.idOf((request.params as { id: string }).id, 'rollout');
-      await commandRollout(db, principalOf(request), id, command, {
-        now: new Date(),
-        ...((request.query as { remark?: string }).remark ? { remark: (request.query as { remark: string }).remark } : {}),
+const ms = (d: Date | string | null): number | undefined => (d === null ? undefined : new Date(d).getTime());
+
+function rolloutJson(base: string, v: RolloutView): z.input<typeof rolloutJsonSchema> {
+  const r = v.rollout;
+  const self = `${base}/rollouts/${r.id}`;
+  return {
+    id: Number(r.id),
+    name: r.name,
+    description: r.description ?? undefined,
+    status: r.status,
+    targetFilterQuery: r.target_filter,
+    distributionSetId: Number(r.ds_id),
+    totalTargets: r.total_targets,
+    totalGroups: v.totalGroups,
+    totalTargetsPerStatus: v.totalTargetsPerStatus,
+    type: r.action_type,
+    startAt: ms(r.start_at),
+    forcetime: ms(r.forced_time),
+    weight: r.weight ?? undefined,
+    deleted: r.status === 'deleted',
+    dynamic: r.dynamic_template !== null,
+    approvalRemark: r.approval_remark ?? undefined,
+    approveDecidedBy: r.approval_decided_by ?? undefined,
+    _links: { self: { href: self }, groups: { href: `${self}/deploygroups` }, distributionset: { href: `${base}/distributionsets/${r.ds_id}` } },
+  };
+}
+
+function groupJson(g: GroupRow): z.input<typeof groupJsonSchema> {
+  return {
+    id: Number(g.id),
+    name: g.name,
+    status: g.status,
+    targetFilterQuery: g.target_filter ?? undefined,
+    targetPercentage: g.target_percentage ?? undefined,
+    totalTargets: g.total_targets,
+    ...(g.thresholds ? { successCondition: g.thresholds.success, errorCondition: g.thresholds.error } : {}),
+  };
+}
+
+const groupTargetJson = (t: GroupTarget) => ({ controllerId: t.controllerId, name: t.name, actionId: t.actionId, actionStatus: t.status.toLowerCase() });
+
+// --- routes ----------------------------------------------------------------------------------
+
+const rolloutParams = z.object({ id: entityId('rollout') });
+const paging = listQuery.pick({ offset: true, limit: true });
+
+export async function registerRolloutRoutes(app: TypedApp, context: ManagementContext): Promise<void> {
+  const { rollouts } = context;
+  const base = (request: FastifyRequest) => context.base(request);
+
+  app.post(
+    '/rollouts',
+    {
+      preValidation: requires('CREATE_ROLLOUT', 'READ_TARGET', 'READ_DISTRIBUTION_SET'),
+      schema: { body: createBody, response: { 201: rolloutJsonSchema } },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const thresholds = thresholdsOf(body, DEFAULT_THRESHOLDS);
+      const view = await rollouts.create(principalOf(request), {
+        name: body.name,
+        description: body.description,
+        distributionSetId: body.distributionSetId,
+        targetFilterQuery: body.targetFilterQuery,
+        type: body.type,
+        forcetime: body.forcetime === undefined ? undefined : new Date(body.forcetime),
+        weight: body.weight,
+        confirmationRequired: body.confirmationRequired,
+        startAt: body.startAt === undefined ? undefined : new Date(body.startAt),
+        thresholds,
+        amountGroups: body.amountGroups ?? (body.groups ? undefined : 1),
+        groups: body.groups?.map((g) => ({
+          name: g.name,
+          targetFilterQuery: g.targetFilterQuery,
+          targetPercentage: g.targetPercentage,
+          thresholds: thresholdsOf(g, thresholds),
+        })),
+        rateLimit: body.rateLimit ?? null,
+        abortCriteria: body.abortCriteria,
+        rollbackDistributionSetId: body.rollbackDistributionSetId,
+        maxRetries: body.maxRetries,
+        maintenanceWindow: body.maintenanceWindow,
+        dynamicGroupTemplate: body.dynamic ? (body.dynamicGroupTemplate ?? { nameSuffix: '-dynamic', targetCount: 1000 }) : undefined,
       });
-      return reply.status(200).send(await rolloutJson(request, id));
-    });
+      return reply.status(201).send(rolloutJson(base(request), view));
+    },
+  );
+
+  app.get(
+    '/rollouts',
+    { preValidation: requires('READ_ROLLOUT'), schema: { querystring: paging, response: { 200: pageOf(rolloutJsonSchema) } } },
+    async (request) => {
+      const { content, total } = await rollouts.list(principalOf(request).tenant, request.query);
+      return { content: content.map((v) => rolloutJson(base(request), v)), total, size: content.length };
+    },
+  );
+
+  app.get(
+    '/rollouts/:id',
+    { preValidation: requires('READ_ROLLOUT'), schema: { params: rolloutParams, response: { 200: rolloutJsonSchema } } },
+    async (request) => rolloutJson(base(request), await rollouts.get(principalOf(request).tenant, request.params.id)),
+  );
+
+  for (const [name, { command, permission }] of Object.entries(COMMANDS)) {
+    app.post(
+      `/rollouts/:id/${name}`,
+      { preValidation: requires(permission), schema: { params: rolloutParams, response: { 200: rolloutJsonSchema } } },
+      async (request) => rolloutJson(base(request), await rollouts.command(principalOf(request), request.params.id, command)),
+    );
   }
-  app.delete('/rollouts/:id', { preHandler: requires('DELETE_ROLLOUT') }, async (request, reply) => {
-    await commandRollout(db, principalOf(request), context.idOf((request.params as { id: string }).id, 'rollout'), 'delete', { now: new Date() });
-    return reply.status(204).send();
-  });
+  // hawkBit: approve and deny take an optional remark, kept with the decision.
+  for (const command of ['approve', 'deny'] as const) {
+    app.post(
+      `/rollouts/:id/${command}`,
+      {
+        preValidation: requires('APPROVE_ROLLOUT'),
+        schema: { params: rolloutParams, querystring: z.object({ remark: text(1024).optional() }), response: { 200: rolloutJsonSchema } },
+      },
+      async (request) =>
+        rolloutJson(base(request), await rollouts.command(principalOf(request), request.params.id, command, { remark: request.query.remark || undefined })),
+    );
+  }
+
+  app.delete(
+    '/rollouts/:id',
+    { preValidation: requires('DELETE_ROLLOUT'), schema: { params: rolloutParams, response: { 204: noContent } } },
+    async (request, reply) => {
+      await rollouts.delete(principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
   // Retry (hawkBit: FINISHED only): a new rollout `<name>_retry` over the devices that failed.
-  app.post('/rollouts/:id/retry', { preHandler: requires('CREATE_ROLLOUT', 'HANDLE_ROLLOUT') }, async (request, reply) => {
-    const p = principalOf(request);
-    const id = context.idOf((request.params as { id: string }).id, 'rollout');
-    const r = await db.selectFrom('rollouts').selectAll().where('tenant', '=', p.tenant).where('id', '=', id).executeTakeFirst();
-    if (!r) throw notFound(`rollout ${id}`);
-    if (r.status !== 'finished') throw new ServerError('BAD_REQUEST', `rollout ${id} is ${r.status}: only a finished rollout can be retried`);
-    const failed: TargetFilter = (eb) =>
-      eb.exists(
-        eb.selectFrom('actions as a').select('a.id').whereRef('a.target_id', '=', 'targets.id').where('a.rollout_id', '=', id).where('a.status', '=', 'ERROR'),
-      );
-    const newId = await createRollout(db, p, {
-      name: `${r.name}_retry`,
-      distributionSetId: Number(r.ds_id),
-      targetFilterQuery: `failedrollout==${id}`,
-      filter: failed,
-      type: r.action_type as 'forced',
-      thresholds: r.thresholds,
-      amountGroups: 1,
-    });
-    return reply.status(201).send(await rolloutJson(request, newId));
-  });
-  app.get('/rollouts/:id/deploygroups', { preHandler: requires('READ_ROLLOUT') }, async (request) => {
-    const p = principalOf(request);
-    const id = context.idOf((request.params as { id: string }).id, 'rollout');
-    const groups = await db.selectFrom('rollout_groups').selectAll().where('tenant', '=', p.tenant).where('rollout_id', '=', id).orderBy('ord').execute();
-    const content = groups.map((g) => ({
-      id: Number(g.id),
-      name: g.name,
-      status: g.status,
-      targetFilterQuery: g.target_filter ?? undefined,
-      targetPercentage: g.target_percentage ?? undefined,
-      totalTargets: g.total_targets,
-      ...(g.thresholds ? { successCondition: g.thresholds.success, errorCondition: g.thresholds.error } : {}),
-    }));
-    return { content, total: content.length, size: content.length };
-  });
-  app.get('/rollouts/:id/deploygroups/:groupId/targets', { preHandler: requires('READ_ROLLOUT', 'READ_TARGET') }, async (request) => {
-    const p = principalOf(request);
-    const { id, groupId } = request.params as { id: string; groupId: string };
-    const { offset, limit } = parsePaging((request.query as { offset?: string }).offset, (request.query as { limit?: string }).limit);
-    const rows = await db
-      .selectFrom('actions as a')
-      .innerJoin('targets as t', 't.id', 'a.target_id')
-      .select(['t.controller_id', 't.name', 'a.status', 'a.id as action_id'])
-      .where('a.tenant', '=', p.tenant)
-      .where('a.rollout_id', '=', context.idOf(id, 'rollout'))
-      .where('a.rollout_group_id', '=', context.idOf(groupId, 'group'))
-      .orderBy('t.id')
-      .offset(offset)
-      .limit(limit)
-      .execute();
-    return {
-      content: rows.map((r) => ({ controllerId: r.controller_id, name: r.name, actionId: Number(r.action_id), actionStatus: r.status.toLowerCase() })),
-      size: rows.length,
-    };
-  });
+  app.post(
+    '/rollouts/:id/retry',
+    { preValidation: requires('CREATE_ROLLOUT', 'HANDLE_ROLLOUT'), schema: { params: rolloutParams, response: { 201: rolloutJsonSchema } } },
+    async (request, reply) => reply.status(201).send(rolloutJson(base(request), await rollouts.retry(principalOf(request), request.params.id))),
+  );
+
+  app.get(
+    '/rollouts/:id/deploygroups',
+    { preValidation: requires('READ_ROLLOUT'), schema: { params: rolloutParams, response: { 200: pageOf(groupJsonSchema) } } },
+    async (request) => {
+      const content = (await rollouts.groups(principalOf(request).tenant, request.params.id)).map(groupJson);
+      return { content, total: content.length, size: content.length };
+    },
+  );
+
+  app.get(
+    '/rollouts/:id/deploygroups/:groupId/targets',
+    {
+      preValidation: requires('READ_ROLLOUT', 'READ_TARGET'),
+      schema: {
+        params: z.object({ id: entityId('rollout'), groupId: entityId('group') }),
+        querystring: paging,
+        response: { 200: groupTargetsSchema },
+      },
+    },
+    async (request) => {
+      const targets = await rollouts.groupTargets(principalOf(request).tenant, request.params.id, request.params.groupId, request.query);
+      return { content: targets.map(groupTargetJson), size: targets.length };
+    },
+  );
 }
