@@ -19,6 +19,8 @@ import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
 import { Changes } from './domain/changes.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
+import { LoginService } from './domain/login.js';
+import { UserService } from './domain/users.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
 
@@ -70,7 +72,9 @@ export async function startServer(
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const changes = new Changes(database.db, options.clock);
   const configs = new TenantConfigService(database.db, changes);
-  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs });
+  const users = new UserService(database.db, changes, options.clock);
+  const login = new LoginService(database.db, options.clock);
+  const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs, users, login });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

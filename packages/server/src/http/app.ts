@@ -17,6 +17,8 @@ import type { ManagementService } from '../domain/management.js';
 import type { TufRepositoryService } from '../domain/tuf-repository.js';
 import type { Changes } from '../domain/changes.js';
 import type { TenantConfigService } from '../domain/tenant-config-service.js';
+import type { LoginService } from '../domain/login.js';
+import type { UserService } from '../domain/users.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -35,6 +37,8 @@ export interface AppDependencies {
   tuf: TufRepositoryService;
   changes: Changes;
   configs: TenantConfigService;
+  users: UserService;
+  login: LoginService;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -84,11 +88,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     db: deps.db,
     blobs: deps.blobs,
     service: deps.management,
-    authenticator: new ManagementAuthenticator(deps.db),
+    authenticator: new ManagementAuthenticator(deps.login),
     maxArtifactBytes: config.maxArtifactBytes,
     tuf: deps.tuf,
     changes: deps.changes,
     configs: deps.configs,
+    users: deps.users,
   });
   // Public: the document describes the API, it grants nothing.
   app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));

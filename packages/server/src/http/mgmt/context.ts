@@ -13,12 +13,14 @@ import type { Database } from '../../db/schema.js';
 import type { Changes } from '../../domain/changes.js';
 import type { ManagementService } from '../../domain/management.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
+import type { UserService } from '../../domain/users.js';
 import type { RsqlFields } from '../../db/rsql.js';
 
 /** What route modules get: the database, services and the shared request helpers. */
 export interface ManagementContext {
   changes: Changes;
   configs: TenantConfigService;
+  users: UserService;
   db: Kysely<Database>;
   blobs: BlobStore;
   service: ManagementService;

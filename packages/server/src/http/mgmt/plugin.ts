@@ -33,6 +33,7 @@ import type { ManagementContext } from './context.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Changes } from '../../domain/changes.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
+import type { UserService } from '../../domain/users.js';
 
 export interface ManagementPluginOptions {
   db: Kysely<Database>;
@@ -45,6 +46,7 @@ export interface ManagementPluginOptions {
   tuf: TufRepositoryService;
   changes: Changes;
   configs: TenantConfigService;
+  users: UserService;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -440,11 +442,22 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   });
 
   // --- route modules (one file per area; each exports (app, context) => Promise<void>) --------
-  const context: ManagementContext = { changes: options.changes, configs: options.configs, db, blobs: options.blobs, service, base, parseBody, idOf, list };
+  const context: ManagementContext = {
+    changes: options.changes,
+    configs: options.configs,
+    users: options.users,
+    db,
+    blobs: options.blobs,
+    service,
+    base,
+    parseBody,
+    idOf,
+    list,
+  };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await registerSystemRoutes(typed, context);
   await registerReleaseRoutes(app, context, options.tuf);
-  await registerUserRoutes(app, context);
+  await registerUserRoutes(typed, context);
   await registerSignatureRoutes(app, context);
   await registerAuditRoutes(app, context);
   await registerActionRoutes(app, context);

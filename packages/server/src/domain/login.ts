@@ -1,0 +1,83 @@
+/**
+ * Logging in to the management API: a user's password (HTTP Basic) or an API token (Bearer).
+ * The HTTP side (http/mgmt/auth.ts) only reads the header; the rules are here.
+ *
+ *   - Passwords are checked with scrypt (passwords.ts, bounded so hashing never starves file I/O).
+ *     A verified credential is remembered for five minutes, keyed by the stored hash as well, so
+ *     each request does not pay the KDF and a changed password ends it at once. The permissions
+ *     are read from the user's row at every request: a change of roles takes effect at once.
+ *   - An unknown user costs the same KDF time as a known one, so timing does not reveal names.
+ *   - A token carries its roles.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { ApiTokenStore, UserStore } from '../db/stores/users.js';
+import { ServerError } from '../errors.js';
+import { resolvePermissions, type Permission } from './permissions.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { Principal } from './permissions.js';
+import type { ApiTokenRow } from '../db/stores/users.js';
+
+/** Stored grants; a grant that no longer resolves counts as nothing rather than failing. */
+function storedPermissions(grants: readonly string[]): Set<Permission> {
+  try {
+    return resolvePermissions(grants);
+  } catch {
+    return new Set();
+  }
+}
+const tokenExpired = (row: Pick<ApiTokenRow, 'expires_at'>, now: Date) => row.expires_at !== null && new Date(row.expires_at).getTime() < now.getTime();
+
+const VERIFIED_TTL_MS = 5 * 60 * 1000;
+const MAX_REMEMBERED = 10_000;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** `osp_` and base64url: what createToken issues (43 characters), with room for other lengths. */
+const TOKEN_PATTERN = /^osp_[A-Za-z0-9_-]{20,200}$/;
+
+const wrongCredentials = () => new ServerError('UNAUTHORIZED', 'wrong user name or password');
+
+export class LoginService {
+  /** sha256(tenant, user, password, stored hash) → expiry (ms). */
+  private readonly verified = new Map<string, number>();
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** A user of `tenant` with this password, calling from `address`. */
+  async password(tenant: string, username: string, password: string): Promise<Principal> {
+    const user = await new UserStore(this.db).credential(tenant, username);
+    const now = this.clock().getTime();
+    const key = user && sha256(`${tenant}\u0000${username}\u0000${password}\u0000${user.password_hash}`);
+    if (!(user && key && (this.verified.get(key) ?? 0) > now)) {
+      // An unknown user costs the same KDF time as a real one, so timing does not reveal which names exist.
+      const matches = await verifyPassword(password, user ? user.password_hash : await this.dummy());
+      if (!user || !key || !matches) throw wrongCredentials();
+      if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
+      this.verified.set(key, now + VERIFIED_TTL_MS);
+    }
+    return { tenant, actor: `user:${username}`, permissions: storedPermissions(user.roles) };
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex')).catch((e: unknown) => {
+      this.dummyHash = undefined;
+      throw e;
+    });
+    return this.dummyHash;
+  }
+
+  /** An API token (`osp_…`): its tenant, name and what it may do now. */
+  async token(token: string): Promise<Principal> {
+    if (!TOKEN_PATTERN.test(token)) throw new ServerError('UNAUTHORIZED', 'malformed API token');
+    const hash = sha256(token);
+    const row = await new ApiTokenStore(this.db).byHash(hash);
+    if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) throw new ServerError('UNAUTHORIZED', 'unknown API token');
+    const now = this.clock();
+    if (tokenExpired(row, now)) throw new ServerError('UNAUTHORIZED', 'the API token has expired');
+    return { tenant: row.tenant, actor: `token:${row.name}`, permissions: storedPermissions(row.roles) };
+  }
+}
