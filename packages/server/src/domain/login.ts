@@ -7,27 +7,16 @@
  *     each request does not pay the KDF and a changed password ends it at once. The permissions
  *     are read from the user's row at every request: a change of roles takes effect at once.
  *   - An unknown user costs the same KDF time as a known one, so timing does not reveal names.
- *   - A token carries its roles.
+ *   - A token carries its roles intersected with its owner's now (credentials.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ApiTokenStore, UserStore } from '../db/stores/users.js';
 import { ServerError } from '../errors.js';
-import { resolvePermissions, type Permission } from './permissions.js';
+import { tokenCredential, storedPermissions, tokenExpired } from './credentials.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Principal } from './permissions.js';
-import type { ApiTokenRow } from '../db/stores/users.js';
-
-/** Stored grants; a grant that no longer resolves counts as nothing rather than failing. */
-function storedPermissions(grants: readonly string[]): Set<Permission> {
-  try {
-    return resolvePermissions(grants);
-  } catch {
-    return new Set();
-  }
-}
-const tokenExpired = (row: Pick<ApiTokenRow, 'expires_at'>, now: Date) => row.expires_at !== null && new Date(row.expires_at).getTime() < now.getTime();
 
 const VERIFIED_TTL_MS = 5 * 60 * 1000;
 const MAX_REMEMBERED = 10_000;
@@ -47,7 +36,7 @@ export class LoginService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** A user of `tenant` with this password, calling from `address`. */
+  /** A user of `tenant` with this password. */
   async password(tenant: string, username: string, password: string): Promise<Principal> {
     const user = await new UserStore(this.db).credential(tenant, username);
     const now = this.clock().getTime();
@@ -78,6 +67,9 @@ export class LoginService {
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) throw new ServerError('UNAUTHORIZED', 'unknown API token');
     const now = this.clock();
     if (tokenExpired(row, now)) throw new ServerError('UNAUTHORIZED', 'the API token has expired');
-    return { tenant: row.tenant, actor: `token:${row.name}`, permissions: storedPermissions(row.roles) };
+    const credential = await tokenCredential(this.db, row, now);
+    // Its owner is gone or expired (a token it was made with): the token has nothing left to carry.
+    if (!credential) throw new ServerError('UNAUTHORIZED', 'the API token is no longer valid: its owner no longer exists');
+    return { tenant: row.tenant, actor: `token:${row.name}`, permissions: credential.permissions, owner: credential.user };
   }
 }

@@ -6,7 +6,8 @@
  *     and legacy hawkBit permission names, validated with resolvePermissions.
  *   - API tokens (`osp_` + 32 random bytes, base64url) are for pipelines. Only their SHA-256 is
  *     stored; the token is returned once, by the create call. A token never has a permission its
- *     creator lacks.
+ *     owner lacks — not when it is made, and not later: what it may do is computed at each request
+ *     as its roles intersected with its owner's roles at that moment (credentials.ts).
  *   - Tenants are created by a system administrator (a user or token of tenant DEFAULT granted
  *     `admin` or `SYSTEM_ADMIN`), each with its own first administrator (role TENANT_ADMIN).
  *
@@ -17,8 +18,16 @@
  *     but administers one tenant and must not be able to make itself a system administrator;
  *   - nobody acts on (deletes, resets the password of, changes the roles of) a user, or revokes a
  *     token, holding a permission they lack;
- *   - nobody deletes themself or changes their own roles, and the last user of a tenant who can administer users (holds UPDATE_TENANT_CONFIGURATION, as
+ *   - nobody deletes themself or changes their own roles, and no API token changes the roles or
+ *     the password of the user it acts for (else a demoted user's token could restore the old
+ *     roles, or turn itself into a password that outlives it);
+ *   - the last user of a tenant who can administer users (holds UPDATE_TENANT_CONFIGURATION, as
  *     TENANT_ADMIN and admin do) can be neither deleted nor demoted.
+ *
+ * What changes of a user do to its tokens (issue 12): a demotion limits them at once (the
+ * intersection); a deletion deletes them, and the tokens they made; a password change (by the
+ * user or an administrator) revokes them too — a password is changed because it may be known to
+ * someone else, who may have made tokens with it. The audit entry lists the tokens revoked.
  *
  * Every change goes through `Changes.apply`: one transaction together with its audit entry. Audit
  * entries name users, tokens and roles, never a password, a hash or a token.
@@ -28,10 +37,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Db, PageRequest } from '../db/stores/common.js';
 import { TenantStore } from '../db/stores/tenants.js';
-import { ApiTokenStore, UserStore, type ApiTokenRow, type UserRow } from '../db/stores/users.js';
+import { ApiTokenStore, MAX_TOKEN_CHAIN, UserStore, type ApiTokenRow, type UserRow } from '../db/stores/users.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
 import { DEFAULT_TENANT } from './bootstrap.js';
 import type { Changes } from './changes.js';
+import { credentialOf, storedPermissions } from './credentials.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { PERMISSIONS, resolvePermissions, UnknownPermissionError, type Permission, type Principal } from './permissions.js';
 
@@ -87,15 +97,6 @@ function permissionsOf(grants: readonly string[], field: string): Set<Permission
   }
 }
 
-/** Stored grants; a grant that no longer resolves counts as nothing rather than failing. */
-function storedPermissions(grants: readonly string[]): Set<Permission> {
-  try {
-    return resolvePermissions(grants);
-  } catch {
-    return new Set();
-  }
-}
-
 const canAdministerUsers = (grants: readonly string[]) => storedPermissions(grants).has(USER_ADMIN_PERMISSION);
 const normaliseRoles = (roles: readonly string[]) => [...new Set(roles)];
 
@@ -125,6 +126,9 @@ function tokenOf(row: ApiTokenRow, now: Date): ApiToken {
   };
 }
 
+/** Whether the caller is an API token acting for user `username` (made by them, or by their tokens). */
+const isTokenOf = (caller: Principal, username: string) => caller.actor.startsWith('token:') && caller.owner === `user:${username}`;
+
 export class UserService {
   constructor(
     private readonly db: Kysely<Database>,
@@ -134,25 +138,17 @@ export class UserService {
 
   // --- who is calling ------------------------------------------------------------------------
 
-  /** The grants (as stored) of the user or token behind a caller. */
-  private async grantsOf(db: Db, caller: Principal): Promise<string[]> {
-    const colon = caller.actor.indexOf(':');
-    const kind = caller.actor.slice(0, colon);
-    const name = caller.actor.slice(colon + 1);
-    if (kind === 'user') return (await new UserStore(db).roles(caller.tenant, name)) ?? [];
-    if (kind === 'token') return (await new ApiTokenStore(db).byName(caller.tenant, name))?.roles ?? [];
-    return [];
-  }
-
   /**
    * A system administrator: of tenant DEFAULT (the system tenant made at first start), holding
-   * every permission, and granted `admin` or `SYSTEM_ADMIN` explicitly. TENANT_ADMIN also holds
-   * every permission today, which is why the explicit grant is required.
+   * every permission, and granted `admin` or `SYSTEM_ADMIN` explicitly — a token only while
+   * every link up to its user holds that grant too. TENANT_ADMIN also holds every permission
+   * today, which is why the explicit grant is required.
    */
   async isSystemAdmin(caller: Principal, db: Db = this.db): Promise<boolean> {
     if (caller.tenant !== DEFAULT_TENANT) return false;
     if (!PERMISSIONS.every((p) => caller.permissions.has(p))) return false;
-    return (await this.grantsOf(db, caller)).some(isSystemGrant);
+    const credential = await credentialOf(db, caller.tenant, caller.actor, this.clock());
+    return credential !== undefined && credential.grants.every((grants) => grants.some(isSystemGrant));
   }
 
   /**
@@ -226,6 +222,10 @@ export class UserService {
 
   async setRoles(caller: Principal, username: string, newRoles: readonly string[]): Promise<User> {
     if (caller.actor === `user:${username}`) throw badRequest('you cannot change your own roles; ask another administrator');
+    // The "not your own roles" rule holds for the person behind a token too: a demoted user's
+    // token must not give its owner the old roles back.
+    if (isTokenOf(caller, username))
+      throw new ServerError('FORBIDDEN', `an API token cannot change the roles of the user it acts for (${username}); ask another administrator`);
     const roles = normaliseRoles(newRoles);
     const granted = permissionsOf(roles, 'roles');
     return this.changes.apply(caller, async (trx) => {
@@ -245,11 +245,14 @@ export class UserService {
 
   /**
    * A user changes their own password (giving the current one), or an administrator sets
-   * another user's. Sessions elsewhere end: the login cache is keyed by the hash.
+   * another user's. Sessions elsewhere end (the login cache is keyed by the hash), and the
+   * user's API tokens are revoked (see the header).
    */
   async changePassword(caller: Principal, username: string, input: { password: string; currentPassword?: string | undefined }): Promise<void> {
     checkPassword(input.password);
     const self = caller.actor === `user:${username}`;
+    if (isTokenOf(caller, username))
+      throw new ServerError('FORBIDDEN', `an API token cannot change the password of the user it acts for (${username}); log in with the current password`);
     const users = new UserStore(this.db);
     if (self) {
       const row = await users.credential(caller.tenant, username);
@@ -264,13 +267,14 @@ export class UserService {
       const { user } = await this.lockUsers(trx, caller.tenant, username);
       if (!self) await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `setting the password of user ${username}`);
       await new UserStore(trx).setPasswordHash(caller.tenant, username, passwordHash);
+      const tokensRevoked = await new ApiTokenStore(trx).deleteOwnedBy(caller.tenant, `user:${username}`);
       return {
         result: undefined,
         audit: {
           action: 'user.password',
           subject: { type: 'user', id: username },
           before: null,
-          after: { passwordChanged: true, by: self ? 'self' : 'administrator' },
+          after: { passwordChanged: true, by: self ? 'self' : 'administrator', tokensRevoked },
         },
       };
     });
@@ -296,7 +300,12 @@ export class UserService {
     if (input.expiresAt !== undefined && !(Number.isSafeInteger(input.expiresAt) && input.expiresAt <= MAX_DATE_MS))
       throw badRequest('expiresAt must be a time in milliseconds since 1970');
     if (input.expiresAt !== undefined && input.expiresAt <= now.getTime()) throw badRequest('expiresAt must be in the future');
+    // caller.permissions are already the caller's roles intersected with its owner's now, so a
+    // token made with a token never gets more than the user behind both.
     await this.assertCovers(this.db, caller, roles, permissionsOf(roles, 'roles'), 'creating this token');
+    const chain = await credentialOf(this.db, caller.tenant, caller.actor, now);
+    if (chain && chain.grants.length > MAX_TOKEN_CHAIN)
+      throw new ServerError('FORBIDDEN', `tokens made with tokens may go ${MAX_TOKEN_CHAIN} deep; make this one with a user's login`);
     const token = `osp_${randomBytes(32).toString('base64url')}`;
     const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
     return this.changes.apply(caller, async (trx) => {
@@ -313,7 +322,7 @@ export class UserService {
     });
   }
 
-  /** Revoke a token. */
+  /** Revoke a token, and every token made with it (they carried its power). */
   async revokeToken(caller: Principal, id: number): Promise<void> {
     await this.changes.apply(caller, async (trx) => {
       const tokens = new ApiTokenStore(trx);
@@ -321,12 +330,13 @@ export class UserService {
       if (!row) throw notFound(`API token ${id}`);
       await this.assertCovers(trx, caller, row.roles, storedPermissions(row.roles), `revoking API token ${row.name}`);
       await tokens.delete(caller.tenant, row.id);
+      const alsoRevoked = await tokens.deleteOwnedBy(caller.tenant, `token:${row.name}`);
       return {
         result: undefined,
         audit: {
           action: 'apitoken.revoke',
           subject: { type: 'apitoken', id: String(row.id) },
-          before: { name: row.name, owner: row.owner, roles: row.roles },
+          before: { name: row.name, owner: row.owner, roles: row.roles, ...(alsoRevoked.length > 0 ? { tokensRevoked: alsoRevoked } : {}) },
           after: null,
         },
       };

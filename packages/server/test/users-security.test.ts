@@ -1,0 +1,155 @@
+/**
+ * Issue 12's findings in users and login, over HTTP on PGlite; each test failed before its fix.
+ *
+ *   - High: a demoted user kept full power through its API tokens. Now a token carries its roles
+ *     intersected with its owner's at each request; it cannot change its owner's roles or
+ *     password, nor mint a token beyond its owner; demotion, deletion and password changes of the
+ *     owner take effect on its tokens (and the tokens made with them) at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAudit } from '../src/domain/audit.js';
+import { resolvePermissions } from '../src/domain/permissions.js';
+import { restClient } from '../../../testkit/rest.js';
+import { startTestServer, type TestServer } from '../../../testkit/server.js';
+
+const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+const bearer = (token: string) => `Bearer ${token}`;
+const ADMIN = basic('admin', 'admin-password');
+const FORBIDDEN = 'hawkbit.server.error.insufficientpermission';
+
+describe('users and login security (issue 12)', () => {
+  let server: TestServer;
+  const now = Date.parse('2030-01-01T00:00:00Z');
+  const clock = () => new Date(now);
+  beforeAll(async () => {
+    server = await startTestServer('pglite', {}, { listen: true, clock });
+  });
+  afterAll(() => server?.stop());
+
+  const rest = restClient(() => server.url, '');
+  const call = (authorization: string, method: string, path: string, body?: unknown) => rest(method, path, body, { authorization });
+  const createUser = async (username: string, roles: string[], authorization = ADMIN) => {
+    const password = `pw-${username}-0123456789`;
+    const res = await call(authorization, 'POST', '/users', { username, password, roles });
+    expect(res.status, res.text).toBe(201);
+    return { username, password, auth: basic(username, password) };
+  };
+  const createToken = async (name: string, roles: string[], authorization: string) => {
+    const res = await call(authorization, 'POST', '/apitokens', { name, roles });
+    expect(res.status, res.text).toBe(201);
+    return { id: res.json.id as number, auth: bearer(res.json.token) };
+  };
+  const newUserBody = (username: string, roles: string[]) => ({ username, password: `pw-${username}-0123456789`, roles });
+
+  describe('a token never carries more than its owner has now', () => {
+    it('loses what its owner loses, at once, and regains nothing its owner does not hold', async () => {
+      const tina = await createUser('tina', ['TENANT_ADMIN']);
+      const token = await createToken('tina-ci', ['TENANT_ADMIN'], tina.auth);
+      expect((await call(token.auth, 'POST', '/users', newUserBody('made-by-tina', ['VIEWER']))).status).toBe(201);
+      // An administrator demotes tina to VIEWER: her token is a VIEWER's token from the next request on.
+      expect((await call(ADMIN, 'PUT', '/users/tina', { roles: ['VIEWER'] })).status).toBe(200);
+      const info = await call(token.auth, 'GET', '/userinfo');
+      expect(info.json.permissions).toEqual([...resolvePermissions(['VIEWER'])].filter((p) => resolvePermissions(['TENANT_ADMIN']).has(p)).sort());
+      expect((await call(token.auth, 'GET', '/targets')).status).toBe(200);
+      const refused = await call(token.auth, 'POST', '/users', newUserBody('made-by-demoted-tina', ['VIEWER']));
+      expect(refused.status).toBe(403);
+      expect(refused.json.errorCode).toBe(FORBIDDEN);
+      // It cannot give its owner the old role back, nor mint a broader token, nor act on others.
+      expect((await call(token.auth, 'PUT', '/users/tina', { roles: ['TENANT_ADMIN'] })).status).toBe(403);
+      expect((await call(token.auth, 'POST', '/apitokens', { name: 'tina-again', roles: ['TENANT_ADMIN'] })).status).toBe(403);
+      expect((await call(token.auth, 'DELETE', '/users/made-by-tina')).status).toBe(403);
+      const listed = await call(ADMIN, 'GET', '/users?limit=500');
+      expect(listed.json.content.find((u: { username: string }) => u.username === 'tina')).toMatchObject({ roles: ['VIEWER'] });
+      // Promoted again, the token may do what both allow again: nothing is cached across a change.
+      expect((await call(ADMIN, 'PUT', '/users/tina', { roles: ['TENANT_ADMIN'] })).status).toBe(200);
+      expect((await call(token.auth, 'POST', '/users', newUserBody('made-by-tina-again', ['VIEWER']))).status).toBe(201);
+    });
+
+    it('may not change the roles or the password of the user it acts for', async () => {
+      const otto = await createUser('otto', ['TENANT_ADMIN']);
+      await createUser('otto-peer', ['TENANT_ADMIN']); // so otto is not the last administrator
+      const token = await createToken('otto-ci', ['TENANT_ADMIN'], otto.auth);
+      for (const roles of [['VIEWER'], ['TENANT_ADMIN'], ['TENANT_ADMIN', 'READ_AUDIT']]) {
+        const res = await call(token.auth, 'PUT', '/users/otto', { roles });
+        expect(res.status, JSON.stringify(roles)).toBe(403);
+        expect(res.json.message).toMatch(/acts for \(otto\)/);
+      }
+      const reset = await call(token.auth, 'PUT', '/users/otto/password', { password: 'set-by-my-token-123' });
+      expect(reset.status).toBe(403);
+      expect((await call(basic('otto', 'set-by-my-token-123'), 'GET', '/userinfo')).status).toBe(401);
+      expect((await call(otto.auth, 'GET', '/userinfo')).status).toBe(200);
+      // It still administers other users, within what otto holds.
+      expect((await call(token.auth, 'PUT', '/users/otto-peer', { roles: ['VIEWER'] })).status).toBe(200);
+    });
+
+    it('never mints a token with more than its owner has now', async () => {
+      const roles = ['TENANT_CONFIGURATION', 'READ_TARGET', 'CREATE_TARGET'];
+      const tom = await createUser('tom', roles);
+      const token = await createToken('tom-ci', roles, tom.auth);
+      expect((await call(ADMIN, 'PUT', '/users/tom', { roles: ['TENANT_CONFIGURATION', 'READ_TARGET'] })).status).toBe(200);
+      const minted = await call(token.auth, 'POST', '/apitokens', { name: 'tom-child', roles: ['CREATE_TARGET'] });
+      expect(minted.status).toBe(403);
+      expect(minted.json.message).toMatch(/CREATE_TARGET/);
+      expect((await call(token.auth, 'POST', '/users', newUserBody('tom-made', ['CREATE_TARGET']))).status).toBe(403);
+      expect((await call(token.auth, 'POST', '/targets', [{ controllerId: 'tom-1' }])).status).toBe(403);
+      // What the owner still has, it may pass on; that child is bounded by the whole chain.
+      const child = await createToken('tom-child', ['READ_TARGET', 'TENANT_CONFIGURATION'], token.auth);
+      expect((await call(child.auth, 'GET', '/targets')).status).toBe(200);
+      expect((await call(ADMIN, 'PUT', '/users/tom', { roles: ['TENANT_CONFIGURATION'] })).status).toBe(200);
+      expect((await call(child.auth, 'GET', '/targets')).status).toBe(403);
+    });
+
+    it('stops working with its owner: deletion, password changes and revocation reach tokens made with tokens too', async () => {
+      const uma = await createUser('uma', ['TENANT_ADMIN']);
+      const first = await createToken('uma-1', ['TENANT_ADMIN'], uma.auth);
+      const second = await createToken('uma-2', ['VIEWER'], first.auth);
+      expect((await call(second.auth, 'GET', '/targets')).status).toBe(200);
+      expect((await call(ADMIN, 'DELETE', '/users/uma')).status).toBe(204);
+      expect((await call(first.auth, 'GET', '/targets')).status).toBe(401);
+      expect((await call(second.auth, 'GET', '/targets')).status).toBe(401);
+      // A new user of the same name does not bring them back.
+      const uma2 = await createUser('uma', ['TENANT_ADMIN']);
+      expect((await call(second.auth, 'GET', '/targets')).status).toBe(401);
+      const deleted = (await readAudit(server.database.db, 'DEFAULT')).findLast((e) => e.action === 'user.delete' && e.subject.id === 'uma')!;
+      expect(deleted.before).toMatchObject({
+        tokensRevoked: [
+          { id: first.id, name: 'uma-1' },
+          { id: second.id, name: 'uma-2' },
+        ],
+      });
+
+      // A password change (by an administrator, or by the user) revokes the user's tokens.
+      const byAdmin = await createToken('uma-3', ['VIEWER'], uma2.auth);
+      expect((await call(ADMIN, 'PUT', '/users/uma/password', { password: 'uma-reset-by-admin-1' })).status).toBe(204);
+      expect((await call(byAdmin.auth, 'GET', '/targets')).status).toBe(401);
+      const umaNow = basic('uma', 'uma-reset-by-admin-1');
+      const bySelf = await createToken('uma-4', ['VIEWER'], umaNow);
+      expect((await call(umaNow, 'PUT', '/users/uma/password', { password: 'uma-changed-by-uma-1', currentPassword: 'uma-reset-by-admin-1' })).status).toBe(
+        204,
+      );
+      expect((await call(bySelf.auth, 'GET', '/targets')).status).toBe(401);
+      const changed = (await readAudit(server.database.db, 'DEFAULT')).findLast((e) => e.action === 'user.password' && e.subject.id === 'uma')!;
+      expect(changed.after).toMatchObject({ by: 'self', tokensRevoked: [{ name: 'uma-4' }] });
+
+      // Revoking a token revokes the tokens made with it.
+      const umaLast = basic('uma', 'uma-changed-by-uma-1');
+      const parent = await createToken('uma-5', ['TENANT_ADMIN'], umaLast);
+      const child = await createToken('uma-6', ['VIEWER'], parent.auth);
+      expect((await call(ADMIN, 'DELETE', `/apitokens/${parent.id}`)).status).toBe(204);
+      expect((await call(child.auth, 'GET', '/targets')).status).toBe(401);
+      expect((await call(ADMIN, 'GET', '/apitokens?limit=500')).json.content.map((t: { name: string }) => t.name)).not.toContain('uma-6');
+    });
+
+    it('is a system administrator only while its owner is one', async () => {
+      const root2 = await createUser('root2', ['admin']);
+      const token = await createToken('root2-ci', ['admin'], root2.auth);
+      expect((await call(token.auth, 'POST', '/tenants', { id: 'ROOT2_A', adminPassword: 'long-enough-password' })).status).toBe(201);
+      // Demoted to TENANT_ADMIN (every permission, but no system grant): the token creates no tenant.
+      expect((await call(ADMIN, 'PUT', '/users/root2', { roles: ['TENANT_ADMIN'] })).status).toBe(200);
+      const refused = await call(token.auth, 'POST', '/tenants', { id: 'ROOT2_B', adminPassword: 'long-enough-password' });
+      expect(refused.status).toBe(403);
+      expect(refused.json.errorCode).toBe(FORBIDDEN);
+      expect((await call(token.auth, 'POST', '/users', newUserBody('root2-made', ['admin']))).status).toBe(403);
+    });
+  });
+});
