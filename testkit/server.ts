@@ -46,7 +46,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(
   kind: DbKind,
   overrides: Partial<ServerConfig> = {},
-  options: { listen?: boolean; clock?: () => Date } = {},
+  options: { listen?: boolean; clock?: () => Date; loginThrottle?: NonNullable<Parameters<typeof startServer>[1]>['loginThrottle'] } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-server-'));
   let databaseUrl: string | undefined;
@@ -75,6 +75,7 @@ export async function startTestServer(
     inMemoryDatabase: kind === 'pglite',
     listen: options.listen ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
   return {
     ...server,

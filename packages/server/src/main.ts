@@ -20,6 +20,7 @@ import { buildApp } from './http/app.js';
 import { Changes } from './domain/changes.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
 import { LoginService } from './domain/login.js';
+import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
 import { UserService } from './domain/users.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
@@ -43,7 +44,7 @@ export interface RunningServer {
 
 export async function startServer(
   config: ServerConfig,
-  options: { inMemoryDatabase?: boolean; listen?: boolean; clock?: () => Date } = {},
+  options: { inMemoryDatabase?: boolean; listen?: boolean; clock?: () => Date; loginThrottle?: ThrottlePolicy } = {},
 ): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: options.inMemoryDatabase ?? false });
   const boot = await bootstrap(database.db, config.adminPassword);
@@ -73,7 +74,7 @@ export async function startServer(
   const changes = new Changes(database.db, options.clock);
   const configs = new TenantConfigService(database.db, changes);
   const users = new UserService(database.db, changes, options.clock);
-  const login = new LoginService(database.db, options.clock);
+  const login = new LoginService(database.db, options.clock, new LoginThrottle(options.clock, options.loginThrottle));
   const app = await buildApp({ config, db: database.db, blobs, ddi, management, tuf, changes, configs, users, login });
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));

@@ -5,6 +5,9 @@
  *     intersected with its owner's at each request; it cannot change its owner's roles or
  *     password, nor mint a token beyond its owner; demotion, deletion and password changes of the
  *     owner take effect on its tokens (and the tokens made with them) at once.
+ *   - Medium: password guessing was not throttled. Now failed logins are limited per account and
+ *     per address (429, Retry-After, errorCode osprey.server.error.login.throttled), with an
+ *     injected clock here (no sleeping).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/domain/audit.js';
@@ -16,13 +19,22 @@ const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login
 const bearer = (token: string) => `Bearer ${token}`;
 const ADMIN = basic('admin', 'admin-password');
 const FORBIDDEN = 'hawkbit.server.error.insufficientpermission';
+const THROTTLED = 'osprey.server.error.login.throttled';
 
 describe('users and login security (issue 12)', () => {
   let server: TestServer;
-  const now = Date.parse('2030-01-01T00:00:00Z');
+  let now = Date.parse('2030-01-01T00:00:00Z');
   const clock = () => new Date(now);
   beforeAll(async () => {
-    server = await startTestServer('pglite', {}, { listen: true, clock });
+    server = await startTestServer(
+      'pglite',
+      {},
+      {
+        listen: true,
+        clock,
+        loginThrottle: { account: { failures: 3, windowMs: 60_000 }, address: { failures: 5, windowMs: 60_000 }, trustMs: 3_600_000, maxEntries: 1000 },
+      },
+    );
   });
   afterAll(() => server?.stop());
 
@@ -150,6 +162,70 @@ describe('users and login security (issue 12)', () => {
       expect(refused.status).toBe(403);
       expect(refused.json.errorCode).toBe(FORBIDDEN);
       expect((await call(token.auth, 'POST', '/users', newUserBody('root2-made', ['admin']))).status).toBe(403);
+    });
+  });
+
+  describe('password guessing is throttled (3 failures per account, 5 per address, per minute here)', () => {
+    const login = (authorization: string, address: string) =>
+      server.app.inject({ method: 'GET', url: '/rest/v1/userinfo', headers: { authorization }, remoteAddress: address });
+    let victim: { auth: string; password: string };
+    let bystander: { auth: string };
+    beforeAll(async () => {
+      victim = await createUser('victim', ['VIEWER']);
+      bystander = await createUser('bystander', ['VIEWER']);
+    });
+
+    it('refuses an account after its failures, from any address, with 429 and Retry-After, until the window passes', async () => {
+      for (const address of ['10.0.1.1', '10.0.1.2', '10.0.1.3']) expect((await login(basic('victim', 'a-wrong-guess-123'), address)).statusCode).toBe(401);
+      // Even the right password is not checked now (no hash is spent), from anywhere.
+      const refused = await login(victim.auth, '10.0.1.9');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('60');
+      expect(refused.json()).toMatchObject({ errorCode: THROTTLED, message: expect.stringMatching(/too many failed logins/) });
+      // Other accounts from other addresses are not affected.
+      expect((await login(bystander.auth, '10.0.1.9')).statusCode).toBe(200);
+      now += 30_000;
+      expect((await login(victim.auth, '10.0.1.9')).headers['retry-after']).toBe('30');
+      now += 30_001;
+      expect((await login(victim.auth, '10.0.1.9')).statusCode).toBe(200);
+      // A success does not forgive earlier failures (an attacker could interleave guesses with
+      // the owner's logins), but the address it came from is now known to this account.
+      for (let i = 0; i < 3; i++) expect((await login(basic('victim', 'another-wrong-guess'), '10.0.1.5')).statusCode).toBe(401);
+      expect((await login(victim.auth, '10.0.1.5')).statusCode).toBe(429);
+      expect((await login(victim.auth, '10.0.1.9')).statusCode).toBe(200);
+    });
+
+    it('does not lock the owner out of an address it logged in from while someone fails on its account', async () => {
+      const worker = await createUser('worker', ['VIEWER']);
+      expect((await login(worker.auth, '10.0.2.1')).statusCode).toBe(200);
+      for (const address of ['10.0.2.7', '10.0.2.8', '10.0.2.9']) expect((await login(basic('worker', 'a-wrong-guess-123'), address)).statusCode).toBe(401);
+      expect((await login(basic('worker', 'a-wrong-guess-123'), '10.0.2.7')).statusCode).toBe(429);
+      expect((await login(worker.auth, '10.0.2.50')).statusCode).toBe(429);
+      expect((await login(worker.auth, '10.0.2.1')).statusCode).toBe(200);
+      // And a remembered credential is refused like any other while the account is throttled:
+      // otherwise a throttled guesser would get 200 for the right guess without any limit.
+      expect((await login(worker.auth, '10.0.2.7')).statusCode).toBe(429);
+    });
+
+    it('refuses an address after its failures on any accounts, but not the same accounts from elsewhere', async () => {
+      for (let i = 0; i < 5; i++) expect((await login(basic(`sprayed-${i}`, 'a-wrong-guess-123'), '10.0.3.1')).statusCode).toBe(401);
+      // Even for a credential verified a moment ago (bystander logged in above): the address is throttled.
+      expect((await login(bystander.auth, '10.0.3.1')).statusCode).toBe(429);
+      expect((await login(bystander.auth, '10.0.3.2')).statusCode).toBe(200);
+      expect((await login(basic('sprayed-0', 'a-wrong-guess-123'), '10.0.3.2')).statusCode).toBe(401);
+      // IPv6 counts per /64: a host rotating through its own prefix is one address.
+      for (let i = 1; i <= 5; i++) expect((await login(basic(`v6-sprayed-${i}`, 'a-wrong-guess-123'), `2001:db8:0:7::${i}`)).statusCode).toBe(401);
+      expect((await login(bystander.auth, '2001:db8:0:7::ffff')).statusCode).toBe(429);
+      expect((await login(bystander.auth, '2001:db8:0:8::1')).statusCode).toBe(200);
+    });
+
+    it('counts a burst of parallel guesses before any of them is checked', async () => {
+      now += 60_001; // a fresh window for the victim
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login(basic('victim', `parallel-guess-${i}-xx`), `10.0.4.${i + 1}`)));
+      const statuses = answers.map((a) => a.statusCode).sort();
+      expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+      now += 60_001;
     });
   });
 });

@@ -19,6 +19,7 @@ import type { Changes } from '../domain/changes.js';
 import type { TenantConfigService } from '../domain/tenant-config-service.js';
 import type { LoginService } from '../domain/login.js';
 import type { UserService } from '../domain/users.js';
+import { ServerError } from '../errors.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -65,6 +66,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...https,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  // A refusal that says when to come back (a throttled login) carries Retry-After (RFC 9110 §10.2.3).
+  app.addHook('onError', async (_request, reply, error) => {
+    if (error instanceof ServerError && error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+  });
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,8 +1,8 @@
 /**
  * Management API authentication: HTTP Basic for people and hawkBit tools (`user` in tenant
  * DEFAULT, or `TENANT\user`), and `Authorization: Bearer <token>` for pipelines (API tokens).
- * This only reads the header; what a password or token is worth is the login service's
- * (domain/login.ts).
+ * This only reads the header and the client's address; what a password or token is worth, the
+ * throttling of guesses and the bound on hashing are the login service's (domain/login.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_TENANT } from '../../domain/bootstrap.js';
@@ -21,12 +21,13 @@ export class ManagementAuthenticator {
     const space = header.indexOf(' ');
     const scheme = space < 0 ? header : header.slice(0, space);
     const value = space < 0 ? '' : header.slice(space + 1).trim();
-    if (/^basic$/i.test(scheme)) return this.basic(value);
+    // request.ip: the peer, or the client named by a trusted proxy (OSPREY_TRUSTED_PROXIES).
+    if (/^basic$/i.test(scheme)) return this.basic(value, request.ip);
     if (/^bearer$/i.test(scheme)) return this.login.token(value);
     throw new ServerError('UNAUTHORIZED', 'authentication required: HTTP Basic (user or TENANT\\user) or Bearer API token');
   }
 
-  private async basic(encoded: string): Promise<Principal> {
+  private async basic(encoded: string, address: string): Promise<Principal> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new ServerError('UNAUTHORIZED', 'malformed Basic credentials');
@@ -35,7 +36,7 @@ export class ManagementAuthenticator {
     const slash = login.indexOf('\\');
     const tenant = slash < 0 ? DEFAULT_TENANT : login.slice(0, slash);
     const username = slash < 0 ? login : login.slice(slash + 1);
-    return this.login.password(tenant, username, password);
+    return this.login.password(tenant, username, password, address);
   }
 }
 
