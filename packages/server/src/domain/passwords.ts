@@ -73,7 +73,7 @@ export const hashingLimit = (poolSize: number) => Math.max(1, Math.min(4, Math.f
 export const kdfSlots = new Semaphore(
   hashingLimit(threadPoolSize()),
   64,
-  () => new ServerError('LOGIN_THROTTLED', 'too many logins at once; try again in a moment', { retryAfterSeconds: 1 }),
+  () => new ServerError('LOGIN_THROTTLED', 'too many password checks at once; try again in a moment', { retryAfterSeconds: 1 }),
 );
 
 async function kdf(password: string, salt: Buffer, keylen: number, params: typeof PARAMS): Promise<Buffer> {
