@@ -9,6 +9,7 @@
  *     per address (429, Retry-After, errorCode osprey.server.error.login.throttled), with an
  *     injected clock here (no sleeping).
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/domain/audit.js';
 import { resolvePermissions } from '../src/domain/permissions.js';
@@ -150,6 +151,26 @@ describe('users and login security (issue 12)', () => {
       expect((await call(ADMIN, 'DELETE', `/apitokens/${parent.id}`)).status).toBe(204);
       expect((await call(child.auth, 'GET', '/targets')).status).toBe(401);
       expect((await call(ADMIN, 'GET', '/apitokens?limit=500')).json.content.map((t: { name: string }) => t.name)).not.toContain('uma-6');
+    });
+
+    it('reads an owner written without its prefix (seeds, rows made by hand) as a user name', async () => {
+      await createUser('seeded', ['READ_TARGET']);
+      const token = `osp_${'s'.repeat(43)}`;
+      await server.database.db
+        .insertInto('api_tokens')
+        .values({
+          tenant: 'DEFAULT',
+          name: 'seeded-ci',
+          owner: 'seeded',
+          token_hash: createHash('sha256').update(token).digest('hex'),
+          roles: JSON.stringify(['TENANT_ADMIN']),
+        })
+        .execute();
+      expect((await call(bearer(token), 'GET', '/userinfo')).json.permissions).toEqual(['READ_TARGET']);
+      expect((await call(bearer(token), 'PUT', '/users/seeded', { roles: ['TENANT_ADMIN'] })).status).toBe(403);
+      expect((await call(ADMIN, 'DELETE', '/users/seeded')).status).toBe(204);
+      expect((await call(bearer(token), 'GET', '/userinfo')).status).toBe(401);
+      expect((await server.database.db.selectFrom('api_tokens').select('name').where('name', '=', 'seeded-ci').execute()).length).toBe(0);
     });
 
     it('is a system administrator only while its owner is one', async () => {

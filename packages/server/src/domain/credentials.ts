@@ -31,20 +31,18 @@ const intersect = <T>(a: ReadonlySet<T>, b: ReadonlySet<T>) => new Set([...a].fi
 /** Expired: its expiry has passed (a token without one never expires). */
 export const tokenExpired = (row: Pick<ApiTokenRow, 'expires_at'>, now: Date) => row.expires_at !== null && new Date(row.expires_at).getTime() < now.getTime();
 
-/** The credential of an actor (`user:…` or `token:…`) of `tenant` now; undefined if it does not exist or has expired. */
+/**
+ * The credential of an actor (`user:…` or `token:…`) of `tenant` now; undefined if it does not
+ * exist or has expired. An owner without a prefix (rows written by seeds or by hand) is a user name.
+ */
 export async function credentialOf(db: Db, tenant: string, actor: string, now: Date, depth = 0): Promise<Credential | undefined> {
-  const colon = actor.indexOf(':');
-  const kind = actor.slice(0, colon);
-  const name = actor.slice(colon + 1);
-  if (kind === 'user') {
-    const roles = await new UserStore(db).roles(tenant, name);
-    return roles === undefined ? undefined : { permissions: storedPermissions(roles), grants: [roles], user: actor };
-  }
-  if (kind === 'token') {
-    const row = await new ApiTokenStore(db).byName(tenant, name);
+  if (actor.startsWith('token:')) {
+    const row = await new ApiTokenStore(db).byName(tenant, actor.slice('token:'.length));
     return row ? tokenCredential(db, row, now, depth) : undefined;
   }
-  return undefined;
+  const name = actor.replace(/^user:/, '');
+  const roles = await new UserStore(db).roles(tenant, name);
+  return roles === undefined ? undefined : { permissions: storedPermissions(roles), grants: [roles], user: `user:${name}` };
 }
 
 /** The credential of a token row: its roles bounded by its owner's credential now. */

@@ -130,13 +130,15 @@ export class ApiTokenStore {
   }
 
   /**
-   * Delete every token `owner` made, and every token those tokens made, and so on: a token's power
-   * comes from its owner, so nothing it minted may outlive it (nor come back to life under a new
-   * token or user of the same name). Returns what was deleted, nearest first.
+   * Delete every token `owner` (`user:…` or `token:…`) made, every token those tokens made, and
+   * so on: a token's power comes from its owner, so nothing it minted may outlive it (nor come
+   * back to life under a new token or user of the same name). Returns what was deleted, nearest
+   * first.
    */
   async deleteOwnedBy(tenant: string, owner: string): Promise<Array<{ id: number; name: string }>> {
     const deleted: Array<{ id: number; name: string }> = [];
-    let owners = [owner];
+    // A user's tokens may name it without the prefix (rows written by seeds or by hand).
+    let owners = owner.startsWith('user:') ? [owner, owner.slice('user:'.length)] : [owner];
     // Chains are at most MAX_TOKEN_CHAIN long and cannot loop (a token's owner exists before it); the bound is a seatbelt.
     for (let depth = 0; owners.length > 0 && depth < 64; depth++) {
       const rows = await this.db.deleteFrom('api_tokens').where('tenant', '=', tenant).where('owner', 'in', owners).returning(['id', 'name']).execute();
