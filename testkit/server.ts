@@ -47,7 +47,12 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(
   kind: DbKind,
   overrides: Partial<ServerConfig> = {},
-  options: { listen?: boolean; clock?: () => Date; logStream?: DestinationStream } = {},
+  options: {
+    listen?: boolean;
+    clock?: () => Date;
+    logStream?: DestinationStream;
+    loginThrottle?: NonNullable<Parameters<typeof startServer>[1]>['loginThrottle'];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-server-'));
   let databaseUrl: string | undefined;
@@ -77,6 +82,7 @@ export async function startTestServer(
     listen: options.listen ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
   return {
     ...server,

@@ -20,6 +20,8 @@ export const SERVER_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, errorCode: 'hawkbit.server.error.rest.mediaType.unsupported' },
   RANGE_NOT_SATISFIABLE: { status: 416, errorCode: 'hawkbit.server.error.rest.range.notSatisfiable' },
   QUOTA_EXCEEDED: { status: 429, errorCode: 'hawkbit.server.error.quota.tooManyEntries' },
+  /** Too many failed logins for an account or from an address, or too many at once: sent with Retry-After. */
+  LOGIN_THROTTLED: { status: 429, errorCode: 'osprey.server.error.login.throttled' },
   INTERNAL: { status: 500, errorCode: 'osprey.server.error.internal' },
   UNAVAILABLE: { status: 503, errorCode: 'osprey.server.error.unavailable' },
 } as const;
@@ -28,12 +30,15 @@ export type ServerErrorCode = keyof typeof SERVER_ERRORS;
 
 export class ServerError extends Error {
   override readonly name = 'ServerError';
+  /** When to try again (a 429 or 503): sent as the `Retry-After` header, in whole seconds. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ServerErrorCode,
     message: string,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterSeconds = options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 
   get status(): number {

@@ -31,6 +31,9 @@ import { SignatureService } from './domain/artifact-signatures.js';
 import { AuditLog } from './domain/audit.js';
 import { CatalogueService } from './domain/catalogue.js';
 import { MetadataService } from './domain/metadata.js';
+import { LoginService } from './domain/login.js';
+import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
+import { UserService } from './domain/users.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
 
@@ -62,6 +65,8 @@ export interface StartOptions {
   clock?: () => Date;
   /** Where log lines go (default stdout). */
   logStream?: DestinationStream;
+  /** Failed-login limits (tests set small ones). */
+  loginThrottle?: ThrottlePolicy;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -101,6 +106,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const releases = new ReleaseService(database.db, keys, changes, tuf);
   // Every tenant has its TUF repository: the embedded default tenant gets one on first start.
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
+  const users = new UserService(database.db, changes, options.clock);
+  const login = new LoginService(database.db, options.clock, new LoginThrottle(options.clock, options.loginThrottle));
   const rollouts = new RolloutService(database.db, changes, compileTargetFilter);
   const autoAssign = new AutoAssignService(database.db, changes);
   const app = await buildApp({
@@ -120,6 +127,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     signatures: new SignatureService(database.db, signing),
     rollouts,
     autoAssign,
+    users,
+    login,
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   const flush = setInterval(() => {

@@ -8,6 +8,11 @@ import type { Actor } from './changes.js';
 /** An authenticated management caller: who acts, and what it may do now. */
 export interface Principal extends Actor {
   permissions: ReadonlySet<Permission>;
+  /**
+   * For an API token: the user whose power it carries (`user:alice`, the end of its owner chain).
+   * A token acts for that person, so it may not change that person's roles or password.
+   */
+  owner?: string;
 }
 
 const ENTITIES = [

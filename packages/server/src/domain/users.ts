@@ -2,11 +2,12 @@
  * Users, API tokens and tenants: who may call the management API, and with which permissions.
  *
  *   - Users log in with HTTP Basic (`user` in tenant DEFAULT, `TENANT\user` elsewhere). Passwords
- *     are stored only as scrypt hashes (bootstrap.ts); roles are any mix of role names, current
+ *     are stored only as scrypt hashes (passwords.ts); roles are any mix of role names, current
  *     and legacy hawkBit permission names, validated with resolvePermissions.
  *   - API tokens (`osp_` + 32 random bytes, base64url) are for pipelines. Only their SHA-256 is
  *     stored; the token is returned once, by the create call. A token never has a permission its
- *     creator lacks.
+ *     owner lacks — not when it is made, and not later: what it may do is computed at each request
+ *     as its roles intersected with its owner's roles at that moment (credentials.ts).
  *   - Tenants are created by a system administrator (a user or token of tenant DEFAULT granted
  *     `admin` or `SYSTEM_ADMIN`), each with its own first administrator (role TENANT_ADMIN).
  *
@@ -17,19 +18,31 @@
  *     but administers one tenant and must not be able to make itself a system administrator;
  *   - nobody acts on (deletes, resets the password of, changes the roles of) a user, or revokes a
  *     token, holding a permission they lack;
- *   - nobody deletes themself or changes their own roles, and the last user of a tenant who can
- *     administer users (holds UPDATE_TENANT_CONFIGURATION, as TENANT_ADMIN and admin do) can be
- *     neither deleted nor demoted.
+ *   - nobody deletes themself or changes their own roles, and no API token changes the roles or
+ *     the password of the user it acts for (else a demoted user's token could restore the old
+ *     roles, or turn itself into a password that outlives it);
+ *   - the last user of a tenant who can administer users (holds UPDATE_TENANT_CONFIGURATION, as
+ *     TENANT_ADMIN and admin do) can be neither deleted nor demoted.
  *
- * Every change is one transaction together with its audit entry. Audit entries name users,
- * tokens and roles, never a password, a hash or a token.
+ * What changes of a user do to its tokens (issue 12): a demotion limits them at once (the
+ * intersection); a deletion deletes them, and the tokens they made; a password change (by the
+ * user or an administrator) revokes them too — a password is changed because it may be known to
+ * someone else, who may have made tokens with it. The audit entry lists the tokens revoked.
+ *
+ * Every change goes through `Changes.apply`: one transaction together with its audit entry. Audit
+ * entries name users, tokens and roles, never a password, a hash or a token.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { ApiTokensTable, Database, UsersTable } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Db, PageRequest } from '../db/stores/common.js';
+import { TenantStore } from '../db/stores/tenants.js';
+import { ApiTokenStore, MAX_TOKEN_CHAIN, UserStore, type ApiTokenRow, type UserRow } from '../db/stores/users.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
-import { appendAudit } from './audit.js';
-import { DEFAULT_TENANT, hashPassword, verifyPassword } from './bootstrap.js';
+import { DEFAULT_TENANT } from './bootstrap.js';
+import type { Changes } from './changes.js';
+import { credentialOf, storedPermissions } from './credentials.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { PERMISSIONS, resolvePermissions, UnknownPermissionError, type Permission, type Principal } from './permissions.js';
 
 /** User and token names: 1–64 letters, digits or `. _ @ -` (no `\` or `:`, which Basic login uses). */
@@ -43,33 +56,36 @@ export const MAX_PASSWORD_LENGTH = 1024;
 export const USER_ADMIN_PERMISSION: Permission = 'UPDATE_TENANT_CONFIGURATION';
 /** The role a new tenant's first user gets. */
 export const FIRST_USER_ROLES = ['TENANT_ADMIN'] as const;
+/** The latest time a JavaScript Date holds. */
+export const MAX_DATE_MS = 8_640_000_000_000_000;
 
-export interface UserJson {
+export interface User {
   username: string;
   roles: string[];
   permissions: Permission[];
-  createdAt: number;
+  createdAt: Date;
 }
 
-export interface ApiTokenJson {
+export interface ApiToken {
   id: number;
   name: string;
-  /** The actor that created it. */
+  /** The actor that created it (`user:alice`, or `token:ci` for a token made with a token). */
   owner: string;
   roles: string[];
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
   expired: boolean;
 }
 
-type Db = Kysely<Database> | Transaction<Database>;
+export interface Listed<T> {
+  items: T[];
+  total: number;
+}
 
 const SYSTEM_GRANTS = new Set(['admin', 'SYSTEM_ADMIN']);
 const isSystemGrant = (grant: string) => SYSTEM_GRANTS.has(grant.replace(/^ROLE_/, ''));
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const ms = (d: Date | string) => new Date(d).getTime();
-const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
 
 /** The permissions of grants given in a request: an unknown grant is a 400 naming it. */
 function permissionsOf(grants: readonly string[], field: string): Set<Permission> {
@@ -81,20 +97,8 @@ function permissionsOf(grants: readonly string[], field: string): Set<Permission
   }
 }
 
-/** Stored grants; a grant that no longer resolves counts as nothing rather than failing. */
-function storedPermissions(grants: readonly string[]): Set<Permission> {
-  try {
-    return resolvePermissions(grants);
-  } catch {
-    return new Set();
-  }
-}
-
 const canAdministerUsers = (grants: readonly string[]) => storedPermissions(grants).has(USER_ADMIN_PERMISSION);
-
-function normaliseRoles(roles: readonly string[]): string[] {
-  return [...new Set(roles)];
-}
+const normaliseRoles = (roles: readonly string[]) => [...new Set(roles)];
 
 function checkUsername(name: string, what = 'username'): void {
   if (!USERNAME_PATTERN.test(name)) throw badRequest(`invalid ${what} ${JSON.stringify(name)}: use 1–64 letters, digits or . _ @ -`);
@@ -105,68 +109,51 @@ function checkPassword(password: string, what = 'password'): void {
   if (password.length > MAX_PASSWORD_LENGTH) throw badRequest(`${what} must have at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
-function userJson(row: Pick<Selectable<UsersTable>, 'username' | 'roles' | 'created_at'>): UserJson {
-  return { username: row.username, roles: row.roles, permissions: [...storedPermissions(row.roles)].sort(), createdAt: ms(row.created_at) };
+function userOf(row: UserRow): User {
+  return { username: row.username, roles: row.roles, permissions: [...storedPermissions(row.roles)].sort(), createdAt: new Date(row.created_at) };
 }
 
-function tokenJson(row: Selectable<ApiTokensTable>, now: Date): ApiTokenJson {
+function tokenOf(row: ApiTokenRow, now: Date): ApiToken {
   return {
     id: Number(row.id),
     name: row.name,
     owner: row.owner,
     roles: row.roles,
-    createdAt: ms(row.created_at),
-    expiresAt: row.expires_at === null ? null : ms(row.expires_at),
-    lastUsedAt: row.last_used_at === null ? null : ms(row.last_used_at),
-    expired: row.expires_at !== null && ms(row.expires_at) <= now.getTime(),
+    createdAt: new Date(row.created_at),
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    expired: row.expires_at !== null && new Date(row.expires_at).getTime() <= now.getTime(),
   };
 }
+
+/** Whether the caller is an API token acting for user `username` (made by them, or by their tokens). */
+const isTokenOf = (caller: Principal, username: string) => caller.actor.startsWith('token:') && caller.owner === `user:${username}`;
 
 export class UserService {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly changes: Changes,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  private audit(
-    trx: Transaction<Database>,
-    who: Principal,
-    action: string,
-    subject: { type: string; id: string },
-    before: Record<string, unknown> | null,
-    after: Record<string, unknown> | null,
-  ) {
-    return appendAudit(trx, { tenant: who.tenant, at: this.clock(), actor: who.actor, action, subject, before, after });
-  }
-
   // --- who is calling ------------------------------------------------------------------------
-
-  /** The grants (as stored) of the user or token behind a caller. */
-  private async grantsOf(db: Db, caller: Principal): Promise<string[]> {
-    const colon = caller.actor.indexOf(':');
-    const kind = caller.actor.slice(0, colon);
-    const name = caller.actor.slice(colon + 1);
-    if (kind === 'user')
-      return (await db.selectFrom('users').select('roles').where('tenant', '=', caller.tenant).where('username', '=', name).executeTakeFirst())?.roles ?? [];
-    if (kind === 'token')
-      return (await db.selectFrom('api_tokens').select('roles').where('tenant', '=', caller.tenant).where('name', '=', name).executeTakeFirst())?.roles ?? [];
-    return [];
-  }
 
   /**
    * A system administrator: of tenant DEFAULT (the system tenant made at first start), holding
-   * every permission, and granted `admin` or `SYSTEM_ADMIN` explicitly. TENANT_ADMIN also holds
-   * every permission today, which is why the explicit grant is required.
+   * every permission, and granted `admin` or `SYSTEM_ADMIN` explicitly — a token only while
+   * every link up to its user holds that grant too. TENANT_ADMIN also holds every permission
+   * today, which is why the explicit grant is required.
    */
   async isSystemAdmin(caller: Principal, db: Db = this.db): Promise<boolean> {
     if (caller.tenant !== DEFAULT_TENANT) return false;
     if (!PERMISSIONS.every((p) => caller.permissions.has(p))) return false;
-    return (await this.grantsOf(db, caller)).some(isSystemGrant);
+    const credential = await credentialOf(db, caller.tenant, caller.actor, this.clock());
+    return credential !== undefined && credential.grants.every((grants) => grants.some(isSystemGrant));
   }
 
   /**
    * The caller holds everything these grants give (else 403), and is a system administrator if
-   * they include a system grant. `doing` completes "… would need ...".
+   * they include a system grant. `doing` completes "… needs ...".
    */
   private async assertCovers(db: Db, caller: Principal, grants: readonly string[], permissions: ReadonlySet<Permission>, doing: string): Promise<void> {
     const lacking = [...permissions].filter((p) => !caller.permissions.has(p)).sort();
@@ -184,48 +171,29 @@ export class UserService {
 
   // --- users ---------------------------------------------------------------------------------
 
-  async listUsers(tenant: string, paging: { offset: number; limit: number }): Promise<{ content: UserJson[]; total: number }> {
-    const rows = await this.db
-      .selectFrom('users')
-      .select(['username', 'roles', 'created_at'])
-      .where('tenant', '=', tenant)
-      .orderBy('username')
-      .offset(paging.offset)
-      .limit(paging.limit)
-      .execute();
-    const { total } = await this.db
-      .selectFrom('users')
-      .select(sql<number>`count(*)::int`.as('total'))
-      .where('tenant', '=', tenant)
-      .executeTakeFirstOrThrow();
-    return { content: rows.map(userJson), total: Number(total) };
+  async listUsers(tenant: string, page: PageRequest): Promise<Listed<User>> {
+    const { rows, total } = await new UserStore(this.db).page(tenant, page);
+    return { items: rows.map(userOf), total };
   }
 
-  async createUser(caller: Principal, input: { username: string; password: string; roles: readonly string[] }): Promise<UserJson> {
+  async createUser(caller: Principal, input: { username: string; password: string; roles: readonly string[] }): Promise<User> {
     checkUsername(input.username);
     checkPassword(input.password);
     const roles = normaliseRoles(input.roles);
     await this.assertCovers(this.db, caller, roles, permissionsOf(roles, 'roles'), 'creating this user');
     const passwordHash = await hashPassword(input.password); // slow (memory-hard): outside the transaction
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('users')
-          .values({ tenant: caller.tenant, username: input.username, password_hash: passwordHash, roles: JSON.stringify(roles) })
-          .returning(['username', 'roles', 'created_at'])
-          .executeTakeFirstOrThrow();
-        await this.audit(trx, caller, 'user.create', { type: 'user', id: input.username }, null, { username: input.username, roles });
-        return userJson(row);
-      });
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ServerError('CONFLICT', `user ${input.username} already exists`);
-      throw e;
-    }
+    return this.changes.apply(caller, async (trx) => {
+      const row = await new UserStore(trx).insert(caller.tenant, { username: input.username, passwordHash, roles });
+      return {
+        result: userOf(row),
+        audit: { action: 'user.create', subject: { type: 'user', id: input.username }, before: null, after: { username: input.username, roles } },
+      };
+    });
   }
 
   /** Lock the tenant's users (serialising user changes, so the last-administrator rule holds under concurrency) and find one. */
-  private async lockUsers(trx: Transaction<Database>, tenant: string, username: string) {
-    const all = await trx.selectFrom('users').select(['username', 'roles']).where('tenant', '=', tenant).orderBy('username').forUpdate().execute();
+  private async lockUsers(db: Db, tenant: string, username: string) {
+    const all = await new UserStore(db).lockAll(tenant);
     const user = all.find((u) => u.username === username);
     if (!user) throw notFound(`user ${username}`);
     const administrators = all.filter((u) => canAdministerUsers(u.roles)).length;
@@ -234,7 +202,7 @@ export class UserService {
 
   async deleteUser(caller: Principal, username: string): Promise<void> {
     if (caller.actor === `user:${username}`) throw badRequest('you cannot delete yourself; ask another administrator');
-    await this.db.transaction().execute(async (trx) => {
+    await this.changes.apply(caller, async (trx) => {
       const { user, administrators } = await this.lockUsers(trx, caller.tenant, username);
       await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `deleting user ${username}`);
       if (canAdministerUsers(user.roles) && administrators <= 1)
@@ -243,29 +211,24 @@ export class UserService {
           `user ${username} is the last user of tenant ${caller.tenant} who can administer users (TENANT_ADMIN or admin) and cannot be deleted`,
         );
       // The user's API tokens are that person's credentials too: they go with the user.
-      const tokens = await trx
-        .deleteFrom('api_tokens')
-        .where('tenant', '=', caller.tenant)
-        .where('owner', '=', `user:${username}`)
-        .returning(['id', 'name'])
-        .execute();
-      await trx.deleteFrom('users').where('tenant', '=', caller.tenant).where('username', '=', username).execute();
-      await this.audit(
-        trx,
-        caller,
-        'user.delete',
-        { type: 'user', id: username },
-        { username, roles: user.roles, tokensRevoked: tokens.map((t) => ({ id: Number(t.id), name: t.name })) },
-        null,
-      );
+      const tokensRevoked = await new ApiTokenStore(trx).deleteOwnedBy(caller.tenant, `user:${username}`);
+      await new UserStore(trx).delete(caller.tenant, username);
+      return {
+        result: undefined,
+        audit: { action: 'user.delete', subject: { type: 'user', id: username }, before: { username, roles: user.roles, tokensRevoked }, after: null },
+      };
     });
   }
 
-  async setRoles(caller: Principal, username: string, newRoles: readonly string[]): Promise<UserJson> {
+  async setRoles(caller: Principal, username: string, newRoles: readonly string[]): Promise<User> {
     if (caller.actor === `user:${username}`) throw badRequest('you cannot change your own roles; ask another administrator');
+    // The "not your own roles" rule holds for the person behind a token too: a demoted user's
+    // token must not give its owner the old roles back.
+    if (isTokenOf(caller, username))
+      throw new ServerError('FORBIDDEN', `an API token cannot change the roles of the user it acts for (${username}); ask another administrator`);
     const roles = normaliseRoles(newRoles);
     const granted = permissionsOf(roles, 'roles');
-    return this.db.transaction().execute(async (trx) => {
+    return this.changes.apply(caller, async (trx) => {
       const { user, administrators } = await this.lockUsers(trx, caller.tenant, username);
       await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `changing the roles of user ${username}`);
       await this.assertCovers(trx, caller, roles, granted, `granting these roles`);
@@ -275,32 +238,24 @@ export class UserService {
           `user ${username} is the last user of tenant ${caller.tenant} who can administer users (TENANT_ADMIN or admin) and cannot lose that`,
         );
       }
-      const row = await trx
-        .updateTable('users')
-        .set({ roles: JSON.stringify(roles) })
-        .where('tenant', '=', caller.tenant)
-        .where('username', '=', username)
-        .returning(['username', 'roles', 'created_at'])
-        .executeTakeFirstOrThrow();
-      await this.audit(trx, caller, 'user.roles', { type: 'user', id: username }, { roles: user.roles }, { roles });
-      return userJson(row);
+      const row = await new UserStore(trx).setRoles(caller.tenant, username, roles);
+      return { result: userOf(row), audit: { action: 'user.roles', subject: { type: 'user', id: username }, before: { roles: user.roles }, after: { roles } } };
     });
   }
 
   /**
    * A user changes their own password (giving the current one), or an administrator sets
-   * another user's. Sessions elsewhere end: the authenticator's cache is keyed by the hash.
+   * another user's. Sessions elsewhere end (the login cache is keyed by the hash), and the
+   * user's API tokens are revoked (see the header).
    */
   async changePassword(caller: Principal, username: string, input: { password: string; currentPassword?: string | undefined }): Promise<void> {
     checkPassword(input.password);
     const self = caller.actor === `user:${username}`;
+    if (isTokenOf(caller, username))
+      throw new ServerError('FORBIDDEN', `an API token cannot change the password of the user it acts for (${username}); log in with the current password`);
+    const users = new UserStore(this.db);
     if (self) {
-      const row = await this.db
-        .selectFrom('users')
-        .select('password_hash')
-        .where('tenant', '=', caller.tenant)
-        .where('username', '=', username)
-        .executeTakeFirst();
+      const row = await users.credential(caller.tenant, username);
       if (!row) throw notFound(`user ${username}`);
       if (input.currentPassword === undefined) throw badRequest('give currentPassword to change your own password');
       if (!(await verifyPassword(input.currentPassword, row.password_hash))) throw new ServerError('FORBIDDEN', 'currentPassword is not your current password');
@@ -308,97 +263,83 @@ export class UserService {
       throw new ServerError('FORBIDDEN', `missing permission ${USER_ADMIN_PERMISSION}`);
     }
     const passwordHash = await hashPassword(input.password);
-    await this.db.transaction().execute(async (trx) => {
-      const user = await trx
-        .selectFrom('users')
-        .select('roles')
-        .where('tenant', '=', caller.tenant)
-        .where('username', '=', username)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!user) throw notFound(`user ${username}`);
+    await this.changes.apply(caller, async (trx) => {
+      const { user } = await this.lockUsers(trx, caller.tenant, username);
       if (!self) await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `setting the password of user ${username}`);
-      await trx.updateTable('users').set({ password_hash: passwordHash }).where('tenant', '=', caller.tenant).where('username', '=', username).execute();
-      await this.audit(trx, caller, 'user.password', { type: 'user', id: username }, null, { passwordChanged: true, by: self ? 'self' : 'administrator' });
+      await new UserStore(trx).setPasswordHash(caller.tenant, username, passwordHash);
+      const tokensRevoked = await new ApiTokenStore(trx).deleteOwnedBy(caller.tenant, `user:${username}`);
+      return {
+        result: undefined,
+        audit: {
+          action: 'user.password',
+          subject: { type: 'user', id: username },
+          before: null,
+          after: { passwordChanged: true, by: self ? 'self' : 'administrator', tokensRevoked },
+        },
+      };
     });
   }
 
   // --- API tokens ----------------------------------------------------------------------------
 
-  async listTokens(tenant: string, paging: { offset: number; limit: number }): Promise<{ content: ApiTokenJson[]; total: number }> {
+  async listTokens(tenant: string, page: PageRequest): Promise<Listed<ApiToken>> {
     const now = this.clock();
-    const rows = await this.db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('tenant', '=', tenant)
-      .orderBy('id')
-      .offset(paging.offset)
-      .limit(paging.limit)
-      .execute();
-    const { total } = await this.db
-      .selectFrom('api_tokens')
-      .select(sql<number>`count(*)::int`.as('total'))
-      .where('tenant', '=', tenant)
-      .executeTakeFirstOrThrow();
-    return { content: rows.map((r) => tokenJson(r, now)), total: Number(total) };
+    const { rows, total } = await new ApiTokenStore(this.db).page(tenant, page);
+    return { items: rows.map((r) => tokenOf(r, now)), total };
   }
 
   /** The token itself is in the result and nowhere else, ever. */
   async createToken(
     caller: Principal,
     input: { name: string; roles: readonly string[]; expiresAt?: number | undefined },
-  ): Promise<ApiTokenJson & { token: string }> {
+  ): Promise<ApiToken & { token: string }> {
     checkUsername(input.name, 'token name');
     const roles = normaliseRoles(input.roles);
     if (roles.length === 0) throw badRequest('roles: give the token at least one role or permission');
     const now = this.clock();
-    if (input.expiresAt !== undefined && !(Number.isSafeInteger(input.expiresAt) && input.expiresAt <= 8_640_000_000_000_000))
+    if (input.expiresAt !== undefined && !(Number.isSafeInteger(input.expiresAt) && input.expiresAt <= MAX_DATE_MS))
       throw badRequest('expiresAt must be a time in milliseconds since 1970');
     if (input.expiresAt !== undefined && input.expiresAt <= now.getTime()) throw badRequest('expiresAt must be in the future');
+    // caller.permissions are already the caller's roles intersected with its owner's now, so a
+    // token made with a token never gets more than the user behind both.
     await this.assertCovers(this.db, caller, roles, permissionsOf(roles, 'roles'), 'creating this token');
+    const chain = await credentialOf(this.db, caller.tenant, caller.actor, now);
+    if (chain && chain.grants.length > MAX_TOKEN_CHAIN)
+      throw new ServerError('FORBIDDEN', `tokens made with tokens may go ${MAX_TOKEN_CHAIN} deep; make this one with a user's login`);
     const token = `osp_${randomBytes(32).toString('base64url')}`;
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('api_tokens')
-          .values({
-            tenant: caller.tenant,
-            name: input.name,
-            owner: caller.actor,
-            token_hash: sha256(token),
-            roles: JSON.stringify(roles),
-            expires_at: input.expiresAt === undefined ? null : new Date(input.expiresAt),
-            last_used_at: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.audit(trx, caller, 'apitoken.create', { type: 'apitoken', id: String(row.id) }, null, {
-          name: input.name,
-          owner: caller.actor,
-          roles,
-          expiresAt: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
-        });
-        return { ...tokenJson(row, now), token };
-      });
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ServerError('CONFLICT', `an API token named ${input.name} already exists`);
-      throw e;
-    }
+    const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+    return this.changes.apply(caller, async (trx) => {
+      const row = await new ApiTokenStore(trx).insert(caller.tenant, { name: input.name, owner: caller.actor, tokenHash: sha256(token), roles, expiresAt });
+      return {
+        result: { ...tokenOf(row, now), token },
+        audit: {
+          action: 'apitoken.create',
+          subject: { type: 'apitoken', id: String(row.id) },
+          before: null,
+          after: { name: input.name, owner: caller.actor, roles, expiresAt: expiresAt === null ? null : expiresAt.toISOString() },
+        },
+      };
+    });
   }
 
+  /** Revoke a token, and every token made with it (they carried its power). */
   async revokeToken(caller: Principal, id: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('api_tokens')
-        .select(['id', 'name', 'owner', 'roles'])
-        .where('tenant', '=', caller.tenant)
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
+    await this.changes.apply(caller, async (trx) => {
+      const tokens = new ApiTokenStore(trx);
+      const row = await tokens.lock(caller.tenant, id);
       if (!row) throw notFound(`API token ${id}`);
       await this.assertCovers(trx, caller, row.roles, storedPermissions(row.roles), `revoking API token ${row.name}`);
-      await trx.deleteFrom('api_tokens').where('tenant', '=', caller.tenant).where('id', '=', row.id).execute();
-      await this.audit(trx, caller, 'apitoken.revoke', { type: 'apitoken', id: String(row.id) }, { name: row.name, owner: row.owner, roles: row.roles }, null);
+      await tokens.delete(caller.tenant, row.id);
+      const alsoRevoked = await tokens.deleteOwnedBy(caller.tenant, `token:${row.name}`);
+      return {
+        result: undefined,
+        audit: {
+          action: 'apitoken.revoke',
+          subject: { type: 'apitoken', id: String(row.id) },
+          before: { name: row.name, owner: row.owner, roles: row.roles, ...(alsoRevoked.length > 0 ? { tokensRevoked: alsoRevoked } : {}) },
+          after: null,
+        },
+      };
     });
   }
 
@@ -406,10 +347,10 @@ export class UserService {
 
   /**
    * A new tenant with the default configuration and its first user (role TENANT_ADMIN). Both the
-   * new tenant's audit log and the caller's record it. Tenant ids differing only in case are
-   * refused: they would be told apart by nobody reading a log or a URL.
+   * new tenant's audit log and the caller's record it, in the same transaction. Tenant ids
+   * differing only in case are refused: they would be told apart by nobody reading a log or a URL.
    */
-  async createTenant(caller: Principal, input: { id: string; adminUsername: string; adminPassword: string }): Promise<{ id: string; admin: UserJson }> {
+  async createTenant(caller: Principal, input: { id: string; adminUsername: string; adminPassword: string }): Promise<{ id: string; admin: User }> {
     if (!(await this.isSystemAdmin(caller)))
       throw new ServerError('FORBIDDEN', `creating tenants needs a system administrator (role admin in tenant ${DEFAULT_TENANT})`);
     if (!TENANT_PATTERN.test(input.id)) throw badRequest(`invalid tenant id ${JSON.stringify(input.id)}: use 1–64 letters, digits, _ or -`);
@@ -417,40 +358,22 @@ export class UserService {
     checkPassword(input.adminPassword, 'adminPassword');
     const roles = [...FIRST_USER_ROLES];
     const passwordHash = await hashPassword(input.adminPassword);
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const clash = await trx
-          .selectFrom('tenants')
-          .select('id')
-          .where(sql<string>`lower(id)`, '=', input.id.toLowerCase())
-          .executeTakeFirst();
-        if (clash) throw new ServerError('CONFLICT', `tenant ${clash.id} already exists`);
-        await trx
-          .insertInto('tenants')
-          .values({ id: input.id, config: JSON.stringify({}) })
-          .execute();
-        const user = await trx
-          .insertInto('users')
-          .values({ tenant: input.id, username: input.adminUsername, password_hash: passwordHash, roles: JSON.stringify(roles) })
-          .returning(['username', 'roles', 'created_at'])
-          .executeTakeFirstOrThrow();
-        const record = { id: input.id, admin: input.adminUsername, roles };
-        // The new tenant's log begins with its creation, naming who (of which tenant) created it.
-        await appendAudit(trx, {
-          tenant: input.id,
-          at: this.clock(),
-          actor: `${caller.tenant}\\${caller.actor}`,
-          action: 'tenant.create',
-          subject: { type: 'tenant', id: input.id },
-          before: null,
-          after: record,
-        });
-        await this.audit(trx, caller, 'tenant.create', { type: 'tenant', id: input.id }, null, record);
-        return { id: input.id, admin: userJson(user) };
-      });
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ServerError('CONFLICT', `tenant ${input.id} already exists`);
-      throw e;
-    }
+    return this.changes.apply(caller, async (trx) => {
+      const tenants = new TenantStore(trx);
+      const clash = await tenants.sameIdIgnoringCase(input.id);
+      if (clash) throw new ServerError('CONFLICT', `tenant ${clash} already exists`);
+      await tenants.create(input.id);
+      const user = await new UserStore(trx).insert(input.id, { username: input.adminUsername, passwordHash, roles });
+      const record = { id: input.id, admin: input.adminUsername, roles };
+      // The new tenant's log begins with its creation, naming who (of which tenant) created it.
+      await this.changes.applyIn(trx, { tenant: input.id, actor: `${caller.tenant}\\${caller.actor}` }, async () => ({
+        result: undefined,
+        audit: { action: 'tenant.create', subject: { type: 'tenant', id: input.id }, before: null, after: record },
+      }));
+      return {
+        result: { id: input.id, admin: userOf(user) },
+        audit: { action: 'tenant.create', subject: { type: 'tenant', id: input.id }, before: null, after: record },
+      };
+    });
   }
 }

@@ -25,6 +25,9 @@ import type { CatalogueService } from '../domain/catalogue.js';
 import type { MetadataService } from '../domain/metadata.js';
 import type { RolloutService } from '../domain/rollouts.js';
 import type { AutoAssignService } from '../domain/auto-assign.js';
+import type { LoginService } from '../domain/login.js';
+import type { UserService } from '../domain/users.js';
+import { ServerError } from '../errors.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -46,6 +49,8 @@ export interface AppDependencies {
   releases: ReleaseService;
   changes: Changes;
   configs: TenantConfigService;
+  users: UserService;
+  login: LoginService;
   rollouts: RolloutService;
   autoAssign: AutoAssignService;
   catalogue: CatalogueService;
@@ -93,6 +98,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...https,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  // A refusal that says when to come back (a throttled login) carries Retry-After (RFC 9110 §10.2.3).
+  app.addHook('onError', async (_request, reply, error) => {
+    if (error instanceof ServerError && error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+  });
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);
@@ -116,7 +125,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     db: deps.db,
     blobs: deps.blobs,
     service: deps.management,
-    authenticator: new ManagementAuthenticator(deps.db),
+    authenticator: new ManagementAuthenticator(deps.login),
     maxArtifactBytes: config.maxArtifactBytes,
     tuf: deps.tuf,
     releases: deps.releases,
@@ -129,6 +138,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     signatures: deps.signatures,
     rollouts: deps.rollouts,
     autoAssign: deps.autoAssign,
+    users: deps.users,
   });
   // Public: the document describes the API, it grants nothing.
   app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));

@@ -25,6 +25,7 @@ import type { RolloutService } from '../../domain/rollouts.js';
 import type { TenantConfigService } from '../../domain/tenant-config-service.js';
 import type { ReleaseService } from '../../domain/releases.js';
 import type { TufServices } from '../../domain/tuf/services.js';
+import type { UserService } from '../../domain/users.js';
 import type { RsqlFields } from '../../db/rsql.js';
 
 /** What route modules get: the database, services and the shared request helpers. */
@@ -44,6 +45,7 @@ export interface ManagementContext {
   signatures: SignatureService;
   rollouts: RolloutService;
   autoAssign: AutoAssignService;
+  users: UserService;
   db: Kysely<Database>;
   blobs: BlobStore;
   service: ManagementService;

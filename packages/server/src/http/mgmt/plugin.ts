@@ -40,6 +40,7 @@ import type { MetadataService } from '../../domain/metadata.js';
 import { listQuery, parseWith } from '../schema.js';
 import type { RolloutService } from '../../domain/rollouts.js';
 import type { AutoAssignService } from '../../domain/auto-assign.js';
+import type { UserService } from '../../domain/users.js';
 
 export interface ManagementPluginOptions {
   db: ManagementContext['db'];
@@ -61,6 +62,7 @@ export interface ManagementPluginOptions {
   signatures: SignatureService;
   rollouts: RolloutService;
   autoAssign: AutoAssignService;
+  users: UserService;
 }
 
 /** The old body helper of ManagementContext: the same 400s as the route schemas give. */
@@ -115,6 +117,7 @@ export async function managementPlugin(app: FastifyInstance, options: Management
     sets: service.sets,
     rollouts: options.rollouts,
     autoAssign: options.autoAssign,
+    users: options.users,
     base,
     parseBody,
     idOf,
@@ -126,7 +129,7 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerSoftwareModuleRoutes(typed, context);
   await registerDistributionSetRoutes(typed, context);
   await registerReleaseRoutes(typed, context);
-  await registerUserRoutes(app, context);
+  await registerUserRoutes(typed, context);
   await registerSignatureRoutes(typed, context);
   await registerAuditRoutes(typed, context);
   await registerActionRoutes(typed, context);

@@ -19,25 +19,37 @@
  * permission (hawkBit's SYSTEM_ADMIN) *and* an explicit `admin`/`SYSTEM_ADMIN` grant in tenant
  * DEFAULT (the bootstrap `admin` user holds it), because TENANT_ADMIN resolves to every
  * permission too but administers only its own tenant. Finer rules (no granting beyond one's own
- * permissions, last administrator, no self-deletion) live in domain/users.ts.
+ * permissions, last administrator, no self-deletion, what a token may do for its owner) live in
+ * domain/users.ts.
+ *
+ * No reply schema holds a secret: password hashes and token hashes are never read for a reply,
+ * and the token itself appears only in the reply of its creation.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { PERMISSIONS } from '../../domain/permissions.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, TENANT_PATTERN, USERNAME_PATTERN, USER_ADMIN_PERMISSION, UserService } from '../../domain/users.js';
-import { ServerError } from '../../errors.js';
-import { principalOf, requires } from './auth.js';
-import { page } from './mappers.js';
-import type { ManagementContext } from './context.js';
 import { parsePaging } from '../../db/rsql.js';
+import { PERMISSIONS } from '../../domain/permissions.js';
+import {
+  MAX_DATE_MS,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  TENANT_PATTERN,
+  USERNAME_PATTERN,
+  USER_ADMIN_PERMISSION,
+  type ApiToken,
+  type User,
+} from '../../domain/users.js';
+import { ServerError } from '../../errors.js';
+import { entityId, listQuery, noContent, pageOf, pathText, type TypedApp } from '../schema.js';
+import { principalOf, requires } from './auth.js';
+import type { ManagementContext } from './context.js';
 
-/** The largest time a JavaScript Date holds. */
-const MAX_DATE_MS = 8_640_000_000_000_000;
 const name = z.string().regex(USERNAME_PATTERN, 'use 1–64 letters, digits or . _ @ -');
 const password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 const roles = z.array(z.string().min(1).max(64)).max(64);
+const millis = z.number().int().describe('milliseconds since 1970');
 
-const schemas = {
+const bodies = {
   newUser: z.strictObject({ username: name, password, roles: roles.default([]) }),
   userUpdate: z.strictObject({ roles }),
   password: z.strictObject({ password, currentPassword: z.string().max(MAX_PASSWORD_LENGTH).optional() }),
@@ -49,22 +61,48 @@ const schemas = {
   }),
 };
 
-interface PagingQuery {
-  offset?: string;
-  limit?: string;
-}
+const userJson = z.object({
+  username: z.string(),
+  roles: z.array(z.string()).describe('as granted: role names and permission names'),
+  permissions: z.array(z.string()).describe('what the roles resolve to'),
+  createdAt: millis,
+});
+const tokenJson = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  owner: z.string().describe('who made it: user:<name>, or token:<name> for a token made with a token'),
+  roles: z.array(z.string()).describe('as granted; the token may do only what its owner may do as well, at each request'),
+  createdAt: millis,
+  expiresAt: millis.nullable(),
+  lastUsedAt: millis.nullable(),
+  expired: z.boolean(),
+});
+const newTokenJson = tokenJson.extend({ token: z.string().describe('the token (osp_…): shown only in this reply, stored only as its SHA-256') });
+const tenantJson = z.object({ id: z.string(), admin: userJson });
 
-export async function registerUserRoutes(app: FastifyInstance, context: ManagementContext): Promise<void> {
-  const users = new UserService(context.db);
+const usernameParams = z.object({ username: pathText('username') });
+/** Users and tokens page with offset and limit; there is nothing to filter or sort by. */
+const pagingQuery = listQuery.pick({ offset: true, limit: true });
+
+const userOut = (u: User): z.infer<typeof userJson> => ({ ...u, createdAt: u.createdAt.getTime() });
+const tokenOut = (t: ApiToken): z.infer<typeof tokenJson> => ({
+  ...t,
+  createdAt: t.createdAt.getTime(),
+  expiresAt: t.expiresAt?.getTime() ?? null,
+  lastUsedAt: t.lastUsedAt?.getTime() ?? null,
+});
+const listed = <T, J>({ items, total }: { items: T[]; total: number }, out: (item: T) => J) => ({ content: items.map(out), total, size: items.length });
+
+export async function registerUserRoutes(app: TypedApp, context: ManagementContext): Promise<void> {
+  const { users } = context;
   const admin = requires(USER_ADMIN_PERMISSION);
-  const usernameOf = (request: FastifyRequest) => (request.params as { username: string }).username;
-  const paging = (request: FastifyRequest) => parsePaging((request.query as PagingQuery).offset, (request.query as PagingQuery).limit);
 
-  // Guards carry `permissions` like requires()'s, for the OpenAPI document (http/openapi.ts).
+  // Guards run before validation (preValidation) and carry `permissions` like requires()'s, for
+  // the OpenAPI document (http/openapi.ts).
   /** Your own password, or anyone's with the user-administration permission. */
   const selfOrAdmin = Object.assign(
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      if (principalOf(request).actor === `user:${usernameOf(request)}`) return;
+    async (request: FastifyRequest<{ Params: { username: string } }>, reply: FastifyReply) => {
+      if (principalOf(request).actor === `user:${request.params.username}`) return;
       await admin(request, reply);
     },
     { permissions: [USER_ADMIN_PERMISSION] },
@@ -81,49 +119,54 @@ export async function registerUserRoutes(app: FastifyInstance, context: Manageme
   );
 
   // --- users ---------------------------------------------------------------------------------
-  app.get('/users', { preHandler: admin }, async (request) => {
-    const { content, total } = await users.listUsers(principalOf(request).tenant, paging(request));
-    return page(content, total);
+  app.get('/users', { preValidation: admin, schema: { querystring: pagingQuery, response: { 200: pageOf(userJson) } } }, async (request) =>
+    listed(await users.listUsers(principalOf(request).tenant, parsePaging(request.query.offset, request.query.limit)), userOut),
+  );
+  app.post('/users', { preValidation: admin, schema: { body: bodies.newUser, response: { 201: userJson } } }, async (request, reply) =>
+    reply.status(201).send(userOut(await users.createUser(principalOf(request), request.body))),
+  );
+  app.put(
+    '/users/:username',
+    { preValidation: admin, schema: { params: usernameParams, body: bodies.userUpdate, response: { 200: userJson } } },
+    async (request) => userOut(await users.setRoles(principalOf(request), request.params.username, request.body.roles)),
+  );
+  app.delete('/users/:username', { preValidation: admin, schema: { params: usernameParams, response: { 204: noContent } } }, async (request, reply) => {
+    await users.deleteUser(principalOf(request), request.params.username);
+    return reply.status(204).send(null);
   });
-  app.post('/users', { preHandler: admin }, async (request, reply) => {
-    const body = context.parseBody(schemas.newUser, request.body);
-    return reply.status(201).send(await users.createUser(principalOf(request), body));
-  });
-  app.put('/users/:username', { preHandler: admin }, async (request) => {
-    const body = context.parseBody(schemas.userUpdate, request.body);
-    return users.setRoles(principalOf(request), usernameOf(request), body.roles);
-  });
-  app.delete('/users/:username', { preHandler: admin }, async (request, reply) => {
-    await users.deleteUser(principalOf(request), usernameOf(request));
-    return reply.status(204).send();
-  });
-  app.put('/users/:username/password', { preHandler: selfOrAdmin }, async (request, reply) => {
-    const body = context.parseBody(schemas.password, request.body);
-    await users.changePassword(principalOf(request), usernameOf(request), body);
-    return reply.status(204).send();
-  });
+  app.put(
+    '/users/:username/password',
+    { preValidation: selfOrAdmin, schema: { params: usernameParams, body: bodies.password, response: { 204: noContent } } },
+    async (request, reply) => {
+      await users.changePassword(principalOf(request), request.params.username, request.body);
+      return reply.status(204).send(null);
+    },
+  );
 
   // --- API tokens ----------------------------------------------------------------------------
-  app.get('/apitokens', { preHandler: admin }, async (request) => {
-    const { content, total } = await users.listTokens(principalOf(request).tenant, paging(request));
-    return page(content, total);
-  });
+  app.get('/apitokens', { preValidation: admin, schema: { querystring: pagingQuery, response: { 200: pageOf(tokenJson) } } }, async (request) =>
+    listed(await users.listTokens(principalOf(request).tenant, parsePaging(request.query.offset, request.query.limit)), tokenOut),
+  );
   // The response holds the token: the only time it is ever shown.
-  app.post('/apitokens', { preHandler: admin }, async (request, reply) => {
-    const body = context.parseBody(schemas.newToken, request.body);
+  app.post('/apitokens', { preValidation: admin, schema: { body: bodies.newToken, response: { 201: newTokenJson } } }, async (request, reply) => {
+    const created = await users.createToken(principalOf(request), request.body);
     return reply
       .status(201)
       .header('Cache-Control', 'no-store')
-      .send(await users.createToken(principalOf(request), body));
+      .send({ ...tokenOut(created), token: created.token });
   });
-  app.delete('/apitokens/:id', { preHandler: admin }, async (request, reply) => {
-    await users.revokeToken(principalOf(request), context.idOf((request.params as { id: string }).id, 'API token'));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/apitokens/:id',
+    { preValidation: admin, schema: { params: z.object({ id: entityId('API token') }), response: { 204: noContent } } },
+    async (request, reply) => {
+      await users.revokeToken(principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 
   // --- tenants -------------------------------------------------------------------------------
-  app.post('/tenants', { preHandler: systemAdmin }, async (request, reply) => {
-    const body = context.parseBody(schemas.newTenant, request.body);
-    return reply.status(201).send(await users.createTenant(principalOf(request), body));
+  app.post('/tenants', { preValidation: systemAdmin, schema: { body: bodies.newTenant, response: { 201: tenantJson } } }, async (request, reply) => {
+    const created = await users.createTenant(principalOf(request), request.body);
+    return reply.status(201).send({ id: created.id, admin: userOut(created.admin) });
   });
 }
