@@ -48,7 +48,10 @@ describe.each(kinds)('DDI input on %s', (kind) => {
 
   const base = '/DEFAULT/controller/v1';
   const auth = (id: string) => ({ authorization: `TargetToken token-${id}-abcdef` });
-  const get = async (id: string, path: string) => (await server.ddi.settle(), server.app.inject({ method: 'GET', url: `${base}/${id}${path}`, headers: auth(id) }));
+  const get = async (id: string, path: string) => (
+    await server.ddi.settle(),
+    server.app.inject({ method: 'GET', url: `${base}/${id}${path}`, headers: auth(id) })
+  );
   const send = async (method: 'POST' | 'PUT', id: string, path: string, payload: unknown) => (
     await server.ddi.settle(),
     server.app.inject({
@@ -127,9 +130,9 @@ describe.each(kinds)('DDI input on %s', (kind) => {
       await refused(send('PUT', 'dev01', '/configData', { data: { 'bo\u0000ard': 'x' } }));
       await refused(send('PUT', 'dev01', '/configData', { data: { board: 'x\u0000' } }));
       await refused(send('PUT', 'dev01', '/installedBase', { name: 'a\u0000', version: '1.0' }));
-      expect((await server.database.db.selectFrom('targets').select('auto_confirm').where('controller_id', '=', 'dev01').executeTakeFirstOrThrow()).auto_confirm).toBe(
-        null,
-      );
+      expect(
+        (await server.database.db.selectFrom('targets').select('auto_confirm').where('controller_id', '=', 'dev01').executeTakeFirstOrThrow()).auto_confirm,
+      ).toBe(null);
     });
 
     it('a NUL byte in an artifact file name or a repeated query parameter', async () => {
@@ -177,10 +180,7 @@ describe.each(kinds)('DDI input on %s', (kind) => {
 
     it("a set-module link of this tenant to another tenant's module is not followed", async () => {
       const db = server.database.db;
-      await db
-        .insertInto('distribution_set_modules')
-        .values({ tenant: 'DEFAULT', ds_id: a.distributionSets.ds!, module_id: b.modules.os! })
-        .execute();
+      await db.insertInto('distribution_set_modules').values({ tenant: 'DEFAULT', ds_id: a.distributionSets.ds!, module_id: b.modules.os! }).execute();
       try {
         const chunks = (await get('dev01', `/deploymentBase/${actionId()}`)).json().deployment.chunks as Array<{ name: string }>;
         expect(chunks.map((c) => c.name)).toEqual(['a-os']);
