@@ -53,19 +53,21 @@ export const publicKeyBody = z.object({ publicKey: storableText(8192).min(10) })
 
 const href = z.object({ href: z.string() });
 
-export const pollReply = z.object({
-  config: z.object({ polling: z.object({ sleep: z.string().describe('HH:MM:SS until the next poll') }) }),
-  _links: z
-    .object({
-      cancelAction: href,
-      confirmationBase: href,
-      deploymentBase: href,
-      installedBase: href,
-      configData: href,
-    })
-    .partial()
-    .optional(),
-});
+export const pollReply = z
+  .object({
+    config: z.object({ polling: z.object({ sleep: z.string().describe('HH:MM:SS until the next poll') }) }),
+    _links: z
+      .object({
+        cancelAction: href,
+        confirmationBase: href,
+        deploymentBase: href,
+        installedBase: href,
+        configData: href,
+      })
+      .partial()
+      .optional(),
+  })
+  .describe('when to poll next, and the resources to follow');
 
 export const artifactReply = z.object({
   filename: z.string(),
@@ -106,23 +108,29 @@ const deploymentExtras = {
 };
 
 /** deploymentBase/{id} and installedBase/{id}. */
-export const deploymentReply = z.object({ id: z.string(), deployment: instructions, ...deploymentExtras });
+export const deploymentReply = z
+  .object({ id: z.string(), deployment: instructions, ...deploymentExtras })
+  .describe('the deployment: what to download and install, and how');
 /** confirmationBase/{id}: the same content under `confirmation`. */
-export const confirmationReply = z.object({ id: z.string(), confirmation: instructions, ...deploymentExtras });
+export const confirmationReply = z
+  .object({ id: z.string(), confirmation: instructions, ...deploymentExtras })
+  .describe('the deployment waiting for the device to consent');
 
-export const cancelActionReply = z.object({ id: z.string(), cancelAction: z.object({ stopId: z.string() }) });
+export const cancelActionReply = z.object({ id: z.string(), cancelAction: z.object({ stopId: z.string() }) }).describe('the action to stop');
 
-export const confirmationStateReply = z.object({
-  autoConfirm: z.object({
-    active: z.boolean(),
-    initiator: z.string().optional(),
-    remark: z.string().optional(),
-    activatedAt: z.number().int().optional(),
-  }),
-  _links: z.object({ activateAutoConfirm: href, deactivateAutoConfirm: href, confirmationBase: href }).partial(),
-});
+export const confirmationStateReply = z
+  .object({
+    autoConfirm: z.object({
+      active: z.boolean(),
+      initiator: z.string().optional(),
+      remark: z.string().optional(),
+      activatedAt: z.number().int().optional(),
+    }),
+    _links: z.object({ activateAutoConfirm: href, deactivateAutoConfirm: href, confirmationBase: href }).partial(),
+  })
+  .describe('auto-confirm state and the action waiting for consent');
 
-export const moduleArtifactsReply = z.array(artifactReply);
+export const moduleArtifactsReply = z.array(artifactReply).describe("the module's artifacts with their download links");
 
 /**
  * No body: hawkBit answers feedback, configData and the like with an empty 200 (or 201). Sent as
