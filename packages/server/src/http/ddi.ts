@@ -45,15 +45,10 @@ function urlsOf(request: FastifyRequest, device: DeviceIdentity): DeviceUrls {
   return deviceUrls(`${request.protocol}://${request.host}`, device.tenant, device.target.controllerId);
 }
 
-/** hawkBit answers hal+json by default and plain JSON to clients that ask for it (SWUpdate). */
+/** hawkBit answers hal+json by default and plain JSON to clients that ask for it (SWUpdate); the route's reply schema serialises the body. */
 function jsonType(request: FastifyRequest): string {
   const accept = request.headers.accept ?? '';
   return accept.includes('application/hal+json') || !accept.includes('application/json') ? 'application/hal+json' : 'application/json';
-}
-
-/** Send `body` as hawkBit JSON; the route's reply schema serialises it. */
-function sendJson(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
-  return reply.type(jsonType(request)).send(body);
 }
 
 /**
@@ -86,7 +81,7 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
   // Root poll (§1.3), with an ETag over the body so an unchanged answer costs a 304.
   app.get('/', { schema: { params: deviceParams, response: { 200: pollReply, 304: empty } }, onSend: pollETag }, async (request, reply) => {
     const d = deviceOf(request);
-    return sendJson(request, reply, pollBody(urlsOf(request, d), await ddi.deployments.poll(d.target, d.config)));
+    return reply.type(jsonType(request)).send(pollBody(urlsOf(request, d), await ddi.deployments.poll(d.target, d.config)));
   });
 
   app.put('/configData', { schema: { params: deviceParams, body: configDataBody, response: { 200: empty } } }, async (request, reply) => {
@@ -105,7 +100,7 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     app.get(`/${resource}/:actionId`, { schema: { params: actionParams, querystring: deploymentQuery, response } }, async (request, reply) => {
       const d = deviceOf(request);
       const view = await ddi.deployments.deployment(d.target, request.params.actionId, kind, request.query.actionHistory ?? 0);
-      return sendJson(request, reply, deploymentBody(urlsOf(request, d), view));
+      return reply.type(jsonType(request)).send(deploymentBody(urlsOf(request, d), view));
     });
   }
 
@@ -120,7 +115,7 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
 
   app.get('/cancelAction/:actionId', { schema: { params: actionParams, response: { 200: cancelActionReply } } }, async (request, reply) => {
     const { actionId } = await ddi.deployments.cancelAction(deviceOf(request).target, request.params.actionId);
-    return sendJson(request, reply, cancelActionBody(actionId));
+    return reply.type(jsonType(request)).send(cancelActionBody(actionId));
   });
 
   app.post(
@@ -139,7 +134,7 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
 
   app.get('/confirmationBase', { schema: { params: deviceParams, response: { 200: confirmationStateReply } } }, async (request, reply) => {
     const d = deviceOf(request);
-    return sendJson(request, reply, confirmationStateBody(urlsOf(request, d), await ddi.deployments.confirmationState(d.target)));
+    return reply.type(jsonType(request)).send(confirmationStateBody(urlsOf(request, d), await ddi.deployments.confirmationState(d.target)));
   });
 
   app.post(
@@ -173,11 +168,8 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     const d = deviceOf(request);
     const { moduleId } = request.params;
     const urls = urlsOf(request, d);
-    return sendJson(
-      request,
-      reply,
-      (await ddi.deployments.moduleArtifacts(d.target, moduleId)).map((a) => artifactBody(urls, moduleId, a)),
-    );
+    const artifacts = await ddi.deployments.moduleArtifacts(d.target, moduleId);
+    return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a)));
   });
 
   registerDownloadRoutes(app, ddi, options.blobs);
