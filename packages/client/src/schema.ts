@@ -1763,8 +1763,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description when to poll next, and the resources to follow */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        config: {
+                            polling: {
+                                /** @description HH:MM:SS until the next poll */
+                                sleep: string;
+                            };
+                        };
+                        _links?: {
+                            cancelAction?: {
+                                href: string;
+                            };
+                            confirmationBase?: {
+                                href: string;
+                            };
+                            deploymentBase?: {
+                                href: string;
+                            };
+                            installedBase?: {
+                                href: string;
+                            };
+                            configData?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no content */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1800,9 +1833,19 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    mode?: "merge" | "replace" | "remove";
+                    data: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1831,7 +1874,10 @@ export interface operations {
     };
     getTenantControllerV1ControllerIdDeploymentBaseActionId: {
         parameters: {
-            query?: never;
+            query?: {
+                actionHistory?: string;
+                c?: string;
+            };
             header?: never;
             path: {
                 tenant: string;
@@ -1842,12 +1888,79 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the deployment: what to download and install, and how */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        deployment: {
+                            /** @enum {string} */
+                            download: "forced" | "attempt" | "skip";
+                            /** @enum {string} */
+                            update: "forced" | "attempt" | "skip";
+                            /** @enum {string} */
+                            maintenanceWindow?: "available" | "unavailable";
+                            chunks: {
+                                part: string;
+                                version: string;
+                                name: string;
+                                artifacts: {
+                                    filename: string;
+                                    hashes: {
+                                        sha1: string;
+                                        md5: string;
+                                        sha256: string;
+                                    };
+                                    size: number;
+                                    _links: {
+                                        "download-http": {
+                                            href: string;
+                                        };
+                                        "md5sum-http": {
+                                            href: string;
+                                        };
+                                        /** @description Osprey: detached signature */
+                                        "signature-http"?: {
+                                            href: string;
+                                        };
+                                    };
+                                    /** @description Osprey extension; hawkBit clients ignore it */
+                                    osprey?: {
+                                        /** @description the TUF target that signs this artifact */
+                                        tufTarget?: string;
+                                        encryption?: {
+                                            /** @enum {string} */
+                                            format: "age-v1";
+                                            /** @description base64 of this device's age header */
+                                            header?: string;
+                                        };
+                                    };
+                                }[];
+                                /** @enum {boolean} */
+                                encrypted?: true;
+                                metadata?: {
+                                    key: string;
+                                    value: string;
+                                }[];
+                            }[];
+                        };
+                        actionHistory?: {
+                            /** @enum {string} */
+                            status: "FINISHED" | "ERROR" | "WARNING" | "RUNNING" | "CANCELED" | "CANCELING" | "RETRIEVED" | "DOWNLOAD" | "SCHEDULED" | "CANCEL_REJECTED" | "DOWNLOADED" | "WAIT_FOR_CONFIRMATION";
+                            messages: string[];
+                        };
+                        /** @description Osprey extension: the tenant's TUF repository */
+                        osprey?: {
+                            tuf: {
+                                metadata: string;
+                                targets: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -1871,7 +1984,10 @@ export interface operations {
     };
     getTenantControllerV1ControllerIdInstalledBaseActionId: {
         parameters: {
-            query?: never;
+            query?: {
+                actionHistory?: string;
+                c?: string;
+            };
             header?: never;
             path: {
                 tenant: string;
@@ -1882,12 +1998,79 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the deployment: what to download and install, and how */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        deployment: {
+                            /** @enum {string} */
+                            download: "forced" | "attempt" | "skip";
+                            /** @enum {string} */
+                            update: "forced" | "attempt" | "skip";
+                            /** @enum {string} */
+                            maintenanceWindow?: "available" | "unavailable";
+                            chunks: {
+                                part: string;
+                                version: string;
+                                name: string;
+                                artifacts: {
+                                    filename: string;
+                                    hashes: {
+                                        sha1: string;
+                                        md5: string;
+                                        sha256: string;
+                                    };
+                                    size: number;
+                                    _links: {
+                                        "download-http": {
+                                            href: string;
+                                        };
+                                        "md5sum-http": {
+                                            href: string;
+                                        };
+                                        /** @description Osprey: detached signature */
+                                        "signature-http"?: {
+                                            href: string;
+                                        };
+                                    };
+                                    /** @description Osprey extension; hawkBit clients ignore it */
+                                    osprey?: {
+                                        /** @description the TUF target that signs this artifact */
+                                        tufTarget?: string;
+                                        encryption?: {
+                                            /** @enum {string} */
+                                            format: "age-v1";
+                                            /** @description base64 of this device's age header */
+                                            header?: string;
+                                        };
+                                    };
+                                }[];
+                                /** @enum {boolean} */
+                                encrypted?: true;
+                                metadata?: {
+                                    key: string;
+                                    value: string;
+                                }[];
+                            }[];
+                        };
+                        actionHistory?: {
+                            /** @enum {string} */
+                            status: "FINISHED" | "ERROR" | "WARNING" | "RUNNING" | "CANCELED" | "CANCELING" | "RETRIEVED" | "DOWNLOAD" | "SCHEDULED" | "CANCEL_REJECTED" | "DOWNLOADED" | "WAIT_FOR_CONFIRMATION";
+                            messages: string[];
+                        };
+                        /** @description Osprey extension: the tenant's TUF repository */
+                        osprey?: {
+                            tuf: {
+                                metadata: string;
+                                targets: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -1911,7 +2094,10 @@ export interface operations {
     };
     getTenantControllerV1ControllerIdConfirmationBaseActionId: {
         parameters: {
-            query?: never;
+            query?: {
+                actionHistory?: string;
+                c?: string;
+            };
             header?: never;
             path: {
                 tenant: string;
@@ -1922,12 +2108,79 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the deployment waiting for the device to consent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        confirmation: {
+                            /** @enum {string} */
+                            download: "forced" | "attempt" | "skip";
+                            /** @enum {string} */
+                            update: "forced" | "attempt" | "skip";
+                            /** @enum {string} */
+                            maintenanceWindow?: "available" | "unavailable";
+                            chunks: {
+                                part: string;
+                                version: string;
+                                name: string;
+                                artifacts: {
+                                    filename: string;
+                                    hashes: {
+                                        sha1: string;
+                                        md5: string;
+                                        sha256: string;
+                                    };
+                                    size: number;
+                                    _links: {
+                                        "download-http": {
+                                            href: string;
+                                        };
+                                        "md5sum-http": {
+                                            href: string;
+                                        };
+                                        /** @description Osprey: detached signature */
+                                        "signature-http"?: {
+                                            href: string;
+                                        };
+                                    };
+                                    /** @description Osprey extension; hawkBit clients ignore it */
+                                    osprey?: {
+                                        /** @description the TUF target that signs this artifact */
+                                        tufTarget?: string;
+                                        encryption?: {
+                                            /** @enum {string} */
+                                            format: "age-v1";
+                                            /** @description base64 of this device's age header */
+                                            header?: string;
+                                        };
+                                    };
+                                }[];
+                                /** @enum {boolean} */
+                                encrypted?: true;
+                                metadata?: {
+                                    key: string;
+                                    value: string;
+                                }[];
+                            }[];
+                        };
+                        actionHistory?: {
+                            /** @enum {string} */
+                            status: "FINISHED" | "ERROR" | "WARNING" | "RUNNING" | "CANCELED" | "CANCELING" | "RETRIEVED" | "DOWNLOAD" | "SCHEDULED" | "CANCEL_REJECTED" | "DOWNLOADED" | "WAIT_FOR_CONFIRMATION";
+                            messages: string[];
+                        };
+                        /** @description Osprey extension: the tenant's TUF repository */
+                        osprey?: {
+                            tuf: {
+                                metadata: string;
+                                targets: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -1960,9 +2213,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    timestamp?: number;
+                    status: {
+                        /** @enum {string} */
+                        execution: "closed" | "proceeding" | "canceled" | "scheduled" | "rejected" | "resumed" | "downloaded" | "download";
+                        result: {
+                            /** @enum {string} */
+                            finished: "success" | "failure" | "none";
+                            progress?: {
+                                cnt: number;
+                                of: number;
+                            };
+                        };
+                        code?: number;
+                        details?: string[];
+                    };
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2002,12 +2275,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the action to stop */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        cancelAction: {
+                            stopId: string;
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -2040,9 +2320,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    timestamp?: number;
+                    status: {
+                        /** @enum {string} */
+                        execution: "closed" | "proceeding" | "canceled" | "scheduled" | "rejected" | "resumed" | "downloaded" | "download";
+                        result: {
+                            /** @enum {string} */
+                            finished: "success" | "failure" | "none";
+                            progress?: {
+                                cnt: number;
+                                of: number;
+                            };
+                        };
+                        code?: number;
+                        details?: string[];
+                    };
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2079,10 +2379,24 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    version: string;
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no content */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2120,12 +2434,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description auto-confirm state and the action waiting for consent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        autoConfirm: {
+                            active: boolean;
+                            initiator?: string;
+                            remark?: string;
+                            activatedAt?: number;
+                        };
+                        _links: {
+                            activateAutoConfirm?: {
+                                href: string;
+                            };
+                            deactivateAutoConfirm?: {
+                                href: string;
+                            };
+                            confirmationBase?: {
+                                href: string;
+                            };
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -2158,9 +2492,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    confirmation: "confirmed" | "denied";
+                    code?: number;
+                    details?: string[];
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2197,9 +2540,16 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    initiator?: string;
+                    remark?: string;
+                } | null;
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2236,9 +2586,16 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    initiator?: string;
+                    remark?: string;
+                } | null;
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2275,10 +2632,23 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    publicKey: string;
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
+            /** @description no content */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no content */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2317,12 +2687,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the module's artifacts with their download links */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        filename: string;
+                        hashes: {
+                            sha1: string;
+                            md5: string;
+                            sha256: string;
+                        };
+                        size: number;
+                        _links: {
+                            "download-http": {
+                                href: string;
+                            };
+                            "md5sum-http": {
+                                href: string;
+                            };
+                            /** @description Osprey: detached signature */
+                            "signature-http"?: {
+                                href: string;
+                            };
+                        };
+                        /** @description Osprey extension; hawkBit clients ignore it */
+                        osprey?: {
+                            /** @description the TUF target that signs this artifact */
+                            tufTarget?: string;
+                            encryption?: {
+                                /** @enum {string} */
+                                format: "age-v1";
+                                /** @description base64 of this device's age header */
+                                header?: string;
+                            };
+                        };
+                    }[];
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -2358,8 +2761,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description the artifact (206: the requested range, several as multipart/byteranges); for <file>.MD5SUM the line md5sum prints (text/plain); for <file>.sig (Osprey) the detached signature for openssl dgst -sha256 -verify */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description the artifact (206: the requested range, several as multipart/byteranges); for <file>.MD5SUM the line md5sum prints (text/plain); for <file>.sig (Osprey) the detached signature for openssl dgst -sha256 -verify */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description no content */
+            304: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5370,7 +5791,12 @@ export interface operations {
     };
     getRestV1Users: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5382,7 +5808,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            username: string;
+                            /** @description as granted: role names and permission names */
+                            roles: string[];
+                            /** @description what the roles resolve to */
+                            permissions: string[];
+                            /** @description milliseconds since 1970 */
+                            createdAt: number;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5411,14 +5851,33 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                    /** @default [] */
+                    roles?: string[];
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        username: string;
+                        /** @description as granted: role names and permission names */
+                        roles: string[];
+                        /** @description what the roles resolve to */
+                        permissions: string[];
+                        /** @description milliseconds since 1970 */
+                        createdAt: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5449,14 +5908,30 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    roles: string[];
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        username: string;
+                        /** @description as granted: role names and permission names */
+                        roles: string[];
+                        /** @description what the roles resolve to */
+                        permissions: string[];
+                        /** @description milliseconds since 1970 */
+                        createdAt: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5489,8 +5964,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5525,10 +6000,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                    currentPassword?: string;
+                };
+            };
+        };
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5556,7 +6038,12 @@ export interface operations {
     };
     getRestV1Apitokens: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first row, default 0 */
+                offset?: string;
+                /** @description rows per page, default 50, at most 500 */
+                limit?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5568,7 +6055,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        content: {
+                            id: number;
+                            name: string;
+                            /** @description who made it: user:<name>, or token:<name> for a token made with a token */
+                            owner: string;
+                            /** @description as granted; the token may do only what its owner may do as well, at each request */
+                            roles: string[];
+                            /** @description milliseconds since 1970 */
+                            createdAt: number;
+                            expiresAt: number | null;
+                            lastUsedAt: number | null;
+                            expired: boolean;
+                        }[];
+                        total: number;
+                        size: number;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5597,14 +6102,38 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    roles: string[];
+                    expiresAt?: number;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        /** @description who made it: user:<name>, or token:<name> for a token made with a token */
+                        owner: string;
+                        /** @description as granted; the token may do only what its owner may do as well, at each request */
+                        roles: string[];
+                        /** @description milliseconds since 1970 */
+                        createdAt: number;
+                        expiresAt: number | null;
+                        lastUsedAt: number | null;
+                        expired: boolean;
+                        /** @description the token (osp_…): shown only in this reply, stored only as its SHA-256 */
+                        token: string;
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {
@@ -5637,8 +6166,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5671,14 +6200,36 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: string;
+                    /** @default admin */
+                    adminUsername?: string;
+                    adminPassword: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        admin: {
+                            username: string;
+                            /** @description as granted: role names and permission names */
+                            roles: string[];
+                            /** @description what the roles resolve to */
+                            permissions: string[];
+                            /** @description milliseconds since 1970 */
+                            createdAt: number;
+                        };
+                    };
+                };
             };
             /** @description hawkBit error body */
             "4XX": {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cancelFeedbackEffect, ddiFeedbackSchema, deploymentFeedbackEffect, EXECUTIONS } from './ddi.js';
+import { cancelFeedbackEffect, ddiFeedbackSchema, deploymentFeedbackEffect, EXECUTIONS, storableText } from './ddi.js';
 
 describe('DDI feedback', () => {
   it('maps every deploymentBase execution as hawkBit does', () => {
@@ -31,5 +31,24 @@ describe('DDI feedback', () => {
     const swupdate = { id: 7, time: '20260101T120000', status: { execution: 'closed', result: { finished: 'success' }, details: ['ok'] } };
     expect(ddiFeedbackSchema.parse(swupdate).status.execution).toBe('closed');
     expect(ddiFeedbackSchema.safeParse({ status: { execution: 'exploded', result: { finished: 'none' } } }).success).toBe(false);
+  });
+
+  it('takes details of any length (the server splits them) but only what a database can store', () => {
+    const status = (extra: Record<string, unknown>) => ({ status: { execution: 'proceeding', result: { finished: 'none' }, ...extra } });
+    expect(ddiFeedbackSchema.safeParse(status({ details: ['x'.repeat(5000)] })).success).toBe(true);
+    expect(ddiFeedbackSchema.safeParse(status({ details: ['nul \u0000 inside'] })).success).toBe(false);
+    expect(ddiFeedbackSchema.safeParse(status({ details: ['\ud800 lone high'] })).success).toBe(false);
+    expect(ddiFeedbackSchema.safeParse(status({ details: ['lone low \udc00'] })).success).toBe(false);
+    expect(ddiFeedbackSchema.safeParse(status({ details: ['a pair 🦅 is fine'] })).success).toBe(true);
+    expect(ddiFeedbackSchema.safeParse(status({ code: 2 ** 31 - 1 })).success).toBe(true);
+    expect(ddiFeedbackSchema.safeParse(status({ code: 2 ** 31 })).success).toBe(false);
+    expect(ddiFeedbackSchema.safeParse(status({ code: -(2 ** 31) - 1 })).success).toBe(false);
+    expect(ddiFeedbackSchema.safeParse({ ...status({}), timestamp: 8.64e15 }).success).toBe(true);
+    expect(ddiFeedbackSchema.safeParse({ ...status({}), timestamp: 8.64e15 + 1 }).success).toBe(false);
+  });
+
+  it('storableText keeps its length limit and names what is wrong', () => {
+    expect(storableText(3).safeParse('abcd').success).toBe(false);
+    expect(storableText(3).safeParse('a\u0000').error?.issues[0]?.message).toBe('must not contain NUL characters');
   });
 });

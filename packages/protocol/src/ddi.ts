@@ -30,18 +30,43 @@ export type Execution = (typeof EXECUTIONS)[number];
 export const FINISHED_RESULTS = ['success', 'failure', 'none'] as const;
 export type FinishedResult = (typeof FINISHED_RESULTS)[number];
 
+/**
+ * hawkBit stores an action status message in parts of at most this many characters: a longer
+ * detail is split, not refused (hawkBit `ActionStatus.addMessage`, "splitting in case it exceeds
+ * 512 length"). SWUpdate's progress feedback during an install sends such details.
+ */
+export const MESSAGE_PART_LENGTH = 512;
+/** hawkBit's quota of messages per action status (`maxMessagesPerActionStatus`), counted in parts. */
+export const MESSAGES_PER_STATUS = 50;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text a server can store: no NUL (PostgreSQL's text and jsonb cannot hold U+0000) and no lone
+ * surrogate (not Unicode; jsonb refuses it). Either would otherwise reach the database and fail there.
+ */
+export const storableText = (max?: number) =>
+  (max === undefined ? z.string() : z.string().max(max))
+    .refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL characters' })
+    .refine((s) => !LONE_SURROGATE.test(s), { error: 'must be valid Unicode (a lone surrogate was sent)' });
+
+/** The latest instant a JavaScript Date (and so a timestamptz here) represents: 8.64e15 ms after 1970. */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+
 /** Feedback body. Unknown fields, such as the legacy `id` and `time` SWUpdate sends, are ignored. */
 export const ddiFeedbackSchema = z.object({
-  timestamp: z.number().int().nonnegative().optional(),
+  timestamp: z.int().nonnegative().max(MAX_DATE_MS).optional(),
   status: z.object({
     execution: z.enum(EXECUTIONS),
     result: z.object({
       finished: z.enum(FINISHED_RESULTS),
       progress: z.object({ cnt: z.int().nonnegative(), of: z.int().nonnegative() }).optional(),
     }),
-    code: z.int().optional(),
-    // The 50-messages quota is the server's to enforce (429), not a schema error.
-    details: z.array(z.string().max(512)).optional(),
+    // Stored in an int4 column: beyond its range is a 400, not a database error.
+    code: z.int32().optional(),
+    // Any length: the server splits a detail into MESSAGE_PART_LENGTH parts; the quota of
+    // MESSAGES_PER_STATUS parts is the server's to enforce (429), not a schema error.
+    details: z.array(storableText()).optional(),
   }),
 });
 export type DdiFeedback = z.infer<typeof ddiFeedbackSchema>;

@@ -11,19 +11,17 @@
  * a read can never leave a stale entry. While the listener is down the cache is off and empty.
  */
 import { randomBytes } from 'node:crypto';
-import type { ActionRow, TargetRow } from './ddi.js';
+import type { PollState } from '../db/stores/actions.js';
+import type { DeviceTarget } from '../db/stores/targets.js';
 import type { TenantConfig } from './tenant-config.js';
+
+export type { PollState };
 
 export const CACHE_CHANNEL = 'osprey_cache';
 
-export interface PollState {
-  active: ActionRow | undefined;
-  installed: number | undefined;
-}
-
 export interface DeviceEntry {
   config: TenantConfig;
-  target: TargetRow;
+  target: DeviceTarget;
   poll?: PollState;
 }
 

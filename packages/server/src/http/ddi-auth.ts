@@ -10,15 +10,23 @@
 import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import type { DdiService, TargetRow } from '../domain/ddi.js';
+import type { DeviceTarget } from '../domain/ddi.js';
+import type { DeviceService } from '../domain/ddi/devices.js';
 import type { TenantConfig } from '../domain/tenant-config.js';
 import { ServerError } from '../errors.js';
 
 export interface DeviceIdentity {
   tenant: string;
-  target: TargetRow;
+  target: DeviceTarget;
   config: TenantConfig;
   method: 'targettoken' | 'gatewaytoken' | 'mtls' | 'header';
+}
+
+/** The authenticated device of a request (set by the DDI plugin's preValidation hook). */
+export function deviceOf(request: FastifyRequest): DeviceIdentity {
+  const device = (request as FastifyRequest & { device?: DeviceIdentity | null }).device;
+  if (!device) throw new ServerError('UNAUTHORIZED', 'authentication required');
+  return device;
 }
 
 function secretEquals(a: string, b: string): boolean {
@@ -40,13 +48,13 @@ function commonName(cert: X509Certificate): string | undefined {
 }
 
 /** A client certificate verified against the tenant's CAs, with CN = controllerId. */
-function certificateIdentity(request: FastifyRequest, controllerId: string, config: TenantConfig): 'ok' | 'absent' | string {
+function certificateIdentity(request: FastifyRequest, controllerId: string, config: TenantConfig, now: Date): 'ok' | 'absent' | string {
   const socket = request.raw.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerX509Certificate !== 'function') return 'absent';
   const cert = socket.getPeerX509Certificate();
   if (!cert) return 'absent';
-  const now = Date.now();
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return 'client certificate is not valid now';
+  const at = now.getTime();
+  if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo)) return 'client certificate is not valid now';
   const trusted = parseCas(config['authentication.mtls.trustedCAs']);
   if (!trusted.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) return 'client certificate is not issued by a CA this tenant trusts';
   if (commonName(cert) !== controllerId) return 'client certificate is for another controllerId';
@@ -71,12 +79,12 @@ function headerValues(request: FastifyRequest, name: string): string[] {
 
 export async function authenticateDevice(
   request: FastifyRequest,
-  ddi: DdiService,
-  tenant: string,
-  controllerId: string,
+  devices: DeviceService,
+  device: { tenant: string; controllerId: string; now: Date },
   trustedProxies: readonly string[],
 ): Promise<DeviceIdentity> {
-  const { config, target: known } = await ddi.loadDevice(tenant, controllerId);
+  const { tenant, controllerId } = device;
+  const { config, target: known } = await devices.load(tenant, controllerId);
   // An unknown tenant looks exactly like bad credentials: tenant names are not disclosed.
   if (!config) throw unauthorized('unknown tenant or credentials');
   const authorization = request.headers.authorization ?? '';
@@ -91,11 +99,11 @@ export async function authenticateDevice(
   if (scheme === 'GatewayToken') {
     if (!config['authentication.gatewaytoken.enabled']) throw unauthorized('gateway tokens are disabled for this tenant');
     if (!secretEquals(credential, config['authentication.gatewaytoken.key'])) throw unauthorized('invalid gateway token');
-    return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'gatewaytoken' };
+    return { tenant, target: known ?? (await register(devices, tenant, controllerId, config)), config, method: 'gatewaytoken' };
   }
   if (config['authentication.mtls.enabled']) {
-    const verdict = certificateIdentity(request, controllerId, config);
-    if (verdict === 'ok') return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'mtls' };
+    const verdict = certificateIdentity(request, controllerId, config, device.now);
+    if (verdict === 'ok') return { tenant, target: known ?? (await register(devices, tenant, controllerId, config)), config, method: 'mtls' };
     if (verdict !== 'absent') throw unauthorized(verdict);
   }
   if (config['authentication.header.enabled'] && trustedProxies.includes(request.raw.socket.remoteAddress ?? '')) {
@@ -107,13 +115,13 @@ export async function authenticateDevice(
         .map((s) => s.trim())
         .filter(Boolean);
       if (!headerValues(request, 'x-authority').some((a) => allowed.includes(a))) throw unauthorized('the certificate issuer is not trusted by this tenant');
-      return { tenant, target: known ?? (await register(ddi, tenant, controllerId, config)), config, method: 'header' };
+      return { tenant, target: known ?? (await register(devices, tenant, controllerId, config)), config, method: 'header' };
     }
   }
   throw unauthorized('send Authorization: TargetToken <token> or GatewayToken <key>, or a client certificate');
 }
 
-async function register(ddi: DdiService, tenant: string, controllerId: string, config: TenantConfig): Promise<TargetRow> {
+async function register(devices: DeviceService, tenant: string, controllerId: string, config: TenantConfig): Promise<DeviceTarget> {
   if (!config['target.autoregister.enabled']) throw unauthorized(`target ${controllerId} is not registered`);
-  return ddi.registerTarget(tenant, controllerId);
+  return devices.register(tenant, controllerId);
 }

@@ -1,18 +1,38 @@
 /**
  * DDI over HTTP: `/{tenant}/controller/v1/{controllerId}/…` (hawkBit DDI API; wire contract in
- * shared/reference/hawkbit-api.md §1). Each request authenticates the device first (ddi-auth.ts);
- * handlers validate input, call the DdiService, and shape hawkBit's JSON.
+ * shared/reference/hawkbit-api.md §1, schemas in ddi-schemas.ts). Each request authenticates the
+ * device first (ddi-auth.ts, as `preValidation`, so a caller without credentials gets 401 before
+ * its body is looked at); handlers then make one service call and shape hawkBit's JSON
+ * (ddi-dto.ts). Downloads are in ddi-downloads.ts.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ddiFeedbackSchema } from '@osprey/protocol';
 import type { BlobStore } from '../blob/store.js';
 import type { DdiService } from '../domain/ddi.js';
-import { ServerError, badRequest } from '../errors.js';
-import { authenticateDevice, type DeviceIdentity } from './ddi-auth.js';
-import { MULTIPART_BOUNDARY, multipartLayout, planDownload } from './ranges.js';
+import { badRequest } from '../errors.js';
+import { authenticateDevice, deviceOf, type DeviceIdentity } from './ddi-auth.js';
+import { registerDownloadRoutes } from './ddi-downloads.js';
+import { artifactBody, cancelActionBody, confirmationStateBody, deploymentBody, deviceUrls, pollBody, type DeviceUrls } from './ddi-dto.js';
+import {
+  actionParams,
+  autoConfirmBody,
+  cancelActionReply,
+  configDataBody,
+  confirmationFeedbackBody,
+  confirmationReply,
+  confirmationStateReply,
+  deploymentQuery,
+  deploymentReply,
+  deviceParams,
+  empty,
+  installedBaseBody,
+  moduleArtifactsReply,
+  moduleParams,
+  pollReply,
+  publicKeyBody,
+} from './ddi-schemas.js';
+import type { TypedApp } from './schema.js';
 
 export interface DdiPluginOptions {
   ddi: DdiService;
@@ -20,99 +40,55 @@ export interface DdiPluginOptions {
   trustedProxies: readonly string[];
 }
 
-const NAME = /^[A-Za-z0-9_.:@+-]{1,256}$/;
-
-interface Params {
-  tenant: string;
-  controllerId: string;
-  actionId?: string;
-  moduleId?: string;
-  fileName?: string;
+/** Links under the device's own DDI base, as the device reached us. */
+function urlsOf(request: FastifyRequest, device: DeviceIdentity): DeviceUrls {
+  return deviceUrls(`${request.protocol}://${request.host}`, device.tenant, device.target.controllerId);
 }
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw badRequest(`invalid body at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-}
-
-function actionIdOf(params: Params): number {
-  const id = Number(params.actionId);
-  if (!/^\d{1,15}$/.test(params.actionId ?? '') || !Number.isSafeInteger(id))
-    throw badRequest(`action id must be a number, not ${JSON.stringify(params.actionId)}`);
-  return id;
-}
-
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
-/** hawkBit answers hal+json by default and plain JSON to clients that ask for it (SWUpdate). */
-function sendJson(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+/** hawkBit answers hal+json by default and plain JSON to clients that ask for it (SWUpdate); the route's reply schema serialises the body. */
+function jsonType(request: FastifyRequest): string {
   const accept = request.headers.accept ?? '';
-  const type = accept.includes('application/hal+json') || !accept.includes('application/json') ? 'application/hal+json' : 'application/json';
-  return reply.type(type).send(JSON.stringify(body));
+  return accept.includes('application/hal+json') || !accept.includes('application/json') ? 'application/hal+json' : 'application/json';
 }
 
-const configDataSchema = z.object({
-  mode: z.enum(['merge', 'replace', 'remove']).optional(),
-  data: z.record(z.string().min(1).max(128), z.string().max(128)),
-});
-const installedBaseSchema = z.object({ name: z.string().min(1).max(128), version: z.string().min(1).max(64) });
-const confirmationSchema = z.object({
-  confirmation: z.enum(['confirmed', 'denied']),
-  code: z.int().optional(),
-  details: z.array(z.string().max(512)).max(50).optional(),
-});
-const autoConfirmSchema = z.object({ initiator: z.string().max(64).optional(), remark: z.string().max(512).optional() }).optional();
-const publicKeySchema = z.object({ publicKey: z.string().min(10).max(8192) });
+/**
+ * The poll's ETag, over the serialised body (the bytes sent): a device that sends it back in
+ * If-None-Match gets a 304 without a body while nothing changed for it.
+ */
+async function pollETag(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+  const etag = `"${createHash('sha1').update(payload).digest('hex')}"`;
+  reply.header('ETag', etag).header('Cache-Control', 'no-cache');
+  if (request.headers['if-none-match'] !== etag) return payload;
+  reply.status(304).removeHeader('content-type');
+  return null;
+}
 
-export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions): Promise<void> {
-  const { ddi, blobs } = options;
+export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promise<void> {
+  const { ddi } = options;
 
   app.decorateRequest('device', null);
-  app.addHook('preHandler', async (request) => {
-    const params = request.params as Params;
-    if (!NAME.test(params.tenant ?? '')) throw badRequest('invalid tenant name');
-    if (!NAME.test(params.controllerId ?? '')) throw badRequest('invalid controllerId: use 1–256 letters, digits or _ . : @ + -');
-    const device = await authenticateDevice(request, ddi, params.tenant, params.controllerId, options.trustedProxies);
-    ddi.recordSeen(device.target, request.ip);
+  app.addHook('preValidation', async (request) => {
+    // The path names the device; its segments are checked before anything is looked up.
+    const parsed = deviceParams.safeParse(request.params);
+    if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
+    const { tenant, controllerId } = parsed.data;
+    const device = await authenticateDevice(request, ddi.devices, { tenant, controllerId, now: ddi.clock() }, options.trustedProxies);
+    ddi.devices.recordSeen(device.target, request.ip);
     (request as FastifyRequest & { device: DeviceIdentity }).device = device;
   });
-  const deviceOf = (request: FastifyRequest) => (request as FastifyRequest & { device: DeviceIdentity }).device;
-  /** HAL `_links` from relative paths under the device's own DDI base. */
-  const halLinks = (request: FastifyRequest, d: DeviceIdentity, links: Record<string, string>) => {
-    const base = `${baseUrl(request)}/${encodeURIComponent(d.tenant)}/controller/v1/${encodeURIComponent(d.target.controllerId)}`;
-    return Object.fromEntries(Object.entries(links).map(([rel, path]) => [rel, { href: `${base}/${path}` }]));
-  };
 
   // Root poll (§1.3), with an ETag over the body so an unchanged answer costs a 304.
-  app.get('/', async (request, reply) => {
+  app.get('/', { schema: { params: deviceParams, response: { 200: pollReply, 304: empty } }, onSend: pollETag }, async (request, reply) => {
     const d = deviceOf(request);
-    const { sleep, links } = await ddi.poll(d.tenant, d.target, d.config);
-    const body: Record<string, unknown> = { config: { polling: { sleep } } };
-    if (Object.keys(links).length > 0) body._links = halLinks(request, d, links);
-    const json = JSON.stringify(body);
-    const etag = `"${createHash('sha1').update(json).digest('hex')}"`;
-    reply.header('ETag', etag).header('Cache-Control', 'no-cache');
-    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-    return sendJson(request, reply, body);
+    return reply.type(jsonType(request)).send(pollBody(urlsOf(request, d), await ddi.deployments.poll(d.target, d.config)));
   });
 
-  app.put('/configData', async (request, reply) => {
+  app.put('/configData', { schema: { params: deviceParams, body: configDataBody, response: { 200: empty } } }, async (request, reply) => {
     const d = deviceOf(request);
-    const body = parseBody(configDataSchema, request.body);
-    await ddi.configData(d.tenant, d.target, body.mode ?? 'merge', body.data);
-    return reply.status(200).send();
+    await ddi.configData.apply(d.target, request.body.mode ?? 'merge', request.body.data);
+    return reply.status(200).send(undefined);
   });
-
-  const historyOf = (request: FastifyRequest) => {
-    const raw = (request.query as Record<string, string | undefined>).actionHistory;
-    if (raw === undefined) return 0;
-    if (!/^-?\d{1,6}$/.test(raw)) throw badRequest('actionHistory must be a whole number');
-    return Number(raw);
-  };
 
   // deploymentBase, installedBase and confirmationBase share one body shape (§1.4, §1.6).
   for (const [resource, kind] of [
@@ -120,175 +96,81 @@ export async function ddiPlugin(app: FastifyInstance, options: DdiPluginOptions)
     ['installedBase', 'installed'],
     ['confirmationBase', 'confirmation'],
   ] as const) {
-    app.get(`/${resource}/:actionId`, async (request, reply) => {
+    const response = { 200: kind === 'confirmation' ? confirmationReply : deploymentReply };
+    app.get(`/${resource}/:actionId`, { schema: { params: actionParams, querystring: deploymentQuery, response } }, async (request, reply) => {
       const d = deviceOf(request);
-      const body = await ddi.deploymentBase(d.tenant, d.target, actionIdOf(request.params as Params), {
-        kind,
-        actionHistory: historyOf(request),
-        baseUrl: baseUrl(request),
-      });
-      return sendJson(request, reply, body);
+      const view = await ddi.deployments.deployment(d.target, request.params.actionId, kind, request.query.actionHistory ?? 0);
+      return reply.type(jsonType(request)).send(deploymentBody(urlsOf(request, d), view));
     });
   }
 
-  app.post('/deploymentBase/:actionId/feedback', async (request, reply) => {
-    const d = deviceOf(request);
-    await ddi.deploymentFeedback(d.tenant, d.target, actionIdOf(request.params as Params), parseBody(ddiFeedbackSchema, request.body));
-    return reply.status(200).send();
+  app.post(
+    '/deploymentBase/:actionId/feedback',
+    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } } },
+    async (request, reply) => {
+      await ddi.feedback.deploymentFeedback(deviceOf(request).target, request.params.actionId, request.body);
+      return reply.status(200).send(undefined);
+    },
+  );
+
+  app.get('/cancelAction/:actionId', { schema: { params: actionParams, response: { 200: cancelActionReply } } }, async (request, reply) => {
+    const { actionId } = await ddi.deployments.cancelAction(deviceOf(request).target, request.params.actionId);
+    return reply.type(jsonType(request)).send(cancelActionBody(actionId));
   });
 
-  app.get('/cancelAction/:actionId', async (request, reply) => {
-    const d = deviceOf(request);
-    return sendJson(request, reply, await ddi.cancelAction(d.tenant, d.target, actionIdOf(request.params as Params)));
+  app.post(
+    '/cancelAction/:actionId/feedback',
+    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } } },
+    async (request, reply) => {
+      await ddi.feedback.cancelFeedback(deviceOf(request).target, request.params.actionId, request.body);
+      return reply.status(200).send(undefined);
+    },
+  );
+
+  app.put('/installedBase', { schema: { params: deviceParams, body: installedBaseBody, response: { 200: empty, 201: empty } } }, async (request, reply) => {
+    const { created } = await ddi.feedback.reportInstalled(deviceOf(request).target, request.body.name, request.body.version);
+    return reply.status(created ? 201 : 200).send(undefined);
   });
 
-  app.post('/cancelAction/:actionId/feedback', async (request, reply) => {
+  app.get('/confirmationBase', { schema: { params: deviceParams, response: { 200: confirmationStateReply } } }, async (request, reply) => {
     const d = deviceOf(request);
-    await ddi.cancelFeedback(d.tenant, d.target, actionIdOf(request.params as Params), parseBody(ddiFeedbackSchema, request.body));
-    return reply.status(200).send();
+    return reply.type(jsonType(request)).send(confirmationStateBody(urlsOf(request, d), await ddi.deployments.confirmationState(d.target)));
   });
 
-  app.put('/installedBase', async (request, reply) => {
-    const d = deviceOf(request);
-    const body = parseBody(installedBaseSchema, request.body);
-    const { created } = await ddi.reportInstalled(d.tenant, d.target, body.name, body.version);
-    return reply.status(created ? 201 : 200).send();
-  });
-
-  app.get('/confirmationBase', async (request, reply) => {
-    const d = deviceOf(request);
-    const { autoConfirm, links } = await ddi.confirmationBase(d.tenant, d.target);
-    return sendJson(request, reply, { autoConfirm, _links: halLinks(request, d, links as Record<string, string>) });
-  });
-
-  app.post('/confirmationBase/:actionId/feedback', async (request, reply) => {
-    const d = deviceOf(request);
-    const body = parseBody(confirmationSchema, request.body);
-    await ddi.confirmationFeedback(d.tenant, d.target, actionIdOf(request.params as Params), body.confirmation, body.code, body.details ?? []);
-    return reply.status(200).send();
-  });
+  app.post(
+    '/confirmationBase/:actionId/feedback',
+    { schema: { params: actionParams, body: confirmationFeedbackBody, response: { 200: empty } } },
+    async (request, reply) => {
+      const { confirmation, code, details } = request.body;
+      await ddi.feedback.confirmationFeedback(deviceOf(request).target, request.params.actionId, confirmation, code, details ?? []);
+      return reply.status(200).send(undefined);
+    },
+  );
 
   for (const [path, active] of [
     ['/confirmationBase/activateAutoConfirm', true],
     ['/confirmationBase/deactivateAutoConfirm', false],
   ] as const) {
-    app.post(path, async (request, reply) => {
-      const d = deviceOf(request);
-      const body = parseBody(autoConfirmSchema, request.body ?? undefined);
-      await ddi.setAutoConfirm(d.tenant, d.target, active, body?.initiator, body?.remark);
-      return reply.status(200).send();
+    app.post(path, { schema: { params: deviceParams, body: autoConfirmBody, response: { 200: empty } } }, async (request, reply) => {
+      await ddi.feedback.setAutoConfirm(deviceOf(request).target, active, request.body?.initiator, request.body?.remark);
+      return reply.status(200).send(undefined);
     });
   }
 
   // Osprey extension: a device registers its own age recipient once, when the tenant allows it.
-  app.put('/osprey/publicKey', async (request, reply) => {
+  app.put('/osprey/publicKey', { schema: { params: deviceParams, body: publicKeyBody, response: { 200: empty, 201: empty } } }, async (request, reply) => {
     const d = deviceOf(request);
-    const body = parseBody(publicKeySchema, request.body);
-    const { created } = await ddi.registerPublicKey(d.tenant, d.target, body.publicKey, d.config);
-    return reply.status(created ? 201 : 200).send();
+    const { created } = await ddi.devices.registerPublicKey(d.target, request.body.publicKey, d.config);
+    return reply.status(created ? 201 : 200).send(undefined);
   });
 
-  app.get('/softwaremodules/:moduleId/artifacts', async (request, reply) => {
+  app.get('/softwaremodules/:moduleId/artifacts', { schema: { params: moduleParams, response: { 200: moduleArtifactsReply } } }, async (request, reply) => {
     const d = deviceOf(request);
-    const moduleId = Number((request.params as Params).moduleId);
-    return sendJson(request, reply, await ddi.moduleArtifacts(d.tenant, d.target, moduleId, baseUrl(request)));
+    const { moduleId } = request.params;
+    const urls = urlsOf(request, d);
+    const artifacts = await ddi.deployments.moduleArtifacts(d.target, moduleId);
+    return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a)));
   });
 
-  // Artifact download (§1.8): GET and HEAD, ETag = "<sha1>", Range, If-Range, If-Match, .MD5SUM;
-  // and (Osprey) `.sig`, the detached signature for `openssl dgst -sha256 -verify`.
-  app.route({
-    method: ['GET', 'HEAD'],
-    url: '/softwaremodules/:moduleId/artifacts/:fileName',
-    handler: async (request, reply) => {
-      const d = deviceOf(request);
-      const params = request.params as Params;
-      const moduleId = Number(params.moduleId);
-      let fileName = params.fileName ?? '';
-      const md5sum = fileName.endsWith('.MD5SUM');
-      if (md5sum) fileName = fileName.slice(0, -'.MD5SUM'.length);
-      let found: Awaited<ReturnType<DdiService['downloadableArtifact']>>;
-      let signature = false;
-      try {
-        found = await ddi.downloadableArtifact(d.tenant, d.target, moduleId, fileName);
-      } catch (e) {
-        // `<file>.sig` is the signature of <file>, unless an artifact has that very name (tried first).
-        if (md5sum || !fileName.endsWith('.sig') || !(e instanceof ServerError && e.code === 'NOT_FOUND')) throw e;
-        fileName = fileName.slice(0, -'.sig'.length);
-        found = await ddi.downloadableArtifact(d.tenant, d.target, moduleId, fileName);
-        signature = true;
-      }
-      const { artifact, actionId } = found;
-      const disposition = (name: string) => `attachment;filename=${encodeURIComponent(name)}`;
-      if (md5sum) {
-        return reply
-          .type('text/plain')
-          .header('Content-Disposition', disposition(`${artifact.filename}.MD5SUM`))
-          .send(`${artifact.md5}  ${artifact.filename}`);
-      }
-      if (signature) {
-        if (!artifact.signature) throw new ServerError('NOT_FOUND', `artifact ${artifact.filename} has no signature`);
-        return reply
-          .type('application/octet-stream')
-          .header('Content-Disposition', disposition(`${artifact.filename}.sig`))
-          .send(Buffer.from(artifact.signature));
-      }
-      const size = Number(artifact.size);
-      const etag = `"${artifact.sha1}"`;
-      const lastModified = new Date(artifact.created_at);
-      reply
-        .header('ETag', etag)
-        .header('Accept-Ranges', 'bytes')
-        .header('Last-Modified', lastModified.toUTCString())
-        .header('Content-Disposition', disposition(artifact.filename))
-        .header('X-Content-Type-Options', 'nosniff');
-      const plan = planDownload(
-        {
-          method: request.method,
-          range: request.headers.range,
-          ifRange: request.headers['if-range'] as string | undefined,
-          ifMatch: request.headers['if-match'],
-          ifNoneMatch: request.headers['if-none-match'],
-        },
-        size,
-        etag,
-        lastModified,
-      );
-      const octets = 'application/octet-stream';
-      switch (plan.kind) {
-        case 'precondition-failed':
-          throw new ServerError('PRECONDITION_FAILED', 'If-Match does not match the artifact');
-        case 'not-modified':
-          return reply.status(304).send();
-        case 'unsatisfiable':
-          reply.header('Content-Range', `bytes */${size}`);
-          throw new ServerError('RANGE_NOT_SATISFIABLE', `the requested range is outside the artifact (${size} bytes)`);
-        case 'single':
-          reply
-            .status(206)
-            .type(octets)
-            .header('Content-Range', `bytes ${plan.start}-${plan.end}/${size}`)
-            .header('Content-Length', plan.end - plan.start + 1);
-          return reply.send(blobs.get(artifact.sha256, plan));
-        case 'multi': {
-          const { parts, tail, length } = multipartLayout(plan.ranges, size, octets);
-          reply.status(206).type(`multipart/byteranges; boundary=${MULTIPART_BOUNDARY}`).header('Content-Length', length);
-          async function* body() {
-            for (const part of parts) {
-              yield part.head;
-              for await (const chunk of blobs.get(artifact.sha256, part)) yield chunk as Buffer;
-              yield Buffer.from('\r\n');
-            }
-            yield tail;
-          }
-          return reply.send(Readable.from(body()));
-        }
-        case 'full':
-          reply.status(200).type(octets).header('Content-Length', size);
-          if (request.method === 'HEAD') return reply.send();
-          // A full download is recorded; range requests are not (they would eat the status quota, #1249).
-          if (actionId !== undefined) await ddi.recordDownload(d.tenant, actionId, request.url);
-          return reply.send(blobs.get(artifact.sha256));
-      }
-    },
-  });
+  registerDownloadRoutes(app, ddi, options.blobs);
 }
