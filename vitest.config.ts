@@ -9,6 +9,7 @@ export default defineConfig({
       '@osprey/core': src('core'),
       '@osprey/protocol': src('protocol'),
       '@osprey/pkcs11': src('pkcs11'),
+      '@osprey/fs': src('fs'),
       '@osprey/server': src('server'),
       '@osprey/agent': src('agent'),
     },

@@ -34,7 +34,7 @@ import { streamInstall, type PayloadSource, type StreamCheckpoint } from './inst
 import type { SecureElement } from './secure-element/types.js';
 import type { AbSlots } from './slots/ab.js';
 import { otherSlot, type SlotId } from './slots/types.js';
-import { writeFileAtomic } from './state/atomic.js';
+import { writeFileAtomic } from '@osprey/fs';
 import type { InstallEvent, InstallPhase, InstallState, ReleaseInfo } from './state/machine.js';
 import { loadOrRecover } from './state/recovery.js';
 import { isStateCorrupted, type StateStore } from './state/store.js';
@@ -424,7 +424,7 @@ export class Agent {
     await this.#o.securityVersion.raise(release.securityVersion);
     this.#point('security version raised');
     const installed: InstalledRelease = { ...release, slot: target, actionId: state.actionId, committedAt: this.#now().toISOString() };
-    writeFileAtomic(this.installedFile, `${JSON.stringify(installed, null, 2)}\n`);
+    writeFileAtomic(this.installedFile, `${JSON.stringify(installed, null, 2)}\n`, { mode: 0o600 });
     this.#apply({ type: 'health_ok' });
     return { phase: 'committed', did: 'committed', idle: false };
   }
@@ -626,7 +626,7 @@ export class Agent {
     };
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
-    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
+    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`, { mode: 0o600 });
     this.#point('action recorded');
     const started = this.#apply({ type: 'start', actionId, release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
     this.#log.info('offline install begun', { bundle, release: `${info.name} ${info.version}`, targetSlot });
@@ -828,7 +828,7 @@ export class Agent {
     if (!plan.install) return idle(await this.#stage(action, release, waits));
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
-    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
+    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`, { mode: 0o600 });
     this.#point('action recorded');
     const state = this.#apply({ type: 'start', actionId: String(deployment.actionId), release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
     await this.#feedback(state, 'proceeding', 'none', [`downloading ${info.name} ${info.version} into slot ${targetSlot}`]);
@@ -878,7 +878,7 @@ export class Agent {
     // Told first, recorded after: if the report fails, the next poll stages (and reports) again.
     await this.#o.ddi.feedback(action.actionId, 'downloaded', 'none', [`downloaded and verified ${what}; staged in slot ${slot.id}, not activated`]);
     const record: StagedImage = { actionId: action.actionId, slot: slot.id, length: release.custom.plaintext.length, sha256: release.custom.plaintext.sha256 };
-    writeFileAtomic(this.#stagedFile, `${JSON.stringify(record)}\n`);
+    writeFileAtomic(this.#stagedFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
     return `staged action ${action.actionId} in slot ${slot.id}`;
   }
 

@@ -40,7 +40,7 @@ import { CommandSlot } from './slots/command-slot.js';
 import { DirectorySlot } from './slots/directory-slot.js';
 import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
 import type { Slot } from './slots/types.js';
-import { writeFileAtomic } from './state/atomic.js';
+import { writeFileAtomic } from '@osprey/fs';
 import { acquireAgentLock } from './state/lock.js';
 import { OUTCOME_PHASES, type InstallPhase } from './state/machine.js';
 import { StateStore } from './state/store.js';

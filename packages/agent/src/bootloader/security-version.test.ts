@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
+import { ATOMIC_WRITE_STEPS } from '@osprey/fs';
 import { FileSecurityVersionStore, isSecurityVersionError, SECURITY_VERSION_FILE_FORMAT, softwareSecurityVersionMac } from './security-version.js';
 
 let dir: string;

@@ -23,7 +23,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isOspreyError } from '@osprey/core';
 import type { Pkcs11Token } from '@osprey/pkcs11';
-import { writeFileAtomic, type AtomicWriteHook } from '../state/atomic.js';
+import { writeFileAtomic, type AtomicWriteHook } from '@osprey/fs';
 
 export interface SecurityVersionStore {
   /** The current security version. */

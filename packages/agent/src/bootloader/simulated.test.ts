@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
+import { ATOMIC_WRITE_STEPS } from '@osprey/fs';
 import { SimulatedBootloader, SimulatedPowerCut } from './simulated.js';
 import { isBootloaderError, type BootStatus } from './types.js';
 import { settledCode } from '../../../../testkit/errors.js';

@@ -1,4 +1,3 @@
-export * from './atomic.js';
 export * from './machine.js';
 export * from './store.js';
 export * from './recovery.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATOMIC_WRITE_STEPS, staleTemps, tempPathFor, type AtomicWriteStep } from './atomic.js';
+import { ATOMIC_WRITE_STEPS, staleTemps, tempPathFor, type AtomicWriteStep } from '@osprey/fs';
 import { idleState, type InstallState, type ReleaseInfo } from './machine.js';
 import { decodeStateFile, encodeStateFile, STATE_FILE_FORMAT, StateStore, type StateLoad } from './store.js';
 

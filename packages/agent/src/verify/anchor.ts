@@ -15,7 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityVersionMac } from '../bootloader/security-version.js';
-import { writeFileAtomic } from '../state/atomic.js';
+import { writeFileAtomic } from '@osprey/fs';
 import { AgentError } from './errors.js';
 
 export const TRUST_ANCHOR_FORMAT = 'osprey-tuf-root/1';
