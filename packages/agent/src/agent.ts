@@ -39,7 +39,7 @@ import type { InstallEvent, InstallPhase, InstallState, ReleaseInfo } from './st
 import { loadOrRecover } from './state/recovery.js';
 import { isStateCorrupted, type StateStore } from './state/store.js';
 import { assignedRelease } from './verify/assigned.js';
-import { AgentError, failureDetails, failureOf, isAgentError } from './verify/errors.js';
+import { AgentError, AgentStateError, failureDetails, failureOf, isAgentError } from './errors.js';
 import type { TrustAnchor } from './verify/anchor.js';
 import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
 
@@ -181,10 +181,6 @@ export interface InstalledRelease extends ReleaseInfo {
   readonly committedAt: string;
 }
 
-export class AgentStateError extends Error {
-  override name = 'AgentStateError';
-}
-
 export class Agent {
   readonly #o: AgentOptions;
   readonly #log: AgentLogger;
@@ -250,8 +246,9 @@ export class Agent {
 
   #apply(event: InstallEvent): InstallState {
     const result = this.#o.store.apply(event);
-    if (isStateCorrupted(result)) throw new AgentStateError(`state file corrupted: ${result.message}`);
-    if (!result.ok) throw new AgentStateError(`${event.type} refused: ${result.refusal.message}`);
+    if (isStateCorrupted(result)) throw new AgentStateError('STATE_CORRUPTED', `state file corrupted: ${result.message}`);
+    if (!result.ok)
+      throw new AgentStateError('STATE_TRANSITION_REFUSED', `${event.type} refused: ${result.refusal.message}`, { details: { refusal: result.refusal.code } });
     if (result.changed) {
       this.#log.info(`state ${result.state.phase}`, { event: event.type, actionId: result.state.actionId });
       this.#point(`applied ${event.type}`);
@@ -328,7 +325,7 @@ export class Agent {
     const target = state.targetSlot;
     const previous = state.previousSlot;
     const release = state.release;
-    if (target === null || previous === null || release === null) throw new AgentStateError(`phase ${state.phase} without its action`);
+    if (target === null || previous === null || release === null) throw new AgentStateError('STATE_INCONSISTENT', `phase ${state.phase} without its action`);
 
     switch (state.phase) {
       case 'downloading': {
@@ -597,11 +594,14 @@ export class Agent {
   async installBundle(file: string): Promise<StepResult> {
     const state = await this.#state();
     if (state.phase !== 'idle') {
-      throw new AgentStateError(`an update is in progress (action ${state.actionId ?? '?'}, phase ${state.phase}): let it finish, then install the bundle`);
+      throw new AgentStateError(
+        'UPDATE_IN_PROGRESS',
+        `an update is in progress (action ${state.actionId ?? '?'}, phase ${state.phase}): let it finish, then install the bundle`,
+      );
     }
     const boot = await this.#o.bootloader.status();
     if (boot.booted !== boot.active)
-      throw new AgentStateError(`slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
+      throw new AgentStateError('UPDATE_IN_PROGRESS', `slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
     rmSync(this.#bundleDir, { recursive: true, force: true });
     const bundle = resolve(file);
     const opened = await this.#openBundle(bundle);

@@ -46,7 +46,7 @@ import { OUTCOME_PHASES, type InstallPhase } from './state/machine.js';
 import { StateStore } from './state/store.js';
 import { runSimulatedFleet } from './simulator.js';
 import { TrustAnchor } from './verify/anchor.js';
-import { failureDetails } from './verify/errors.js';
+import { AGENT_EXIT_FAILURE, AgentError, failureDetails } from './errors.js';
 
 export const agentConfigSchema = z
   .strictObject({
@@ -133,7 +133,7 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export function loadConfig(path: string): AgentConfig {
   const text = readFileSync(path, 'utf8');
   const parsed = agentConfigSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`invalid config ${path}:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new AgentError('CONFIG_INVALID', `invalid config ${path}:\n${z.prettifyError(parsed.error)}`);
   // Relative paths are relative to the config file.
   const base = dirname(resolve(path));
   const abs = (p: string) => resolve(base, p);
@@ -179,7 +179,7 @@ function openBootloader(config: AgentConfig): Bootloader {
     });
   }
   if (kind === 'grub') {
-    if (!envPath) throw new Error('bootloader.envPath (the grubenv file) is required for grub');
+    if (!envPath) throw new AgentError('CONFIG_INVALID', 'bootloader.envPath (the grubenv file) is required for grub');
     return new GrubEnvBootloader({ envFile: envPath });
   }
   return new UBootEnvBootloader();
@@ -232,7 +232,8 @@ export function openAgent(
   const { element, token, mac } = openElementAndMac(config);
   if (token && existsSync(secverKeyPath(config))) {
     element.close();
-    throw new Error(
+    throw new AgentError(
+      'PROVISIONING_INCOMPLETE',
       `${secverKeyPath(config)} is a software security version key, but the counter is protected by the token's key: run osprey-agent provision to move it there`,
     );
   }
@@ -317,7 +318,7 @@ export async function installFromBundle(agent: Agent, bundle: string, say: (line
     return 0;
   }
   say(`not installed (${outcome?.phase ?? 'no outcome'}): ${outcome?.reason ?? 'unknown reason'}`);
-  return 1;
+  return AGENT_EXIT_FAILURE;
 }
 
 /**
@@ -461,8 +462,8 @@ export function buildProgram(): Command {
         poll: number;
         register: boolean;
       }) => {
-        if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new Error('--count must be a positive integer');
-        if (!(opts.duration > 0)) throw new Error('--duration must be a positive number of seconds');
+        if (!Number.isSafeInteger(opts.count) || opts.count < 1) throw new AgentError('USAGE_INVALID', '--count must be a positive integer');
+        if (!(opts.duration > 0)) throw new AgentError('USAGE_INVALID', '--duration must be a positive number of seconds');
         const controller = new AbortController();
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
         const result = await runSimulatedFleet({
@@ -501,6 +502,6 @@ if (invoked.endsWith('/cli.js') || invoked.endsWith('/cli.ts') || invoked.endsWi
     .parseAsync(process.argv)
     .catch((e: unknown) => {
       process.stderr.write(`osprey-agent: ${failureDetails(e).join('\n  ')}\n`);
-      process.exitCode = 1;
+      process.exitCode = AGENT_EXIT_FAILURE;
     });
 }

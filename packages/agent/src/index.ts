@@ -1,3 +1,4 @@
+export * from './errors.js';
 export * from './ddi/index.js';
 export * from './fetch/index.js';
 export * from './verify/index.js';

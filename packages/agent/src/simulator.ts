@@ -20,7 +20,7 @@ import { AbSlots } from './slots/ab.js';
 import { FileSlot } from './slots/image-slot.js';
 import type { InstallPhase } from './state/machine.js';
 import { StateStore } from './state/store.js';
-import { failureDetails } from './verify/errors.js';
+import { AgentError, failureDetails } from './errors.js';
 
 export interface SimulatedFleetOptions {
   /** Base URL of the Osprey server. */
@@ -93,7 +93,8 @@ async function fetchRoot(server: string, tenant: string): Promise<Buffer> {
   const url = `${server.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/tuf/metadata/1.root.json`;
   const res = await fetch(url);
   const body = Buffer.from(await res.arrayBuffer());
-  if (!res.ok) throw new Error(`could not fetch the tenant's TUF root from ${url}: HTTP ${res.status}`);
+  if (!res.ok)
+    throw new AgentError('AGENT_TUF_UNREACHABLE', `could not fetch the tenant's TUF root from ${url}: HTTP ${res.status}`, { details: { status: res.status } });
   return body;
 }
 

@@ -35,7 +35,7 @@ import {
 import type { TargetFile } from '@tufjs/models';
 import { pack } from 'tar-stream';
 import { hasCommand } from '../../../../testkit/tools.js';
-import { failureCode, failureOf } from '../verify/errors.js';
+import { failureCode, failureOf } from '../errors.js';
 import { openRelease } from '../verify/open.js';
 import type { DeviceFacts } from '../verify/tuf.js';
 import { openBundle, type OpenBundleOptions } from './index.js';

@@ -36,7 +36,7 @@ import {
 } from '@osprey/core';
 import { extract, type Header } from 'tar-stream';
 import { BaseFetcher, type Config } from 'tuf-js';
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 import { resolveRelease, type DeviceFacts, type SignedRelease } from '../verify/tuf.js';
 
 // tuf-js ends the root walk only on its own DownloadHTTPError with 404 (client workflow 5.3.3);

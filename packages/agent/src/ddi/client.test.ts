@@ -13,7 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OspreyError } from '@osprey/core';
 import { hasCommand } from '../../../../testkit/tools.js';
-import { failureOf, isAgentError, type AgentErrorCode } from '../verify/errors.js';
+import { failureOf, isAgentError, type AgentErrorCode } from '../errors.js';
 import { DdiClient, deploymentPlan } from './client.js';
 
 interface Seen {

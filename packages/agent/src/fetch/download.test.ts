@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isAgentError, type AgentErrorCode } from '../verify/errors.js';
+import { isAgentError, type AgentErrorCode } from '../errors.js';
 import { discardPartial, downloadResumable, type DownloadOptions } from './download.js';
 import { fetchTransport } from './transport.js';
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGE_CHUNK_SIZE, buildReleaseTarget, CHUNK_SIZE, generateFileKey, StreamSealer, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
 import { CommandSlot } from '../slots/command-slot.js';
 import { FileSlot } from '../slots/image-slot.js';
-import { failureCode } from '../verify/errors.js';
+import { failureCode } from '../errors.js';
 import type { Slot } from '../slots/types.js';
 import type { SignedRelease } from '../verify/tuf.js';
 import { streamInstall, type StreamCheckpoint } from './streaming.js';

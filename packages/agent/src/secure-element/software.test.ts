@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decrypt, encrypt, P256TagRecipient, recipientFromDeviceKey } from '@osprey/core';
-import { failureCode } from '../verify/errors.js';
+import { failureCode } from '../errors.js';
 import { SoftwareKeyElement } from './software.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-agent-se-'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { softwareSecurityVersionMac } from '../bootloader/security-version.js';
 import { TrustAnchor } from './anchor.js';
-import { failureCode } from './errors.js';
+import { failureCode } from '../errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osprey-anchor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

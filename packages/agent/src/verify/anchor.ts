@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityVersionMac } from '../bootloader/security-version.js';
 import { writeFileAtomic } from '@osprey/fs';
-import { AgentError } from './errors.js';
+import { AgentError } from '../errors.js';
 
 export const TRUST_ANCHOR_FORMAT = 'osprey-tuf-root/1';
 

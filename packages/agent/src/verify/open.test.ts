@@ -22,7 +22,7 @@ import {
   StreamSealer,
   wrapHeader,
 } from '@osprey/core';
-import { failureCode, isAgentError } from './errors.js';
+import { failureCode, isAgentError } from '../errors.js';
 import { openRelease, type VerifiedPayload } from './open.js';
 import type { SignedRelease } from './tuf.js';
 

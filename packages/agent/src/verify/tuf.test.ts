@@ -27,7 +27,7 @@ import {
   type Signer,
 } from '@osprey/core';
 import type { TargetFile } from '@tufjs/models';
-import { AgentError, failureCode } from './errors.js';
+import { AgentError, failureCode } from '../errors.js';
 import { assignedRelease } from './assigned.js';
 import { checkAssignedArtifact, resolveRelease, tufFailure, type DeviceFacts } from './tuf.js';
 
