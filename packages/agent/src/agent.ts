@@ -18,10 +18,10 @@
  *     action answers the cancel handshake) → `reported`.
  *
  * What a deployment says that the state does not hold (download URL, age header, TUF target) is
- * kept in `<workDir>/action.json`, written atomically before `start` is applied.
+ * kept in `<workDir>/action.json` (state/side-files.ts), written atomically before `start` is applied.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildReleaseTarget, type InstallType, type ReleaseCustom } from '@osprey/core';
 import { openBundle, type OpenedBundle } from './bundle/index.js';
@@ -34,8 +34,18 @@ import { streamInstall, type PayloadSource, type StreamCheckpoint } from './inst
 import type { SecureElement } from './secure-element/types.js';
 import type { AbSlots } from './slots/ab.js';
 import { otherSlot, type SlotId } from './slots/types.js';
-import { writeFileAtomic } from '@osprey/fs';
 import type { InstallEvent, InstallPhase, InstallState, ReleaseInfo } from './state/machine.js';
+import {
+  actionRecord,
+  installedRecord,
+  stagedRecord,
+  streamRecord,
+  type BundleAction,
+  type DdiAction,
+  type InstalledRelease,
+  type PendingAction,
+  type SideFile,
+} from './state/side-files.js';
 import { loadOrRecover } from './state/recovery.js';
 import { isStateCorrupted, type StateStore } from './state/store.js';
 import { assignedRelease } from './verify/assigned.js';
@@ -126,46 +136,6 @@ export interface StepResult {
   readonly pollSeconds?: number;
 }
 
-/** The deployment facts the install needs besides the persisted state. */
-interface DdiAction {
-  readonly kind?: 'ddi';
-  readonly actionId: number;
-  readonly targetPath: string;
-  readonly tufMetadataUrl: string;
-  readonly tufTargetsUrl: string;
-  readonly downloadUrl: string;
-  readonly header: string | null;
-  readonly length: number;
-  readonly sha256: string;
-}
-
-/**
- * An offline install (`osprey-agent install <bundle>`): the release as admitted by openBundle()
- * when the install began, and where its payload was extracted. Nothing is reported to a server.
- */
-interface BundleAction {
-  readonly kind: 'bundle';
-  readonly actionId: string;
-  /** The bundle file, to extract the payload again if the extracted copy is gone. */
-  readonly bundle: string;
-  readonly payloadFile: string;
-  readonly targetPath: string;
-  readonly custom: ReleaseCustom;
-  readonly header: string | null;
-  readonly length: number;
-  readonly sha256: string;
-}
-
-type PendingAction = DdiAction | BundleAction;
-
-/** An image streamed into the inactive slot for a download-only action (or ahead of a maintenance window). */
-interface StagedImage {
-  readonly actionId: number;
-  readonly slot: SlotId;
-  readonly length: number;
-  readonly sha256: string;
-}
-
 const releaseInfoOf = (custom: ReleaseCustom): ReleaseInfo => ({
   name: custom.name,
   version: custom.version,
@@ -173,13 +143,6 @@ const releaseInfoOf = (custom: ReleaseCustom): ReleaseInfo => ({
   sha256: custom.plaintext.sha256,
   length: custom.plaintext.length,
 });
-
-/** The release last committed (for `status`). */
-export interface InstalledRelease extends ReleaseInfo {
-  readonly slot: SlotId;
-  readonly actionId: string | null;
-  readonly committedAt: string;
-}
 
 export class Agent {
   readonly #o: AgentOptions;
@@ -201,10 +164,10 @@ export class Agent {
   }
 
   get actionFile(): string {
-    return join(this.#o.workDir, 'action.json');
+    return actionRecord.path(this.#o.workDir);
   }
   get installedFile(): string {
-    return join(this.#o.workDir, 'installed.json');
+    return installedRecord.path(this.#o.workDir);
   }
   /** Leftovers of the download-to-file install of earlier agent versions. */
   get #downloadDir(): string {
@@ -266,23 +229,26 @@ export class Agent {
     throw new AgentError('AGENT_INTERNAL', 'a reboot is needed, but no reboot function was configured');
   }
 
+  /** A side-state record; a corrupt one counts as absent (each is only a hint, see state/side-files.ts). */
+  #record<T>(record: SideFile<T>): T | undefined {
+    try {
+      return record.read(this.#o.workDir);
+    } catch (e) {
+      if (!isAgentError(e, 'RECORD_CORRUPTED')) throw e;
+      this.#log.warn(`ignoring a corrupt ${record.name}`, { error: e.message });
+      return undefined;
+    }
+  }
+
   /** Reads the action the state refers to. */
   #pending(state: InstallState): PendingAction | null {
-    try {
-      const action = JSON.parse(readFileSync(this.actionFile, 'utf8')) as PendingAction;
-      return String(action.actionId) === state.actionId ? action : null;
-    } catch {
-      return null;
-    }
+    const action = this.#record(actionRecord);
+    return action && String(action.actionId) === state.actionId ? action : null;
   }
 
   /** The installed release (null before the first update). */
   installed(): InstalledRelease | null {
-    try {
-      return JSON.parse(readFileSync(this.installedFile, 'utf8')) as InstalledRelease;
-    } catch {
-      return null;
-    }
+    return this.#record(installedRecord) ?? null;
   }
 
   /** The persisted state and what the bootloader says, for `status`. */
@@ -421,7 +387,7 @@ export class Agent {
     await this.#o.securityVersion.raise(release.securityVersion);
     this.#point('security version raised');
     const installed: InstalledRelease = { ...release, slot: target, actionId: state.actionId, committedAt: this.#now().toISOString() };
-    writeFileAtomic(this.installedFile, `${JSON.stringify(installed, null, 2)}\n`, { mode: 0o600 });
+    installedRecord.write(this.#o.workDir, installed);
     this.#apply({ type: 'health_ok' });
     return { phase: 'committed', did: 'committed', idle: false };
   }
@@ -510,7 +476,7 @@ export class Agent {
 
   /** The target slot holds this release already (staged by a download-only action) and still verifies. */
   async #alreadyStaged(target: SlotId, release: ReleaseInfo): Promise<boolean> {
-    const staged = this.#staged();
+    const staged = this.#record(stagedRecord);
     if (!staged || staged.slot !== target || staged.sha256 !== release.sha256 || staged.length !== release.length) return false;
     const verified = await this.#o.slots
       .get(target)
@@ -523,29 +489,21 @@ export class Agent {
     return verified;
   }
 
-  get #checkpointFile(): string {
-    return join(this.#o.workDir, 'stream.json');
-  }
-
   /** The checkpoint of this action's stream into `target` (install/streaming.ts StreamCheckpoint). */
   #checkpoints(actionId: number, target: SlotId) {
-    const file = this.#checkpointFile;
+    const workDir = this.#o.workDir;
     return {
       every: this.#o.checkpointEveryBytes ?? 16 << 20,
       load: (release: SignedRelease): StreamCheckpoint | undefined => {
-        try {
-          const record = JSON.parse(readFileSync(file, 'utf8')) as StreamCheckpoint & { actionId: number; slot: SlotId; payloadSha256: string };
-          if (record.actionId !== actionId || record.slot !== target || record.payloadSha256 !== release.sha256) return undefined;
-          return { offset: record.offset, nonce: record.nonce, head: record.head };
-        } catch {
-          return undefined;
-        }
+        const record = this.#record(streamRecord);
+        if (!record || record.actionId !== actionId || record.slot !== target || record.payloadSha256 !== release.sha256) return undefined;
+        return { offset: record.offset, nonce: record.nonce, head: record.head };
       },
       save: (release: SignedRelease, checkpoint: StreamCheckpoint): void => {
-        writeFileAtomic(file, `${JSON.stringify({ actionId, slot: target, payloadSha256: release.sha256, ...checkpoint })}\n`, { mode: 0o600 });
+        streamRecord.write(workDir, { actionId, slot: target, payloadSha256: release.sha256, ...checkpoint });
         this.#point('checkpoint');
       },
-      discard: (): void => rmSync(file, { force: true }),
+      discard: (): void => streamRecord.clear(workDir),
     };
   }
 
@@ -626,7 +584,7 @@ export class Agent {
     };
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
-    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`, { mode: 0o600 });
+    actionRecord.write(this.#o.workDir, action);
     this.#point('action recorded');
     const started = this.#apply({ type: 'start', actionId, release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
     this.#log.info('offline install begun', { bundle, release: `${info.name} ${info.version}`, targetSlot });
@@ -769,7 +727,7 @@ export class Agent {
     this.#point('reported');
     const outcome = state.phase;
     this.#apply({ type: 'reported' });
-    rmSync(this.actionFile, { force: true });
+    actionRecord.clear(this.#o.workDir);
     return { phase: 'idle', did: `reported ${outcome}`, idle: false };
   }
 
@@ -828,23 +786,11 @@ export class Agent {
     if (!plan.install) return idle(await this.#stage(action, release, waits));
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
-    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`, { mode: 0o600 });
+    actionRecord.write(this.#o.workDir, action);
     this.#point('action recorded');
     const state = this.#apply({ type: 'start', actionId: String(deployment.actionId), release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
     await this.#feedback(state, 'proceeding', 'none', [`downloading ${info.name} ${info.version} into slot ${targetSlot}`]);
     return { phase: state.phase, did: `started action ${deployment.actionId}`, idle: false, pollSeconds: poll.sleepSeconds };
-  }
-
-  get #stagedFile(): string {
-    return join(this.#o.workDir, 'staged.json');
-  }
-
-  #staged(): StagedImage | null {
-    try {
-      return JSON.parse(readFileSync(this.#stagedFile, 'utf8')) as StagedImage;
-    } catch {
-      return null;
-    }
   }
 
   /**
@@ -855,7 +801,7 @@ export class Agent {
    * image and does not download it again. The running system is untouched either way.
    */
   async #stage(action: DdiAction, release: SignedRelease, waits: string): Promise<string> {
-    const staged = this.#staged();
+    const staged = this.#record(stagedRecord);
     if (staged?.actionId === action.actionId) return `${waits}; staged in slot ${staged.slot}`;
     const slot = await this.#o.slots.inactive();
     try {
@@ -877,8 +823,12 @@ export class Agent {
     const what = `${release.custom.name} ${release.custom.version}`;
     // Told first, recorded after: if the report fails, the next poll stages (and reports) again.
     await this.#o.ddi.feedback(action.actionId, 'downloaded', 'none', [`downloaded and verified ${what}; staged in slot ${slot.id}, not activated`]);
-    const record: StagedImage = { actionId: action.actionId, slot: slot.id, length: release.custom.plaintext.length, sha256: release.custom.plaintext.sha256 };
-    writeFileAtomic(this.#stagedFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    stagedRecord.write(this.#o.workDir, {
+      actionId: action.actionId,
+      slot: slot.id,
+      length: release.custom.plaintext.length,
+      sha256: release.custom.plaintext.sha256,
+    });
     return `staged action ${action.actionId} in slot ${slot.id}`;
   }
 

@@ -10,7 +10,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, silentLogger, type AgentLogger, type HealthCheck, type InstalledRelease } from './agent.js';
+import { Agent, silentLogger, type AgentLogger, type HealthCheck } from './agent.js';
+import type { InstalledRelease } from './state/side-files.js';
 import { FileSecurityVersionStore } from './bootloader/security-version.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
 import { sleep } from './ddi/backoff.js';
