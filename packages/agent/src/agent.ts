@@ -20,7 +20,6 @@
  * What a deployment says that the state does not hold (download URL, age header, TUF target) is
  * kept in `<workDir>/action.json` (state/side-files.ts), written atomically before `start` is applied.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildReleaseTarget, type InstallType, type ReleaseCustom } from '@osprey/core';
@@ -31,6 +30,8 @@ import type { SecurityVersionStore } from './bootloader/security-version.js';
 import { Backoff, pollDelayMs, sleep, type BackoffOptions } from './ddi/backoff.js';
 import { deploymentPlan, type DdiClient } from './ddi/client.js';
 import { streamInstall, type PayloadSource, type StreamCheckpoint } from './install/streaming.js';
+import { runHealthCheck, type HealthCheck, type HealthVerdict } from './health/index.js';
+import { silentLogger, type AgentLogger } from './log.js';
 import type { SecureElement } from './secure-element/types.js';
 import type { AbSlots } from './slots/ab.js';
 import { otherSlot, type SlotId } from './slots/types.js';
@@ -52,25 +53,6 @@ import { assignedRelease } from './verify/assigned.js';
 import { AgentError, AgentStateError, failureDetails, failureOf, isAgentError } from './errors.js';
 import type { TrustAnchor } from './verify/anchor.js';
 import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
-
-export type HealthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-/** Decides whether the booted trial slot is healthy. */
-export type HealthCheck = (context: { readonly release: ReleaseInfo; readonly slot: SlotId; readonly signal: AbortSignal }) => Promise<HealthResult>;
-
-export interface AgentLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: AgentLogger = { info() {}, warn() {}, error() {} };
-
-/** Logs one JSON line per event to stderr (journald-friendly). */
-export function jsonLogger(prefix: Record<string, unknown> = {}): AgentLogger {
-  const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...prefix, ...fields })}\n`);
-  return { info: line('info'), warn: line('warn'), error: line('error') };
-}
 
 export interface AgentOptions {
   readonly ddi: DdiClient;
@@ -392,27 +374,10 @@ export class Agent {
     return { phase: 'committed', did: 'committed', idle: false };
   }
 
-  async #health(release: ReleaseInfo, slot: SlotId): Promise<{ ok: true } | { ok: false; reason: string; timeout: boolean }> {
+  #health(release: ReleaseInfo, slot: SlotId): Promise<HealthVerdict> {
     const check = this.#o.healthCheck;
-    if (!check) return { ok: true };
-    const timeoutMs = this.#o.healthTimeoutMs ?? 60_000;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve('timeout');
-      }, timeoutMs);
-    });
-    try {
-      const result = await Promise.race([check({ release, slot, signal: controller.signal }), timeout]);
-      if (result === 'timeout') return { ok: false, reason: `no answer within ${timeoutMs} ms`, timeout: true };
-      return result.ok ? result : { ...result, timeout: false };
-    } catch (e) {
-      return { ok: false, reason: e instanceof Error ? e.message : String(e), timeout: false };
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!check) return Promise.resolve({ ok: true });
+    return runHealthCheck(check, { release, slot }, this.#o.healthTimeoutMs ?? 60_000);
   }
 
   /**
@@ -862,38 +827,4 @@ export class Agent {
       }
     }
   }
-}
-
-/** A health check that runs a command: healthy when it exits 0 within the agent's timeout. */
-export function commandHealthCheck(command: string, args: readonly string[] = []): HealthCheck {
-  return ({ release, slot, signal }) =>
-    new Promise((resolve) => {
-      const child = spawn(command, [...args], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        signal,
-        env: { ...process.env, OSPREY_RELEASE: release.name, OSPREY_VERSION: release.version, OSPREY_SLOT: slot },
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => {
-        if (stderr.length < 400) stderr += d.toString('utf8');
-      });
-      child.on('error', (e) => resolve({ ok: false, reason: `${command}: ${e.message}` }));
-      child.on('close', (code, sig) => {
-        if (code === 0) resolve({ ok: true });
-        else resolve({ ok: false, reason: `${command} exited with ${code ?? sig}${stderr ? `: ${stderr.trim()}` : ''}` });
-      });
-    });
-}
-
-/** A health check that probes a URL: healthy on a 2xx answer. */
-export function httpHealthCheck(url: string): HealthCheck {
-  return async ({ signal }) => {
-    try {
-      const res = await fetch(url, { signal });
-      await res.arrayBuffer();
-      return res.ok ? { ok: true } : { ok: false, reason: `${url} answered HTTP ${res.status}` };
-    } catch (e) {
-      return { ok: false, reason: `${url}: ${(e as Error).message}` };
-    }
-  };
 }

@@ -10,18 +10,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, silentLogger, type AgentLogger, type HealthCheck } from './agent.js';
-import type { InstalledRelease } from './state/side-files.js';
+import { Agent } from './agent.js';
 import { FileSecurityVersionStore } from './bootloader/security-version.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
 import { sleep } from './ddi/backoff.js';
 import { DdiClient } from './ddi/client.js';
+import { AgentError, failureDetails } from './errors.js';
+import type { HealthCheck } from './health/types.js';
+import { silentLogger, type AgentLogger } from './log.js';
 import { SoftwareKeyElement } from './secure-element/software.js';
 import { AbSlots } from './slots/ab.js';
 import { FileSlot } from './slots/image-slot.js';
 import type { InstallPhase } from './state/machine.js';
+import type { InstalledRelease } from './state/side-files.js';
 import { StateStore } from './state/store.js';
-import { AgentError, failureDetails } from './errors.js';
 
 export interface SimulatedFleetOptions {
   /** Base URL of the Osprey server. */

@@ -88,7 +88,7 @@ function corruption(record: SideFile<unknown>): SideFileCorruptionReason | 'none
 }
 
 describe('side-state records', () => {
-  const cases: [SideFile<never>, unknown][] = [
+  const cases: [SideFile<unknown>, unknown][] = [
     [actionRecord, DDI_ACTION],
     [actionRecord, BUNDLE_ACTION],
     [installedRecord, INSTALLED],
@@ -98,7 +98,7 @@ describe('side-state records', () => {
   for (const [record, value] of cases) {
     it(`${record.name}: written atomically (0600), read back typed, cleared`, () => {
       expect(record.read(dir)).toBeUndefined();
-      record.write(dir, value as never);
+      record.write(dir, value);
       expect(record.read(dir)).toEqual(value);
       expect(statSync(record.path(dir)).mode & 0o777).toBe(0o600);
       expect(readdirSync(dir)).toEqual([record.name]);

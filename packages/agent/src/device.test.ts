@@ -15,7 +15,8 @@ import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
 import { FileSecurityVersionStore, pkcs11SecurityVersionMac } from './bootloader/security-version.js';
-import { agentConfigSchema, ddiClientOf, loadConfig, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
+import { agentConfigSchema, loadConfig, type AgentConfig } from './config.js';
+import { ddiClientOf, openAgent, provision, SECURITY_VERSION_KEY_LABEL } from './device.js';
 import { SymlinkBootloader } from './bootloader/symlink.js';
 
 let work: string;
