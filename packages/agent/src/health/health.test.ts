@@ -72,4 +72,10 @@ describe('runHealthCheck', () => {
     expect(await runHealthCheck(hanging, context, 50)).toEqual({ ok: false, reason: 'no answer within 50 ms', timeout: true });
     expect(signal?.aborted).toBe(true);
   });
+
+  it('a late answer given on abort does not count: a command killed at the timeout is a timeout, not a failure', async () => {
+    expect(await runHealthCheck(commandHealthCheck('sleep', ['30']), context, 100)).toEqual({ ok: false, reason: 'no answer within 100 ms', timeout: true });
+    const healthyWhenAborted: HealthCheck = ({ signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: true })));
+    expect(await runHealthCheck(healthyWhenAborted, context, 50)).toMatchObject({ ok: false, timeout: true });
+  });
 });

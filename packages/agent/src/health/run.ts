@@ -11,8 +11,10 @@ export async function runHealthCheck(check: HealthCheck, context: Omit<HealthCon
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort();
+      // Settle the timeout first: a check may answer synchronously on abort (a spawned command
+      // fails with AbortError), and that late answer must not win the race.
       resolve('timeout');
+      controller.abort();
     }, timeoutMs);
   });
   try {
