@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { releaseCustomSchema } from '@osprey/core';
 import { writeFileAtomic } from '@osprey/fs';
 import { z } from 'zod';
-import { AgentError } from '../errors.js';
+import { AgentError, isAgentError } from '../errors.js';
+import type { AgentLogger } from '../log.js';
 import { releaseInfoSchema } from './machine.js';
 
 /** One side-state record: where it lives in the work directory and what it holds. */
@@ -38,6 +39,20 @@ export interface SideFile<T> {
   write(workDir: string, value: T): void;
   /** Removes the record (if any). */
   clear(workDir: string): void;
+}
+
+/**
+ * The record as the agent uses it: a corrupt one counts as absent (each is only a hint, checked
+ * against what it claims to belong to), and the log says so.
+ */
+export function readRecordOrAbsent<T>(record: SideFile<T>, workDir: string, log: AgentLogger): T | undefined {
+  try {
+    return record.read(workDir);
+  } catch (e) {
+    if (!isAgentError(e, 'RECORD_CORRUPTED')) throw e;
+    log.warn(`ignoring a corrupt ${record.name}`, { error: e.message });
+    return undefined;
+  }
 }
 
 export const SIDE_FILE_CORRUPTION_REASONS = ['unreadable', 'json', 'schema'] as const;
