@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../../testkit/tools.js';
+import { settledCode, type Settling } from '../../../../testkit/errors.js';
 import {
   FileSecurityVersionStore,
   isSecurityVersionError,
@@ -19,15 +20,7 @@ import {
   softwareSecurityVersionMac,
 } from './security-version.js';
 
-async function code(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (e) {
-    if (isSecurityVersionError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (settling: Settling): Promise<string> => settledCode(settling, (e) => isSecurityVersionError(e));
 
 describe.runIf(hasSoftHsm())('FileSecurityVersionStore with a PKCS#11 token key', () => {
   let hsm: SoftHsmToken;

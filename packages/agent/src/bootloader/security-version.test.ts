@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ATOMIC_WRITE_STEPS } from '@osprey/fs';
+import { settledCode, type Settling } from '../../../../testkit/errors.js';
 import { FileSecurityVersionStore, isSecurityVersionError, SECURITY_VERSION_FILE_FORMAT, softwareSecurityVersionMac } from './security-version.js';
 
 let dir: string;
@@ -15,15 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function code(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (e) {
-    if (isSecurityVersionError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (settling: Settling): Promise<string> => settledCode(settling, (e) => isSecurityVersionError(e));
 
 describe('FileSecurityVersionStore', () => {
   it('is provisioned once, then only ever raised', async () => {

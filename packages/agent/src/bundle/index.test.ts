@@ -35,6 +35,7 @@ import {
 import type { TargetFile } from '@tufjs/models';
 import { pack } from 'tar-stream';
 import { hasCommand } from '../../../../testkit/tools.js';
+import { settledFailureCode } from '../../../../testkit/errors.js';
 import { failureCode, failureOf } from '../errors.js';
 import { openRelease } from '../verify/open.js';
 import type { DeviceFacts } from '../verify/tuf.js';
@@ -189,14 +190,7 @@ const goodEntries = (): RawEntry[] => [
   { name: 'payload', data: PAYLOAD },
 ];
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(
-    await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-}
+const refusal = (promise: Promise<unknown>): Promise<string> => settledFailureCode(promise, failureCode);
 
 /** Nothing of the payload may be left behind in the work directory after a refusal. */
 function leftovers(options: OpenBundleOptions): string[] {

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isAgentError, type AgentErrorCode } from '../errors.js';
+import { rejection } from '../../../../testkit/errors.js';
+import { isAgentError } from '../errors.js';
 import { discardPartial, downloadResumable, type DownloadOptions } from './download.js';
 import { fetchTransport } from './transport.js';
 
@@ -76,11 +77,8 @@ function options(extra: Partial<DownloadOptions> = {}): DownloadOptions {
   return { destination: join(freshDir(), 'payload.age'), expectedLength: DATA.length, expectedSha256: SHA256, retry: FAST_RETRY, ...extra };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: AgentErrorCode; details: Readonly<Record<string, unknown>> }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+async function failure(promise: Promise<unknown>): Promise<{ code: string; details: Readonly<Record<string, unknown>> }> {
+  const error = await rejection(promise);
   if (!isAgentError(error)) throw new Error(`expected an AgentError, got ${String(error)}`);
   return { code: error.code, details: error.details };
 }

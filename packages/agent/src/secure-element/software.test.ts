@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decrypt, encrypt, P256TagRecipient, recipientFromDeviceKey } from '@osprey/core';
+import { thrown } from '../../../../testkit/errors.js';
 import { failureCode } from '../errors.js';
 import { SoftwareKeyElement } from './software.js';
 
@@ -10,12 +11,8 @@ const work = mkdtempSync(join(tmpdir(), 'osprey-agent-se-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return failureCode(e);
-  }
-  return 'no error';
+  const error = thrown(f);
+  return error === undefined ? 'no error' : failureCode(error);
 }
 
 describe('SoftwareKeyElement', () => {

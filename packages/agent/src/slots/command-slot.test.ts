@@ -9,8 +9,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { settledCode } from '../../../../testkit/errors.js';
 import { CommandSlot } from './command-slot.js';
-import { isSlotError, type SlotErrorCode } from './types.js';
+import { isSlotError } from './types.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const dir = mkdtempSync(join(tmpdir(), 'osprey-command-slot-'));
@@ -42,16 +43,7 @@ const digest = { length: IMAGE.length, sha256: sha256(IMAGE) };
 async function* chunks(bytes: Buffer = IMAGE, size = 65536): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
-const code = async (p: Promise<unknown>): Promise<SlotErrorCode | 'ok'> =>
-  p.then(
-    () => 'ok' as const,
-    (e: unknown) =>
-      isSlotError(e)
-        ? e.code
-        : (() => {
-            throw e;
-          })(),
-  );
+const code = (p: Promise<unknown>): Promise<string> => settledCode(p, (e) => isSlotError(e), 'ok');
 
 describe('CommandSlot: the update handler contract', () => {
   let n = 0;

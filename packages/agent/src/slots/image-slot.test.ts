@@ -4,9 +4,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { settledCode } from '../../../../testkit/errors.js';
 import { AbSlots } from './ab.js';
 import { BlockDeviceSlot, FileSlot, HEAD_SIZE } from './image-slot.js';
-import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type SlotErrorCode, type SlotId } from './types.js';
+import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -27,15 +28,7 @@ async function* dies(bytes: Uint8Array, cut: number, size = 65536): AsyncIterabl
   throw new Error('power cut');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SlotErrorCode> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isSlotError(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected a SlotError');
-}
+const rejection = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isSlotError(e));
 
 /** Byte equality without vitest's element-by-element deep compare (slow on big buffers). */
 function expectBytes(actual: Uint8Array, expected: Uint8Array): void {

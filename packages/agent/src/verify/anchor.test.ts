@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { settledFailureCode } from '../../../../testkit/errors.js';
 import { softwareSecurityVersionMac } from '../bootloader/security-version.js';
 import { TrustAnchor } from './anchor.js';
 import { failureCode } from '../errors.js';
@@ -10,14 +11,7 @@ import { failureCode } from '../errors.js';
 const dir = mkdtempSync(join(tmpdir(), 'osprey-anchor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const key = softwareSecurityVersionMac(randomBytes(32));
-const codeOf = async (f: () => unknown) => {
-  try {
-    await f();
-    return 'ok';
-  } catch (e) {
-    return failureCode(e);
-  }
-};
+const codeOf = (f: () => unknown): Promise<string> => settledFailureCode(f, failureCode, 'ok');
 
 describe('TrustAnchor: the provisioned TUF root sealed under the device key', () => {
   let n = 0;

@@ -22,6 +22,7 @@ import {
   StreamSealer,
   wrapHeader,
 } from '@osprey/core';
+import { settledFailureCode } from '../../../../testkit/errors.js';
 import { failureCode, isAgentError } from '../errors.js';
 import { openRelease, type VerifiedPayload } from './open.js';
 import type { SignedRelease } from './tuf.js';
@@ -78,14 +79,7 @@ async function consume(payload: VerifiedPayload): Promise<{ written: Buffer; err
   }
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(
-    await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-}
+const refusal = (promise: Promise<unknown>): Promise<string> => settledFailureCode(promise, failureCode);
 
 describe('openRelease', () => {
   it('releases the authenticated image and its final hash, once', async () => {

@@ -27,6 +27,7 @@ import {
   type Signer,
 } from '@osprey/core';
 import type { TargetFile } from '@tufjs/models';
+import { settledFailureCode } from '../../../../testkit/errors.js';
 import { AgentError, failureCode } from '../errors.js';
 import { assignedRelease } from './assigned.js';
 import { checkAssignedArtifact, resolveRelease, tufFailure, type DeviceFacts } from './tuf.js';
@@ -80,14 +81,7 @@ const releases = [
   buildReleaseTarget({ length: 10, sha256: 'd'.repeat(64), custom: custom(7, ['board-z']) }),
 ];
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(
-    await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-}
+const refusal = (promise: Promise<unknown>): Promise<string> => settledFailureCode(promise, failureCode);
 
 beforeAll(async () => {
   const root = buildRoot({
