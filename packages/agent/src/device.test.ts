@@ -3,9 +3,8 @@
  * element (no key file; an earlier software-key record is moved under it), in `secver.key` with
  * the software element.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,16 +13,13 @@ import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.
 import { closeServer, listenOnLoopback } from '../../../testkit/http.js';
 import { TestPki } from '../../../testkit/pki.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { FileSecurityVersionStore, pkcs11SecurityVersionMac } from './bootloader/security-version.js';
 import { agentConfigSchema, loadConfig, type AgentConfig } from './config.js';
 import { ddiClientOf, openAgent, provision, SECURITY_VERSION_KEY_LABEL } from './device.js';
 import { SymlinkBootloader } from './bootloader/symlink.js';
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'osprey-agent-cli-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-agent-cli-');
 
 function config(name: string, key: AgentConfig['key']): AgentConfig {
   const dir = join(work, name);

@@ -7,14 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSlot, SimulatedBootloader } from '@osprey/agent';
 import { restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, sha256 } from './device-kit.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,7 +38,7 @@ function run(cli: string, args: string[]): Promise<{ code: number | null; out: s
 
 describe('osprey-agent install <bundle> (offline)', () => {
   let server: TestServer;
-  const work = mkdtempSync(join(tmpdir(), 'osprey-offline-'));
+  const work = tempDirForFile('osprey-offline-');
   const api = restClient(() => server.url, ADMIN);
   let rootJson: Buffer;
 
@@ -128,7 +128,6 @@ describe('osprey-agent install <bundle> (offline)', () => {
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('installs, activates, health-checks and commits the release in slot b', async () => {

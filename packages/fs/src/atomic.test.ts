@@ -1,9 +1,9 @@
-import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../testkit/temp-dir.js';
 import { ATOMIC_WRITE_STEPS, commitTempFile, fsyncDir, fsyncFile, writeFileAtomic, writeFileAtomicFrom, type AtomicWriteStep } from './atomic.js';
 import { removeStaleTemps, staleTemps, tempPathFor } from './temp.js';
 
@@ -11,14 +11,12 @@ class Crash extends Error {}
 
 let dir: string;
 let path: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-fs-'));
-  path = join(dir, 'record.json');
+tempDirEachTest('osprey-fs-', (d) => {
+  dir = d;
+  path = join(d, 'record.json');
 });
-afterEach(() => {
-  chmodSync(dir, 0o700);
-  rmSync(dir, { recursive: true, force: true });
-});
+// A test may leave the directory read-only; the removal (an earlier hook, so it runs after this one) needs it writable.
+afterEach(() => chmodSync(dir, 0o700));
 
 /** Makes the next file creation in `dir` fail: a read-only directory, or (root ignores modes) a file where the directory should be. */
 function unwritable(): string {

@@ -7,10 +7,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGE_CHUNK_SIZE,
   buildReleaseTarget,
@@ -36,13 +35,13 @@ import type { TargetFile } from '@tufjs/models';
 import { pack } from 'tar-stream';
 import { hasCommand } from '../../../../testkit/tools.js';
 import { settledFailureCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { failureCode, failureOf } from '../errors.js';
 import { openRelease } from '../verify/open.js';
 import type { DeviceFacts } from '../verify/tuf.js';
 import { openBundle, type OpenBundleOptions } from './index.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-bundle-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-agent-bundle-');
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 // --- a tenant's TUF repository (root v1 provisioned on devices, rotated to v2) ---------------------

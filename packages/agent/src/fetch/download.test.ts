@@ -4,13 +4,14 @@
  * a corrupted partial file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
 import { isAgentError } from '../errors.js';
 import { discardPartial, downloadResumable, type DownloadOptions } from './download.js';
 import { fetchTransport } from './transport.js';
@@ -26,7 +27,7 @@ let server: Server;
 let url: string;
 let handler: Handler;
 let requests: IncomingHttpHeaders[] = [];
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-download-'));
+const work = tempDirForFile('osprey-agent-download-');
 let dir: string;
 let cases = 0;
 
@@ -35,13 +36,11 @@ beforeAll(async () => {
     requests.push(req.headers);
     handler(req, res, requests.length);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/artifact.bin`;
+  url = `${await listenOnLoopback(server)}/artifact.bin`;
 });
 afterAll(async () => {
   server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(work, { recursive: true, force: true });
+  await closeServer(server);
 });
 afterEach(() => {
   server.closeAllConnections();

@@ -1,7 +1,7 @@
 /** The health checks a trial boot is judged by: a command, a URL, and the agent's timeout around either. */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
 import type { ReleaseInfo } from '../state/machine.js';
 import { commandHealthCheck } from './command.js';
 import { httpHealthCheck } from './http.js';
@@ -32,10 +32,9 @@ describe('httpHealthCheck', () => {
       res.statusCode = req.url === '/healthy' ? 204 : 503;
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = await listenOnLoopback(server);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => closeServer(server));
 
   it('is healthy on a 2xx answer, unhealthy on any other or none', async () => {
     expect(await ask(httpHealthCheck(`${origin}/healthy`))).toEqual({ ok: true });

@@ -5,17 +5,16 @@
  * commits nothing); a failing handler is reported with its stderr; verify asks the handler.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settledCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { CommandSlot } from './command-slot.js';
 import { isSlotError } from './types.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const dir = mkdtempSync(join(tmpdir(), 'osprey-command-slot-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('osprey-command-slot-');
 
 const HANDLER = join(dir, 'handler.sh');
 writeFileSync(

@@ -1,19 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settledCode } from '../../../../testkit/errors.js';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { AbSlots } from './ab.js';
 import { BlockDeviceSlot, FileSlot, HEAD_SIZE } from './image-slot.js';
 import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-slots-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+tempDirEachTest('osprey-slots-', (d) => (dir = d));
 
 const digest = (bytes: Uint8Array): SlotDigest => ({ length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
 

@@ -7,10 +7,10 @@
  * cut it always boots a slot that holds a complete image.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { FileSecurityVersionStore } from '../bootloader/security-version.js';
 import { SimulatedBootloader } from '../bootloader/simulated.js';
 import { AbSlots } from '../slots/ab.js';
@@ -30,10 +30,7 @@ class Crash extends Error {}
 type Point = (name: string) => void;
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-flow-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+tempDirEachTest('osprey-flow-', (d) => (dir = d));
 
 /** The device's objects, opened afresh from its files (as after a restart). */
 function open() {

@@ -4,10 +4,10 @@
  * counts a corrupt record as absent (each is only a hint) and says so in its log.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { Agent } from '../agent.js';
 import { FileSecurityVersionStore } from '../bootloader/security-version.js';
 import { SimulatedBootloader } from '../bootloader/simulated.js';
@@ -71,10 +71,7 @@ const INSTALLED: InstalledRelease = {
 };
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-side-files-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+tempDirEachTest('osprey-side-files-', (d) => (dir = d));
 
 function corruption(record: SideFile<unknown>): SideFileCorruptionReason | 'none' {
   try {

@@ -5,10 +5,9 @@
  * final hash matches.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGE_CHUNK_SIZE,
   buildReleaseTarget,
@@ -23,12 +22,12 @@ import {
   wrapHeader,
 } from '@osprey/core';
 import { settledFailureCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { failureCode, isAgentError } from '../errors.js';
 import { openRelease, type VerifiedPayload } from './open.js';
 import type { SignedRelease } from './tuf.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-open-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-agent-open-');
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 const IMAGE = randomBytes(4 * CHUNK_SIZE + 1234);
