@@ -26,7 +26,6 @@
  * no exit codes of its own.
  */
 import { isOspreyError, type ErrorCode } from '@osprey/core';
-import type { SlotId } from './slots/types.js';
 
 /**
  * Whose move it is:
@@ -195,12 +194,15 @@ export function isAgentError(e: unknown, code?: AgentErrorCode): e is AgentError
   return e instanceof AgentError && (code === undefined || e.code === code);
 }
 
-/** A slot failed to take or to hold an image; `slot` says which (null before one was chosen). */
+/**
+ * A slot failed to take or to hold an image; `slot` says which (null before one was chosen). The
+ * slot id is spelled out (slots/types.ts SlotId) so that this module imports nothing of the agent.
+ */
 export class SlotError extends AgentError<SlotErrorCode> {
   override name = 'SlotError';
-  readonly slot: SlotId | null;
+  readonly slot: 'a' | 'b' | null;
 
-  constructor(code: SlotErrorCode, slot: SlotId | null, message?: string, options: AgentErrorOptions = {}) {
+  constructor(code: SlotErrorCode, slot: 'a' | 'b' | null, message?: string, options: AgentErrorOptions = {}) {
     super(code, message, options);
     this.slot = slot;
   }
