@@ -4,7 +4,7 @@
  * device's own age header unwrapped by its secure element, the final hash — and every refusal
  * reported to the server with its precise reason.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,9 +32,9 @@ import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../testkit/tools.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 
 const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const IMAGE = randomBytes(5 * 65536 + 999);
 const BOARD_A: DeviceFacts = { hardware: 'board-a', securityVersion: 4 };
 const softHsm = hasSoftHsm();

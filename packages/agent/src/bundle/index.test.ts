@@ -6,7 +6,7 @@
  * oversized, truncated, duplicate, missing or unannounced entries.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,13 +36,13 @@ import { pack } from 'tar-stream';
 import { hasCommand } from '../../../../testkit/tools.js';
 import { settledFailureCode } from '../../../../testkit/errors.js';
 import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { failureCode, failureOf } from '../errors.js';
 import { openRelease } from '../verify/open.js';
 import type { DeviceFacts } from '../verify/tuf.js';
 import { openBundle, type OpenBundleOptions } from './index.js';
 
 const work = tempDirForFile('osprey-agent-bundle-');
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 // --- a tenant's TUF repository (root v1 provisioned on devices, rotated to v2) ---------------------
 const signer = () => new KeyObjectSigner(generateKeyPairSync('ed25519').privateKey);

@@ -4,7 +4,7 @@
  * changed, and every refusal leaving the slot invalid — a tampered chunk, a wrong signed payload or
  * plaintext hash, an oversized answer, another device's header (refused before any request), abort.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGE_CHUNK_SIZE, buildReleaseTarget, CHUNK_SIZE, generateFileKey, StreamSealer, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
 import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { CommandSlot } from '../slots/command-slot.js';
 import { FileSlot } from '../slots/image-slot.js';
 import { failureCode } from '../errors.js';
@@ -19,7 +20,6 @@ import type { Slot } from '../slots/types.js';
 import type { SignedRelease } from '../verify/tuf.js';
 import { streamInstall, type StreamCheckpoint } from './streaming.js';
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const IMAGE = randomBytes(5 * CHUNK_SIZE + 1234);
 const fileKey = generateFileKey();
 const sealer = new StreamSealer(fileKey);

@@ -4,16 +4,16 @@
  * stream that is wrong, short or long never reaches the handler's end of input (it is killed and
  * commits nothing); a failing handler is reported with its stderr; verify asks the handler.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settledCode } from '../../../../testkit/errors.js';
 import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { CommandSlot } from './command-slot.js';
 import { isSlotError } from './types.js';
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const dir = tempDirForFile('osprey-command-slot-');
 
 const HANDLER = join(dir, 'handler.sh');

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settledCode } from '../../../../testkit/errors.js';
 import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
+import { imageDigest } from '../../../../testkit/hash.js';
 import { AbSlots } from './ab.js';
 import { BlockDeviceSlot, FileSlot, HEAD_SIZE } from './image-slot.js';
 import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
@@ -12,7 +13,7 @@ import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type Slo
 let dir: string;
 tempDirEachTest('osprey-slots-', (d) => (dir = d));
 
-const digest = (bytes: Uint8Array): SlotDigest => ({ length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+const digest = (bytes: Uint8Array): SlotDigest => imageDigest(bytes);
 
 /** Streams `bytes` in chunks of `size` (default 64 KiB). */
 async function* chunks(bytes: Uint8Array, size = 65536): AsyncIterable<Uint8Array> {

@@ -4,7 +4,7 @@
  * a plaintext that does not match its signed final hash. The final chunk is withheld until the
  * final hash matches.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,12 +23,12 @@ import {
 } from '@osprey/core';
 import { settledFailureCode } from '../../../../testkit/errors.js';
 import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { failureCode, isAgentError } from '../errors.js';
 import { openRelease, type VerifiedPayload } from './open.js';
 import type { SignedRelease } from './tuf.js';
 
 const work = tempDirForFile('osprey-agent-open-');
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 const IMAGE = randomBytes(4 * CHUNK_SIZE + 1234);
 const device = new P256TagIdentity(SoftwareP256KeyAgreement.generate());
