@@ -27,14 +27,13 @@ import {
   type SecureElement,
   type VerifiedPayload,
 } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../testkit/tools.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const IMAGE = randomBytes(5 * 65536 + 999);
 const BOARD_A: DeviceFacts = { hardware: 'board-a', securityVersion: 4 };
 const softHsm = hasSoftHsm();

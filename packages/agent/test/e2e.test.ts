@@ -22,14 +22,13 @@ import {
   type HttpTransport,
   type SecureElement,
 } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../testkit/tools.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, openDevice, provisionDevice, settle, sha256 } from './device-kit.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const OLD = randomBytes(200_000);
 const NEW = randomBytes(3 * 65536 + 4321);
 const softHsm = hasSoftHsm();

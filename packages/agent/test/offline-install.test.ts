@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSlot, SimulatedBootloader } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, sha256 } from './device-kit.js';
@@ -20,7 +20,6 @@ import { makeRelease, sha256 } from './device-kit.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AGENT_CLI = join(ROOT, 'packages/agent/dist/cli.js');
 const OSPREY_CLI = join(ROOT, 'packages/cli/dist/main.js');
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const OLD = randomBytes(150_000);
 const NEW = randomBytes(4 * 65536 + 999);
 

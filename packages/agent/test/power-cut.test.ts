@@ -19,12 +19,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, SimulatedBootloader, SoftwareKeyElement, type SlotId } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, openDevice, provisionDevice, SECVER_KEY, settle, sha256, type DeviceFiles } from './device-kit.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'packages/agent/dist/cli.js');
 const OLD = randomBytes(1024 * 1024 + 17);

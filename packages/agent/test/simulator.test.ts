@@ -4,12 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allInstalled, runSimulatedFleet, simulatedIds } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease } from './device-kit.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const GATEWAY = 'gateway-key-0123456789abcdef';
 
 describe('runSimulatedFleet against an Osprey server', () => {

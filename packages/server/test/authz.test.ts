@@ -14,10 +14,9 @@ import { verifyAuditChain } from '@osprey/core';
 import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 import { readAudit } from '../src/domain/audit.js';
 import { resolvePermissions, type Permission } from '../src/domain/permissions.js';
-import { restClient } from '../../../testkit/rest.js';
+import { basicAuth as basic, restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
-const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const bearer = (token: string) => `Bearer ${token}`;
 const ADMIN = basic('admin', 'admin-password');
 const FORBIDDEN = 'hawkbit.server.error.insufficientpermission';

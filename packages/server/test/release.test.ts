@@ -32,12 +32,11 @@ import {
 import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 import { readAudit } from '../src/domain/audit.js';
 import { hashPassword } from '../src/domain/bootstrap.js';
-import { restClient } from '../../../testkit/rest.js';
+import { basicAuth as basic, restClient } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 import { hasCommand } from '../../../testkit/tools.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
-const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const ADMIN = basic('admin', 'admin-password');
 const BOB = basic('bob', 'bob-password');
 const CAROL = basic('carol', 'carol-password');
