@@ -10,6 +10,7 @@ export default defineConfig({
       '@osprey/protocol': src('protocol'),
       '@osprey/pkcs11': src('pkcs11'),
       '@osprey/client': src('client'),
+      '@osprey/fs': src('fs'),
       '@osprey/server': src('server'),
       '@osprey/agent': src('agent'),
     },

@@ -14,7 +14,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildReleaseTarget, PayloadEncryptStream, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
 import { streamInstall } from '../packages/agent/src/install/streaming.js';
-import { writeFileAtomic } from '../packages/agent/src/state/atomic.js';
+import { writeFileAtomic } from '@osprey/fs';
 import { FileSlot } from '../packages/agent/src/slots/image-slot.js';
 import type { SignedRelease } from '../packages/agent/src/verify/tuf.js';
 import { plaintextSource } from './crypto-data.js';
@@ -145,7 +145,7 @@ export async function agentPipeline(url: string, workDir: string, spec: ReleaseS
     header,
     identity,
     requireEncryption: true,
-    checkpoint: { every: 16 << 20, save: (cp) => writeFileAtomic(checkpointFile, JSON.stringify(cp)) },
+    checkpoint: { every: 16 << 20, save: (cp) => writeFileAtomic(checkpointFile, JSON.stringify(cp), { mode: 0o600 }) },
   });
   if (result.slot.sha256 !== release.custom.plaintext.sha256)
     throw new Error(`the slot holds ${result.slot.sha256}, expected ${release.custom.plaintext.sha256}`);

@@ -1,4 +1,11 @@
 /** A small client for the management API in tests: JSON in, status/JSON/text/bytes out. */
+
+/** An `Authorization: Basic` value. */
+export const basicAuth = (login: string, password: string): string => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+
+/** The admin user that startTestServer (testkit/server.ts) creates. */
+export const TEST_ADMIN = basicAuth('admin', 'admin-password');
+
 export interface RestResponse {
   status: number;
   /** The body parsed as JSON, or undefined for other answers (PEM, empty, binary). */

@@ -4,21 +4,19 @@
  * plus the HPKE layer of p256tag against @hpke/core.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Decrypter, Encrypter } from 'age-encryption';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decrypt, encrypt, hpkeOpenBase, hpkeSealBase, P256TagIdentity, SoftwareP256KeyAgreement, X25519Identity, X25519Recipient } from '@osprey/core';
 import { hasCommand } from '../../testkit/tools.js';
+import { tempDirForFile } from '../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../testkit/hash.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-age-interop-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const work = tempDirForFile('osprey-age-interop-');
 
 describe.runIf(hasCommand('age'))('Debian age command', () => {
   it('decrypts a multi-chunk payload Osprey encrypted to an X25519 recipient', async () => {

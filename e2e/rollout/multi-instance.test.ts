@@ -23,11 +23,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restClient } from '../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../testkit/rest.js';
 import { hasPostgres, POSTGRES_ADMIN_URL } from '../../testkit/server.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'packages', 'server', 'dist', 'bin.js');
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const DEVICES = 60;
 const GROUPS = 6;
 /** Kill A once this many devices have reported success (a third: group 2 done, group 3 due). */

@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickRollouts } from '../../packages/server/src/domain/rollouts.js';
-import { restClient } from '../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../testkit/server.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const DEVICES = 100;
 
 describe.each(kinds)('rollout over 100 devices on %s', (kind) => {

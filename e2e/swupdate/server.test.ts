@@ -5,11 +5,11 @@
  * cancels an action, a third reports a failure. The server's state is checked afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
+import { tempDirForFile } from '../../testkit/temp-dir.js';
 import { cancelAction } from '../../packages/server/src/domain/deployments.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
 import {
@@ -23,7 +23,7 @@ import {
   type Signer,
 } from '../../testkit/swupdate.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-swu-server-'));
+const work = tempDirForFile('osprey-swu-server-');
 const TIMEOUT = 45_000;
 
 describe.runIf(hasSwupdate())('SWUpdate suricatta against the Osprey server', () => {
@@ -38,7 +38,6 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta against the Osprey server', ()
   afterEach(() => stopAllSwupdate());
   afterAll(async () => {
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
   });
 
   const db = () => server.database.db;

@@ -6,12 +6,11 @@
  * what SWUpdate sends.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildSwu,
   createSigner,
@@ -26,9 +25,9 @@ import {
   type Signer,
   type SwupdateResult,
 } from '../../testkit/swupdate.js';
+import { tempDirForFile } from '../../testkit/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-swu-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-swu-');
 afterEach(() => stopAllSwupdate());
 
 let counter = 0;

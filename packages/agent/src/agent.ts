@@ -18,177 +18,48 @@
  *     action answers the cancel handshake) → `reported`.
  *
  * What a deployment says that the state does not hold (download URL, age header, TUF target) is
- * kept in `<workDir>/action.json`, written atomically before `start` is applied.
+ * kept in `<workDir>/action.json` (state/side-files.ts), written atomically before `start` is applied.
+ *
+ * The agent decides; its parts act: admission.ts says which release the device accepts,
+ * install/slot-writer.ts puts its image into a slot, ddi/outcome.ts says what the server is told,
+ * health/ judges the trial boot, state/ persists the state and its side records.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { buildReleaseTarget, type InstallType, type ReleaseCustom } from '@osprey/core';
-import { openBundle, type OpenedBundle } from './bundle/index.js';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentOptions, StepResult } from './agent-options.js';
+import { ReleaseAdmission, releaseInfoOf, type AdmittedAction } from './admission.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
-import type { Bootloader, BootStatus } from './bootloader/types.js';
-import type { SecurityVersionStore } from './bootloader/security-version.js';
-import { Backoff, pollDelayMs, sleep, type BackoffOptions } from './ddi/backoff.js';
-import { deploymentPlan, type DdiClient } from './ddi/client.js';
-import { streamInstall, type PayloadSource, type StreamCheckpoint } from './install/streaming.js';
-import type { SecureElement } from './secure-element/types.js';
-import type { AbSlots } from './slots/ab.js';
+import type { BootStatus } from './bootloader/types.js';
+import { deviceAttributes } from './ddi/attributes.js';
+import { Backoff, pollDelayMs, sleep } from './ddi/backoff.js';
+import { deploymentPlan } from './ddi/client.js';
+import { outcomeFeedback, progressFeedback, sendFeedback } from './ddi/outcome.js';
+import { AgentError, AgentStateError, failureDetails, failureOf } from './errors.js';
+import { runHealthCheck, type HealthVerdict } from './health/index.js';
+import { SlotWriter } from './install/slot-writer.js';
+import { silentLogger, type AgentLogger } from './log.js';
 import { otherSlot, type SlotId } from './slots/types.js';
-import { writeFileAtomic } from './state/atomic.js';
 import type { InstallEvent, InstallPhase, InstallState, ReleaseInfo } from './state/machine.js';
 import { loadOrRecover } from './state/recovery.js';
-import { isStateCorrupted, type StateStore } from './state/store.js';
-import { assignedRelease } from './verify/assigned.js';
-import { AgentError, failureDetails, failureOf, isAgentError } from './verify/errors.js';
-import type { TrustAnchor } from './verify/anchor.js';
-import { checkAssignedArtifact, resolveRelease, type SignedRelease } from './verify/tuf.js';
+import {
+  actionRecord,
+  installedRecord,
+  readRecordOrAbsent,
+  type DdiAction,
+  type InstalledRelease,
+  type PendingAction,
+  type SideFile,
+} from './state/side-files.js';
+import { isStateCorrupted } from './state/store.js';
 
-export type HealthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-/** Decides whether the booted trial slot is healthy. */
-export type HealthCheck = (context: { readonly release: ReleaseInfo; readonly slot: SlotId; readonly signal: AbortSignal }) => Promise<HealthResult>;
-
-export interface AgentLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: AgentLogger = { info() {}, warn() {}, error() {} };
-
-/** Logs one JSON line per event to stderr (journald-friendly). */
-export function jsonLogger(prefix: Record<string, unknown> = {}): AgentLogger {
-  const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...prefix, ...fields })}\n`);
-  return { info: line('info'), warn: line('warn'), error: line('error') };
-}
-
-export interface AgentOptions {
-  readonly ddi: DdiClient;
-  /** The device key; needed for encrypted releases. */
-  readonly element?: SecureElement;
-  readonly slots: AbSlots;
-  readonly bootloader: Bootloader;
-  readonly store: StateStore;
-  readonly securityVersion: SecurityVersionStore;
-  /** The device's TUF directory holding the provisioned `root.json`. */
-  readonly metadataDir: string;
-  /** Checks the provisioned root against its seal before every TUF refresh (verify/anchor.ts). */
-  readonly trustAnchor?: TrustAnchor;
-  /** Downloads and the pending action (`action.json`). */
-  readonly workDir: string;
-  /** The hardware id releases must list. */
-  readonly hardware: string;
-  /** Default: always healthy. */
-  readonly healthCheck?: HealthCheck;
-  /** Default 60 s: a slower check is `health_timeout`. */
-  readonly healthTimeoutMs?: number;
-  /**
-   * Reboots the device. Default: `boot()` for a {@link SimulatedBootloader} (the agent carries on
-   * in the new "boot"); required for real bootloaders (e.g. `systemctl reboot`).
-   */
-  readonly reboot?: () => Promise<void>;
-  /** Refuse unencrypted releases. */
-  readonly requireEncryption?: boolean;
-  /** Attributes sent when the server asks for them (configData), besides the agent's own `osprey.*` ones. */
-  readonly attributes?: Readonly<Record<string, string>>;
-  /** The release install types the slots take (`custom.installType`); others are refused. Default: image. */
-  readonly installTypes?: readonly InstallType[];
-  readonly now?: () => Date;
-  readonly logger?: AgentLogger;
-  /** Poll loop retry timing. */
-  readonly backoff?: BackoffOptions;
-  /** Lower bound of the poll delay in `run()` (ms). Default 1000. */
-  readonly minPollMs?: number;
-  /**
-   * Delay between the polls made while an update streams into the slot, to see a cancellation
-   * (ms). Default: the server's polling interval, as when idle.
-   */
-  readonly busyPollMs?: number;
-  /**
-   * A streaming install makes the slot durable and records where it is every this many bytes, so
-   * that after a restart (power cut, reboot) it continues there instead of from the start.
-   * Default 16 MiB; 0 turns it off.
-   */
-  readonly checkpointEveryBytes?: number;
-  /** Fault injection (tests): called at each crash point; throwing there simulates a crash. */
-  readonly crashPoint?: (name: string) => void;
-}
-
-/** What one step did. */
-export interface StepResult {
-  /** The phase after the step. */
-  readonly phase: InstallPhase;
-  /** Short description, e.g. `polled`, `downloaded`, `rebooted`, `reported committed`. */
-  readonly did: string;
-  /** Nothing more to do until the next poll. */
-  readonly idle: boolean;
-  /** The server's polling interval, when the step polled. */
-  readonly pollSeconds?: number;
-}
-
-/** The deployment facts the install needs besides the persisted state. */
-interface DdiAction {
-  readonly kind?: 'ddi';
-  readonly actionId: number;
-  readonly targetPath: string;
-  readonly tufMetadataUrl: string;
-  readonly tufTargetsUrl: string;
-  readonly downloadUrl: string;
-  readonly header: string | null;
-  readonly length: number;
-  readonly sha256: string;
-}
-
-/**
- * An offline install (`osprey-agent install <bundle>`): the release as admitted by openBundle()
- * when the install began, and where its payload was extracted. Nothing is reported to a server.
- */
-interface BundleAction {
-  readonly kind: 'bundle';
-  readonly actionId: string;
-  /** The bundle file, to extract the payload again if the extracted copy is gone. */
-  readonly bundle: string;
-  readonly payloadFile: string;
-  readonly targetPath: string;
-  readonly custom: ReleaseCustom;
-  readonly header: string | null;
-  readonly length: number;
-  readonly sha256: string;
-}
-
-type PendingAction = DdiAction | BundleAction;
-
-/** An image streamed into the inactive slot for a download-only action (or ahead of a maintenance window). */
-interface StagedImage {
-  readonly actionId: number;
-  readonly slot: SlotId;
-  readonly length: number;
-  readonly sha256: string;
-}
-
-const releaseInfoOf = (custom: ReleaseCustom): ReleaseInfo => ({
-  name: custom.name,
-  version: custom.version,
-  securityVersion: custom.securityVersion,
-  sha256: custom.plaintext.sha256,
-  length: custom.plaintext.length,
-});
-
-/** The release last committed (for `status`). */
-export interface InstalledRelease extends ReleaseInfo {
-  readonly slot: SlotId;
-  readonly actionId: string | null;
-  readonly committedAt: string;
-}
-
-export class AgentStateError extends Error {
-  override name = 'AgentStateError';
-}
+export type { AgentOptions, StepResult } from './agent-options.js';
 
 export class Agent {
   readonly #o: AgentOptions;
   readonly #log: AgentLogger;
   readonly #now: () => Date;
+  readonly #admission: ReleaseAdmission;
+  readonly #writer: SlotWriter;
   #confirmedBoot: string | null = null;
   /** The action whose image this process has streamed into the target slot (no need to verify it again). */
   #slotWrittenFor: string | null = null;
@@ -201,14 +72,24 @@ export class Agent {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
+    this.#admission = new ReleaseAdmission({ ...options, bundleDir: this.#bundleDir });
+    this.#writer = new SlotWriter({
+      ...options,
+      admission: this.#admission,
+      log: this.#log,
+      cancelPollDelayMs: () => options.busyPollMs ?? Math.max(options.minPollMs ?? 1000, pollDelayMs(this.#pollSeconds)),
+      polled: (seconds) => (this.#pollSeconds = seconds),
+      point: (name) => this.#point(name),
+      crashed: () => this.#crash,
+    });
     mkdirSync(options.workDir, { recursive: true });
   }
 
   get actionFile(): string {
-    return join(this.#o.workDir, 'action.json');
+    return actionRecord.path(this.#o.workDir);
   }
   get installedFile(): string {
-    return join(this.#o.workDir, 'installed.json');
+    return installedRecord.path(this.#o.workDir);
   }
   /** Leftovers of the download-to-file install of earlier agent versions. */
   get #downloadDir(): string {
@@ -250,8 +131,9 @@ export class Agent {
 
   #apply(event: InstallEvent): InstallState {
     const result = this.#o.store.apply(event);
-    if (isStateCorrupted(result)) throw new AgentStateError(`state file corrupted: ${result.message}`);
-    if (!result.ok) throw new AgentStateError(`${event.type} refused: ${result.refusal.message}`);
+    if (isStateCorrupted(result)) throw new AgentStateError('STATE_CORRUPTED', `state file corrupted: ${result.message}`);
+    if (!result.ok)
+      throw new AgentStateError('STATE_TRANSITION_REFUSED', `${event.type} refused: ${result.refusal.message}`, { details: { refusal: result.refusal.code } });
     if (result.changed) {
       this.#log.info(`state ${result.state.phase}`, { event: event.type, actionId: result.state.actionId });
       this.#point(`applied ${event.type}`);
@@ -269,23 +151,20 @@ export class Agent {
     throw new AgentError('AGENT_INTERNAL', 'a reboot is needed, but no reboot function was configured');
   }
 
+  /** A side-state record; a corrupt one counts as absent (state/side-files.ts). */
+  #record<T>(record: SideFile<T>): T | undefined {
+    return readRecordOrAbsent(record, this.#o.workDir, this.#log);
+  }
+
   /** Reads the action the state refers to. */
   #pending(state: InstallState): PendingAction | null {
-    try {
-      const action = JSON.parse(readFileSync(this.actionFile, 'utf8')) as PendingAction;
-      return String(action.actionId) === state.actionId ? action : null;
-    } catch {
-      return null;
-    }
+    const action = this.#record(actionRecord);
+    return action && String(action.actionId) === state.actionId ? action : null;
   }
 
   /** The installed release (null before the first update). */
   installed(): InstalledRelease | null {
-    try {
-      return JSON.parse(readFileSync(this.installedFile, 'utf8')) as InstalledRelease;
-    } catch {
-      return null;
-    }
+    return this.#record(installedRecord) ?? null;
   }
 
   /** The persisted state and what the bootloader says, for `status`. */
@@ -328,19 +207,24 @@ export class Agent {
     const target = state.targetSlot;
     const previous = state.previousSlot;
     const release = state.release;
-    if (target === null || previous === null || release === null) throw new AgentStateError(`phase ${state.phase} without its action`);
+    if (target === null || previous === null || release === null) throw new AgentStateError('STATE_INCONSISTENT', `phase ${state.phase} without its action`);
 
     switch (state.phase) {
       case 'downloading': {
         const action = this.#pending(state);
         if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot resume the download');
         rmSync(this.#downloadDir, { recursive: true, force: true });
-        if (!(await this.#alreadyStaged(target, release))) {
+        if (!(await this.#writer.alreadyStaged(target, release))) {
           const stopped = await this.#streamToSlot(state, action, target);
           if (stopped) return stopped;
         }
         this.#apply({ type: 'download_complete' });
-        await this.#feedback(state, 'proceeding', 'none', [`downloaded and verified ${release.name} ${release.version}; written to slot ${target}`]);
+        await sendFeedback(
+          this.#o.ddi,
+          this.#log,
+          state,
+          progressFeedback(`downloaded and verified ${release.name} ${release.version}; written to slot ${target}`),
+        );
         return done('downloaded');
       }
       case 'downloaded':
@@ -350,14 +234,7 @@ export class Agent {
         // Streamed in this process: complete. After a restart: complete only if the slot verifies
         // against the signed image (its head is written last), else it is streamed again.
         if (this.#slotWrittenFor !== state.actionId) {
-          const verified = await this.#o.slots
-            .get(target)
-            .verify({ length: release.length, sha256: release.sha256 })
-            .then(
-              () => true,
-              () => false,
-            );
-          if (!verified) {
+          if (!(await this.#writer.holds(target, release))) {
             const action = this.#pending(state);
             if (!action) return this.#fail('AGENT_INTERNAL: the pending action record is lost; cannot install');
             const stopped = await this.#streamToSlot(state, action, target);
@@ -424,168 +301,33 @@ export class Agent {
     await this.#o.securityVersion.raise(release.securityVersion);
     this.#point('security version raised');
     const installed: InstalledRelease = { ...release, slot: target, actionId: state.actionId, committedAt: this.#now().toISOString() };
-    writeFileAtomic(this.installedFile, `${JSON.stringify(installed, null, 2)}\n`);
+    installedRecord.write(this.#o.workDir, installed);
     this.#apply({ type: 'health_ok' });
     return { phase: 'committed', did: 'committed', idle: false };
   }
 
-  async #health(release: ReleaseInfo, slot: SlotId): Promise<{ ok: true } | { ok: false; reason: string; timeout: boolean }> {
+  #health(release: ReleaseInfo, slot: SlotId): Promise<HealthVerdict> {
     const check = this.#o.healthCheck;
-    if (!check) return { ok: true };
-    const timeoutMs = this.#o.healthTimeoutMs ?? 60_000;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve('timeout');
-      }, timeoutMs);
-    });
-    try {
-      const result = await Promise.race([check({ release, slot, signal: controller.signal }), timeout]);
-      if (result === 'timeout') return { ok: false, reason: `no answer within ${timeoutMs} ms`, timeout: true };
-      return result.ok ? result : { ...result, timeout: false };
-    } catch (e) {
-      return { ok: false, reason: e instanceof Error ? e.message : String(e), timeout: false };
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!check) return Promise.resolve({ ok: true });
+    return runHealthCheck(check, { release, slot }, this.#o.healthTimeoutMs ?? 60_000);
   }
 
   /**
-   * Streams the action's payload into the target slot (install/streaming.ts), polling the server
-   * meanwhile so that a cancellation stops it. Resolves with null when the slot holds the verified
-   * image, or with the step's result when the action failed or was canceled; throws to retry later.
+   * Streams the action's payload into the target slot (install/slot-writer.ts). Resolves with null
+   * when the slot holds the verified image, or with the step's result when the action failed or
+   * was canceled; throws to retry later.
    */
   async #streamToSlot(state: InstallState, action: PendingAction, target: SlotId): Promise<StepResult | null> {
-    const abort = new AbortController();
-    const watch = action.kind === 'bundle' ? { stop: async () => false } : this.#watchForCancel(action.actionId, abort);
-    let crashed: unknown;
-    let failure: unknown;
-    const checkpoints = action.kind === 'bundle' ? undefined : this.#checkpoints(action.actionId, target);
-    try {
-      const { source, release, header } = await this.#payloadOf(action);
-      const resume = checkpoints?.load(release);
-      if (resume) this.#log.info('continuing the download from its checkpoint', { actionId: action.actionId, offset: resume.offset });
-      await streamInstall(source, {
-        release,
-        slot: this.#o.slots.get(target),
-        ...(header ? { header: Buffer.from(header, 'base64') } : {}),
-        ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
-        ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
-        ...(typeof source === 'string' ? { headers: this.#o.ddi.downloadHeaders(source), transport: this.#o.ddi.transport } : {}),
-        signal: abort.signal,
-        onProgress: () => {
-          // A (simulated) crash here must end the step at once, not be retried as a broken transfer.
-          try {
-            this.#point('download progress');
-          } catch (e) {
-            crashed ??= e;
-            abort.abort();
-          }
-        },
-        onPlaintext: () => this.#point('slot write'),
-        ...(resume ? { resume } : {}),
-        ...(checkpoints && checkpoints.every > 0
-          ? { checkpoint: { every: checkpoints.every, save: (cp: StreamCheckpoint) => checkpoints.save(release, cp) } }
-          : {}),
-      });
-      this.#point('slot written');
-    } catch (e) {
-      failure = e;
-    }
-    const canceled = await watch.stop();
-    if (crashed !== undefined) throw crashed;
-    if (this.#crash !== undefined) throw this.#crash;
-    // A checkpoint outlives only what may heal (a crash, above; a broken or stalled transfer).
-    if (failure === undefined || canceled || !failureOf(failure).retryable || isAgentError(failure, 'AGENT_DOWNLOAD_RESTART')) checkpoints?.discard();
-    // Canceled before the bootloader was touched: honoured, even when the stream had just completed.
-    if (canceled) {
-      this.#log.info('action canceled by the server', { actionId: action.actionId, during: failure === undefined ? 'after the download' : 'the download' });
+    const outcome = await this.#writer.write(action, target);
+    if (outcome.kind === 'canceled') {
+      this.#log.info('action canceled by the server', { actionId: action.actionId, during: outcome.during });
       this.#apply({ type: 'cancel', actionId: state.actionId ?? String(action.actionId) });
       return { phase: 'canceled', did: `canceled action ${action.actionId}`, idle: false };
     }
-    if (failure !== undefined) return this.#failOrRetry(failure);
+    if (outcome.kind === 'failed') return this.#failOrRetry(outcome.error);
     this.#slotWrittenFor = state.actionId;
     rmSync(this.#bundleDir, { recursive: true, force: true });
     return null;
-  }
-
-  /** The target slot holds this release already (staged by a download-only action) and still verifies. */
-  async #alreadyStaged(target: SlotId, release: ReleaseInfo): Promise<boolean> {
-    const staged = this.#staged();
-    if (!staged || staged.slot !== target || staged.sha256 !== release.sha256 || staged.length !== release.length) return false;
-    const verified = await this.#o.slots
-      .get(target)
-      .verify({ length: release.length, sha256: release.sha256 })
-      .then(
-        () => true,
-        () => false,
-      );
-    if (verified) this.#log.info('the image is staged in the target slot already: not downloaded again', { slot: target });
-    return verified;
-  }
-
-  get #checkpointFile(): string {
-    return join(this.#o.workDir, 'stream.json');
-  }
-
-  /** The checkpoint of this action's stream into `target` (install/streaming.ts StreamCheckpoint). */
-  #checkpoints(actionId: number, target: SlotId) {
-    const file = this.#checkpointFile;
-    return {
-      every: this.#o.checkpointEveryBytes ?? 16 << 20,
-      load: (release: SignedRelease): StreamCheckpoint | undefined => {
-        try {
-          const record = JSON.parse(readFileSync(file, 'utf8')) as StreamCheckpoint & { actionId: number; slot: SlotId; payloadSha256: string };
-          if (record.actionId !== actionId || record.slot !== target || record.payloadSha256 !== release.sha256) return undefined;
-          return { offset: record.offset, nonce: record.nonce, head: record.head };
-        } catch {
-          return undefined;
-        }
-      },
-      save: (release: SignedRelease, checkpoint: StreamCheckpoint): void => {
-        writeFileAtomic(file, `${JSON.stringify({ actionId, slot: target, payloadSha256: release.sha256, ...checkpoint })}\n`, { mode: 0o600 });
-        this.#point('checkpoint');
-      },
-      discard: (): void => rmSync(file, { force: true }),
-    };
-  }
-
-  /** Where an action's payload comes from, and the signed release it must be. */
-  async #payloadOf(action: PendingAction): Promise<{ source: PayloadSource; release: SignedRelease; header: string | null }> {
-    if (action.kind !== 'bundle') {
-      // Refreshed at every (re)start of the stream: a resume days later still needs fresh metadata.
-      return { source: action.downloadUrl, release: await this.#resolve(action, await this.#o.securityVersion.current()), header: action.header };
-    }
-    if (existsSync(action.payloadFile)) {
-      // Admitted by openBundle() when the install began; the stream checks it against these signed facts.
-      const target = buildReleaseTarget({ length: action.length, sha256: action.sha256, custom: action.custom, path: action.targetPath });
-      return {
-        source: { file: action.payloadFile },
-        release: { targetPath: action.targetPath, target, custom: action.custom, length: action.length, sha256: action.sha256 },
-        header: action.header,
-      };
-    }
-    // The extracted copy is gone (a restart cleaned it): admit and extract the bundle again.
-    const opened = await this.#openBundle(action.bundle);
-    if (opened.release.targetPath !== action.targetPath || opened.release.sha256 !== action.sha256) {
-      throw new AgentError(
-        'AGENT_BUNDLE_INVALID',
-        `${action.bundle} no longer holds ${action.targetPath} (sha256 ${action.sha256}): it changed since the install began`,
-      );
-    }
-    return { source: { file: opened.payloadFile }, release: opened.release, header: opened.header ? opened.header.toString('base64') : null };
-  }
-
-  #openBundle(file: string): Promise<OpenedBundle> {
-    return this.#o.securityVersion
-      .current()
-      .then((securityVersion) =>
-        this.#trusted(() =>
-          openBundle(file, { metadataDir: this.#o.metadataDir, device: { hardware: this.#o.hardware, securityVersion }, workDir: this.#bundleDir }),
-        ),
-      );
   }
 
   /**
@@ -597,124 +339,33 @@ export class Agent {
   async installBundle(file: string): Promise<StepResult> {
     const state = await this.#state();
     if (state.phase !== 'idle') {
-      throw new AgentStateError(`an update is in progress (action ${state.actionId ?? '?'}, phase ${state.phase}): let it finish, then install the bundle`);
+      throw new AgentStateError(
+        'UPDATE_IN_PROGRESS',
+        `an update is in progress (action ${state.actionId ?? '?'}, phase ${state.phase}): let it finish, then install the bundle`,
+      );
     }
     const boot = await this.#o.bootloader.status();
     if (boot.booted !== boot.active)
-      throw new AgentStateError(`slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
-    rmSync(this.#bundleDir, { recursive: true, force: true });
-    const bundle = resolve(file);
-    const opened = await this.#openBundle(bundle);
-    const { release } = opened;
-    try {
-      this.#checkInstallType(release.custom);
-    } catch (e) {
-      rmSync(this.#bundleDir, { recursive: true, force: true });
-      throw e;
-    }
-    const actionId = `bundle-${this.#now().getTime()}`;
-    const action: BundleAction = {
-      kind: 'bundle',
-      actionId,
-      bundle,
-      payloadFile: opened.payloadFile,
-      targetPath: release.targetPath,
-      custom: release.custom,
-      header: opened.header ? opened.header.toString('base64') : null,
-      length: release.length,
-      sha256: release.sha256,
-    };
+      throw new AgentStateError('UPDATE_IN_PROGRESS', `slot ${boot.booted} is on trial (the committed slot is ${boot.active}): let the agent decide it first`);
+    const { action, release } = await this.#admission.admitBundle(file, `bundle-${this.#now().getTime()}`);
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
-    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
+    actionRecord.write(this.#o.workDir, action);
     this.#point('action recorded');
-    const started = this.#apply({ type: 'start', actionId, release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
-    this.#log.info('offline install begun', { bundle, release: `${info.name} ${info.version}`, targetSlot });
-    return { phase: started.phase, did: `started ${actionId} (${info.name} ${info.version} from ${bundle})`, idle: false };
+    const started = this.#apply({ type: 'start', actionId: action.actionId, release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
+    this.#log.info('offline install begun', { bundle: action.bundle, release: `${info.name} ${info.version}`, targetSlot });
+    return { phase: started.phase, did: `started ${action.actionId} (${info.name} ${info.version} from ${action.bundle})`, idle: false };
   }
 
-  /**
-   * Polls while an update streams (the idle loop does not run meanwhile). A cancelAction for this
-   * action aborts the stream; `stop()` ends the watch and says whether that happened.
-   */
-  #watchForCancel(actionId: number, abort: AbortController): { stop(): Promise<boolean> } {
-    const ddi = this.#o.ddi;
-    const stop = new AbortController();
-    let canceled = false;
-    const loop = (async () => {
-      for (;;) {
-        try {
-          await sleep(this.#o.busyPollMs ?? Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(this.#pollSeconds)), stop.signal);
-        } catch {
-          return; // stopped
-        }
-        try {
-          const poll = await ddi.poll();
-          this.#pollSeconds = poll.sleepSeconds;
-          const link = poll.links.cancelAction;
-          if (!link || stop.signal.aborted) continue;
-          const cancel = await ddi.cancelAction(link.href);
-          if (cancel.stopId !== actionId && cancel.actionId !== actionId) continue;
-          canceled = true;
-          abort.abort(new AgentError('AGENT_DOWNLOAD_ABORTED', `action ${actionId} was canceled by the server`));
-          return;
-        } catch (e) {
-          this.#log.warn('poll during the download failed', { error: failureDetails(e)[0] });
-        }
-      }
-    })();
-    return {
-      stop: async () => {
-        stop.abort();
-        await loop;
-        return canceled;
-      },
-    };
-  }
-
-  #checkInstallType(custom: ReleaseCustom): void {
-    const accepted = this.#o.installTypes ?? ['image'];
-    if (!accepted.includes(custom.installType)) {
-      throw new AgentError(
-        'AGENT_INSTALL_TYPE_UNSUPPORTED',
-        `release ${custom.name} ${custom.version} is of install type "${custom.installType}"; this device's slots take ${accepted.map((t) => `"${t}"`).join(', ')}`,
-        {
-          details: { installType: custom.installType, accepted },
-        },
-      );
-    }
-  }
-
-  /** What the device tells the server about itself (each value ≤ 128 characters). */
+  /** What the device tells the server about itself (DDI configData). */
   async #attributes(): Promise<Record<string, string>> {
     const boot = await this.#o.bootloader.status();
     const installed = this.installed();
-    return {
-      ...this.#o.attributes,
-      'osprey.hardware': this.#o.hardware,
-      'osprey.slot.active': boot.active,
-      'osprey.slot.booted': boot.booted,
-      'osprey.bootloader': this.#o.bootloader.kind,
-      'osprey.securityVersion': String(await this.#o.securityVersion.current()),
-      'osprey.installTypes': (this.#o.installTypes ?? ['image']).join(','),
-      ...(installed ? { 'osprey.release': `${installed.name} ${installed.version}`.slice(0, 128) } : {}),
-    };
-  }
-
-  /** A TUF refresh, on the sealed root when there is a trust anchor. */
-  #trusted<T>(refresh: () => Promise<T>): Promise<T> {
-    return this.#o.trustAnchor ? this.#o.trustAnchor.guard(refresh) : refresh();
-  }
-
-  #resolve(action: Pick<DdiAction, 'tufMetadataUrl' | 'tufTargetsUrl' | 'targetPath'>, securityVersion: number): Promise<SignedRelease> {
-    return this.#trusted(() =>
-      resolveRelease({
-        tufMetadataUrl: action.tufMetadataUrl,
-        tufTargetsUrl: action.tufTargetsUrl,
-        targetPath: action.targetPath,
-        metadataDir: this.#o.metadataDir,
-        device: { hardware: this.#o.hardware, securityVersion },
-      }),
+    const securityVersion = await this.#o.securityVersion.current();
+    const { hardware, bootloader } = this.#o;
+    return deviceAttributes(
+      { hardware, boot, bootloader: bootloader.kind, securityVersion, installTypes: this.#admission.installTypes, installed },
+      this.#o.attributes,
     );
   }
 
@@ -733,43 +384,12 @@ export class Agent {
     return { phase: this.#phaseNow(), did: `failed: ${message}`, idle: false };
   }
 
-  async #feedback(
-    state: InstallState,
-    execution: 'proceeding' | 'closed',
-    finished: 'none' | 'success' | 'failure',
-    details: string[],
-    to: 'deployment' | 'cancel' = 'deployment',
-  ): Promise<void> {
-    const id = Number(state.actionId);
-    if (!Number.isSafeInteger(id)) return;
-    try {
-      if (to === 'cancel') await this.#o.ddi.cancelFeedback(id, execution, finished, details);
-      else await this.#o.ddi.feedback(id, execution, finished, details);
-    } catch (e) {
-      // A closed report the server refuses outright (4xx: e.g. it was already received before a
-      // crash) is not retried forever; network trouble is.
-      if (execution === 'closed' && failureOf(e).retryable) throw e;
-      this.#log.warn('progress feedback failed', { error: failureDetails(e)[0] });
-    }
-  }
-
   async #report(state: InstallState): Promise<StepResult> {
-    const release = state.release;
-    const what = release ? `${release.name} ${release.version}` : 'the release';
-    if (state.phase === 'committed') {
-      await this.#feedback(state, 'closed', 'success', [`installed ${what} in slot ${state.targetSlot ?? '?'}; health check passed; committed`]);
-    } else if (state.phase === 'canceled') {
-      // The cancel handshake (DDI §1.5): closed + success on the cancelAction once the device stopped.
-      const where = state.targetSlot ? `; slot ${state.targetSlot} not activated, slot ${state.previousSlot ?? '?'} still running` : '';
-      await this.#feedback(state, 'closed', 'success', [`canceled before activation${where}`], 'cancel');
-    } else {
-      const prefix = state.phase === 'rolled_back' ? `rolled back to slot ${state.previousSlot ?? '?'}` : 'install failed';
-      await this.#feedback(state, 'closed', 'failure', [state.reason ?? prefix, `${prefix} (${what})`]);
-    }
+    await sendFeedback(this.#o.ddi, this.#log, state, outcomeFeedback(state));
     this.#point('reported');
     const outcome = state.phase;
     this.#apply({ type: 'reported' });
-    rmSync(this.actionFile, { force: true });
+    actionRecord.clear(this.#o.workDir);
     return { phase: 'idle', did: `reported ${outcome}`, idle: false };
   }
 
@@ -798,88 +418,26 @@ export class Agent {
     const plan = deploymentPlan(deployment);
     const waits = `action ${deployment.actionId} waits (download ${deployment.download}, update ${deployment.update}${plan.waitForWindow ? ', outside its maintenance window' : ''})`;
     if (!plan.download) return idle(waits);
-    const artifact = deployment.chunks[0]?.artifacts[0];
-    let release: SignedRelease;
-    let action: DdiAction;
+    let admitted: AdmittedAction<DdiAction>;
     try {
-      if (!artifact) throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `action ${deployment.actionId} has no artifact`);
-      const assigned = assignedRelease(deployment, artifact);
-      if (!assigned.downloadUrl) throw new AgentError('AGENT_DDI_RESPONSE_INVALID', `artifact ${artifact.filename} has no download link`);
-      release = await this.#resolve(assigned, await this.#o.securityVersion.current());
-      checkAssignedArtifact(artifact, release);
-      this.#checkInstallType(release.custom);
-      action = {
-        actionId: deployment.actionId,
-        targetPath: assigned.targetPath,
-        tufMetadataUrl: assigned.tufMetadataUrl,
-        tufTargetsUrl: assigned.tufTargetsUrl,
-        downloadUrl: assigned.downloadUrl,
-        header: assigned.header ? assigned.header.toString('base64') : null,
-        length: release.length,
-        sha256: release.sha256,
-      };
+      admitted = await this.#admission.admitDeployment(deployment);
     } catch (e) {
       const failure = failureOf(e);
       if (failure.retryable) throw e;
       this.#log.warn('deployment refused', { actionId: deployment.actionId, reason: `${failure.code}: ${failure.message}` });
-      await ddi.reportRefusal(deployment.actionId, e, artifact?.tufTarget ? [`target ${artifact.tufTarget}`] : []);
+      const target = deployment.chunks[0]?.artifacts[0]?.tufTarget;
+      await ddi.reportRefusal(deployment.actionId, e, target ? [`target ${target}`] : []);
       return idle(`refused action ${deployment.actionId}: ${failure.code}`);
     }
-    if (!plan.install) return idle(await this.#stage(action, release, waits));
+    const { action, release } = admitted;
+    if (!plan.install) return idle(await this.#writer.stage(action, release, waits));
     const info = releaseInfoOf(release.custom);
     const targetSlot = (await this.#o.slots.inactive()).id;
-    writeFileAtomic(this.actionFile, `${JSON.stringify(action, null, 2)}\n`);
+    actionRecord.write(this.#o.workDir, action);
     this.#point('action recorded');
     const state = this.#apply({ type: 'start', actionId: String(deployment.actionId), release: info, targetSlot, previousSlot: otherSlot(targetSlot) });
-    await this.#feedback(state, 'proceeding', 'none', [`downloading ${info.name} ${info.version} into slot ${targetSlot}`]);
+    await sendFeedback(this.#o.ddi, this.#log, state, progressFeedback(`downloading ${info.name} ${info.version} into slot ${targetSlot}`));
     return { phase: state.phase, did: `started action ${deployment.actionId}`, idle: false, pollSeconds: poll.sleepSeconds };
-  }
-
-  get #stagedFile(): string {
-    return join(this.#o.workDir, 'staged.json');
-  }
-
-  #staged(): StagedImage | null {
-    try {
-      return JSON.parse(readFileSync(this.#stagedFile, 'utf8')) as StagedImage;
-    } catch {
-      return null;
-    }
-  }
-
-  /**
-   * Download allowed, installation not (a download-only action, or outside the maintenance
-   * window): the image is streamed into the inactive slot now — verified exactly as for an
-   * install, but nothing is armed — and the server told `downloaded` (hawkBit closes a
-   * download-only action on it). The install that follows finds the slot already holding the
-   * image and does not download it again. The running system is untouched either way.
-   */
-  async #stage(action: DdiAction, release: SignedRelease, waits: string): Promise<string> {
-    const staged = this.#staged();
-    if (staged?.actionId === action.actionId) return `${waits}; staged in slot ${staged.slot}`;
-    const slot = await this.#o.slots.inactive();
-    try {
-      await streamInstall(action.downloadUrl, {
-        release,
-        slot,
-        ...(action.header ? { header: Buffer.from(action.header, 'base64') } : {}),
-        ...(this.#o.element ? { identity: this.#o.element.identity() } : {}),
-        ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
-        headers: this.#o.ddi.downloadHeaders(action.downloadUrl),
-        transport: this.#o.ddi.transport,
-      });
-    } catch (e) {
-      const failure = failureOf(e);
-      if (failure.retryable) throw e;
-      await this.#o.ddi.reportRefusal(action.actionId, e, [`target ${action.targetPath}`]);
-      return `refused action ${action.actionId}: ${failure.code}`;
-    }
-    const what = `${release.custom.name} ${release.custom.version}`;
-    // Told first, recorded after: if the report fails, the next poll stages (and reports) again.
-    await this.#o.ddi.feedback(action.actionId, 'downloaded', 'none', [`downloaded and verified ${what}; staged in slot ${slot.id}, not activated`]);
-    const record: StagedImage = { actionId: action.actionId, slot: slot.id, length: release.custom.plaintext.length, sha256: release.custom.plaintext.sha256 };
-    writeFileAtomic(this.#stagedFile, `${JSON.stringify(record)}\n`);
-    return `staged action ${action.actionId} in slot ${slot.id}`;
   }
 
   /**
@@ -912,38 +470,4 @@ export class Agent {
       }
     }
   }
-}
-
-/** A health check that runs a command: healthy when it exits 0 within the agent's timeout. */
-export function commandHealthCheck(command: string, args: readonly string[] = []): HealthCheck {
-  return ({ release, slot, signal }) =>
-    new Promise((resolve) => {
-      const child = spawn(command, [...args], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        signal,
-        env: { ...process.env, OSPREY_RELEASE: release.name, OSPREY_VERSION: release.version, OSPREY_SLOT: slot },
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => {
-        if (stderr.length < 400) stderr += d.toString('utf8');
-      });
-      child.on('error', (e) => resolve({ ok: false, reason: `${command}: ${e.message}` }));
-      child.on('close', (code, sig) => {
-        if (code === 0) resolve({ ok: true });
-        else resolve({ ok: false, reason: `${command} exited with ${code ?? sig}${stderr ? `: ${stderr.trim()}` : ''}` });
-      });
-    });
-}
-
-/** A health check that probes a URL: healthy on a 2xx answer. */
-export function httpHealthCheck(url: string): HealthCheck {
-  return async ({ signal }) => {
-    try {
-      const res = await fetch(url, { signal });
-      await res.arrayBuffer();
-      return res.ok ? { ok: true } : { ok: false, reason: `${url} answered HTTP ${res.status}` };
-    } catch (e) {
-      return { ok: false, reason: `${url}: ${(e as Error).message}` };
-    }
-  };
 }

@@ -1,3 +1,4 @@
+export * from './errors.js';
 export * from './ddi/index.js';
 export * from './fetch/index.js';
 export * from './verify/index.js';
@@ -7,5 +8,7 @@ export * from './secure-element/index.js';
 export * from './state/index.js';
 export * from './slots/index.js';
 export * from './bootloader/index.js';
+export * from './health/index.js';
+export * from './log.js';
 export * from './agent.js';
 export * from './simulator.js';

@@ -10,17 +10,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, silentLogger, type AgentLogger, type HealthCheck, type InstalledRelease } from './agent.js';
+import { Agent } from './agent.js';
 import { FileSecurityVersionStore } from './bootloader/security-version.js';
 import { SimulatedBootloader } from './bootloader/simulated.js';
 import { sleep } from './ddi/backoff.js';
 import { DdiClient } from './ddi/client.js';
+import { AgentError, failureDetails } from './errors.js';
+import type { HealthCheck } from './health/types.js';
+import { silentLogger, type AgentLogger } from './log.js';
 import { SoftwareKeyElement } from './secure-element/software.js';
 import { AbSlots } from './slots/ab.js';
 import { FileSlot } from './slots/image-slot.js';
 import type { InstallPhase } from './state/machine.js';
+import type { InstalledRelease } from './state/side-files.js';
 import { StateStore } from './state/store.js';
-import { failureDetails } from './verify/errors.js';
 
 export interface SimulatedFleetOptions {
   /** Base URL of the Osprey server. */
@@ -93,7 +96,8 @@ async function fetchRoot(server: string, tenant: string): Promise<Buffer> {
   const url = `${server.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/tuf/metadata/1.root.json`;
   const res = await fetch(url);
   const body = Buffer.from(await res.arrayBuffer());
-  if (!res.ok) throw new Error(`could not fetch the tenant's TUF root from ${url}: HTTP ${res.status}`);
+  if (!res.ok)
+    throw new AgentError('AGENT_TUF_UNREACHABLE', `could not fetch the tenant's TUF root from ${url}: HTTP ${res.status}`, { details: { status: res.status } });
   return body;
 }
 

@@ -4,9 +4,8 @@
  * device's own age header unwrapped by its secure element, the final hash — and every refusal
  * reported to the server with its precise reason.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
@@ -28,13 +27,13 @@ import {
   type SecureElement,
   type VerifiedPayload,
 } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../testkit/tools.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const IMAGE = randomBytes(5 * 65536 + 999);
 const BOARD_A: DeviceFacts = { hardware: 'board-a', securityVersion: 4 };
 const softHsm = hasSoftHsm();
@@ -51,7 +50,7 @@ describe('the agent against an Osprey server', () => {
   let server: TestServer;
   let hsm: SoftHsmToken | undefined;
   let token: Pkcs11Token | undefined;
-  const work = mkdtempSync(join(tmpdir(), 'osprey-agent-e2e-'));
+  const work = tempDirForFile('osprey-agent-e2e-');
   const api = restClient(() => server.url, ADMIN);
   let releasedSet: number;
   let rootJson: Buffer;
@@ -145,7 +144,6 @@ describe('the agent against an Osprey server', () => {
     token?.close();
     await server?.stop();
     if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('installs a signed, encrypted release: DDI, TUF, resumable download, device key, final hash, feedback', async () => {

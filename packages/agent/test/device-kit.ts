@@ -3,7 +3,6 @@
  * agent-server.test.ts) and simulated devices (file slots, simulated bootloader, security version
  * store, state store) running the real `Agent` against the real server.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,8 +17,9 @@ import {
   type SecureElement,
 } from '@osprey/agent';
 import type { restClient } from '../../../testkit/rest.js';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 
-export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+export { sha256 };
 export const SECVER_KEY = Buffer.alloc(32, 7);
 type Api = ReturnType<typeof restClient>;
 

@@ -5,8 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
@@ -23,13 +22,13 @@ import {
   type HttpTransport,
   type SecureElement,
 } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../testkit/tools.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, openDevice, provisionDevice, settle, sha256 } from './device-kit.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const OLD = randomBytes(200_000);
 const NEW = randomBytes(3 * 65536 + 4321);
 const softHsm = hasSoftHsm();
@@ -38,7 +37,7 @@ describe('Agent end to end against an Osprey server', () => {
   let server: TestServer;
   let hsm: SoftHsmToken | undefined;
   let token: Pkcs11Token | undefined;
-  const work = mkdtempSync(join(tmpdir(), 'osprey-agent-orch-'));
+  const work = tempDirForFile('osprey-agent-orch-');
   const api = restClient(() => server.url, ADMIN);
   let setId: number;
   let rootJson: Buffer;
@@ -82,7 +81,6 @@ describe('Agent end to end against an Osprey server', () => {
     token?.close();
     await server?.stop();
     if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   });
 
   it.runIf(softHsm)('full encrypted update with a SoftHSM2 device key: FINISHED, new image committed in slot b', async () => {

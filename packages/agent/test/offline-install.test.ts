@@ -7,20 +7,19 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSlot, SimulatedBootloader } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, sha256 } from './device-kit.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AGENT_CLI = join(ROOT, 'packages/agent/dist/cli.js');
 const OSPREY_CLI = join(ROOT, 'packages/cli/dist/main.js');
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const OLD = randomBytes(150_000);
 const NEW = randomBytes(4 * 65536 + 999);
 
@@ -38,7 +37,7 @@ function run(cli: string, args: string[]): Promise<{ code: number | null; out: s
 
 describe('osprey-agent install <bundle> (offline)', () => {
   let server: TestServer;
-  const work = mkdtempSync(join(tmpdir(), 'osprey-offline-'));
+  const work = tempDirForFile('osprey-offline-');
   const api = restClient(() => server.url, ADMIN);
   let rootJson: Buffer;
 
@@ -128,7 +127,6 @@ describe('osprey-agent install <bundle> (offline)', () => {
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('installs, activates, health-checks and commits the release in slot b', async () => {

@@ -14,17 +14,16 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, SimulatedBootloader, SoftwareKeyElement, type SlotId } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease, openDevice, provisionDevice, SECVER_KEY, settle, sha256, type DeviceFiles } from './device-kit.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'packages/agent/dist/cli.js');
 const OLD = randomBytes(1024 * 1024 + 17);
@@ -77,7 +76,7 @@ function imageIn(files: DeviceFiles, slot: SlotId): 'old' | 'new' | 'other' {
 
 describe('power cuts during an update', () => {
   let server: TestServer;
-  const work = mkdtempSync(join(tmpdir(), 'osprey-power-cut-'));
+  const work = tempDirForFile('osprey-power-cut-');
   const api = restClient(() => server.url, ADMIN);
   let setId: number;
   let rootJson: Buffer;
@@ -132,7 +131,6 @@ describe('power cuts during an update', () => {
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
     const summary = Object.entries(outcomes)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ');

@@ -2,21 +2,18 @@
  * The simulated fleet against a real server (PGlite): five devices auto-registered by the gateway
  * token register their own keys, one encrypted release is assigned to all, every action FINISHED.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allInstalled, runSimulatedFleet, simulatedIds } from '@osprey/agent';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { makeRelease } from './device-kit.js';
 
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 const GATEWAY = 'gateway-key-0123456789abcdef';
 
 describe('runSimulatedFleet against an Osprey server', () => {
   let server: TestServer;
-  const work = mkdtempSync(join(tmpdir(), 'osprey-sim-'));
+  const work = tempDirForFile('osprey-sim-');
   const api = restClient(() => server.url, ADMIN);
 
   beforeAll(async () => {
@@ -32,7 +29,6 @@ describe('runSimulatedFleet against an Osprey server', () => {
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('five devices register, install one encrypted release and all end FINISHED', async () => {

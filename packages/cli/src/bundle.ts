@@ -13,7 +13,7 @@
  * makes sure it does not write a bundle a device would refuse for a reason it can see (expired
  * metadata, unknown target, a payload that is not the signed one, a missing header).
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,10 +33,10 @@ import {
   type Recipient,
   type ReleaseCustom,
 } from '@osprey/core';
+import { writeFileAtomicFrom } from '@osprey/fs';
 import type { TargetFile } from '@tufjs/models';
 import type { CliEnvironment } from './config.js';
 import { UsageError } from './errors.js';
-import { fsyncDir, fsyncFile, tempPathFor } from './files.js';
 import { KeyLoader, readKeyring } from './keyring.js';
 import { ManagementClient, RemoteError, type Profile } from './remote.js';
 import { headerPath } from './release.js';
@@ -79,9 +79,7 @@ export async function writeBundle(input: BundleWriteInput, outFile: string): Pro
       yield chunk;
     }
   }
-  mkdirSync(dirname(outFile), { recursive: true });
-  const temp = tempPathFor(outFile);
-  try {
+  return writeFileAtomicFrom(outFile, async (temp) => {
     const tar = packBundle({
       targetPath: input.targetPath,
       metadata: input.metadata,
@@ -97,14 +95,8 @@ export async function writeBundle(input: BundleWriteInput, outFile: string): Pro
         `the payload (sha256 ${sha256}) is not the signed target ${input.targetPath} (sha256 ${input.expect.sha256})`,
       );
     }
-    await fsyncFile(temp);
-    renameSync(temp, outFile);
-    fsyncDir(dirname(outFile));
     return { length: payload.length, sha256 };
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
+  });
 }
 
 // --- collecting a repository's metadata chain --------------------------------------------------------

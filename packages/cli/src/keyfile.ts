@@ -5,7 +5,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { OspreyError } from '@osprey/core';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '@osprey/fs';
 
 export type KeyFileType = 'ed25519' | 'ecdsa' | 'x25519';
 
@@ -17,7 +17,7 @@ export function generatePrivateKey(type: KeyFileType): KeyObject {
 
 export function writeKeyFile(path: string, key: KeyObject, passphrase: string): void {
   const pem = key.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase });
-  writeFileAtomic(path, pem, 0o600);
+  writeFileAtomic(path, pem, { mode: 0o600 });
 }
 
 export function readKeyFile(path: string, passphrase: string | undefined): KeyObject {

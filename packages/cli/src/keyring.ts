@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import { KeyObjectSigner, OspreyError, TOP_LEVEL_ROLES, X25519Identity, type Signer, type TopLevelRole } from '@osprey/core';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { z } from 'zod';
+import { writeFileAtomic } from '@osprey/fs';
 import type { CliEnvironment } from './config.js';
 import { UsageError } from './errors.js';
-import { writeFileAtomic } from './files.js';
 import { readKeyFile } from './keyfile.js';
 
 const keySource = z.discriminatedUnion('source', [
@@ -45,7 +45,7 @@ export function readKeyring(dir: string): Keyring {
 }
 
 export function writeKeyring(dir: string, keyring: Keyring): void {
-  writeFileAtomic(join(dir, KEYRING_FILE), JSON.stringify(keyringSchema.parse(keyring), null, 2) + '\n');
+  writeFileAtomic(join(dir, KEYRING_FILE), JSON.stringify(keyringSchema.parse(keyring), null, 2) + '\n', { mode: 0o644 });
 }
 
 /** Opens key files and tokens on demand; close() releases the token sessions. */

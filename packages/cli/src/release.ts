@@ -2,7 +2,7 @@
  * Releases: pack a file into a signed and encrypted software update data set, re-wrap its file key
  * for new devices, verify it the way a device does, and decrypt it.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,9 +23,9 @@ import {
   type Recipient,
   type ReleaseCustom,
 } from '@osprey/core';
+import { commitTempFile, tempPathFor, writeFileAtomic, writeFileAtomicFrom } from '@osprey/fs';
 import type { CliEnvironment } from './config.js';
 import { UsageError } from './errors.js';
-import { fsyncDir, fsyncFile, tempPathFor, writeFileAtomic } from './files.js';
 import { HashingStream } from './hashing.js';
 import { KeyLoader, readKeyring } from './keyring.js';
 import { progressStream } from './progress.js';
@@ -106,7 +106,6 @@ export async function releasePack(options: PackOptions, env: CliEnvironment): Pr
     stages.push(cipher);
     try {
       await pipeline([createReadStream(options.file), ...stages, createWriteStream(temp, { flags: 'wx' })]);
-      await fsyncFile(temp);
     } catch (e) {
       rmSync(temp, { force: true });
       throw e;
@@ -114,14 +113,14 @@ export async function releasePack(options: PackOptions, env: CliEnvironment): Pr
     const custom = parseReleaseCustom({ ...draft, plaintext: { length: plain.length, sha256: plain.digestHex() } });
     const target = buildReleaseTarget({ path, length: cipher.length, sha256: cipher.digestHex(), custom });
     const payloadFile = targetFilePath(options.dir, target);
-    renameSync(temp, payloadFile);
-    fsyncDir(paths.targets);
+    // Named after its hash (consistent snapshots), so committed only now that the hash is known.
+    await commitTempFile(temp, payloadFile);
     let headerFile: string | undefined;
     if (options.encrypt) {
       // The escrow stanza keeps the file key recoverable for re-wrapping to devices added later.
       const header = await wrapHeader(fileKey, [escrow.recipient, ...options.recipients]);
       headerFile = headerPath(options.dir, path);
-      writeFileAtomic(headerFile, header);
+      writeFileAtomic(headerFile, header, { mode: 0o644 });
       if (options.out) await writeAgeFile(options.out, header, payloadFile);
     } else if (options.out) {
       throw new UsageError('--out writes an age file and needs encryption');
@@ -134,18 +133,11 @@ export async function releasePack(options: PackOptions, env: CliEnvironment): Pr
 }
 
 async function writeAgeFile(out: string, header: Buffer, payloadFile: string): Promise<void> {
-  mkdirSync(dirname(out), { recursive: true });
-  const temp = tempPathFor(out);
-  try {
+  await writeFileAtomicFrom(out, async (temp) => {
     const sink = createWriteStream(temp, { flags: 'wx' });
     sink.write(header);
     await pipeline(createReadStream(payloadFile), sink);
-    await fsyncFile(temp);
-    renameSync(temp, out);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
+  });
 }
 
 /** A new header for `recipients` over an existing payload: the payload is not touched. */
@@ -157,7 +149,7 @@ export async function releaseRewrap(options: { dir: string; target: string; reci
   const loader = new KeyLoader(options.dir, env);
   try {
     const fileKey = await unwrapHeader(readFileSync(file), [loader.escrowIdentity(keyring)]);
-    writeFileAtomic(options.out, await wrapHeader(fileKey, options.recipients));
+    writeFileAtomic(options.out, await wrapHeader(fileKey, options.recipients), { mode: 0o644 });
   } finally {
     loader.close();
   }
@@ -236,9 +228,7 @@ export async function releaseDecrypt(options: DecryptOptions): Promise<{ length:
       decryptor = new PayloadDecryptStream(fileKey);
     }
     const hash = new HashingStream();
-    mkdirSync(dirname(options.out), { recursive: true });
-    const temp = tempPathFor(options.out);
-    try {
+    return await writeFileAtomicFrom(options.out, async (temp) => {
       await pipeline([source[0]!, progressStream('decrypt', size, options.interactive), decryptor, hash, createWriteStream(temp, { flags: 'wx' })]);
       const result = { length: hash.length, sha256: hash.digestHex() };
       if (custom && (custom.plaintext.length !== result.length || custom.plaintext.sha256 !== result.sha256)) {
@@ -247,13 +237,8 @@ export async function releaseDecrypt(options: DecryptOptions): Promise<{ length:
           `decrypted ${result.length} bytes with SHA-256 ${result.sha256}; the release signs ${custom.plaintext.length} bytes with ${custom.plaintext.sha256}`,
         );
       }
-      await fsyncFile(temp);
-      renameSync(temp, options.out);
       return { ...result, custom };
-    } catch (e) {
-      rmSync(temp, { force: true });
-      throw e;
-    }
+    });
   } finally {
     cleanup();
   }

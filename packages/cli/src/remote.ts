@@ -8,8 +8,8 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 
 import { homedir, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
+import { writeFileAtomic } from '@osprey/fs';
 import { UsageError } from './errors.js';
-import { writeFileAtomic } from './files.js';
 import { progressStream } from './progress.js';
 
 export interface Profile {
@@ -37,7 +37,7 @@ export function readProfiles(dir: string): Record<string, Profile> {
 
 export function saveProfile(dir: string, name: string, profile: Profile): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileAtomic(profilesFile(dir), JSON.stringify({ ...readProfiles(dir), [name]: profile }, null, 2) + '\n', 0o600);
+  writeFileAtomic(profilesFile(dir), JSON.stringify({ ...readProfiles(dir), [name]: profile }, null, 2) + '\n', { mode: 0o600 });
 }
 
 export function loadProfile(dir: string, name: string): Profile {

@@ -20,8 +20,11 @@ import {
   type Signer,
 } from '@osprey/core';
 import type { Metadata, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { writeFileAtomic } from '@osprey/fs';
 import { UsageError } from './errors.js';
-import { writeFileAtomic } from './files.js';
+
+/** The repository's public part is published as it is (a static server, a CDN): anyone may read it. */
+const PUBLISHED = { mode: 0o644 } as const;
 
 export interface RepoPaths {
   metadata: string;
@@ -71,8 +74,8 @@ export function loadRepo(dir: string): RepoState {
 export function writeRoot(dir: string, root: Metadata<Root>): void {
   const { metadata } = repoPaths(dir);
   const bytes = serializeMetadata(root);
-  writeFileAtomic(join(metadata, `${root.signed.version}.root.json`), bytes);
-  writeFileAtomic(join(metadata, 'root.json'), bytes);
+  writeFileAtomic(join(metadata, `${root.signed.version}.root.json`), bytes, PUBLISHED);
+  writeFileAtomic(join(metadata, 'root.json'), bytes, PUBLISHED);
 }
 
 async function signChecked(root: Root, role: 'targets' | 'snapshot' | 'timestamp', md: AnyMetadata, signers: Signer[]): Promise<void> {
@@ -106,9 +109,9 @@ export async function publishTargets(
   await signChecked(root.signed, 'snapshot', snapshot, signers.snapshot);
   const timestamp = buildTimestamp(next(previous?.timestamp), expiresAfter(now, DEFAULT_EXPIRY_DAYS.timestamp), snapshot);
   await signChecked(root.signed, 'timestamp', timestamp, signers.timestamp);
-  writeFileAtomic(join(metadata, `${targets.signed.version}.targets.json`), serializeMetadata(targets));
-  writeFileAtomic(join(metadata, `${snapshot.signed.version}.snapshot.json`), serializeMetadata(snapshot));
-  writeFileAtomic(join(metadata, 'timestamp.json'), serializeMetadata(timestamp));
+  writeFileAtomic(join(metadata, `${targets.signed.version}.targets.json`), serializeMetadata(targets), PUBLISHED);
+  writeFileAtomic(join(metadata, `${snapshot.signed.version}.snapshot.json`), serializeMetadata(snapshot), PUBLISHED);
+  writeFileAtomic(join(metadata, 'timestamp.json'), serializeMetadata(timestamp), PUBLISHED);
   return { targets, snapshot, timestamp };
 }
 

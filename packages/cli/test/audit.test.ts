@@ -2,16 +2,15 @@
  * `osprey audit verify`: a clean export, each kind of tampering (exit 1, one line naming the
  * entry), a recorded head, and malformed files (exit 2, one line naming the line number).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nextAuditEntry, type AuditEntry } from '@osprey/core';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { runCli } from './run-cli.js';
 import type { CliEnvironment } from '../src/config.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-audit-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-audit-');
 
 const env: CliEnvironment = { passphrase: undefined, pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
 

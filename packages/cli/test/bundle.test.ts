@@ -6,24 +6,23 @@
  * one line and the exit code of its kind, and leaves no file behind.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X25519Identity } from '@osprey/core';
 import { seed } from '@osprey/server';
 import { openBundle, openRelease, type DeviceFacts } from '@osprey/agent';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 import { runCli } from './run-cli.js';
 import type { CliEnvironment } from '../src/config.js';
 import { hasCommand } from '../../../testkit/tools.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-cli-bundle-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-cli-bundle-');
 const env: CliEnvironment = { passphrase: 'bundle passphrase', pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
 const osprey = (args: string[]) => runCli(args, env);
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 const dir = join(work, 'vendor');
 const metadata = join(dir, 'public', 'metadata');

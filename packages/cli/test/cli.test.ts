@@ -5,21 +5,20 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parseMetadata, verifyRootRotation, X25519Identity } from '@osprey/core';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { runCli } from './run-cli.js';
 import type { CliEnvironment } from '../src/config.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
 import { createSoftHsmToken } from '../../../testkit/softhsm.js';
 import { Pkcs11Token } from '@osprey/pkcs11';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-cli-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-cli-');
 
 const baseEnv: CliEnvironment = {
   passphrase: 'correct horse battery',

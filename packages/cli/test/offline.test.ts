@@ -4,24 +4,24 @@
  * becomes pending targets metadata that `osprey release sign` shows, signs with the vendor's
  * targets key and submits; a device (tuf-js) trusting the vendor's 1.root.json then finds it.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseMetadata, releaseCustomOf } from '@osprey/core';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 import type { CliEnvironment } from '../src/config.js';
 import { runCli } from './run-cli.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-offline-'));
+const work = tempDirForFile('osprey-offline-');
 const env: CliEnvironment = {
   passphrase: 'vendor ceremony passphrase',
   pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined },
   interactive: false,
 };
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 function osprey(args: string[]) {
   return runCli(args, env);
@@ -59,7 +59,6 @@ describe('osprey with an offline targets key on the server', () => {
   afterAll(async () => {
     delete process.env.OSPREY_CONFIG_DIR;
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('refuses to export snapshot or timestamp keys kept in a PKCS#11 token', async () => {

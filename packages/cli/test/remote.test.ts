@@ -4,14 +4,14 @@
  * server's audit log export with `osprey audit verify`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { runCli } from './run-cli.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-remote-'));
+const work = tempDirForFile('osprey-remote-');
 const env = { passphrase: undefined, pkcs11: { module: undefined, tokenLabel: undefined, pin: undefined }, interactive: false };
 
 function osprey(args: string[]) {
@@ -39,7 +39,6 @@ describe('osprey against a server', () => {
   afterAll(async () => {
     delete process.env.OSPREY_CONFIG_DIR;
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('logs in with a token and keeps the profile private', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../testkit/errors.js';
 import { auditEntryHash, GENESIS_HASH, nextAuditEntry, verifyAuditChain, type AuditEntry, type AuditFields } from './audit.js';
 import { isOspreyError } from './errors.js';
 
@@ -27,15 +28,6 @@ function chain(n: number, tenant = 'DEFAULT'): AuditEntry[] {
 function rehash(entry: AuditEntry): AuditEntry {
   const { hash: _, ...rest } = entry;
   return { ...rest, hash: auditEntryHash(rest) };
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 describe('audit entries', () => {

@@ -9,18 +9,16 @@
  *   - tenant isolation: tenant B's credentials (users, tokens, devices) see and change nothing of
  *     tenant A's, whatever ids they guess.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '@osprey/core';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 import { readAudit } from '../src/domain/audit.js';
 import { resolvePermissions, type Permission } from '../src/domain/permissions.js';
-import { restClient } from '../../../testkit/rest.js';
+import { basicAuth as basic, restClient } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 
-const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const bearer = (token: string) => `Bearer ${token}`;
 const ADMIN = basic('admin', 'admin-password');
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const FORBIDDEN = 'hawkbit.server.error.insufficientpermission';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -3,64 +3,22 @@
  * issuer checked against the tenant's CAs) and mTLS terminated by a reverse proxy whose headers are
  * trusted only from configured addresses. Certificates are made with the openssl command.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
 import { hasCommand } from '../../../testkit/tools.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { TestPki } from '../../../testkit/pki.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'osprey-mtls-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
+const dir = tempDirForFile('osprey-mtls-');
+const pki = new TestPki(dir, { certSuffix: '.pem' });
 
 /** A CA, and a certificate signed by it for `cn`. */
-function makeCa(name: string): void {
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-  ]);
-}
-function makeCert(name: string, cn: string, ca: string): void {
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
-  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.pem`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-  ]);
-}
+const makeCa = (name: string): void => pki.ca(name);
+const makeCert = (name: string, cn: string, ca: string): void => pki.issue(name, cn, ca, 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
 
 describe.runIf(hasCommand('openssl'))('certificate authentication', () => {
   let server: TestServer;

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/domain/audit.js';
 import { verifyAuditChain } from '@osprey/core';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 
 describe.each(kinds)('management API on %s', (kind) => {
   let server: TestServer;

@@ -12,11 +12,9 @@ import { Updater } from 'tuf-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decrypt, X25519Identity } from '@osprey/core';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
-
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 
 describe.runIf(hasSoftHsm() && hasCommand('openssl'))('key service on a PKCS#11 token', () => {
   let hsm: SoftHsmToken;

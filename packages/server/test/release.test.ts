@@ -6,7 +6,7 @@
  * reachable.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,20 +29,19 @@ import {
   X25519Identity,
   type Signer,
 } from '@osprey/core';
+import { sha256Hex as sha256 } from '../../../testkit/hash.js';
 import { readAudit } from '../src/domain/audit.js';
 import { hashPassword } from '../src/domain/bootstrap.js';
-import { restClient } from '../../../testkit/rest.js';
+import { basicAuth as basic, restClient } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 import { hasCommand } from '../../../testkit/tools.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
-const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const ADMIN = basic('admin', 'admin-password');
 const BOB = basic('bob', 'bob-password');
 const CAROL = basic('carol', 'carol-password');
 const ACME = basic('ACME\\acme-admin', 'acme-password');
 const PASSPHRASE = 'offline ceremony passphrase';
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const HOUR = 60 * 60 * 1000;
 
 function ed25519(): { key: KeyObject; signer: Signer } {

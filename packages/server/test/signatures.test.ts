@@ -12,13 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
 import { fileArtifactSigning } from '../src/domain/signatures.js';
-import { restClient } from '../../../testkit/rest.js';
+import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 import { hasCommand } from '../../../testkit/tools.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
 const openssl = hasCommand('openssl');
-const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
 
 const work = mkdtempSync(join(tmpdir(), 'osprey-signatures-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

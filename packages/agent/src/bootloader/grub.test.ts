@@ -3,11 +3,11 @@
  * `simulateGrubBoot` (RAUC's grub.cfg logic), whose `save_env` is applied with `grub-editenv` too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../testkit/tools.js';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import type { SlotId } from '../slots/types.js';
 import { GrubEnvBootloader, simulateGrubBoot, viewGrubEnv } from './grub.js';
 import { execCommand, parseEnvLines, type CommandRunner, type SystemProbe } from './system.js';
@@ -16,11 +16,10 @@ import { settledCode } from '../../../../testkit/errors.js';
 
 let dir: string;
 let envFile: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-grub-'));
+tempDirEachTest('osprey-grub-', (d) => {
+  dir = d;
   envFile = join(dir, 'grubenv');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const code = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isBootloaderError(e));
 

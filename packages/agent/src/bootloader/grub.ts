@@ -20,10 +20,8 @@
  *
  * Which slot runs comes from the kernel command line (`rauc.slot=A` in the menu entry).
  */
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fsyncDir, tempPathFor } from '../state/atomic.js';
+import { copyFileSync, existsSync } from 'node:fs';
+import { writeFileAtomicFrom } from '@osprey/fs';
 import { otherSlot, type SlotId } from '../slots/types.js';
 import { execCommand, linuxSystemProbe, parseEnvLines, runChecked, type CommandRunner, type SystemProbe } from './system.js';
 import { BootloaderBase, BootloaderError, type BootStatus } from './types.js';
@@ -125,23 +123,11 @@ export class GrubEnvBootloader extends BootloaderBase {
   async #write(current: ReadonlyMap<string, string>, changes: Readonly<Record<string, string>>): Promise<void> {
     const entries = Object.entries(changes).filter(([k, v]) => current.get(k) !== v);
     if (entries.length === 0) return;
-    const temp = tempPathFor(this.envFile);
-    try {
+    await writeFileAtomicFrom(this.envFile, async (temp) => {
       if (existsSync(this.envFile)) copyFileSync(this.envFile, temp);
       else await runChecked(this.#run, this.#command, [temp, 'create']);
       await runChecked(this.#run, this.#command, [temp, 'set', ...entries.map(([k, v]) => `${k}=${v}`)]);
-      const handle = await open(temp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      renameSync(temp, this.envFile);
-    } catch (e) {
-      rmSync(temp, { force: true });
-      throw e;
-    }
-    fsyncDir(dirname(this.envFile));
+    });
   }
 
   async status(): Promise<BootStatus> {

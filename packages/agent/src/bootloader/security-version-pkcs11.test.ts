@@ -4,13 +4,14 @@
  * another token key, on another token or under a software key is TAMPERED.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../../testkit/tools.js';
+import { settledCode, type Settling } from '../../../../testkit/errors.js';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import {
   FileSecurityVersionStore,
   isSecurityVersionError,
@@ -19,15 +20,7 @@ import {
   softwareSecurityVersionMac,
 } from './security-version.js';
 
-async function code(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (e) {
-    if (isSecurityVersionError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (settling: Settling): Promise<string> => settledCode(settling, (e) => isSecurityVersionError(e));
 
 describe.runIf(hasSoftHsm())('FileSecurityVersionStore with a PKCS#11 token key', () => {
   let hsm: SoftHsmToken;
@@ -52,11 +45,10 @@ describe.runIf(hasSoftHsm())('FileSecurityVersionStore with a PKCS#11 token key'
     token?.close();
     if (hsm) rmSync(hsm.dir, { recursive: true, force: true });
   });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'osprey-secver-pkcs11-'));
+  tempDirEachTest('osprey-secver-pkcs11-', (d) => {
+    dir = d;
     path = join(dir, 'security-version.json');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const mac = () => pkcs11SecurityVersionMac(token, 'osprey-security-version');
 

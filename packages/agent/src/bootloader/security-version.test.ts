@@ -1,29 +1,21 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
+import { describe, expect, it } from 'vitest';
+import { ATOMIC_WRITE_STEPS } from '@osprey/fs';
+import { settledCode, type Settling } from '../../../../testkit/errors.js';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { FileSecurityVersionStore, isSecurityVersionError, SECURITY_VERSION_FILE_FORMAT, softwareSecurityVersionMac } from './security-version.js';
 
 let dir: string;
 let path: string;
 const KEY = randomBytes(32);
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-secver-'));
+tempDirEachTest('osprey-secver-', (d) => {
+  dir = d;
   path = join(dir, 'security-version');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function code(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (e) {
-    if (isSecurityVersionError(e)) return e.code;
-    throw e;
-  }
-  return 'resolved';
-}
+const code = (settling: Settling): Promise<string> => settledCode(settling, (e) => isSecurityVersionError(e));
 
 describe('FileSecurityVersionStore', () => {
   it('is provisioned once, then only ever raised', async () => {

@@ -23,7 +23,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isOspreyError } from '@osprey/core';
 import type { Pkcs11Token } from '@osprey/pkcs11';
-import { writeFileAtomic, type AtomicWriteHook } from '../state/atomic.js';
+import { writeFileAtomic, type AtomicWriteHook } from '@osprey/fs';
+import { SecurityVersionError } from '../errors.js';
+
+// The record's failures; the codes are in the agent's one table (src/errors.ts).
+export { isSecurityVersionError, SECURITY_VERSION_ERROR_CODES, SecurityVersionError, type SecurityVersionErrorCode } from '../errors.js';
 
 export interface SecurityVersionStore {
   /** The current security version. */
@@ -35,33 +39,6 @@ export interface SecurityVersionStore {
    * refused (`DOWNGRADE`) and nothing changes.
    */
   raise(version: number): Promise<number>;
-}
-
-export const SECURITY_VERSION_ERROR_CODES = {
-  MISSING: 'the security version record is missing (deleted?): provision it explicitly',
-  TAMPERED: 'the security version record fails its authentication (tampered with or corrupted)',
-  DOWNGRADE: 'the security version is below the device security version (anti-rollback)',
-  INVALID_VERSION: 'a security version is a non-negative safe integer',
-  INVALID_KEY: 'the security version key must be at least 32 bytes',
-  KEY_MISSING: 'the security version key is missing (not provisioned, or deleted from the token)',
-  EXISTS: 'a security version record already exists',
-} as const;
-export type SecurityVersionErrorCode = keyof typeof SECURITY_VERSION_ERROR_CODES;
-
-export class SecurityVersionError extends Error {
-  readonly code: SecurityVersionErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(code: SecurityVersionErrorCode, message?: string, details: Record<string, unknown> = {}) {
-    super(message ?? SECURITY_VERSION_ERROR_CODES[code]);
-    this.name = 'SecurityVersionError';
-    this.code = code;
-    this.details = details;
-  }
-}
-
-export function isSecurityVersionError(e: unknown, code?: SecurityVersionErrorCode): e is SecurityVersionError {
-  return e instanceof SecurityVersionError && (code === undefined || e.code === code);
 }
 
 export const SECURITY_VERSION_FILE_FORMAT = 'osprey-security-version/1';
@@ -106,7 +83,9 @@ export function pkcs11SecurityVersionMac(token: Pick<Pkcs11Token, 'hmacSha256'>,
         return token.hmacSha256(label, data);
       } catch (e) {
         if (isOspreyError(e, 'PKCS11_OBJECT_NOT_FOUND')) {
-          throw new SecurityVersionError('KEY_MISSING', `the token holds no security version key labelled "${label}": provision the device`, { key: id });
+          throw new SecurityVersionError('KEY_MISSING', `the token holds no security version key labelled "${label}": provision the device`, {
+            details: { key: id },
+          });
         }
         throw e;
       }
@@ -115,7 +94,7 @@ export function pkcs11SecurityVersionMac(token: Pick<Pkcs11Token, 'hmacSha256'>,
 }
 
 export interface FileSecurityVersionStoreOptions {
-  /** Fault injection for tests (see `state/atomic.ts`). */
+  /** Fault injection for tests (see `AtomicWriteHook` in @osprey/fs). */
   readonly writeHook?: AtomicWriteHook;
 }
 
@@ -191,7 +170,7 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
     const actual = Buffer.from(tag, 'hex');
     if (!/^[0-9a-f]{64}$/.test(tag) || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
       // Also what a record made under another key looks like (e.g. after switching key kinds).
-      throw new SecurityVersionError('TAMPERED', `${this.path} fails its authentication under the ${this.#mac.id} key`, { key: this.#mac.id });
+      throw new SecurityVersionError('TAMPERED', `${this.path} fails its authentication under the ${this.#mac.id} key`, { details: { key: this.#mac.id } });
     }
     return securityVersion;
   }
@@ -215,7 +194,9 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
     validVersion(version);
     const current = this.#read();
     if (version < current) {
-      throw new SecurityVersionError('DOWNGRADE', `security version ${version} is below the device security version ${current}`, { version, current });
+      throw new SecurityVersionError('DOWNGRADE', `security version ${version} is below the device security version ${current}`, {
+        details: { version, current },
+      });
     }
   }
 
@@ -223,7 +204,7 @@ export class FileSecurityVersionStore implements SecurityVersionStore {
     validVersion(version);
     const current = this.#read();
     if (version < current) {
-      throw new SecurityVersionError('DOWNGRADE', `refusing to lower the security version from ${current} to ${version}`, { version, current });
+      throw new SecurityVersionError('DOWNGRADE', `refusing to lower the security version from ${current} to ${version}`, { details: { version, current } });
     }
     if (version > current) this.#write(version);
     return version;

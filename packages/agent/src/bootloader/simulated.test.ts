@@ -1,19 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATOMIC_WRITE_STEPS } from '../state/atomic.js';
+import { describe, expect, it } from 'vitest';
+import { ATOMIC_WRITE_STEPS } from '@osprey/fs';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { SimulatedBootloader, SimulatedPowerCut } from './simulated.js';
 import { isBootloaderError, type BootStatus } from './types.js';
 import { settledCode } from '../../../../testkit/errors.js';
 
 let dir: string;
 let envPath: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-simboot-'));
+tempDirEachTest('osprey-simboot-', (d) => {
+  dir = d;
   envPath = join(dir, 'bootenv');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 type Summary = Omit<BootStatus, 'bootId'>;
 async function summary(bl: SimulatedBootloader): Promise<Summary> {

@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { removeStaleTemps, writeFileAtomic, type AtomicWriteStep } from '../state/atomic.js';
+import { removeStaleTemps, writeFileAtomic, type AtomicWriteStep } from '@osprey/fs';
 import { isSlotId, type SlotId } from '../slots/types.js';
 import { BootloaderBase, BootloaderError, type BootStatus } from './types.js';
 

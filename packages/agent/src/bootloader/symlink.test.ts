@@ -1,11 +1,10 @@
-import { mkdtempSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { SymlinkBootloader } from './symlink.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'osprey-symlink-bl-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('osprey-symlink-bl-');
 
 describe('SymlinkBootloader: application A/B behind a link', () => {
   let n = 0;

@@ -12,7 +12,7 @@
 import { readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SlotId } from '../slots/types.js';
-import { fsyncDir } from '../state/atomic.js';
+import { fsyncDir } from '@osprey/fs';
 import { SimulatedBootloader, type SimulatedBoot } from './simulated.js';
 import { BootloaderBase, type BootStatus } from './types.js';
 

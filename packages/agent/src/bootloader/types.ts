@@ -12,6 +12,9 @@
  */
 import type { SlotId } from '../slots/types.js';
 
+// A bootloader's failures are part of its contract; the codes are in the agent's one table (src/errors.ts).
+export { BOOTLOADER_ERROR_CODES, BootloaderError, isBootloaderError, type BootloaderErrorCode } from '../errors.js';
+
 export const BOOTLOADER_KINDS = ['simulated', 'u-boot', 'grub', 'symlink'] as const;
 export type BootloaderKind = (typeof BOOTLOADER_KINDS)[number];
 
@@ -54,29 +57,6 @@ export interface Bootloader {
    * boot (which returns to the committed slot). Refused (`ILLEGAL_OPERATION`) for the committed slot.
    */
   markBad(slot: SlotId): Promise<void>;
-}
-
-export const BOOTLOADER_ERROR_CODES = {
-  ENV_CORRUPTED: 'the bootloader environment is damaged (checksum or format)',
-  ENV_INVALID: 'the bootloader environment holds values the agent does not understand',
-  COMMAND_FAILED: 'a bootloader environment command failed',
-  ILLEGAL_OPERATION: 'the operation is not allowed in the current boot state',
-  BOOTED_SLOT_UNKNOWN: 'which slot is running cannot be determined',
-} as const;
-export type BootloaderErrorCode = keyof typeof BOOTLOADER_ERROR_CODES;
-
-export class BootloaderError extends Error {
-  readonly code: BootloaderErrorCode;
-
-  constructor(code: BootloaderErrorCode, message?: string, options: { cause?: unknown } = {}) {
-    super(message ?? BOOTLOADER_ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'BootloaderError';
-    this.code = code;
-  }
-}
-
-export function isBootloaderError(e: unknown, code?: BootloaderErrorCode): e is BootloaderError {
-  return e instanceof BootloaderError && (code === undefined || e.code === code);
 }
 
 /**

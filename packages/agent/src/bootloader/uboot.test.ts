@@ -4,11 +4,11 @@
  * the command runner. The emulator keeps the environment in U-Boot's binary format (CRC32,
  * redundant copies with flag byte) and runs RAUC's U-Boot boot script at `boot()`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { SimulatedPowerCut } from './simulated.js';
 import { execCommand, linuxSystemProbe, parseEnvLines, slotFromCmdline, type CommandRunner } from './system.js';
 import { isBootloaderError, type BootStatus } from './types.js';
@@ -18,11 +18,10 @@ import { settledCode } from '../../../../testkit/errors.js';
 
 let dir: string;
 let envPath: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-uboot-'));
+tempDirEachTest('osprey-uboot-', (d) => {
+  dir = d;
   envPath = join(dir, 'uboot.env');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const code = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isBootloaderError(e));
 

@@ -6,11 +6,10 @@
  * oversized, truncated, duplicate, missing or unannounced entries.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGE_CHUNK_SIZE,
   buildReleaseTarget,
@@ -35,14 +34,15 @@ import {
 import type { TargetFile } from '@tufjs/models';
 import { pack } from 'tar-stream';
 import { hasCommand } from '../../../../testkit/tools.js';
-import { failureCode, failureOf } from '../verify/errors.js';
+import { settledFailureCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
+import { failureCode, failureOf } from '../errors.js';
 import { openRelease } from '../verify/open.js';
 import type { DeviceFacts } from '../verify/tuf.js';
 import { openBundle, type OpenBundleOptions } from './index.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-bundle-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const work = tempDirForFile('osprey-agent-bundle-');
 
 // --- a tenant's TUF repository (root v1 provisioned on devices, rotated to v2) ---------------------
 const signer = () => new KeyObjectSigner(generateKeyPairSync('ed25519').privateKey);
@@ -189,14 +189,7 @@ const goodEntries = (): RawEntry[] => [
   { name: 'payload', data: PAYLOAD },
 ];
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(
-    await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-}
+const refusal = (promise: Promise<unknown>): Promise<string> => settledFailureCode(promise, failureCode);
 
 /** Nothing of the payload may be left behind in the work directory after a refusal. */
 function leftovers(options: OpenBundleOptions): string[] {

@@ -16,9 +16,9 @@
  * The caller then opens the payload with openRelease() and the returned header, exactly as for a
  * download: the header unwraps with the device key only if the bundle was made for this device.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -34,9 +34,10 @@ import {
   type BundleLimits,
   type BundleManifest,
 } from '@osprey/core';
+import { writeFileAtomicFrom } from '@osprey/fs';
 import { extract, type Header } from 'tar-stream';
 import { BaseFetcher, type Config } from 'tuf-js';
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 import { resolveRelease, type DeviceFacts, type SignedRelease } from '../verify/tuf.js';
 
 // tuf-js ends the root walk only on its own DownloadHTTPError with 404 (client workflow 5.3.3);
@@ -168,10 +169,10 @@ function parseManifest(bytes: Buffer): BundleManifest {
 /** Copy the payload entry to `<workDir>/<targetPath>`, bounded by and checked against the signed target. */
 async function extractPayload(entry: AsyncIterable<Uint8Array>, release: SignedRelease, workDir: string): Promise<string> {
   const final = join(workDir, release.targetPath);
-  const temp = join(workDir, `.${release.targetPath}.${randomBytes(6).toString('hex')}.tmp`);
   const hash = createHash('sha256');
   let length = 0;
-  try {
+  // Written to a temp sibling and renamed when complete and verified; removed on any failure.
+  await writeFileAtomicFrom(final, async (temp) => {
     const out = await open(temp, 'wx', 0o600);
     try {
       for await (const chunk of entry) {
@@ -183,7 +184,6 @@ async function extractPayload(entry: AsyncIterable<Uint8Array>, release: SignedR
         let written = 0;
         while (written < chunk.byteLength) written += (await out.write(chunk, written)).bytesWritten;
       }
-      await out.sync();
     } finally {
       await out.close();
     }
@@ -195,12 +195,8 @@ async function extractPayload(entry: AsyncIterable<Uint8Array>, release: SignedR
         { details: { expected: { length: release.length, sha256: release.sha256 }, actual: { length, sha256 } } },
       );
     }
-    await rename(temp, final);
-    return final;
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
+  });
+  return final;
 }
 
 /** Run the TUF client workflow over the bundle's metadata and admit the release for this device. */

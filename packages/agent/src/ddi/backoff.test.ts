@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAgentError } from '../verify/errors.js';
+import { isAgentError } from '../errors.js';
 import { Backoff, backoffDelay, parsePollingSleep, parseRetryAfter, pollDelayMs, sleep } from './backoff.js';
 
 describe('backoff with jitter', () => {

@@ -3,7 +3,7 @@
  * its server does not come back in lockstep), the server's polling interval with a small spread,
  * and hawkBit's `HH:MM:SS` sleep format.
  */
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 
 export interface BackoffOptions {
   /** Delay scale of the first retry (ms). Default 1 s. */

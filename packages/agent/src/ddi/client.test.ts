@@ -2,18 +2,17 @@
  * The DDI client against a scripted local server: parsing, link policy (credentials only to the
  * configured server), bounded responses, typed errors, feedback bodies, and mTLS.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OspreyError } from '@osprey/core';
+import { settledCode } from '../../../../testkit/errors.js';
+import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
+import { TestPki } from '../../../../testkit/pki.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { hasCommand } from '../../../../testkit/tools.js';
-import { failureOf, isAgentError, type AgentErrorCode } from '../verify/errors.js';
+import { failureOf, isAgentError } from '../errors.js';
 import { DdiClient, deploymentPlan } from './client.js';
 
 interface Seen {
@@ -38,12 +37,11 @@ beforeAll(async () => {
       route(req, res, body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenOnLoopback(server);
 });
 afterAll(async () => {
   server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await closeServer(server);
 });
 
 const client = (extra: Partial<ConstructorParameters<typeof DdiClient>[0]> = {}) =>
@@ -51,14 +49,7 @@ const client = (extra: Partial<ConstructorParameters<typeof DdiClient>[0]> = {})
 const json = (res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) =>
   res.writeHead(status, { 'content-type': 'application/hal+json', ...headers }).end(JSON.stringify(body));
 
-async function code(promise: Promise<unknown>): Promise<AgentErrorCode> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isAgentError(error)) throw new Error(`expected an AgentError, got ${String(error)}`);
-  return error.code;
-}
+const code = (promise: Promise<unknown>) => settledCode(promise, (e) => isAgentError(e));
 
 const HEADER = Buffer.from('age-encryption.org/v1\n-> p256tag x y\nbody\n--- mac\n');
 const deploymentBody = (id = '7') => ({
@@ -268,53 +259,16 @@ describe('DdiClient', () => {
 });
 
 describe.runIf(hasCommand('openssl'))('DdiClient over mTLS', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'osprey-agent-mtls-'));
-  const file = (name: string) => readFileSync(join(dir, name));
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const issue = (name: string, cn: string, ext: string) => {
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    );
-  };
+  const dir = tempDirForFile('osprey-agent-mtls-');
+  const pki = new TestPki(dir);
+  const file = (name: string) => pki.file(name);
   let tlsServer: ReturnType<typeof createHttpsServer>;
   let tlsOrigin: string;
 
   beforeAll(async () => {
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-subj',
-      '/CN=osprey-test-ca',
-      '-days',
-      '1',
-    );
-    issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-    issue('device', 'dev-1', 'extendedKeyUsage=clientAuth\n');
+    pki.ca('ca', 'osprey-test-ca');
+    pki.issue('server', 'localhost', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+    pki.issue('device', 'dev-1', 'ca', 'extendedKeyUsage=clientAuth\n');
     tlsServer = createHttpsServer(
       { key: file('server.key'), cert: file('server.crt'), ca: file('ca.crt'), requestCert: true, rejectUnauthorized: true },
       (req, res) => {
@@ -325,13 +279,11 @@ describe.runIf(hasCommand('openssl'))('DdiClient over mTLS', () => {
         });
       },
     );
-    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
-    tlsOrigin = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+    tlsOrigin = await listenOnLoopback(tlsServer, 'https');
   });
   afterAll(async () => {
     tlsServer?.closeAllConnections();
-    await new Promise((resolve) => tlsServer?.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await closeServer(tlsServer);
   });
 
   it('presents the device certificate; without it the server refuses the connection', async () => {

@@ -13,7 +13,7 @@
 import { ddiFeedbackSchema, type DdiFeedback, type Execution, type FinishedResult } from '@osprey/protocol';
 import { z } from 'zod';
 import { nodeTransport, readBody, type HttpTransport, type TlsClientOptions } from '../fetch/transport.js';
-import { AgentError, failureDetails } from '../verify/errors.js';
+import { AgentError, failureDetails } from '../errors.js';
 import { parsePollingSleep, parseRetryAfter } from './backoff.js';
 import { ddiCancelSchema, ddiDeploymentSchema, ddiRootSchema, type DdiInstruction } from './schema.js';
 

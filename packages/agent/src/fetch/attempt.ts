@@ -3,7 +3,7 @@
  * HTTP request: the throughput watchdog, the mapping of an interruption to a typed failure or a
  * continuable cut, and the checks of what the server announces against the signed length.
  */
-import { AgentError, isAgentError } from '../verify/errors.js';
+import { AgentError, isAgentError } from '../errors.js';
 import { Backoff, sleep, type BackoffOptions } from '../ddi/backoff.js';
 import { nodeTransport, type HttpResponse, type HttpTransport } from './transport.js';
 

@@ -4,13 +4,15 @@
  * a corrupted partial file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isAgentError, type AgentErrorCode } from '../verify/errors.js';
+import { rejection } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
+import { isAgentError } from '../errors.js';
 import { discardPartial, downloadResumable, type DownloadOptions } from './download.js';
 import { fetchTransport } from './transport.js';
 
@@ -25,7 +27,7 @@ let server: Server;
 let url: string;
 let handler: Handler;
 let requests: IncomingHttpHeaders[] = [];
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-download-'));
+const work = tempDirForFile('osprey-agent-download-');
 let dir: string;
 let cases = 0;
 
@@ -34,13 +36,11 @@ beforeAll(async () => {
     requests.push(req.headers);
     handler(req, res, requests.length);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/artifact.bin`;
+  url = `${await listenOnLoopback(server)}/artifact.bin`;
 });
 afterAll(async () => {
   server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(work, { recursive: true, force: true });
+  await closeServer(server);
 });
 afterEach(() => {
   server.closeAllConnections();
@@ -76,11 +76,8 @@ function options(extra: Partial<DownloadOptions> = {}): DownloadOptions {
   return { destination: join(freshDir(), 'payload.age'), expectedLength: DATA.length, expectedSha256: SHA256, retry: FAST_RETRY, ...extra };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: AgentErrorCode; details: Readonly<Record<string, unknown>> }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+async function failure(promise: Promise<unknown>): Promise<{ code: string; details: Readonly<Record<string, unknown>> }> {
+  const error = await rejection(promise);
   if (!isAgentError(error)) throw new Error(`expected an AgentError, got ${String(error)}`);
   return { code: error.code, details: error.details };
 }

@@ -21,7 +21,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AgentError, failureOf, isAgentError } from '../verify/errors.js';
+import { AgentError, failureOf, isAgentError } from '../errors.js';
 import {
   checkFullAnswer,
   checkPartialAnswer,

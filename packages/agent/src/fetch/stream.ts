@@ -13,7 +13,7 @@
  *    (AGENT_DOWNLOAD_STALLED); cuts beyond `maxResumes` give AGENT_DOWNLOAD_INCOMPLETE;
  *  - `signal` aborts at once (AGENT_DOWNLOAD_ABORTED); so does the consumer leaving the loop.
  */
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 import {
   checkFullAnswer,
   checkPartialAnswer,

@@ -4,22 +4,22 @@
  * changed, and every refusal leaving the slot invalid — a tampered chunk, a wrong signed payload or
  * plaintext hash, an oversized answer, another device's header (refused before any request), abort.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGE_CHUNK_SIZE, buildReleaseTarget, CHUNK_SIZE, generateFileKey, StreamSealer, wrapHeader, X25519Identity, type ReleaseCustom } from '@osprey/core';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { CommandSlot } from '../slots/command-slot.js';
 import { FileSlot } from '../slots/image-slot.js';
-import { failureCode } from '../verify/errors.js';
+import { failureCode } from '../errors.js';
 import type { Slot } from '../slots/types.js';
 import type { SignedRelease } from '../verify/tuf.js';
 import { streamInstall, type StreamCheckpoint } from './streaming.js';
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const IMAGE = randomBytes(5 * CHUNK_SIZE + 1234);
 const fileKey = generateFileKey();
 const sealer = new StreamSealer(fileKey);
@@ -55,7 +55,7 @@ interface Behaviour {
 }
 
 describe('streamInstall', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'osprey-stream-'));
+  const dir = tempDirForFile('osprey-stream-');
   let server: Server;
   let url = '';
   let behaviour: Behaviour = {};
@@ -100,13 +100,11 @@ describe('streamInstall', () => {
       }
       res.end(bytes);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/payload`;
+    url = `${await listenOnLoopback(server)}/payload`;
   });
   afterAll(async () => {
     server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    await closeServer(server);
   });
   const reset = (b: Behaviour = {}) => {
     behaviour = b;

@@ -23,7 +23,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { CHUNK_SIZE, decryptWithOpener, isOspreyError, OspreyError, SizedStreamOpener, type Identity } from '@osprey/core';
 import { streamDownload, type StreamDownloadOptions } from '../fetch/stream.js';
 import { isSlotError, type Slot, type SlotDigest } from '../slots/types.js';
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 import { unwrapFileKey } from '../verify/open.js';
 import type { SignedRelease } from '../verify/tuf.js';
 

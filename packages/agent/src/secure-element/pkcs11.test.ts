@@ -8,7 +8,7 @@ import { encrypt, decrypt, P256TagRecipient, recipientFromDeviceKey } from '@osp
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../../testkit/softhsm.js';
 import { hasSoftHsm } from '../../../../testkit/tools.js';
-import { failureCode } from '../verify/errors.js';
+import { failureCode } from '../errors.js';
 import { Pkcs11Element } from './pkcs11.js';
 
 describe.runIf(hasSoftHsm())('Pkcs11Element on SoftHSM2', () => {

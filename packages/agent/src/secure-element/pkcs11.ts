@@ -5,7 +5,7 @@
  */
 import { isOspreyError, OspreyError, P256TagIdentity, P256TagRecipient, type Identity } from '@osprey/core';
 import { Pkcs11Token, type TokenOptions } from '@osprey/pkcs11';
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 import type { ProvisionedKey, SecureElement } from './types.js';
 
 export const DEFAULT_DEVICE_KEY_LABEL = 'osprey-device-key';

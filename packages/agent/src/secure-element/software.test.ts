@@ -1,21 +1,17 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decrypt, encrypt, P256TagRecipient, recipientFromDeviceKey } from '@osprey/core';
-import { failureCode } from '../verify/errors.js';
+import { thrown } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { failureCode } from '../errors.js';
 import { SoftwareKeyElement } from './software.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-se-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-agent-se-');
 
 function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return failureCode(e);
-  }
-  return 'no error';
+  const error = thrown(f);
+  return error === undefined ? 'no error' : failureCode(error);
 }
 
 describe('SoftwareKeyElement', () => {

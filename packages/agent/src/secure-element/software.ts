@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, ty
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OspreyError, P256TagIdentity, SoftwareP256KeyAgreement, type Identity } from '@osprey/core';
-import { AgentError } from '../verify/errors.js';
+import { AgentError } from '../errors.js';
 import type { ProvisionedKey, SecureElement } from './types.js';
 
 export class SoftwareKeyElement implements SecureElement {

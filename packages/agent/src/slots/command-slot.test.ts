@@ -4,17 +4,17 @@
  * stream that is wrong, short or long never reaches the handler's end of input (it is killed and
  * commits nothing); a failing handler is reported with its stderr; verify asks the handler.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { settledCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { CommandSlot } from './command-slot.js';
-import { isSlotError, type SlotErrorCode } from './types.js';
+import { isSlotError } from './types.js';
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const dir = mkdtempSync(join(tmpdir(), 'osprey-command-slot-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('osprey-command-slot-');
 
 const HANDLER = join(dir, 'handler.sh');
 writeFileSync(
@@ -42,16 +42,7 @@ const digest = { length: IMAGE.length, sha256: sha256(IMAGE) };
 async function* chunks(bytes: Buffer = IMAGE, size = 65536): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
-const code = async (p: Promise<unknown>): Promise<SlotErrorCode | 'ok'> =>
-  p.then(
-    () => 'ok' as const,
-    (e: unknown) =>
-      isSlotError(e)
-        ? e.code
-        : (() => {
-            throw e;
-          })(),
-  );
+const code = (p: Promise<unknown>): Promise<string> => settledCode(p, (e) => isSlotError(e), 'ok');
 
 describe('CommandSlot: the update handler contract', () => {
   let n = 0;

@@ -4,19 +4,18 @@
  * content; traversal, links and special files are refused; a failing source keeps its own error.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../testkit/tools.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
 import { DirectorySlot, IMAGE_RECORD } from './directory-slot.js';
 import { isSlotError } from './types.js';
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const dir = mkdtempSync(join(tmpdir(), 'osprey-dir-slot-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('osprey-dir-slot-');
 
 async function* pieces(bytes: Buffer, size = 10_000): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);

@@ -16,7 +16,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { fsyncDir, writeFileAtomic } from '../state/atomic.js';
+import { fsyncDir, writeFileAtomic } from '@osprey/fs';
 import { checkDigest, SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
 
 export const IMAGE_RECORD = '.osprey-image';
@@ -108,7 +108,7 @@ export class DirectorySlot implements Slot {
       const sha256 = hash.digest('hex');
       if (sha256 !== expected.sha256)
         throw new SlotError('SOURCE_MISMATCH', this.id, `slot ${this.id}: the image stream has SHA-256 ${sha256}, expected ${expected.sha256}`);
-      writeFileAtomic(join(staging, IMAGE_RECORD), `${JSON.stringify({ length: expected.length, sha256 })}\n`);
+      writeFileAtomic(join(staging, IMAGE_RECORD), `${JSON.stringify({ length: expected.length, sha256 })}\n`, { mode: 0o600 });
       fsyncDir(staging);
       // Swap in: the inactive slot's old content goes, the verified tree takes its name.
       rmSync(this.path, { recursive: true, force: true });

@@ -1,20 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { settledCode } from '../../../../testkit/errors.js';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
+import { imageDigest } from '../../../../testkit/hash.js';
 import { AbSlots } from './ab.js';
 import { BlockDeviceSlot, FileSlot, HEAD_SIZE } from './image-slot.js';
-import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type SlotErrorCode, type SlotId } from './types.js';
+import { isSlotError, otherSlot, SlotError, type Slot, type SlotDigest, type SlotId } from './types.js';
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-slots-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+tempDirEachTest('osprey-slots-', (d) => (dir = d));
 
-const digest = (bytes: Uint8Array): SlotDigest => ({ length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+const digest = (bytes: Uint8Array): SlotDigest => imageDigest(bytes);
 
 /** Streams `bytes` in chunks of `size` (default 64 KiB). */
 async function* chunks(bytes: Uint8Array, size = 65536): AsyncIterable<Uint8Array> {
@@ -27,15 +26,7 @@ async function* dies(bytes: Uint8Array, cut: number, size = 65536): AsyncIterabl
   throw new Error('power cut');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SlotErrorCode> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isSlotError(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected a SlotError');
-}
+const rejection = (promise: Promise<unknown>): Promise<string> => settledCode(promise, (e) => isSlotError(e));
 
 /** Byte equality without vitest's element-by-element deep compare (slow on big buffers). */
 function expectBytes(actual: Uint8Array, expected: Uint8Array): void {

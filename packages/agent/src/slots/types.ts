@@ -1,4 +1,8 @@
 /** A/B slot identities and the `Slot` contract shared by the state machine, slots and bootloaders. */
+import { SlotError } from '../errors.js';
+
+// A slot's failures are part of its contract; the codes are in the agent's one table (src/errors.ts).
+export { isSlotError, SLOT_ERROR_CODES, SlotError, type SlotErrorCode } from '../errors.js';
 
 export const SLOT_IDS = ['a', 'b'] as const;
 export type SlotId = (typeof SLOT_IDS)[number];
@@ -61,41 +65,9 @@ export interface Slot {
   verify(expected: SlotDigest): Promise<void>;
 }
 
-export const SLOT_ERROR_CODES = {
-  INVALID_DIGEST: 'the expected digest is not a length and a lowercase hex SHA-256',
-  TOO_LARGE: 'the image does not fit in the slot',
-  SOURCE_TRUNCATED: 'the image stream ended before its signed length',
-  SOURCE_TOO_LONG: 'the image stream is longer than its signed length',
-  SOURCE_MISMATCH: 'the image stream does not match its signed SHA-256',
-  READBACK_MISMATCH: 'the slot read back after writing does not match the image',
-  VERIFY_FAILED: 'the slot does not hold the expected image',
-  NOT_A_DEVICE: 'the path is neither a block device nor a regular file',
-  DEVICE_SIZE_UNKNOWN: 'the size of the block device could not be determined',
-  SLOT_BUSY: 'no slot is free to install into: a trial is in progress (booted slot is not the committed one)',
-  COMMAND_FAILED: 'the external update handler failed',
-  ARCHIVE_INVALID: 'the archive holds an entry that is not installed (links, special files, names leaving the directory) or is damaged',
-} as const;
-export type SlotErrorCode = keyof typeof SLOT_ERROR_CODES;
-
-export class SlotError extends Error {
-  readonly code: SlotErrorCode;
-  readonly slot: SlotId | null;
-
-  constructor(code: SlotErrorCode, slot: SlotId | null, message?: string, options: { cause?: unknown } = {}) {
-    super(message ?? SLOT_ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SlotError';
-    this.code = code;
-    this.slot = slot;
-  }
-}
-
 /** Throws INVALID_DIGEST unless `expected` is a length and a lowercase hex SHA-256. */
 export function checkDigest(slot: SlotId, expected: SlotDigest): void {
   if (!Number.isSafeInteger(expected.length) || expected.length < 0 || !/^[0-9a-f]{64}$/.test(expected.sha256)) {
     throw new SlotError('INVALID_DIGEST', slot);
   }
-}
-
-export function isSlotError(e: unknown, code?: SlotErrorCode): e is SlotError {
-  return e instanceof SlotError && (code === undefined || e.code === code);
 }

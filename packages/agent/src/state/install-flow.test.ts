@@ -6,11 +6,12 @@
  * ends committed to the new image or rolled back to the old one, consistently, and after a power
  * cut it always boots a slot that holds a complete image.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
+import { imageDigest } from '../../../../testkit/hash.js';
 import { FileSecurityVersionStore } from '../bootloader/security-version.js';
 import { SimulatedBootloader } from '../bootloader/simulated.js';
 import { AbSlots } from '../slots/ab.js';
@@ -23,17 +24,14 @@ import { StateStore } from './store.js';
 const KEY = randomBytes(32);
 const OLD_IMAGE = randomBytes(20_000);
 const NEW_IMAGE = randomBytes(30_000);
-const digest = (b: Uint8Array): SlotDigest => ({ length: b.length, sha256: createHash('sha256').update(b).digest('hex') });
+const digest = (b: Uint8Array): SlotDigest => imageDigest(b);
 const RELEASE: ReleaseInfo = { name: 'osprey-os', version: '2.0.0', securityVersion: 5, ...digest(NEW_IMAGE) };
 
 class Crash extends Error {}
 type Point = (name: string) => void;
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-flow-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+tempDirEachTest('osprey-flow-', (d) => (dir = d));
 
 /** The device's objects, opened afresh from its files (as after a restart). */
 function open() {

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { acquireAgentLock, AgentLockedError } from './lock.js';
 
 describe('one agent per state directory', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'osprey-lock-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDirForFile('osprey-lock-');
 
   it('is refused while a live process holds the lock, naming it; released, it can be taken again', async () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });

@@ -6,16 +6,9 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { AgentLockedError } from '../errors.js';
 
-export class AgentLockedError extends Error {
-  override name = 'AgentLockedError';
-  constructor(
-    readonly pid: number,
-    readonly path: string,
-  ) {
-    super(`another osprey-agent (pid ${pid}) is using ${path}: stop it first (e.g. systemctl stop osprey-agent)`);
-  }
-}
+export { AgentLockedError };
 
 function alive(pid: number): boolean {
   try {

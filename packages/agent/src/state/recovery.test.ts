@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { SimulatedBootloader } from '../bootloader/simulated.js';
 import { idleState, type InstallState } from './machine.js';
 import { loadOrRecover, recoverFromCorruptState } from './recovery.js';
@@ -11,12 +11,11 @@ const NOW = new Date('2026-03-01T12:00:00.000Z');
 let dir: string;
 let store: StateStore;
 let bl: SimulatedBootloader;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-recovery-'));
+tempDirEachTest('osprey-recovery-', (d) => {
+  dir = d;
   store = new StateStore(join(dir, 'state.json'), { now: () => NOW });
   bl = new SimulatedBootloader(join(dir, 'bootenv'), { bootlimit: 3 });
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const trial: InstallState = {
   phase: 'trial',

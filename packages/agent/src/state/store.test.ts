@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATOMIC_WRITE_STEPS, staleTemps, tempPathFor, type AtomicWriteStep } from './atomic.js';
+import { describe, expect, it } from 'vitest';
+import { ATOMIC_WRITE_STEPS, staleTemps, tempPathFor, type AtomicWriteStep } from '@osprey/fs';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
 import { idleState, type InstallState, type ReleaseInfo } from './machine.js';
 import { decodeStateFile, encodeStateFile, STATE_FILE_FORMAT, StateStore, type StateLoad } from './store.js';
 
@@ -14,11 +14,10 @@ const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 let dir: string;
 let path: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'osprey-state-'));
+tempDirEachTest('osprey-state-', (d) => {
+  dir = d;
   path = join(dir, 'state.json');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function trial(attempts: number): InstallState {
   return {

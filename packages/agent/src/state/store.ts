@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir, removeStaleTemps, writeFileAtomic, type AtomicWriteHook } from './atomic.js';
+import { fsyncDir, removeStaleTemps, writeFileAtomic, type AtomicWriteHook } from '@osprey/fs';
 import { idleState, installStateSchema, nextPhase, type InstallEvent, type InstallState, type TransitionResult } from './machine.js';
 
 export const STATE_FILE_FORMAT = 'osprey-agent-state/1';

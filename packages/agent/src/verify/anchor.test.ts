@@ -1,23 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { settledFailureCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
 import { softwareSecurityVersionMac } from '../bootloader/security-version.js';
 import { TrustAnchor } from './anchor.js';
-import { failureCode } from './errors.js';
+import { failureCode } from '../errors.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'osprey-anchor-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile('osprey-anchor-');
 const key = softwareSecurityVersionMac(randomBytes(32));
-const codeOf = async (f: () => unknown) => {
-  try {
-    await f();
-    return 'ok';
-  } catch (e) {
-    return failureCode(e);
-  }
-};
+const codeOf = (f: () => unknown): Promise<string> => settledFailureCode(f, failureCode, 'ok');
 
 describe('TrustAnchor: the provisioned TUF root sealed under the device key', () => {
   let n = 0;

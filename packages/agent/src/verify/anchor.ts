@@ -15,8 +15,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecurityVersionMac } from '../bootloader/security-version.js';
-import { writeFileAtomic } from '../state/atomic.js';
-import { AgentError } from './errors.js';
+import { writeFileAtomic } from '@osprey/fs';
+import { AgentError } from '../errors.js';
 
 export const TRUST_ANCHOR_FORMAT = 'osprey-tuf-root/1';
 

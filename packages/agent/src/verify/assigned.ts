@@ -4,7 +4,7 @@
  * refused: the agent installs signed targets only, whatever the server assigns.
  */
 import type { Deployment, DeploymentArtifact } from '../ddi/client.js';
-import { AgentError } from './errors.js';
+import { AgentError } from '../errors.js';
 
 export interface AssignedRelease {
   tufMetadataUrl: string;

@@ -1,4 +1,3 @@
-export * from './errors.js';
 export * from './tuf.js';
 export * from './assigned.js';
 export * from './open.js';

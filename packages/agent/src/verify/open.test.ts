@@ -4,11 +4,10 @@
  * a plaintext that does not match its signed final hash. The final chunk is withheld until the
  * final hash matches.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGE_CHUNK_SIZE,
   buildReleaseTarget,
@@ -22,13 +21,14 @@ import {
   StreamSealer,
   wrapHeader,
 } from '@osprey/core';
-import { failureCode, isAgentError } from './errors.js';
+import { settledFailureCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { sha256Hex as sha256 } from '../../../../testkit/hash.js';
+import { failureCode, isAgentError } from '../errors.js';
 import { openRelease, type VerifiedPayload } from './open.js';
 import type { SignedRelease } from './tuf.js';
 
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-open-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const work = tempDirForFile('osprey-agent-open-');
 
 const IMAGE = randomBytes(4 * CHUNK_SIZE + 1234);
 const device = new P256TagIdentity(SoftwareP256KeyAgreement.generate());
@@ -78,14 +78,7 @@ async function consume(payload: VerifiedPayload): Promise<{ written: Buffer; err
   }
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(
-    await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-}
+const refusal = (promise: Promise<unknown>): Promise<string> => settledFailureCode(promise, failureCode);
 
 describe('openRelease', () => {
   it('releases the authenticated image and its final hash, once', async () => {

@@ -16,7 +16,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptPayload, OspreyError, unwrapHeader, type Identity, type ReleaseCustom } from '@osprey/core';
 import type { TargetFile } from '@tufjs/models';
-import { AgentError } from './errors.js';
+import { AgentError } from '../errors.js';
 import { resolveRelease, tufFailure, tufUpdater, type DeviceFacts, type SignedRelease, type TufSource } from './tuf.js';
 
 export interface OpenOptions {

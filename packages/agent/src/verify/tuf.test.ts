@@ -4,11 +4,9 @@
  * unsuitable targets, and the refusal of odd target paths (attack cases 1, 5, 6, 9, 11).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,14 +25,17 @@ import {
   type Signer,
 } from '@osprey/core';
 import type { TargetFile } from '@tufjs/models';
-import { AgentError, failureCode } from './errors.js';
+import { settledFailureCode } from '../../../../testkit/errors.js';
+import { tempDirForFile } from '../../../../testkit/temp-dir.js';
+import { closeServer, listenOnLoopback } from '../../../../testkit/http.js';
+import { AgentError, failureCode } from '../errors.js';
 import { assignedRelease } from './assigned.js';
 import { checkAssignedArtifact, resolveRelease, tufFailure, type DeviceFacts } from './tuf.js';
 
 const signer = () => new KeyObjectSigner(generateKeyPairSync('ed25519').privateKey);
 const keys = { root: signer(), targets: signer(), snapshot: signer(), timestamp: signer() };
 const files = new Map<string, Buffer>();
-const work = mkdtempSync(join(tmpdir(), 'osprey-agent-tuf-'));
+const work = tempDirForFile('osprey-agent-tuf-');
 const board: DeviceFacts = { hardware: 'board-a', securityVersion: 3 };
 let server: Server;
 let metadataUrl: string;
@@ -80,14 +81,7 @@ const releases = [
   buildReleaseTarget({ length: 10, sha256: 'd'.repeat(64), custom: custom(7, ['board-z']) }),
 ];
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  return failureCode(
-    await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-}
+const refusal = (promise: Promise<unknown>): Promise<string> => settledFailureCode(promise, failureCode);
 
 beforeAll(async () => {
   const root = buildRoot({
@@ -109,12 +103,10 @@ beforeAll(async () => {
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  metadataUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/T/tuf/metadata`;
+  metadataUrl = `${await listenOnLoopback(server)}/T/tuf/metadata`;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(work, { recursive: true, force: true });
+  await closeServer(server);
 });
 
 describe('resolveRelease', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { assertTargetPath, checkReleaseForDevice, OspreyError, releaseCustomOf, type ErrorCode, type ReleaseCustom } from '@osprey/core';
 import type { TargetFile } from '@tufjs/models';
 import { Updater, type Config, type Fetcher } from 'tuf-js';
-import { AgentError } from './errors.js';
+import { AgentError } from '../errors.js';
 
 export interface DeviceFacts {
   /** The hardware identifier of this device; a release must list it. */

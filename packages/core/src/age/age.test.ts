@@ -2,21 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../../../../testkit/errors.js';
 import { isOspreyError, type ErrorCode } from '../errors.js';
 import { AgeDecryptStream, decrypt, encrypt, generateFileKey, unwrapHeader, wrapHeader } from './age.js';
 import { findHeaderEnd } from './format.js';
 import { P256TagIdentity, P256TagRecipient, SoftwareP256KeyAgreement } from './p256tag.js';
 import { CHUNK_SIZE, PayloadEncryptStream, SEALED_CHUNK_SIZE, PAYLOAD_NONCE_SIZE } from './stream.js';
 import { X25519Identity, X25519Recipient } from './x25519.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   const error = await rejection(promise);

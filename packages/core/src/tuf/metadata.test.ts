@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { thrownCode } from '../../../../testkit/errors.js';
 import { isOspreyError, type ErrorCode } from '../errors.js';
 import {
   buildRoot,
@@ -21,15 +22,7 @@ const now = new Date('2026-11-22T00:00:00Z');
 const signer = (type: 'ed25519' | 'ec' = 'ed25519') =>
   new KeyObjectSigner(type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey : generateKeyPairSync('ed25519').privateKey);
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (isOspreyError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => thrownCode(fn, (e) => isOspreyError(e));
 
 function roles(rootSigners: KeyObjectSigner[], threshold: number, online: KeyObjectSigner[]): RoleKeyMap {
   return {

@@ -3,26 +3,23 @@
  * element (no key file; an earlier software-key record is moved under it), in `secver.key` with
  * the software element.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pkcs11Token } from '@osprey/pkcs11';
 import { createSoftHsmToken, type SoftHsmToken } from '../../../testkit/softhsm.js';
+import { closeServer, listenOnLoopback } from '../../../testkit/http.js';
+import { TestPki } from '../../../testkit/pki.js';
 import { hasCommand, hasSoftHsm } from '../../../testkit/tools.js';
+import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { FileSecurityVersionStore, pkcs11SecurityVersionMac } from './bootloader/security-version.js';
-import { agentConfigSchema, ddiClientOf, loadConfig, openAgent, provision, SECURITY_VERSION_KEY_LABEL, type AgentConfig } from './cli.js';
+import { agentConfigSchema, loadConfig, type AgentConfig } from './config.js';
+import { ddiClientOf, openAgent, provision, SECURITY_VERSION_KEY_LABEL } from './device.js';
 import { SymlinkBootloader } from './bootloader/symlink.js';
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'osprey-agent-cli-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDirForFile('osprey-agent-cli-');
 
 function config(name: string, key: AgentConfig['key']): AgentConfig {
   const dir = join(work, name);
@@ -172,51 +169,12 @@ describe('config: application A/B and external handlers', () => {
 describe.runIf(hasCommand('openssl'))('config: mTLS instead of a token', () => {
   it('the device presents the configured client certificate (paths relative to the config); no credential at all is refused', async () => {
     const dir = join(work, 'mtls');
-    mkdirSync(join(dir, 'pki'), { recursive: true });
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: join(dir, 'pki'), stdio: 'pipe' });
-    const issue = (name: string, cn: string, ext: string) => {
-      openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-      writeFileSync(join(dir, 'pki', `${name}.ext`), ext);
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.crt`,
-        '-days',
-        '1',
-        '-extfile',
-        `${name}.ext`,
-      );
-    };
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-subj',
-      '/CN=test-ca',
-      '-days',
-      '1',
-    );
-    issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    issue('device', 'dev-mtls', 'extendedKeyUsage=clientAuth\n');
-    const pki = (name: string) => readFileSync(join(dir, 'pki', name));
+    const pki = new TestPki(join(dir, 'pki'));
+    pki.ca('ca', 'test-ca');
+    pki.issue('server', 'localhost', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    pki.issue('device', 'dev-mtls', 'ca', 'extendedKeyUsage=clientAuth\n');
     const server = createHttpsServer(
-      { key: pki('server.key'), cert: pki('server.crt'), ca: pki('ca.crt'), requestCert: true, rejectUnauthorized: true },
+      { key: pki.file('server.key'), cert: pki.file('server.crt'), ca: pki.file('ca.crt'), requestCert: true, rejectUnauthorized: true },
       (req, res) => {
         const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
         res
@@ -224,10 +182,10 @@ describe.runIf(hasCommand('openssl'))('config: mTLS instead of a token', () => {
           .end(JSON.stringify({ config: { polling: { sleep: cn === 'dev-mtls' ? '00:00:42' : '00:00:01' } }, _links: {} }));
       },
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = await listenOnLoopback(server, 'https');
     try {
       const base = {
-        server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        server: origin,
         controllerId: 'dev-mtls',
         hardware: 'board-a',
         metadataDir: 'tuf',
@@ -242,7 +200,7 @@ describe.runIf(hasCommand('openssl'))('config: mTLS instead of a token', () => {
       expect(() => loadConfig(join(dir, 'none.json'))).toThrow(/give the target security token \(token\) or a client certificate/);
     } finally {
       server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await closeServer(server);
     }
   });
 });
