@@ -10,7 +10,6 @@ import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
-import { ManagementService } from './domain/management.js';
 import { TargetService } from './domain/target-service.js';
 import { SoftwareModuleService } from './domain/software-module-service.js';
 import { DistributionSetService } from './domain/distribution-set-service.js';
@@ -24,6 +23,7 @@ import { RolloutService, tickRollouts } from './domain/rollouts.js';
 import { AutoAssignService, tickAutoAssignments } from './domain/auto-assign.js';
 import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
+import type { ManagementServices } from './http/mgmt/context.js';
 import { Changes } from './domain/changes.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
 import { ActionService } from './domain/actions.js';
@@ -44,7 +44,8 @@ export interface RunningServer {
   app: FastifyInstance;
   database: DatabaseHandle;
   ddi: DdiService;
-  management: ManagementService;
+  /** The management API's services (http/mgmt/context.ts). */
+  management: ManagementServices;
   blobs: FileBlobStore;
   keys: KeyService;
   tuf: TufRepositoryService;
@@ -95,7 +96,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const targets = new TargetService(database.db, changes, keys);
   const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes);
   const sets = new DistributionSetService(database.db, changes);
-  const management = new ManagementService(targets, modules, sets);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
   const tufServices = {
@@ -110,16 +110,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const login = new LoginService(database.db, options.clock, new LoginThrottle(options.clock, options.loginThrottle));
   const rollouts = new RolloutService(database.db, changes, compileTargetFilter);
   const autoAssign = new AutoAssignService(database.db, changes);
-  const app = await buildApp({
-    config,
-    db: database.db,
-    blobs,
-    ddi,
-    management,
-    tuf: tufServices,
-    releases,
+  const management: ManagementServices = {
     changes,
     configs,
+    tuf: tufServices,
+    releases,
+    targets,
+    modules,
+    sets,
     catalogue: new CatalogueService(database.db, changes),
     metadata: new MetadataService(database.db, changes),
     actions: new ActionService(database.db, changes),
@@ -128,7 +126,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     rollouts,
     autoAssign,
     users,
+  };
+  const app = await buildApp({
+    config,
+    blobs,
+    ddi,
+    management,
     login,
+    ready: () => database.ping(),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   const flush = setInterval(() => {

@@ -186,7 +186,7 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
     const mine = await seed(server.database.db, server.blobs, server.keys, spec('DEFAULT'));
     const theirs = await seed(server.database.db, server.blobs, server.keys, spec('OTHER'));
     const key = await publicKey();
-    const otherKey = server.management.signingPublicKeyPem('OTHER');
+    const otherKey = server.management.modules.signingPublicKeyPem('OTHER');
     expect(otherKey).not.toBe(key);
 
     const fetchPair = async (tenant: string, moduleId: number, filename: string) => {
@@ -212,6 +212,6 @@ describe.skipIf(!openssl).each(kinds)('artifact signatures on %s', (kind) => {
     expect(pem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     expect(fileArtifactSigning(keysDir, undefined).signingPublicKeyPem('DEFAULT')).toBe(await publicKey());
     expect(() => fileArtifactSigning(keysDir, 'a-wrong-passphrase').signingPublicKeyPem('DEFAULT')).toThrow();
-    expect(() => server.management.signingPublicKeyPem('../etc')).toThrow(/invalid tenant/);
+    expect(() => server.management.modules.signingPublicKeyPem('../etc')).toThrow(/invalid tenant/);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -23,6 +23,8 @@ export interface DatabaseHandle {
    * with `onResumed` once the listener is back.
    */
   listen(channel: string, handlers: { onMessage: (payload: string) => void; onLost: () => void; onResumed: () => void }): Promise<void>;
+  /** Whether the database answers a trivial query now (the readiness probe). */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db,
     kind,
     listen,
+    ping: () =>
+      sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      ),
     async close() {
       await closeListener();
       await db.destroy();

@@ -128,7 +128,7 @@ export async function forceIn(trx: Trx, tenant: string, actionId: number, now: D
 
 // --- the entry points of callers not yet on Changes ------------------------------------------
 // Each opens its transaction, runs the `…In` function and then the caller's audit step. Their
-// `clock` is the caller's: ManagementService passes its injected one; only a caller without any
+// `clock` is the caller's: the services pass their injected one; only a caller without any
 // (the seed command) gets the wall clock.
 
 const wallClock = () => new Date();

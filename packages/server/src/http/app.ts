@@ -7,26 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { BlobStore } from '../blob/store.js';
 import type { ServerConfig } from '../config.js';
-import type { Database } from '../db/schema.js';
 import type { DdiService } from '../domain/ddi.js';
-import type { ManagementService } from '../domain/management.js';
-import type { TufServices } from '../domain/tuf/services.js';
-import type { ReleaseService } from '../domain/releases.js';
-import type { Changes } from '../domain/changes.js';
-import type { TenantConfigService } from '../domain/tenant-config-service.js';
-import type { ActionService } from '../domain/actions.js';
-import type { SignatureService } from '../domain/artifact-signatures.js';
-import type { AuditLog } from '../domain/audit.js';
-import type { CatalogueService } from '../domain/catalogue.js';
-import type { MetadataService } from '../domain/metadata.js';
-import type { RolloutService } from '../domain/rollouts.js';
-import type { AutoAssignService } from '../domain/auto-assign.js';
 import type { LoginService } from '../domain/login.js';
-import type { UserService } from '../domain/users.js';
 import { ServerError } from '../errors.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
@@ -36,28 +20,20 @@ import type { DestinationStream } from 'pino';
 import { createLogger } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
 import { useRouteSchemas } from './schema.js';
-import { serializerCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ManagementServices } from './mgmt/context.js';
 import { tufPlugin } from './tuf.js';
 
 export interface AppDependencies {
   config: ServerConfig;
-  db: Kysely<Database>;
   blobs: BlobStore;
   ddi: DdiService;
-  management: ManagementService;
-  tuf: TufServices;
-  releases: ReleaseService;
-  changes: Changes;
-  configs: TenantConfigService;
-  users: UserService;
+  /** The services of the management API (http/mgmt/context.ts). */
+  management: ManagementServices;
   login: LoginService;
-  rollouts: RolloutService;
-  autoAssign: AutoAssignService;
-  catalogue: CatalogueService;
-  metadata: MetadataService;
-  actions: ActionService;
-  auditLog: AuditLog;
-  signatures: SignatureService;
+  /** Whether the database answers (the readiness probe). */
+  ready: () => Promise<boolean>;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: DestinationStream;
 }
@@ -109,39 +85,25 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // SWUpdate sends JSON with `Expect: 100-continue`; hal+json bodies are JSON too.
   app.addContentTypeParser('application/hal+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await sql`select 1`.execute(deps.db);
-      return { status: 'ready' };
-    } catch {
-      return reply.status(503).send({ status: 'database unavailable' });
-    }
-  });
+  const probes = app.withTypeProvider<ZodTypeProvider>();
+  probes.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  probes.get(
+    '/readyz',
+    { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('database unavailable') }) } } },
+    async (_request, reply) => ((await deps.ready()) ? { status: 'ready' as const } : reply.status(503).send({ status: 'database unavailable' as const })),
+  );
   await app.register(ddiPlugin, { prefix: '/:tenant/controller/v1/:controllerId', ddi: deps.ddi, blobs: deps.blobs, trustedProxies: config.trustedProxies });
-  await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.tuf.repository, blobs: deps.blobs });
+  await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.management.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {
     prefix: '/rest/v1',
-    db: deps.db,
-    blobs: deps.blobs,
-    service: deps.management,
+    services: deps.management,
     authenticator: new ManagementAuthenticator(deps.login),
     maxArtifactBytes: config.maxArtifactBytes,
-    tuf: deps.tuf,
-    releases: deps.releases,
-    changes: deps.changes,
-    configs: deps.configs,
-    catalogue: deps.catalogue,
-    metadata: deps.metadata,
-    actions: deps.actions,
-    auditLog: deps.auditLog,
-    signatures: deps.signatures,
-    rollouts: deps.rollouts,
-    autoAssign: deps.autoAssign,
-    users: deps.users,
   });
   // Public: the document describes the API, it grants nothing.
-  app.get('/rest/v1/openapi.json', { schema: { hide: true } }, async () => openApiDocument(app));
+  probes.get('/rest/v1/openapi.json', { schema: { response: { 200: z.record(z.string(), z.unknown()).describe('this document') } } }, async () =>
+    openApiDocument(app),
+  );
   return app;
 }
 

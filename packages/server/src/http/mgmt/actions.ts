@@ -45,7 +45,7 @@ export async function registerActionRoutes(app: TypedApp, context: ManagementCon
     async (request, reply) => {
       const p = principalOf(request);
       if (request.query.force === 'true') await actions.forceQuit(p, request.params.id);
-      else await context.service.cancel(p, request.params.id);
+      else await context.targets.cancel(p, request.params.id);
       return reply.status(204).send(null);
     },
   );
