@@ -30,7 +30,7 @@ export function fuzzSeed(): number {
 }
 
 /** fast-check parameters for one property: its run budget, the seed, and no time-based cut-off. */
-export function fuzzParams<T>(defaultRuns: number, extra: Parameters<T> = {}): Parameters<T> {
+export function fuzzParams<T>(defaultRuns: number, extra: Parameters<NoInfer<T>> = {}): Parameters<T> {
   return { numRuns: fuzzRuns(defaultRuns), seed: fuzzSeed(), ...extra };
 }
 

@@ -112,7 +112,19 @@ describe('fuzz: offline bundle format', () => {
         expect(m.metadata.length).toBeLessThanOrEqual(BUNDLE_LIMITS.maxEntries - 3);
         for (const name of m.metadata) expect(metadataNameOf(name)).toBeDefined();
       }),
-      fuzzParams(2000),
+      fuzzParams(2000, {
+        examples: [
+          [
+            {
+              format: BUNDLE_FORMAT,
+              targetPath: 'gw-os-1.0.0.age',
+              metadata: ['metadata/2.root.json', 'metadata/timestamp.json'],
+              header: true,
+              payload: { length: 5 },
+            },
+          ],
+        ],
+      }),
     );
     expect(accepted).toBeGreaterThan(0);
   });
@@ -154,7 +166,7 @@ describe('fuzz: offline bundle format', () => {
           if (rank(a) === 0 && rank(b) === 0) expect(Number(a.split('.')[0])).toBeLessThan(Number(b.split('.')[0]));
         }
       }),
-      fuzzParams(1000),
+      fuzzParams(1000, { examples: [[['7.targets.json', 'timestamp.json', '2.root.json'], 'gw-os-1.0.0.age', 5, null]] }),
     );
     expect(written).toBeGreaterThan(0);
   });

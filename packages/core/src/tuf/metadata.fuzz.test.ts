@@ -334,9 +334,10 @@ describe('fuzz: TUF metadata as a device reads it', () => {
         expect(code === undefined).toBe(shouldAccept(c, md));
         if (code === undefined) accepted++;
       }),
-      fuzzParams(1000),
+      // Dropping one of root v1's three signatures (threshold 2) is harmless: the accepting side always runs.
+      fuzzParams(1000, { examples: [[4, [{ kind: 'sig', e: { op: 'drop', index: 0 } }]]] }),
     );
-    expect(accepted).toBeGreaterThan(0); // some edits (dropping a surplus signature, reordering) are harmless
+    expect(accepted).toBeGreaterThan(0);
   });
 
   it('fuzz: bit flips and cuts in the served bytes never make metadata accepted with other contents', () => {
