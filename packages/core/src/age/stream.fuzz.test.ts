@@ -16,7 +16,7 @@ import { fuzzParams } from '../../../../testkit/fuzz.js';
 import { OspreyError } from '../errors.js';
 import { AgeDecryptStream, encrypt, unwrapHeader } from './age.js';
 import { findHeaderEnd } from './format.js';
-import { CHUNK_SIZE, PAYLOAD_NONCE_SIZE, payloadLayout, SEALED_CHUNK_SIZE, SizedStreamOpener, StreamOpener } from './stream.js';
+import { CHUNK_SIZE, PAYLOAD_NONCE_SIZE, payloadLayout, SEALED_CHUNK_SIZE, SizedStreamOpener, StreamOpener, TAG_SIZE } from './stream.js';
 import { X25519Identity } from './x25519.js';
 
 const identity = X25519Identity.generate();
@@ -172,14 +172,21 @@ function firstDifference(a: Buffer, b: Buffer): number {
 }
 
 /**
- * What may have come out before a refusal: whole chunks of the original plaintext, none of them at
- * or after the chunk holding the first changed byte (`payloadDiff`, an offset into the payload).
+ * What may have come out before a refusal: whole chunks of the original plaintext (the final one
+ * may be short), none of them reaching the first changed byte (`payloadDiff`, an offset into the
+ * payload). A sized opener releases an intact final chunk before it sees the bytes that follow.
  */
 function expectOnlyAuthenticPrefix(released: Buffer, plaintext: Buffer, payloadDiff: number): void {
-  expect(released.length % CHUNK_SIZE).toBe(0);
   expect(released.equals(plaintext.subarray(0, released.length))).toBe(true);
-  const intactChunks = payloadDiff < PAYLOAD_NONCE_SIZE ? 0 : Math.floor((payloadDiff - PAYLOAD_NONCE_SIZE) / SEALED_CHUNK_SIZE);
-  expect(released.length).toBeLessThanOrEqual(intactChunks * CHUNK_SIZE);
+  const whole = released.length === plaintext.length;
+  if (!whole) expect(released.length % CHUNK_SIZE).toBe(0);
+  const layout = payloadLayout(PAYLOAD_NONCE_SIZE + plaintext.length + Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE)) * TAG_SIZE);
+  if ('invalid' in layout) throw new Error(layout.invalid);
+  // Where the last released chunk ends in the original payload.
+  const end = whole
+    ? PAYLOAD_NONCE_SIZE + (layout.chunks - 1) * SEALED_CHUNK_SIZE + layout.finalSealedSize
+    : PAYLOAD_NONCE_SIZE + (released.length / CHUNK_SIZE) * SEALED_CHUNK_SIZE;
+  if (released.length > 0) expect(end).toBeLessThanOrEqual(payloadDiff);
 }
 
 async function decryptStream(pieces: Buffer[]): Promise<{ released: Buffer; error: unknown }> {

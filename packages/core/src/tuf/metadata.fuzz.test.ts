@@ -212,8 +212,11 @@ const edit = fc.oneof(
 type Edit = typeof edit extends fc.Arbitrary<infer E> ? E : never;
 
 function applyEdit(doc: { signed: Json; signatures: Array<{ keyid: Json; sig: Json }> } & Record<string, Json>, e: Edit): void {
-  const sigs = doc.signatures;
   if (e.kind === 'sig') {
+    // Earlier edits may have made signatures anything; these edits work on a list of objects.
+    if (!Array.isArray(doc.signatures)) return;
+    const sigs = doc.signatures.filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+    doc.signatures = sigs;
     const s = e.e;
     const pick = (i: number) => sigs[i % Math.max(1, sigs.length)];
     switch (s.op) {
@@ -254,16 +257,19 @@ function applyEdit(doc: { signed: Json; signatures: Array<{ keyid: Json; sig: Js
     }
   }
   if (e.kind === 'key') {
-    const keys = (doc.signed as Record<string, Json>).keys as Record<string, Record<string, Json>> | undefined;
-    if (!keys || typeof keys !== 'object') return;
+    if (doc.signed === null || typeof doc.signed !== 'object' || Array.isArray(doc.signed)) return;
+    const keys = doc.signed.keys as Record<string, Record<string, Json>> | undefined;
+    if (!keys || typeof keys !== 'object' || Array.isArray(keys)) return;
     const ids = Object.keys(keys);
     const key = keys[ids[e.key % ids.length]!];
-    if (!key || typeof key !== 'object') return;
-    if (e.field === 'public') (key.keyval as Record<string, Json>).public = (ALL_KEY_IDS[e.key % ALL_KEY_IDS.length] ?? '').slice(0, 64);
-    else key[e.field] = e.value;
+    if (!key || typeof key !== 'object' || Array.isArray(key)) return;
+    if (e.field === 'public') {
+      if (key.keyval === null || typeof key.keyval !== 'object' || Array.isArray(key.keyval)) return;
+      (key.keyval as Record<string, Json>).public = (ALL_KEY_IDS[e.key % ALL_KEY_IDS.length] ?? '').slice(0, 64);
+    } else key[e.field] = e.value;
     return;
   }
-  const base: Json = e.target === 'signed' ? doc.signed : e.target === 'signatures' ? (sigs as unknown as Json) : (doc as unknown as Json);
+  const base: Json = e.target === 'signed' ? doc.signed : e.target === 'signatures' ? (doc.signatures as unknown as Json) : (doc as unknown as Json);
   const all = paths(base);
   const path = all[e.path % all.length]!;
   const parentPath = path.slice(0, -1);

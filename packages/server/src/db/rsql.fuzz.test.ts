@@ -301,7 +301,8 @@ function expectWellFormed(q: string, node: RsqlNode): void {
   expect(/\p{Cs}/u.test(q)).toBe(false);
   for (const c of all) {
     expect(c.selector.length).toBeGreaterThan(0);
-    expect([...c.selector].some(needsEscape)).toBe(false);
+    // Selectors take no escapes: no reserved character or white space (a backslash is an ordinary character).
+    expect([...c.selector].some((ch) => RESERVED.has(ch) || /\s/.test(ch))).toBe(false);
     expect(q.startsWith(c.selector, c.position)).toBe(true);
     expect(c.values.length).toBeGreaterThanOrEqual(1);
     if (!MULTI.has(c.operator)) expect(c.values).toHaveLength(1);
