@@ -38,6 +38,10 @@ describe('release custom metadata', () => {
     ['no hardware', { ...valid, hardware: [] }, 'custom.hardware'],
     ['unauthenticated cipher', { ...valid, encryption: { format: 'aes-cbc' } }, 'custom.encryption.format'],
     ['path traversal in name', { ...valid, name: '../etc' }, 'custom.name'],
+    // Each would give a target path with ".." that buildReleaseTarget refuses without naming a field (fuzzing finding).
+    ['".." in name', { ...valid, name: 'a..b' }, 'custom.name'],
+    ['".." in version', { ...valid, version: '1..2' }, 'custom.version'],
+    ['version ending in "."', { ...valid, version: '2.4.' }, 'custom.version'],
     ['install type', { ...valid, installType: 'magic' }, 'custom.installType'],
   ])('%s is refused, naming the field', (_label, custom, field) => {
     const error = errorOf(() => parseReleaseCustom(custom));

@@ -14,10 +14,16 @@ export type InstallType = (typeof INSTALL_TYPES)[number];
 export const AGE_CHUNK_SIZE = 65536;
 
 export const releaseCustomSchema = z.strictObject({
-  /** Software name, e.g. `gateway-os`. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be 1–128 letters, digits or . _ + - and start with a letter or digit'),
+  /** Software name, e.g. `gateway-os`. Names the target file with the version, so no `..`. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be 1–128 letters, digits or . _ + - and start with a letter or digit')
+    .refine((s) => !s.includes('..'), 'must not contain ".." (it is part of the target file name)'),
   /** Human version, e.g. `2.4.1`. Ordering for anti-rollback uses securityVersion, not this. */
-  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+~_-]{0,63}$/, 'must be 1–64 letters, digits or . + ~ _ -'),
+  version: z
+    .string()
+    .regex(/^[0-9A-Za-z][0-9A-Za-z.+~_-]{0,63}$/, 'must be 1–64 letters, digits or . + ~ _ -')
+    .refine((s) => !s.includes('..') && !s.endsWith('.'), 'must not contain ".." or end with "." (it is part of the target file name)'),
   /** Monotonic anti-rollback counter: a device never installs a release below its stored value. */
   securityVersion: z.int().min(0).max(0xffffffff),
   /** Hardware identifiers this image runs on; a device must match one. */
@@ -51,7 +57,10 @@ export function parseReleaseCustom(value: unknown): ReleaseCustom {
 
 const TARGET_PATH = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,254}$/;
 
-/** The TUF target path of a release: flat, no directories, so no traversal tricks (attack 11). */
+/**
+ * The TUF target path of a release: flat, no directories, so no traversal tricks (attack 11). For
+ * every release parseReleaseCustom accepts, assertTargetPath accepts this path.
+ */
 export function releaseTargetPath(custom: Pick<ReleaseCustom, 'name' | 'version' | 'encryption'>): string {
   return `${custom.name}-${custom.version}${custom.encryption.format === 'age-v1' ? '.age' : '.img'}`;
 }

@@ -94,6 +94,17 @@ describe('TUF metadata', () => {
     expect(codeOf(() => checkNotExpired(timestamp, 'timestamp', new Date(now.getTime() + 2 * 86_400_000)))).toBe('TUF_EXPIRED');
   });
 
+  it('refuses an expiry that is not a date, which would otherwise never expire — fuzzing finding', () => {
+    for (const expires of ['', 'never', '2026-13-45T00:00:00Z']) {
+      const targets = parseMetadata(
+        'targets',
+        Buffer.from(JSON.stringify({ signed: { ...buildTargets(1, expiresAfter(now, 1), []).signed.toJSON(), expires }, signatures: [] })),
+      );
+      expect(targets.signed.isExpired(new Date(8.64e15))).toBe(false); // what @tufjs/models alone concludes
+      expect(codeOf(() => checkNotExpired(targets, 'targets', now))).toBe('TUF_INVALID_METADATA');
+    }
+  });
+
   it('refuses malformed metadata with a typed error', () => {
     expect(codeOf(() => parseMetadata('root', Buffer.from('{"signed":{}}')))).toBe('TUF_INVALID_METADATA');
     expect(codeOf(() => parseMetadata('targets', Buffer.from('not json')))).toBe('TUF_INVALID_METADATA');

@@ -150,6 +150,13 @@ export function verifyRootRotation(trusted: Metadata<Root>, next: Metadata<Root>
 }
 
 export function checkNotExpired(metadata: AnyMetadata, role: string, now: Date): void {
+  // An expiry that is no date would never expire (no time is >= an invalid Date): fail closed.
+  if (Number.isNaN(Date.parse(metadata.signed.expires))) {
+    throw new OspreyError(
+      'TUF_INVALID_METADATA',
+      `${role} metadata v${metadata.signed.version} has an expiry that is not a date: ${JSON.stringify(metadata.signed.expires.slice(0, 40))}`,
+    );
+  }
   if (metadata.signed.isExpired(now)) {
     throw new OspreyError('TUF_EXPIRED', `${role} metadata v${metadata.signed.version} expired at ${metadata.signed.expires}`);
   }

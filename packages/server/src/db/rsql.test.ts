@@ -280,6 +280,49 @@ describe('rsqlWhere on PGlite', () => {
     expect(await find('id==99999999999999999999')).toEqual([]);
   });
 
+  it('compares integers beyond 32 bits on an integer column instead of failing in the database (issue 12)', async () => {
+    // weight is an integer (int4) column: 3000000000 used to reach PostgreSQL as an int4 parameter.
+    expect(await find('weight==3000000000')).toEqual([]);
+    expect(await find('weight<3000000000')).toEqual(['dev-01', 'dev-02', 'star', 'quote']);
+    expect(await find('weight>-2147483649')).toEqual(['dev-01', 'dev-02', 'star', 'quote']);
+    expect(await find('weight=in=(10,2147483648,9007199254740991)')).toEqual(['dev-01']);
+    expect(await find('weight!=8640000000000000')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
+    expect(await find('weight==2147483647')).toEqual([]);
+    expect(await find('id=le=9007199254740991')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
+    const compiled = db
+      .selectFrom('t')
+      .select('t.id')
+      .where(rsqlWhere(parseRsql('weight==3000000000'), FIELDS))
+      .compile();
+    expect(compiled.sql).toBe('select "t"."id" from "t" where "t"."weight" = cast($1 as bigint)');
+  });
+
+  it('refuses timestamps PostgreSQL cannot read back (years before 1 and after 9999) as a 400 (issue 12)', async () => {
+    const bad = (q: string) => {
+      const e = failure(() => rsqlWhere(parseRsql(q), FIELDS));
+      expect(e.code).toBe('BAD_REQUEST');
+      expect(e.status).toBe(400);
+      return e.message;
+    };
+    expect(bad('createdAt<0000-12-31')).toBe('invalid value "0000-12-31" for field createdAt: expected a timestamp between the years 1 and 9999');
+    expect(bad('createdAt>-62135596800001')).toBe('invalid value "-62135596800001" for field createdAt: expected a timestamp between the years 1 and 9999');
+    expect(bad('createdAt<253402300800000')).toBe('invalid value "253402300800000" for field createdAt: expected a timestamp between the years 1 and 9999');
+    expect(bad('createdAt>-8640000000000000')).toMatch(/expected a timestamp between the years 1 and 9999$/);
+    expect(await find('createdAt>=-62135596800000')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
+    expect(await find('createdAt<=253402300799999')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
+    expect(await find('createdAt>0001-01-01')).toEqual(['dev-01', 'dev-02', 'gw-01', 'star', 'quote']);
+  });
+
+  it('refuses NUL characters and lone surrogates in q, which PostgreSQL text cannot hold (issue 12)', async () => {
+    expect(syntax('name==a\u0000b')).toBe('invalid q at position 7: a NUL character is not allowed in q');
+    expect(syntax('attribute.\u0000==1')).toBe('invalid q at position 10: a NUL character is not allowed in q');
+    expect(syntax('name=="\udc00\udc00"')).toBe('invalid q at position 7: q is not valid Unicode (a lone surrogate)');
+    expect(syntax('attribute.\ud800==1')).toBe('invalid q at position 10: q is not valid Unicode (a lone surrogate)');
+    // A proper surrogate pair is just a character.
+    expect(await find('name=="😀"')).toEqual([]);
+    expect(await find('attribute.😀==x')).toEqual([]);
+  });
+
   it('compares booleans and enums (case-insensitively)', async () => {
     expect(await find('requestAttributes==true')).toEqual(['dev-01', 'gw-01', 'quote']);
     expect(await find('requestAttributes==FALSE')).toEqual(['dev-02', 'star']);

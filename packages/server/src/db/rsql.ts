@@ -36,6 +36,12 @@
  * - `=in=` / `=out=` also take a single value without parentheses; `==` etc. take no list.
  * - Limits: `q` at most 4096 characters, parentheses nested at most 32 deep, at most 256
  *   comparisons. An empty `q` is a syntax error: callers skip the filter when `q` is absent.
+ *   A NUL character or a lone UTF-16 surrogate anywhere in `q` is a syntax error (neither can
+ *   be stored as PostgreSQL text).
+ * - Numbers are compared exactly whatever the column's width: an integer beyond 32 bits binds
+ *   as a bigint, a fraction or an integer beyond 2^53 as numeric, so `weight==3000000000` on an
+ *   integer column matches nothing instead of failing in the database. Timestamps must fall in
+ *   the years 1 to 9999 (what PostgreSQL reads back from an ISO 8601 string).
  * - Error positions are 0-based character offsets into `q`.
  */
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
@@ -105,6 +111,8 @@ const OPERATORS: Record<string, RsqlOperator> = {
 const OPERATOR_LIST = '==, !=, =lt= (<), =le= (<=), =gt= (>), =ge= (>=), =in=, =out=';
 const MULTI_VALUE: ReadonlySet<RsqlOperator> = new Set(['=in=', '=out=']);
 const RESERVED = new Set(['"', "'", '(', ')', ';', ',', '=', '!', '~', '<', '>']);
+/** With the u flag a lone surrogate is a code point of category Cs; a proper pair is not. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
 const isUnreserved = (c: string | undefined) => c !== undefined && !RESERVED.has(c) && !isSpace(c);
 
@@ -128,6 +136,12 @@ class Parser {
     if (this.q.length > RSQL_LIMITS.maxLength) {
       throw new ServerError('RSQL_SYNTAX', `invalid q: ${this.q.length} characters, at most ${RSQL_LIMITS.maxLength} are allowed`);
     }
+    // PostgreSQL refuses a NUL in a text parameter (a selector's map key or a value) with an error,
+    // and PGlite one with a lone UTF-16 surrogate (which is not Unicode text at all).
+    const nul = this.q.indexOf('\u0000');
+    if (nul >= 0) throw syntaxError(nul, 'a NUL character is not allowed in q');
+    const surrogate = LONE_SURROGATE.exec(this.q);
+    if (surrogate) throw syntaxError(surrogate.index, 'q is not valid Unicode (a lone surrogate)');
     const node = this.or(0);
     this.skipSpace();
     if (this.pos < this.q.length) {
@@ -329,6 +343,9 @@ function resolveSelector(selector: string, fields: RsqlFields, position?: number
   throw new ServerError('RSQL_INVALID_FIELD', `unknown field "${selector}"${where}; allowed fields: ${allowedFields(fields)}`);
 }
 
+const INT4_MIN = -(2 ** 31);
+const INT4_MAX = 2 ** 31 - 1;
+
 const invalidValue = (name: string, value: string, expected: string) =>
   new ServerError('BAD_REQUEST', `invalid value "${value}" for field ${name}: expected ${expected}`);
 
@@ -346,9 +363,11 @@ function convert(name: string, field: RsqlField, text: string): unknown {
         throw invalidValue(name, text, 'a number');
       }
       const n = Number(text);
-      // An integer binds as is (its type is the column's); anything else as numeric, so that an
-      // integer column compared with 1.5 is a comparison, not an "invalid input syntax" error.
-      return Number.isSafeInteger(n) ? n : sql`cast(${text} as numeric)`;
+      // A 32-bit integer binds as is (its type is the column's, so an index serves it); a larger one
+      // as bigint and anything else as numeric, so that an integer column compared with 3000000000
+      // or 1.5 is a comparison, not an "out of range" or "invalid input syntax" database error.
+      if (Number.isSafeInteger(n)) return n >= INT4_MIN && n <= INT4_MAX ? n : sql`cast(${n} as bigint)`;
+      return sql`cast(${text} as numeric)`;
     }
     case 'boolean': {
       const lower = text.toLowerCase();

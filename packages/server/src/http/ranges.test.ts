@@ -54,6 +54,31 @@ describe('planDownload', () => {
     expect(planDownload(req, 100, etag, lm)).toEqual(plan);
   });
 
+  it('serves a suffix range longer than the file as the whole file (RFC 9110 §14.1.3) — fuzzing finding', () => {
+    const plan = (range: string, size = 100) => planDownload({ method: 'GET', range }, size, etag, lm);
+    expect(plan('bytes=-500')).toEqual({ kind: 'single', start: 0, end: 99 });
+    expect(plan('bytes=-100')).toEqual({ kind: 'single', start: 0, end: 99 });
+    expect(plan('bytes= - 101 ')).toEqual({ kind: 'single', start: 0, end: 99 });
+    expect(plan('bytes=-99999999999999999999999')).toEqual({ kind: 'single', start: 0, end: 99 });
+    expect(plan('bytes=200-300,-500')).toEqual({ kind: 'single', start: 0, end: 99 });
+    expect(plan('bytes=-0')).toEqual({ kind: 'unsatisfiable' });
+    expect(plan('bytes=-5', 0)).toEqual({ kind: 'unsatisfiable' });
+  });
+
+  it('reads the range unit case-insensitively and ignores other units, even unsatisfiable ones — fuzzing finding', () => {
+    expect(planDownload({ method: 'GET', range: 'Bytes=0-9' }, 100, etag, lm)).toEqual({ kind: 'single', start: 0, end: 9 });
+    expect(planDownload({ method: 'GET', range: 'BYTES=-10' }, 100, etag, lm)).toEqual({ kind: 'single', start: 90, end: 99 });
+    // An unsupported unit is ignored (200), never a 416.
+    expect(planDownload({ method: 'GET', range: 'items=500-600' }, 100, etag, lm)).toEqual({ kind: 'full' });
+    expect(planDownload({ method: 'GET', range: 'Bytes=-0' }, 100, etag, lm)).toEqual({ kind: 'unsatisfiable' });
+  });
+
+  it('compares If-Match strongly and If-None-Match weakly (RFC 9110 §13.1.1, §13.1.2)', () => {
+    expect(planDownload({ method: 'GET', ifMatch: `W/${etag}` }, 100, etag, lm)).toEqual({ kind: 'precondition-failed' });
+    expect(planDownload({ method: 'GET', ifMatch: `W/"x", ${etag}` }, 100, etag, lm)).toEqual({ kind: 'full' });
+    expect(planDownload({ method: 'GET', ifNoneMatch: `W/${etag}` }, 100, etag, lm)).toEqual({ kind: 'not-modified' });
+  });
+
   it('refuses an abusive number of ranges', () => {
     const range = 'bytes=' + Array.from({ length: 40 }, (_, i) => `${i * 2}-${i * 2}`).join(',');
     expect(planDownload({ method: 'GET', range }, 1000, etag, lm)).toEqual({ kind: 'unsatisfiable' });

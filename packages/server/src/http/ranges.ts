@@ -22,13 +22,34 @@ export interface DownloadRequest {
 
 const MAX_RANGES = 32;
 
-function etagList(header: string): string[] {
-  return header.split(',').map((s) => s.trim().replace(/^W\//, ''));
+/** The entity tags of an If-Match / If-None-Match list; `weak` drops the W/ prefix (weak comparison). */
+function etagList(header: string, weak: boolean): string[] {
+  return header.split(',').map((s) => (weak ? s.trim().replace(/^W\//, '') : s.trim()));
+}
+
+/**
+ * The Range header as range-parser should see it: the unit matched case-insensitively (RFC 9110
+ * §14.1), and a suffix range longer than the file read as the whole file (§14.1.3: "the entire
+ * representation is used"), which range-parser would drop as unsatisfiable. Undefined for a unit
+ * other than bytes: that Range is ignored.
+ */
+function byteRanges(range: string, size: number): string | undefined {
+  const eq = range.indexOf('=');
+  if (eq < 0 || range.slice(0, eq).toLowerCase() !== 'bytes') return undefined;
+  const specs = range
+    .slice(eq + 1)
+    .split(',')
+    .map((spec) => {
+      const suffix = /^\s*-\s*(\d+)\s*$/.exec(spec);
+      return suffix && size > 0 && Number(suffix[1]) > size ? '0-' : spec;
+    });
+  return `bytes=${specs.join(',')}`;
 }
 
 export function planDownload(req: DownloadRequest, size: number, etag: string, lastModified: Date): DownloadPlan {
-  if (req.ifMatch !== undefined && req.ifMatch.trim() !== '*' && !etagList(req.ifMatch).includes(etag)) return { kind: 'precondition-failed' };
-  if (req.ifNoneMatch !== undefined && (req.ifNoneMatch.trim() === '*' || etagList(req.ifNoneMatch).includes(etag))) return { kind: 'not-modified' };
+  // If-Match compares strongly (RFC 9110 §13.1.1), If-None-Match weakly (§13.1.2).
+  if (req.ifMatch !== undefined && req.ifMatch.trim() !== '*' && !etagList(req.ifMatch, false).includes(etag)) return { kind: 'precondition-failed' };
+  if (req.ifNoneMatch !== undefined && (req.ifNoneMatch.trim() === '*' || etagList(req.ifNoneMatch, true).includes(etag))) return { kind: 'not-modified' };
   if (req.method !== 'GET' || req.range === undefined) return { kind: 'full' };
   if (req.ifRange !== undefined) {
     const value = req.ifRange.trim();
@@ -38,10 +59,11 @@ export function planDownload(req: DownloadRequest, size: number, etag: string, l
         : !Number.isNaN(Date.parse(value)) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(Date.parse(value) / 1000);
     if (!matches) return { kind: 'full' }; // the representation changed: send all of it
   }
-  const parsed = rangeParser(size, req.range, { combine: true });
+  const range = byteRanges(req.range, size);
+  if (range === undefined) return { kind: 'full' }; // another range unit is ignored (RFC 9110 §14.2)
+  const parsed = rangeParser(size, range, { combine: true });
   if (parsed === -2) return { kind: 'full' }; // malformed Range is ignored (RFC 9110 §14.2)
   if (parsed === -1) return { kind: 'unsatisfiable' };
-  if (parsed.type !== 'bytes') return { kind: 'full' };
   if (parsed.length > MAX_RANGES) return { kind: 'unsatisfiable' };
   if (parsed.length === 1) return { kind: 'single', start: parsed[0]!.start, end: parsed[0]!.end };
   return { kind: 'multi', ranges: parsed.map((r) => ({ start: r.start, end: r.end })) };
