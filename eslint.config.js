@@ -19,9 +19,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'testkit/**', 'e2e/**', 'bench/**'],
+    files: ['**/*.test.ts', '**/test/**', 'testkit/**', 'e2e/**', 'bench/**', 'scripts/**'],
     rules: {
-      // Tests read untyped JSON answers.
+      // Tests, benchmarks and demo scripts read untyped JSON answers.
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },

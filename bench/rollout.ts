@@ -490,7 +490,7 @@ export async function main(args: string[]): Promise<void> {
 
     // --- Fleet ---------------------------------------------------------------------------------
     console.log(`rollout: registering ${o.targets.toLocaleString('en')} targets (one INSERT … SELECT generate_series) ...`);
-    let t = performance.now();
+    const t = performance.now();
     await db.query(
       `insert into targets (tenant, controller_id, name, security_token, attributes)
        select '${TENANT}', id, id, md5(id), '{}'::jsonb from (select '${ID_PREFIX}' || i as id from generate_series(1, $1::int) as i) as ids`,

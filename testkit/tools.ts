@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
  * skipped with a one-line reason; in CI (CI=true) nothing may be skipped, so absence is a failure.
  */
 export function hasTool(name: string, probe: () => boolean, hint: string): boolean {
-  let present = false;
+  let present: boolean;
   try {
     present = probe();
   } catch {

@@ -11,7 +11,7 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
-import { decrypt, encrypt, hpkeOpenBase, hpkeSealBase, P256TagIdentity, SoftwareP256KeyAgreement, X25519Identity, X25519Recipient } from '@osprey/core';
+import { decrypt, encrypt, hpkeOpenBase, hpkeSealBase, P256TagIdentity, SoftwareP256KeyAgreement, X25519Identity } from '@osprey/core';
 import { hasCommand } from '../../testkit/tools.js';
 import { tempDirForFile } from '../../testkit/temp-dir.js';
 import { sha256Hex as sha256 } from '../../testkit/hash.js';

@@ -180,9 +180,10 @@ export class Agent {
 
   /** One iteration: resume the persisted install (or poll when idle) by one transition. */
   async step(): Promise<StepResult> {
-    let state = await this.#state();
+    // Load (and recover, once per start) the persisted state that #apply transitions.
+    await this.#state();
     const boot = await this.#o.bootloader.status();
-    state = this.#apply({ type: 'reboot_observed', bootedSlot: boot.booted, bootId: boot.bootId });
+    const state = this.#apply({ type: 'reboot_observed', bootedSlot: boot.booted, bootId: boot.bootId });
     const done = (did: string, idle = false, pollSeconds?: number): StepResult => ({
       phase: this.#phaseNow(),
       did,

@@ -244,7 +244,7 @@ describe('power cuts during an update', () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        let phase = '';
+        let phase: string;
         try {
           phase = (JSON.parse(readFileSync(join(work, id, 'state.json'), 'utf8')) as { state: { phase: string } }).state.phase;
         } catch {

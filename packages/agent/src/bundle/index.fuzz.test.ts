@@ -32,7 +32,7 @@ import {
   X25519Identity,
 } from '@osprey/core';
 import { fuzzParams, fuzzTimeout } from '../../../../testkit/fuzz.js';
-import { failureOf } from '../verify/errors.js';
+import { failureOf } from '../errors.js';
 import type { DeviceFacts } from '../verify/tuf.js';
 import { openBundle, type OpenBundleOptions } from './index.js';
 

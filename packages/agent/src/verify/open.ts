@@ -144,7 +144,6 @@ export class VerifiedPayload implements AsyncIterable<Buffer> {
       this.outcome = { length: plainLength, sha256 };
       if (held) yield held;
     } finally {
-      held = undefined;
       this.fileKey?.fill(0);
     }
   }
