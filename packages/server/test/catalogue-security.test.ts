@@ -72,6 +72,11 @@ describe.each(kinds)('catalogue, actions and audit: hostile input on %s', (kind)
       expect(res.status, `${method} ${path} ${JSON.stringify(body)}: ${res.text}`).toBe(400);
       expect(res.json.errorCode, `${method} ${path}`).toBe(INVALID);
     }
+    // A number beyond the column's range is compared exactly (as bigint), not refused: it matches nothing, or everything.
+    expect((await api('GET', '/actions?q=weight==99999999999')).json).toMatchObject({ total: 0, content: [] });
+    const all = (await api('GET', '/actions')).json.total;
+    expect((await api('GET', '/actions?q=weight=gt=-99999999999;weight=lt=99999999999')).status).toBe(200);
+    expect((await api('GET', '/actions?q=weight=gt=-99999999999')).json.total).toBeLessThanOrEqual(all);
   });
 
   it('refuses integers beyond the column range (counts, ids, RSQL numbers and times, paging) with a 400', async () => {
@@ -80,8 +85,6 @@ describe.each(kinds)('catalogue, actions and audit: hostile input on %s', (kind)
       ['POST', '/softwaremoduletypes', [{ key: 'big', name: 'Big', minArtifacts: 2 ** 31 }]],
       ['POST', '/distributionsettypes', [{ key: 'big', name: 'Big', mandatorymodules: [{ id: 2 ** 53 }] }]],
       ['POST', '/targettypes/1/compatibledistributionsettypes', [{ id: 1e300 }]],
-      ['GET', '/actions?q=weight==99999999999'],
-      ['GET', '/actions?q=weight=gt=-99999999999'],
       ['GET', '/actions?q=createdAt=gt=8640000000000000'],
       ['GET', '/actions?q=lastModifiedAt=lt=-8640000000000000'],
       ['GET', '/actions?offset=9999999999999999'],
