@@ -7,6 +7,9 @@
  * as `attribute.hw_rev`, is a bound parameter. Nothing from the request is ever concatenated
  * into SQL text.
  *
+ * Why this file is over 500 lines: the grammar, its limits and its translation belong together
+ * (one reading of the language); the grammar below is quoted where each rule is implemented.
+ *
  * Grammar (that of rsql-parser, which hawkBit uses, with the deviations marked *):
  *
  *   q            = or

@@ -4,6 +4,11 @@
  * array parameter (`= any($1::bigint[])`), never one bind parameter per id: the wire protocol
  * counts bind parameters in 16 bits, so a statement over more than 65,535 ids would fail (a
  * rollout group of 40,000 devices once did, and every later tick with it).
+ *
+ * Why this file is over 500 lines: it is the one store of the action aggregate, which four areas
+ * change (devices over DDI, assignment and cancel, rollouts many actions at a time, the
+ * management API's reads). Keeping one store keeps one place where an action's transitions are
+ * written; its sections follow those areas.
  */
 import { sql, type Expression, type Insertable, type Selectable } from 'kysely';
 import { ACTION_STATUSES, type ActionStatus, type ActionType } from '@osprey/protocol';
