@@ -15,7 +15,7 @@ import { Command } from 'commander';
 import type { Agent } from './agent.js';
 import { loadConfig } from './config.js';
 import { ddiClientOf, openAgent, provision } from './device.js';
-import { AGENT_EXIT_FAILURE, AgentError, failureDetails } from './errors.js';
+import { AGENT_EXIT_FAILURE, AgentError, commandLineMessage } from './errors.js';
 import { jsonLogger } from './log.js';
 import { acquireAgentLock } from './state/lock.js';
 import { OUTCOME_PHASES, type InstallPhase } from './state/machine.js';
@@ -176,11 +176,11 @@ export function buildProgram(): Command {
 }
 
 const invoked = process.argv[1] ? resolve(process.argv[1]) : '';
-if (invoked.endsWith('/cli.js') || invoked.endsWith('/cli.ts') || invoked.endsWith('/osprey-agent')) {
+if (['/cli.js', '/cli.ts', '/osprey-agent', '/osprey-agent.js'].some((name) => invoked.endsWith(name))) {
   buildProgram()
     .parseAsync(process.argv)
     .catch((e: unknown) => {
-      process.stderr.write(`osprey-agent: ${failureDetails(e).join('\n  ')}\n`);
+      process.stderr.write(`osprey-agent: ${commandLineMessage(e)}\n`);
       process.exitCode = AGENT_EXIT_FAILURE;
     });
 }

@@ -89,10 +89,22 @@ export const agentConfigSchema = z
   });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
+/** Every problem of a config, one after the other on one line: `slots: required; server: expected string`. */
+function describeConfigIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Read and check the config file; a missing, unreadable or invalid file is the user's mistake (CONFIG_INVALID), said in one line. */
 export function loadConfig(path: string): AgentConfig {
-  const text = readFileSync(path, 'utf8');
-  const parsed = agentConfigSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new AgentError('CONFIG_INVALID', `invalid config ${path}:\n${z.prettifyError(parsed.error)}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message;
+    throw new AgentError('CONFIG_INVALID', `cannot read the config ${path}: ${reason} (see packages/agent/README.md for its fields)`, { cause });
+  }
+  const parsed = agentConfigSchema.safeParse(json);
+  if (!parsed.success) throw new AgentError('CONFIG_INVALID', `invalid config ${path}: ${describeConfigIssues(parsed.error)}`);
   // Relative paths are relative to the config file.
   const base = dirname(resolve(path));
   const abs = (p: string) => resolve(base, p);

@@ -282,3 +282,14 @@ export function failureDetails(e: unknown): string[] {
   }
   return lines.map((line) => (line.length > 512 ? `${line.slice(0, 509)}...` : line));
 }
+
+/**
+ * What `osprey-agent` prints when a command fails: a user's mistake (a missing or invalid config, a
+ * bad option, an unprovisioned device) as one line saying what to fix; anything else with its code
+ * and causes, as it would be reported.
+ */
+export function commandLineMessage(e: unknown): string {
+  if (isAgentError(e) && AGENT_ERRORS[e.code].fault === 'user') return e.message;
+  if (isAgentError(e) && !isReported(e.code)) return [`${e.code}: ${e.message}`, ...failureDetails(e).slice(1)].join('\n  ');
+  return failureDetails(e).join('\n  ');
+}
