@@ -71,7 +71,14 @@ export interface StartOptions {
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, inMemory: options.inMemoryDatabase ?? false });
+  // The logger exists once fastify does; until then a lost idle connection is not worth a line.
+  let warn: (message: string, err: unknown) => void = () => undefined;
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    inMemory: options.inMemoryDatabase ?? false,
+    onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
+  });
   const boot = await bootstrap(database.db, config.adminPassword);
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
@@ -136,6 +143,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ready: () => database.ping(),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
+  warn = (message, err) => app.log.warn({ err }, message);
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

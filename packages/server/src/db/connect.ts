@@ -12,6 +12,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PGlite only: keep everything in memory (tests). */
   inMemory?: boolean;
+  /**
+   * A pooled connection was cut outside a query (PostgreSQL restarted or terminated it). The pool
+   * drops the connection and the next query opens a new one; this only tells the operator.
+   */
+  onIdleConnectionLost?: (error: Error) => void;
 }
 
 export interface DatabaseHandle {
@@ -93,7 +98,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   let closeListener: () => Promise<void> = async () => undefined;
   if (options.databaseUrl) {
     kind = 'postgres';
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }) });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // pg emits 'error' on a client whose connection the server cut, idle in the pool or checked
+    // out between queries; unhandled, it would end the process. A query running on it fails on
+    // its own (and becomes a 503); the pool then drops the client and the next query reconnects.
+    pool.on('error', (error) => options.onIdleConnectionLost?.(error));
+    pool.on('connect', (client) => client.on('error', (error) => options.onIdleConnectionLost?.(error)));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const listener = postgresListener(options.databaseUrl);
     listen = (channel, handlers) => {
       if (!CHANNEL.test(channel)) throw new Error(`invalid channel ${channel}`);

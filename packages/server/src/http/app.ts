@@ -11,7 +11,6 @@ import type { BlobStore } from '../blob/store.js';
 import type { ServerConfig } from '../config.js';
 import type { DdiService } from '../domain/ddi.js';
 import type { LoginService } from '../domain/login.js';
-import { ServerError } from '../errors.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
@@ -74,10 +73,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...https,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
-  // A refusal that says when to come back (a throttled login) carries Retry-After (RFC 9110 §10.2.3).
-  app.addHook('onError', async (_request, reply, error) => {
-    if (error instanceof ServerError && error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-  });
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);

@@ -31,17 +31,41 @@ function fromFastify(error: FastifyError): ServerError | undefined {
   return undefined;
 }
 
+/** SQLSTATEs of a database that is away: connection exceptions (class 08), shutting down or starting (57P01–57P03), full (53300). */
+const DATABASE_AWAY = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+/** The same seen by the driver before PostgreSQL could answer (refused, reset, cut, pool timeout). */
+const CONNECTION_LOST = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH)$/;
+const CONNECTION_LOST_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/** How long a client should wait before trying again while the database is away. */
+const DATABASE_RETRY_SECONDS = 5;
+
 /**
- * PostgreSQL's class 22 (data exception: a NUL byte in text or JSON, a number or date out of the
- * column's range, text that is not a number) only arises from values in the request: a 400, the
- * backstop behind the route schemas, which refuse most such values first.
+ * Errors of the database rather than of the request:
+ * - PostgreSQL's class 22 (data exception: a NUL byte in text or JSON, a number or date out of the
+ *   column's range) only arises from values in the request: a 400, the backstop behind the route
+ *   schemas, which refuse most such values first;
+ * - a database that is restarting or unreachable is a 503 with Retry-After, so devices and
+ *   scripts back off and retry (hawkBit clients do on 5xx) instead of seeing a 500. The request
+ *   was not applied: its transaction never committed.
  */
 function fromDatabase(error: unknown): ServerError | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return undefined;
-  return new ServerError('BAD_REQUEST', 'a value in the request is out of range or holds a character that cannot be stored (such as a NUL byte)', {
-    cause: error,
-  });
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
+    return new ServerError('BAD_REQUEST', 'a value in the request is out of range or holds a character that cannot be stored (such as a NUL byte)', {
+      cause: error,
+    });
+  }
+  const away =
+    (typeof code === 'string' && (DATABASE_AWAY.test(code) || CONNECTION_LOST.test(code))) ||
+    (typeof message === 'string' && CONNECTION_LOST_MESSAGE.test(message));
+  if (away) {
+    return new ServerError('UNAVAILABLE', 'the database is not reachable right now; the request was not applied — try again shortly', {
+      cause: error,
+      retryAfterSeconds: DATABASE_RETRY_SECONDS,
+    });
+  }
+  return undefined;
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
@@ -50,6 +74,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (!known && isOspreyError(error)) known = new ServerError('BAD_REQUEST', error.message);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+      // A refusal that says when to come back (a throttled login, the database away) carries Retry-After (RFC 9110 §10.2.3).
+      if (known.retryAfterSeconds !== undefined) reply.header('Retry-After', String(known.retryAfterSeconds));
       return reply.status(known.status).type('application/json').send(known.body());
     }
     request.log.error({ err: error }, 'unexpected error');
