@@ -23,6 +23,7 @@ export const SERVER_ERRORS = {
   /** Too many failed logins for an account or from an address, or too many at once: sent with Retry-After. */
   LOGIN_THROTTLED: { status: 429, errorCode: 'osprey.server.error.login.throttled' },
   INTERNAL: { status: 500, errorCode: 'osprey.server.error.internal' },
+  STORAGE_FULL: { status: 507, errorCode: 'osprey.server.error.storage.full' },
   UNAVAILABLE: { status: 503, errorCode: 'osprey.server.error.unavailable' },
 } as const;
 

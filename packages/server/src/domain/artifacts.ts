@@ -164,6 +164,8 @@ export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: 
 async function putThrough(blobs: BlobStore, feeding: Promise<void>, last: Readable, putOptions: { maxBytes?: number }) {
   const [put, fed] = await Promise.allSettled([blobs.put(last, putOptions), feeding]);
   const errors = [put, fed].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  if (errors.length > 0) throw errors.find((e) => e instanceof BlobTooLargeError) ?? errors[0];
+  // The root cause first: the size limit, or the store's own failure (a full disk), which ends the
+  // other stages with a premature close.
+  if (errors.length > 0) throw errors.find((e) => e instanceof BlobTooLargeError) ?? (put.status === 'rejected' ? put.reason : errors[0]);
   return (put as PromiseFulfilledResult<StoredBlob>).value;
 }

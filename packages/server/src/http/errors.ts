@@ -68,12 +68,23 @@ function fromDatabase(error: unknown): ServerError | undefined {
   return undefined;
 }
 
+/** The disk under the blob store (or the database) is full: 507 Insufficient Storage (RFC 4918 §11.5); the write was undone. */
+function fromStorage(error: unknown): ServerError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  // ENOSPC/EDQUOT from the file system, 53100 (disk_full) from PostgreSQL.
+  if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== '53100') return undefined;
+  return new ServerError('STORAGE_FULL', "the server's storage is full: nothing was stored; free space or grow the volume, then try again", { cause: error });
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    let known = error instanceof ServerError ? error : (fromFastify(error) ?? fromDatabase(error));
+    let known = error instanceof ServerError ? error : (fromFastify(error) ?? fromDatabase(error) ?? fromStorage(error));
     if (!known && isOspreyError(error)) known = new ServerError('BAD_REQUEST', error.message);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+      // A refusal before the body was read to its end (a full disk, a too-large upload): close the
+      // connection after the answer, or the unread rest of the body would hold it (and shutdown) open.
+      if (!request.raw.readableEnded) reply.header('Connection', 'close');
       // A refusal that says when to come back (a throttled login, the database away) carries Retry-After (RFC 9110 §10.2.3).
       if (known.retryAfterSeconds !== undefined) reply.header('Retry-After', String(known.retryAfterSeconds));
       return reply.status(known.status).type('application/json').send(known.body());

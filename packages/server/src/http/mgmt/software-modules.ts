@@ -53,8 +53,13 @@ const artifactParams = moduleParams.extend({ artifactId: entityId('artifact') })
  * A failure of the multipart parser — a body that ends before its closing boundary, a malformed
  * part, too many parts or fields — is the client's: a 400, never a 500.
  */
-function malformed(cause: unknown): ServerError {
+/** File-system failures of our own storage that the upload pipeline passes back into the request's streams. */
+const STORAGE_FAILURE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+
+function malformed(cause: unknown): ServerError | Error {
   if (cause instanceof ServerError) return cause;
+  // Not the client's body: our disk failed (answered 507/500 by the error handler).
+  if (STORAGE_FAILURE.has(String((cause as { code?: unknown } | null)?.code))) return cause as Error;
   if ((cause as { code?: unknown } | null)?.code === 'FST_FILES_LIMIT') return new ServerError('BAD_REQUEST', 'upload one file per request', { cause });
   return new ServerError('BAD_REQUEST', `the multipart body cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
@@ -64,7 +69,7 @@ function malformed(cause: unknown): ServerError {
  * schema. A parser failure while the service reads the file's bytes surfaces there; the file
  * stream's error is kept in `state.failed` so the handler can answer it as the client's.
  */
-async function* formOf(request: FastifyRequest, state: { failed?: ServerError }): AsyncGenerator<UploadPart> {
+async function* formOf(request: FastifyRequest, state: { failed?: Error }): AsyncGenerator<UploadPart> {
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
@@ -157,7 +162,7 @@ export async function registerSoftwareModuleRoutes(app: TypedApp, context: Manag
     { preValidation: requires('CREATE_SOFTWARE_MODULE'), schema: { params: moduleParams, 'x-multipart': uploadForm, response: { 201: artifactReply } } },
     async (request, reply) => {
       if (!request.isMultipart()) throw new ServerError('UNSUPPORTED_MEDIA_TYPE', 'upload the artifact as multipart/form-data with a part named "file"');
-      const state: { failed?: ServerError } = {};
+      const state: { failed?: Error } = {};
       let row;
       try {
         row = await modules.upload(principalOf(request), request.params.id, formOf(request, state));
