@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const READY_URL = 'http://127.0.0.1:8080/readyz';
@@ -255,6 +255,13 @@ function freshEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     if (key.startsWith('OSPREY_') || key === 'DATABASE_URL' || key.startsWith('npm_') || key.startsWith('VITEST') || key === 'NODE_OPTIONS') continue;
     clean[key] = value;
   }
+  // The fresh HOME is for Osprey's own state (CLI profiles); npm keeps the machine's settings
+  // (registry, CA file, node headers) and its warm cache, as a newcomer's npm would have them.
+  const home = env.HOME ?? homedir();
+  clean.npm_config_userconfig = env.npm_config_userconfig ?? join(home, '.npmrc');
+  clean.npm_config_cache = env.npm_config_cache ?? join(home, '.npm');
+  const gypCache = join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'node-gyp');
+  if (existsSync(gypCache)) clean.npm_config_devdir = env.npm_config_devdir ?? gypCache;
   return clean;
 }
 
