@@ -143,11 +143,14 @@ export async function runShellBlocks(blocks: ShellBlock[], options: RunOptions):
   const pids = join(work, 'background.pids');
   const readyTimeout = options.readyTimeoutSeconds ?? 300;
 
-  // The script: each command is preceded by a marker line so the ERR trap's line names it.
+  // The script: each command is preceded by its index, so the ERR trap can name the one that failed.
   const script: string[] = [
     'set -euo pipefail',
     `__osprey_failed() { echo "$1 $2" > ${quote(status)}; }`,
     `trap '__osprey_failed $? $__osprey_command' ERR`,
+    // Also stopped here, not only by the runner: a session abandoned by a timed-out test still ends them.
+    `__osprey_stop() { if [[ -f ${quote(pids)} ]]; then while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done < ${quote(pids)}; fi; }`,
+    `trap __osprey_stop EXIT`,
     `__osprey_ready() {`,
     `  local pid=$1 log=$2 i`,
     `  for ((i = 0; i < ${readyTimeout * 4}; i++)); do`,

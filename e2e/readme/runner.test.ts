@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractShellBlocks, runShellBlocks, splitCommands } from '../../scripts/readme.js';
+import { createServer } from 'node:net';
+import { assertPortFree, extractShellBlocks, runShellBlocks, splitCommands } from '../../scripts/readme.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'osprey-readme-runner-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -66,5 +67,17 @@ describe('README runner', () => {
     expect(outputs.map((o) => o.heading)).toEqual(['Tiny', 'Broken step']);
     expect(outputs[0]!.output).toContain('(not run here: npm test includes this README test)');
     expect(outputs[1]!.output).toContain('never printed');
+  });
+
+  it('refuses to start when the port its server needs is taken, saying so', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      await expect(assertPortFree(port)).rejects.toThrow(`port ${port} is taken: stop whatever listens on 127.0.0.1:${port} before running the README`);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    await expect(assertPortFree(port)).resolves.toBeUndefined();
   });
 });
