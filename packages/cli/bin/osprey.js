@@ -8,4 +8,6 @@ if (!existsSync(program)) {
   process.stderr.write('osprey: not built yet: run `npm run build` in the Osprey checkout first\n');
   process.exit(2);
 }
-await import(program.href);
+// dist/main.js runs itself only when it is the script node was started with, so call it here.
+const { run } = await import(program.href);
+process.exitCode = await run(process.argv.slice(2));

@@ -3,7 +3,7 @@ import type { ServerConfig } from './config.js';
 import { SERVER_VERSION } from './http/app.js';
 import type { RunningServer } from './main.js';
 
-export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPassword'>, config: ServerConfig): string {
+export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPassword'>, config: ServerConfig, passwordFile?: string): string {
   const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`;
   const lines = [
     `Osprey server ${SERVER_VERSION} listening on ${server.url} (database: ${where}, artifacts: ${config.dataDir}/blobs)`,
@@ -17,7 +17,9 @@ export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPasswo
   if (server.generatedAdminPassword) {
     lines.push(
       `First start: created tenant DEFAULT and user "admin" with password ${server.generatedAdminPassword}`,
-      '(shown once; set OSPREY_ADMIN_PASSWORD to choose it)',
+      passwordFile
+        ? `(shown once, also kept in ${passwordFile}; set OSPREY_ADMIN_PASSWORD to choose it)`
+        : '(shown once; set OSPREY_ADMIN_PASSWORD to choose it)',
     );
   }
   return lines.join('\n') + '\n';

@@ -12,6 +12,7 @@ import { banner } from './banner.js';
 import { SERVER_VERSION } from './http/app.js';
 import { StartError, startServer } from './main.js';
 import { seed } from './domain/seed.js';
+import { keepInitialAdminPassword } from './initial-password.js';
 
 const HELP = `Usage: osprey-server [start]         run the update server
        osprey-server seed FILE.json    load tenants, targets, modules, artifacts and assignments, then exit
@@ -88,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // After the handlers: whoever reads the banner may signal at once (a supervisor, a test).
-  process.stdout.write(banner(server, config));
+  const passwordFile = server.generatedAdminPassword ? keepInitialAdminPassword(config.dataDir, server.generatedAdminPassword) : undefined;
+  process.stdout.write(banner(server, config, passwordFile));
   return -1; // keep running
 }
 

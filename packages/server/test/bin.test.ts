@@ -3,7 +3,7 @@
  * the admin password once, probes answer, SIGTERM shuts down cleanly, a restart reuses the data.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,13 @@ describe('osprey-server binary', () => {
     const first = start();
     const url = await first.listening;
     expect(await first.printed('shown once')).toMatch(/created tenant DEFAULT and user "admin" with password \S{16,}/);
+    const password = /with password (\S+)/.exec(first.output())![1]!;
+    const passwordFile = join(dataDir, 'initial-admin-password');
+    expect(first.output()).toContain(`also kept in ${passwordFile}`);
+    expect(readFileSync(passwordFile, 'utf8')).toBe(`${password}\n`);
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const login = await fetch(`${url}/rest/v1/targets`, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` } });
+    expect(login.status).toBe(200);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
     const unauthenticated = await fetch(`${url}/DEFAULT/controller/v1/dev01`);
@@ -57,8 +64,33 @@ describe('osprey-server binary', () => {
     const second = start();
     await second.listening;
     expect(await second.printed('health:')).not.toMatch(/password/); // shown once, on the first start only
+    expect(readFileSync(join(dataDir, 'initial-admin-password'), 'utf8')).toBe(`${password}\n`);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('writes no password file when OSPREY_ADMIN_PASSWORD chose the password, and never replaces one', async () => {
+    const chosenDir = mkdtempSync(join(tmpdir(), 'osprey-bin-chosen-'));
+    const keptDir = mkdtempSync(join(tmpdir(), 'osprey-bin-kept-'));
+    try {
+      const chosen = start({ OSPREY_DATA_DIR: chosenDir, OSPREY_ADMIN_PASSWORD: 'a chosen password' });
+      await chosen.listening;
+      expect(await chosen.printed('health:')).not.toMatch(/password/);
+      expect(existsSync(join(chosenDir, 'initial-admin-password'))).toBe(false);
+      chosen.child.kill('SIGTERM');
+      expect(await chosen.exited).toBe(0);
+
+      writeFileSync(join(keptDir, 'initial-admin-password'), 'kept\n');
+      const kept = start({ OSPREY_DATA_DIR: keptDir });
+      await kept.listening;
+      expect(await kept.printed('shown once')).toMatch(/with password \S{16,}/);
+      expect(readFileSync(join(keptDir, 'initial-admin-password'), 'utf8')).toBe('kept\n');
+      kept.child.kill('SIGTERM');
+      expect(await kept.exited).toBe(0);
+    } finally {
+      rmSync(chosenDir, { recursive: true, force: true });
+      rmSync(keptDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad configuration with one line and exit code 2', async () => {
