@@ -7,7 +7,7 @@
  *                    device (k mod N) + 1, due at k·interval/N seconds (every device once per
  *                    interval, spread uniformly); a worker that is early waits, one that is late
  *                    sends at once (the lag is reported: the server could not keep up).
- *   role "download"  1 % of the fleet (dl-1 … dl-M, each with a forced action) start at uniformly
+ *   role "download"  1 % of the fleet (dl-1 … dl-M, each with an action the rollout released) start at uniformly
  *                    random moments of the run: poll, feedback "proceeding", the artifact, feedback
  *                    "closed/success". Every 10th download is cut mid-stream and resumed with Range.
  *

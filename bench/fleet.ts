@@ -5,8 +5,8 @@
  * One Osprey server on PostgreSQL (a fresh database, dropped afterwards) with N registered devices,
  * each with its own TargetToken, polling on a schedule compressed in time: every device once per
  * --interval seconds, spread uniformly (hawkBit's default is every 300 s: --interval 5 is that
- * fleet 60 times faster). Meanwhile 1 % of the devices (dl-1 … dl-N/100, each with a forced action
- * on an age-encrypted --artifact-mib artifact) start at random moments: poll, feedback
+ * fleet 60 times faster). Meanwhile 1 % of the devices (dl-1 … dl-N/100, assigned an age-encrypted --artifact-mib
+ * artifact by a rollout created and started through the management API) start at random moments: poll, feedback
  * "proceeding", download, feedback "closed"; every 10th download is cut half-way and resumed with
  * Range. Bounded by --duration: the load stops by itself.
  *
@@ -189,6 +189,57 @@ async function adminQuery(adminUrl: string, query: string): Promise<void> {
   }
 }
 
+const ADMIN_AUTH = `Basic ${Buffer.from('admin:bench-admin-password').toString('base64')}`;
+
+async function management(base: string, method: string, path: string, expected: number, body?: unknown): Promise<any> {
+  const response = await fetch(`${base}/rest/v1${path}`, {
+    method,
+    headers: { authorization: ADMIN_AUTH, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status !== expected) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 500)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * The downloading devices get their update the way an operator ships one: a rollout (one group,
+ * filter `controllerId==dl-*`) created and started through the management API; the server's own
+ * scheduler (its default 2 s tick) releases the actions. Waits until every one is released.
+ */
+async function startRollout(base: string, databaseUrl: string, clients: number): Promise<{ id: number; released: number; seconds: number }> {
+  const started = performance.now();
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const ds = await db.query<{ id: string }>("select id from distribution_sets where name = 'ddi-bench'");
+    const created = await management(base, 'POST', '/rollouts', 201, {
+      name: 'fleet',
+      distributionSetId: Number(ds.rows[0]!.id),
+      targetFilterQuery: 'controllerId==dl-*',
+      amountGroups: 1,
+      successCondition: { condition: 'THRESHOLD', expression: '100' },
+      successAction: { action: 'NEXTGROUP', expression: '' },
+      errorCondition: { condition: 'THRESHOLD', expression: '50' },
+      errorAction: { action: 'PAUSE', expression: '' },
+    });
+    const id = Number(created.id);
+    await management(base, 'POST', `/rollouts/${id}/start`, 200);
+    for (;;) {
+      const { rows } = await db.query<{ released: number }>(
+        "select count(*)::int as released from actions where rollout_id = $1 and active and status = 'RUNNING'",
+        [id],
+      );
+      const released = rows[0]!.released;
+      if (released >= clients) return { id, released, seconds: (performance.now() - started) / 1000 };
+      if (performance.now() - started > 120_000) throw new Error(`rollout ${id}: ${released} of ${clients} actions released after 120 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
 const ms = (v: number | null): string => (v === null ? '   n/a' : `${v.toFixed(1).padStart(6)} ms`);
 const rate = (n: number, s: number): number => n / s;
 
@@ -220,7 +271,7 @@ export async function main(args: string[]): Promise<void> {
       devices: o.devices,
       tokenKey,
       requestAttributes: false,
-      artifact: { file: artifactFile, filename: ARTIFACT_NAME, clients },
+      artifact: { file: artifactFile, filename: ARTIFACT_NAME, clients, assign: false },
     };
     console.log(
       `fleet: starting the server on PostgreSQL (${dbName}) and registering ${o.devices.toLocaleString('en')} + ${clients.toLocaleString('en')} devices ...`,
@@ -228,6 +279,10 @@ export async function main(args: string[]): Promise<void> {
     const osprey = await startServerChild<OspreyReady>(serverJs, ['osprey', JSON.stringify(spec)]);
     const dl = osprey.ready.download!;
     const peakWhenReadyKiB = peakKiBOf(osprey.ready.pid);
+    const rollout = await startRollout(osprey.ready.url, dbUrl.href, clients);
+    console.log(
+      `fleet: rollout ${rollout.id} over dl-* running, ${rollout.released.toLocaleString('en')} actions released after ${rollout.seconds.toFixed(1)} s`,
+    );
     console.log(
       `fleet: ready after ${osprey.ready.startSeconds.toFixed(1)} s with ${osprey.ready.targetsInDb.toLocaleString('en')} targets; load for ${o.duration} s ...`,
     );
