@@ -22,7 +22,13 @@ export interface OspreySpec {
   /** targets.request_attributes of the poll targets (true: the poll answers a configData link too). */
   requestAttributes: boolean;
   /** The download test: one module with this artifact, assigned to `clients` targets `dl-1` … `dl-N`. */
-  artifact?: { file: string; filename: string; clients: number };
+  artifact?: {
+    file: string;
+    filename: string;
+    clients: number;
+    /** false: register the clients without an assignment (the fleet benchmark's rollout assigns them). */
+    assign?: boolean;
+  };
 }
 
 /** The Osprey child's one line on stdout once it listens and is seeded. */

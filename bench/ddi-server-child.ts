@@ -75,7 +75,7 @@ async function osprey(spec: OspreySpec): Promise<void> {
         modules: [{ key: 'bench', type: 'os', name: MODULE_NAME, version: '1.0.0', artifacts: [{ file, filename }] }],
         distributionSets: [{ key: 'bench', name: MODULE_NAME, version: '1.0.0', type: 'os', modules: ['bench'] }],
         // One target and one action per client, as 16 devices downloading the same update would be.
-        assignments: targets.map((t) => ({ target: t.controllerId, ds: 'bench', type: 'forced' as const })),
+        assignments: spec.artifact.assign === false ? [] : targets.map((t) => ({ target: t.controllerId, ds: 'bench', type: 'forced' as const })),
       });
     }
     const artifact = await db

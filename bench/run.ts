@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, string> = {
   ddi: './ddi.ts',
   upload: './upload.ts',
   rollout: './rollout.ts',
+  fleet: './fleet.ts',
 };
 
 interface BenchmarkModule {
