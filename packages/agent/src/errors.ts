@@ -284,12 +284,12 @@ export function failureDetails(e: unknown): string[] {
 }
 
 /**
- * What `osprey-agent` prints when a command fails: a user's mistake (a missing or invalid config, a
- * bad option, an unprovisioned device) as one line saying what to fix; anything else with its code
- * and causes, as it would be reported.
+ * What `osprey-agent` prints when a command fails: a local mistake of the user's (a missing or
+ * invalid config, a bad option, an unprovisioned device) as one line saying what to fix; anything
+ * else (a refused update too) with its code and causes, as it would be reported.
  */
 export function commandLineMessage(e: unknown): string {
-  if (isAgentError(e) && AGENT_ERRORS[e.code].fault === 'user') return e.message;
+  if (isAgentError(e) && AGENT_ERRORS[e.code].fault === 'user' && !isReported(e.code)) return e.message;
   if (isAgentError(e) && !isReported(e.code)) return [`${e.code}: ${e.message}`, ...failureDetails(e).slice(1)].join('\n  ');
   return failureDetails(e).join('\n  ');
 }
