@@ -78,8 +78,7 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment(), io: Cl
     .description('Osprey: sign and encrypt software updates')
     // Not commander's .version(): its program-wide --version would swallow `module create --version`.
     .addHelpText('after', '\nosprey --version prints the version.')
-    .option('--passphrase-file <file>', 'file holding the key passphrase (else OSPREY_PASSPHRASE)')
-    .showHelpAfterError('(run with --help for usage)');
+    .option('--passphrase-file <file>', 'file holding the key passphrase (else OSPREY_PASSPHRASE)');
   const env = (): CliEnvironment => {
     const file = program.opts<{ passphraseFile?: string }>().passphraseFile;
     if (!file) return baseEnv;
@@ -439,9 +438,13 @@ export async function run(argv: string[], environment?: CliEnvironment, io?: Cli
     return 0;
   }
   const program = buildProgram(environment, io);
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const cmd of program.commands.flatMap((c) => [c, ...c.commands])) cmd.exitOverride();
+  // A bad flag or argument is one line, like every other mistake: `osprey: <what> (run with --help …)`.
+  const oneLine = (message: string) => `osprey: ${message.trim().replace(/^error: /, '')} (run with --help for usage)\n`;
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (message, write) => write(oneLine(message)) });
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -458,7 +461,9 @@ export async function run(argv: string[], environment?: CliEnvironment, io?: Cli
 
 function invokedDirectly(): boolean {
   try {
-    return realpathSync(process.argv[1] ?? '') === fileURLToPath(import.meta.url);
+    // This file, or bin/osprey.js (what npm links as `osprey`), which imports it.
+    const invoked = realpathSync(process.argv[1] ?? '');
+    return invoked === fileURLToPath(import.meta.url) || invoked === fileURLToPath(new URL('../bin/osprey.js', import.meta.url));
   } catch {
     return false;
   }

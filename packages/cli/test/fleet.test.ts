@@ -217,4 +217,21 @@ describe('osprey fleet commands against a server', () => {
     const fish = await osprey(['completion', 'fish']);
     expect(fish.code).toBe(2);
   });
+
+  it('a bad flag or argument is one line, exit 2, in the same wording for every command', async () => {
+    for (const [args, message] of [
+      [['target', 'list', '--bogus'], "unknown option '--bogus'"],
+      [['rollout', 'list', '--bogus'], "unknown option '--bogus'"],
+      [
+        ['rollout', 'create', '--name', 'x', '--ds', String(ds), '--filter', 'name==x', '--groups', '0'],
+        "option '--groups <n>' argument '0' is invalid. must be from 1 to 500",
+      ],
+      [['target', 'show'], "missing required argument 'controllerId'"],
+    ] as const) {
+      const r = await osprey([...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`osprey: ${message} (run with --help for usage)\n`);
+    }
+    expect((await osprey(['rollout', 'list', '--json'])).json.content.map((r: { name: string }) => r.name)).not.toContain('x');
+  });
 });
