@@ -23,11 +23,15 @@ export interface WatchOptions {
 const DONE_OK = new Set(['finished']);
 const DONE_FAILED = new Set(['stopped', 'approval_denied', 'deleting', 'deleted']);
 
-/** 0 when the rollout finished; 1 when it stopped, or was paused by a group's error threshold. */
+/**
+ * 0 when the rollout finished with every group finished; 1 when it stopped, or ended or paused
+ * with a group in error (the server finishes a rollout whose last group crossed its error threshold).
+ */
 export function outcome(s: RolloutSnapshot): 0 | 1 | undefined {
-  if (DONE_OK.has(s.rollout.status)) return 0;
+  const groupFailed = s.groups.some((g) => g.status === 'error');
+  if (DONE_OK.has(s.rollout.status)) return groupFailed ? 1 : 0;
   if (DONE_FAILED.has(s.rollout.status)) return 1;
-  if (s.rollout.status === 'paused' && s.groups.some((g) => g.status === 'error')) return 1;
+  if (s.rollout.status === 'paused' && groupFailed) return 1;
   return undefined;
 }
 

@@ -23,6 +23,7 @@ describe('osprey fleet commands against a server', () => {
   let ds: number;
   let module: number;
   let clock = T0;
+  const token = `osp_${randomBytes(24).toString('base64url')}`;
   const io = (over: Partial<CliIo> = {}): CliIo => ({ tty: false, sleep: async () => {}, now: () => new Date(clock), ...over });
   const osprey = (args: string[], over: Partial<CliIo> = {}) => runCli(args, {}, io(over));
   const tick = async () => {
@@ -33,7 +34,6 @@ describe('osprey fleet commands against a server', () => {
   beforeAll(async () => {
     process.env.OSPREY_CONFIG_DIR = join(work, 'config');
     server = await startTestServer('pglite', {}, { listen: true });
-    const token = `osp_${randomBytes(24).toString('base64url')}`;
     await server.database.db
       .insertInto('api_tokens')
       .values({
@@ -179,13 +179,49 @@ describe('osprey fleet commands against a server', () => {
     await osprey(['rollout', 'start', id]);
     let polls = 0;
     const sleep = async () => {
-      if (++polls === 2) await server.database.db.updateTable('rollouts').set({ status: 'stopped' }).where('id', '=', created.json.id).execute();
+      if (++polls === 2) {
+        const stopped = await fetch(`${server.url}/rest/v1/rollouts/${id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        expect(stopped.status).toBe(200);
+        await tick();
+      }
     };
     const watched = await osprey(['rollout', 'watch', id], { sleep, tty: true });
     expect(watched.code).toBe(1);
     expect(watched.err).toBe(`osprey: rollout ${id} stopped in error\n`);
     expect(watched.out).toContain('\x1b[');
     expect(watched.out).toMatch(/gw stop.*stopped/);
+  });
+
+  it('watch exits 1 when the rollout ends with a group over its error threshold', async () => {
+    expect((await osprey(['target', 'create', 'edge-1'])).code).toBe(0);
+    const created = await osprey([
+      'rollout',
+      'create',
+      '--name',
+      'edge',
+      '--ds',
+      String(ds),
+      '--filter',
+      'controllerId==edge-*',
+      '--groups',
+      '1',
+      '--error-threshold',
+      '50',
+      '--json',
+    ]);
+    expect(created.code, created.err).toBe(0);
+    const id = String(created.json.id);
+    await tick();
+    await osprey(['rollout', 'start', id]);
+    await tick();
+    const sleep = async () => {
+      await server.database.db.updateTable('actions').set({ status: 'ERROR', active: false }).where('rollout_id', '=', created.json.id).execute();
+      await tick();
+    };
+    const watched = await osprey(['rollout', 'watch', id], { sleep });
+    expect(watched.code, watched.out).toBe(1);
+    expect(watched.out.trimEnd().split('\n').at(-1)).toMatch(/rollout \d+ finished: .*error 1 \| group-1=error$/);
+    expect(watched.err).toBe(`osprey: rollout ${id} stopped in error\n`);
   });
 
   it('gets and sets tenant configuration, values parsed as JSON when they are JSON', async () => {
