@@ -10,6 +10,7 @@
  *
  * The config file is JSON (config.ts, `agentConfigSchema`); device.ts turns it into the device's objects.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Agent } from './agent.js';
@@ -44,8 +45,16 @@ export async function installFromBundle(agent: Agent, bundle: string, say: (line
   return AGENT_EXIT_FAILURE;
 }
 
+function agentVersion(): string {
+  // ../package.json from both src/ (tests) and dist/ (installed).
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
-  const program = new Command('osprey-agent').description('Osprey device agent: secure A/B updates over DDI').showHelpAfterError();
+  const program = new Command('osprey-agent')
+    .description('Osprey device agent: secure A/B updates over DDI')
+    .version(agentVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError();
   const configOption = ['-c, --config <file>', 'agent config file (JSON)', '/etc/osprey/agent.json'] as const;
 
   program

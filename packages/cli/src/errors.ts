@@ -28,6 +28,8 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   if (error instanceof OspreyError) {
     return { line: `${error.message} [${error.code}]`, exitCode: INPUT_CODES.has(error.code) ? EXIT_USAGE : EXIT_REFUSED };
   }
+  // `rollout watch` saw the rollout end stopped or in error: the pipeline must not go on.
+  if (error instanceof Error && error.name === 'RolloutFailed') return { line: error.message, exitCode: EXIT_REFUSED };
   if (error instanceof Error && error.name === 'RemoteError') {
     const status = (error as Error & { status: number }).status;
     // A 4xx means the request was wrong (fix it); anything else means the server refused or failed.

@@ -5,7 +5,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { P256TagIdentity, TOP_LEVEL_ROLES, X25519Identity, type TopLevelRole } from '@osprey/core';
 import { auditVerify, parseExpectHead } from './audit.js';
 import { bundleCreate } from './bundle.js';
@@ -16,6 +16,8 @@ import { keysInit, keysRotate } from './keys.js';
 import { KeyLoader, readKeyring } from './keyring.js';
 import { releaseSign, tufImportRoot } from './offline.js';
 import { releaseDecrypt, releasePack, releaseRewrap, releaseVerify } from './release.js';
+import { completionScript } from './completion.js';
+import { registerFleetCommands } from './fleet.js';
 import { configDir, defaultTokenName, loadProfile, ManagementClient, saveProfile, type Profile } from './remote.js';
 
 function integer(min: number, max: number) {
@@ -53,11 +55,30 @@ function note(line: string): void {
   process.stderr.write(line + '\n');
 }
 
-export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Command {
+/** The terminal and the clock, injected so tests drive `rollout watch` without waiting. */
+export interface CliIo {
+  tty: boolean;
+  sleep: (ms: number) => Promise<void>;
+  now: () => Date;
+}
+
+const defaultIo = (): CliIo => ({
+  tty: Boolean(process.stdout.isTTY),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => new Date(),
+});
+
+function packageVersion(): string {
+  // ../package.json from both src/ (tests, tsx) and dist/ (installed).
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+export function buildProgram(baseEnv: CliEnvironment = readEnvironment(), io: CliIo = defaultIo()): Command {
   const program = new Command('osprey')
     .description('Osprey: sign and encrypt software updates')
-    .option('--passphrase-file <file>', 'file holding the key passphrase (else OSPREY_PASSPHRASE)')
-    .showHelpAfterError('(run with --help for usage)');
+    // Not commander's .version(): its program-wide --version would swallow `module create --version`.
+    .addHelpText('after', '\nosprey --version prints the version.')
+    .option('--passphrase-file <file>', 'file holding the key passphrase (else OSPREY_PASSPHRASE)');
   const env = (): CliEnvironment => {
     const file = program.opts<{ passphraseFile?: string }>().passphraseFile;
     if (!file) return baseEnv;
@@ -257,14 +278,18 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
       const token = o.token ?? process.env.OSPREY_TOKEN;
       let saved: string;
       if (token) {
-        await new ManagementClient(o.url, `Bearer ${token}`).call('GET', '/userinfo');
+        const c = new ManagementClient(o.url, `Bearer ${token}`);
+        await c.send('GET /userinfo', c.api.GET('/rest/v1/userinfo'));
         saved = token;
       } else if (o.user) {
         const password = process.env.OSPREY_PASSWORD;
         if (!password) throw new UsageError('set OSPREY_PASSWORD for --user (the password is used once, to create an API token)');
         const basic = new ManagementClient(o.url, `Basic ${Buffer.from(`${o.user}:${password}`).toString('base64')}`);
-        const info = await basic.call<{ permissions: string[] }>('GET', '/userinfo');
-        const created = await basic.call<{ token: string }>('POST', '/apitokens', { name: defaultTokenName(), roles: info.permissions });
+        const info = await basic.send('GET /userinfo', basic.api.GET('/rest/v1/userinfo'));
+        const created = await basic.send(
+          'POST /apitokens',
+          basic.api.POST('/rest/v1/apitokens', { body: { name: defaultTokenName(), roles: info.permissions } }),
+        );
         saved = created.token;
       } else {
         throw new UsageError('give --token TOKEN, or --user USER with OSPREY_PASSWORD');
@@ -282,9 +307,13 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .option('--description <text>', 'description')
     .addOption(profileOption())
     .action(async (o) => {
-      const [m] = await client(o).call<Array<{ id: number }>>('POST', '/softwaremodules', [
-        { name: o.name, version: o.version, type: o.type, encrypted: o.encrypted, ...(o.description ? { description: o.description } : {}) },
-      ]);
+      const c = client(o);
+      const [m] = await c.send(
+        'POST /softwaremodules',
+        c.api.POST('/rest/v1/softwaremodules', {
+          body: [{ name: o.name, version: o.version, type: o.type, encrypted: o.encrypted, ...(o.description ? { description: o.description } : {}) }],
+        }),
+      );
       print(m);
     });
   program
@@ -308,9 +337,11 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(profileOption())
     .action(async (o) => {
       const ids = (o.module as string[]).map((v) => integer(1, Number.MAX_SAFE_INTEGER)(v));
-      const [d] = await client(o).call<Array<{ id: number }>>('POST', '/distributionsets', [
-        { name: o.name, version: o.version, type: o.type, modules: ids.map((id) => ({ id })) },
-      ]);
+      const c = client(o);
+      const [d] = await c.send(
+        'POST /distributionsets',
+        c.api.POST('/rest/v1/distributionsets', { body: [{ name: o.name, version: o.version, type: o.type, modules: ids.map((id) => ({ id })) }] }),
+      );
       print(d);
     });
   release
@@ -322,12 +353,15 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(new Option('--install-type <type>', 'how the agent installs it').choices(['image', 'file', 'archive', 'external']).default('image'))
     .addOption(profileOption())
     .action(async (ds: number, o) => {
+      const c = client(o);
       print(
-        await client(o).call('POST', `/distributionsets/${ds}/release`, {
-          securityVersion: o.securityVersion,
-          hardware: o.hardware,
-          installType: o.installType,
-        }),
+        await c.send(
+          `POST /distributionsets/${ds}/release`,
+          c.api.POST('/rest/v1/distributionsets/{id}/release', {
+            params: { path: { id: String(ds) } },
+            body: { securityVersion: o.securityVersion, hardware: o.hardware, installType: o.installType },
+          }),
+        ),
       );
     });
   release
@@ -355,11 +389,14 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
     .addOption(new Option('--type <type>', 'action type').choices(['forced', 'soft', 'timeforced', 'downloadonly']).default('forced'))
     .addOption(profileOption())
     .action(async (ds: number, o) => {
+      const c = client(o);
       print(
-        await client(o).call(
-          'POST',
-          `/distributionsets/${ds}/assignedTargets`,
-          (o.target as string[]).map((id) => ({ id, type: o.type })),
+        await c.send(
+          `POST /distributionsets/${ds}/assignedTargets`,
+          c.api.POST('/rest/v1/distributionsets/{id}/assignedTargets', {
+            params: { path: { id: String(ds) } },
+            body: (o.target as string[]).map((id) => ({ id, type: o.type })),
+          }),
         ),
       );
     });
@@ -384,14 +421,30 @@ export function buildProgram(baseEnv: CliEnvironment = readEnvironment()): Comma
       const identities = loadIdentityFile(o.identity, env().passphrase);
       print({ recipients: identities.map((i) => (i instanceof X25519Identity || i instanceof P256TagIdentity ? i.recipient.toString() : null)) });
     });
+  registerFleetCommands(program, { client, profileOption, out: (text) => process.stdout.write(text), ...io });
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(osprey completion bash)", or zsh')
+    .addArgument(new Argument('<shell>', 'shell').choices(['bash', 'zsh']))
+    .action((shell: 'bash' | 'zsh') => {
+      process.stdout.write(completionScript(program, shell));
+    });
   return program;
 }
 
-export async function run(argv: string[], environment?: CliEnvironment): Promise<number> {
-  const program = buildProgram(environment);
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const cmd of program.commands.flatMap((c) => [c, ...c.commands])) cmd.exitOverride();
+export async function run(argv: string[], environment?: CliEnvironment, io?: CliIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(packageVersion() + '\n');
+    return 0;
+  }
+  const program = buildProgram(environment, io);
+  // A bad flag or argument is one line, like every other mistake: `osprey: <what> (run with --help …)`.
+  const oneLine = (message: string) => `osprey: ${message.trim().replace(/^error: /, '')} (run with --help for usage)\n`;
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (message, write) => write(oneLine(message)) });
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -408,7 +461,9 @@ export async function run(argv: string[], environment?: CliEnvironment): Promise
 
 function invokedDirectly(): boolean {
   try {
-    return realpathSync(process.argv[1] ?? '') === fileURLToPath(import.meta.url);
+    // This file, or bin/osprey.js (what npm links as `osprey`), which imports it.
+    const invoked = realpathSync(process.argv[1] ?? '');
+    return invoked === fileURLToPath(import.meta.url) || invoked === fileURLToPath(new URL('../bin/osprey.js', import.meta.url));
   } catch {
     return false;
   }

@@ -8,6 +8,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 
 import { homedir, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
+import { managementClient, type ManagementClient as Api } from '@osprey/client';
 import { writeFileAtomic } from '@osprey/fs';
 import { UsageError } from './errors.js';
 import { progressStream } from './progress.js';
@@ -57,40 +58,59 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * The one wording of a refused call, whatever the command: what was asked, the status, the
+ * server's message and its error code (e.g. `GET /targets/x: 404 target x not found [ENTITY_NOT_FOUND]`).
+ */
+export function refusal(what: string, status: number, body: unknown): RemoteError {
+  const b = body as { message?: unknown; errorCode?: unknown } | undefined;
+  const message = typeof b?.message === 'string' ? b.message : typeof body === 'string' && body ? body.slice(0, 200) : 'no message';
+  const code = typeof b?.errorCode === 'string' ? ` [${b.errorCode}]` : '';
+  return new RemoteError(status, `${what}: ${status} ${message.replace(/\s+/g, ' ')}${code}`);
+}
+
+type Answer<T> = { data?: T; error?: unknown; response: Response };
+/** openapi-fetch's request() with a path built at run time (callers with a literal path use `api`). */
+type UntypedRequest = (method: string, path: string, init?: { body?: unknown; parseAs?: 'json' | 'arrayBuffer' }) => Promise<Answer<unknown>>;
+
 export class ManagementClient {
+  /** The typed client (@osprey/client): paths, parameters and bodies checked against docs/openapi.json. */
+  readonly api: Api;
+
   constructor(
     private readonly url: string,
     private readonly authorization: string,
-  ) {}
+  ) {
+    this.api = managementClient({ baseUrl: url, authorization });
+  }
 
   static fromProfile(profile: Profile): ManagementClient {
     return new ManagementClient(profile.url, `Bearer ${profile.token}`);
   }
 
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+  /** The data of a typed call, or a RemoteError in the one wording; an unreachable server is the user's to fix. */
+  async send<T>(what: string, call: Promise<Answer<T>>): Promise<T> {
+    let answer: Answer<T>;
     try {
-      response = await fetch(`${this.url.replace(/\/$/, '')}/rest/v1${path}`, {
-        method,
-        headers: { authorization: this.authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      answer = await call;
     } catch (e) {
       throw new UsageError(`cannot reach ${this.url}: ${(e as Error).message}`);
     }
-    return this.answer<T>(method, path, response);
+    if (answer.error !== undefined || !answer.response.ok) throw refusal(what, answer.response.status, answer.error);
+    return answer.data as T;
+  }
+
+  /** A call whose path is built at run time (the typed client checks literal paths only). */
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const request = this.api.request as unknown as UntypedRequest;
+    return this.send<T>(`${method} ${path}`, request(method.toLowerCase(), `/rest/v1${path}`, body === undefined ? {} : { body }) as Promise<Answer<T>>);
   }
 
   /** GET of a binary resource (e.g. a device's age header). */
   async bytes(path: string): Promise<Buffer> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.url.replace(/\/$/, '')}/rest/v1${path}`, { headers: { authorization: this.authorization } });
-    } catch (e) {
-      throw new UsageError(`cannot reach ${this.url}: ${(e as Error).message}`);
-    }
-    if (!response.ok) await this.answer('GET', path, response); // throws the server's message
-    return Buffer.from(await response.arrayBuffer());
+    const request = this.api.request as unknown as UntypedRequest;
+    const data = await this.send<ArrayBuffer>(`GET ${path}`, request('get', `/rest/v1${path}`, { parseAs: 'arrayBuffer' }) as Promise<Answer<ArrayBuffer>>);
+    return Buffer.from(data);
   }
 
   private async answer<T>(method: string, path: string, response: Response): Promise<T> {
@@ -101,16 +121,15 @@ export class ManagementClient {
     } catch {
       json = undefined;
     }
-    if (!response.ok) {
-      const message = (json as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || response.statusText);
-      throw new RemoteError(response.status, `${method} ${path}: ${response.status} ${message}`);
-    }
+    if (!response.ok) throw refusal(`${method} ${path}`, response.status, json ?? text);
     return json as T;
   }
 
   /**
    * Upload a file as multipart/form-data, streamed (any size, constant memory), hashing it on the
-   * way; the server's recorded hash must match what was sent.
+   * way; the server's recorded hash must match what was sent. Written by hand, not through `api`:
+   * openapi-fetch serializes a multipart body into a FormData, which needs the whole file as a
+   * Blob in memory and cannot send a stream (no `duplex: 'half'`).
    */
   async upload(
     moduleId: number,

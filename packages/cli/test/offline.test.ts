@@ -76,8 +76,10 @@ describe('osprey with an offline targets key on the server', () => {
   it('imports the vendor root v1: the server holds the snapshot and timestamp keys, never root or targets', async () => {
     const realFetch = globalThis.fetch;
     const bodies: string[] = [];
-    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
+    // The typed client (openapi-fetch) sends a Request object; the hand-written calls a body in init.
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
       if (typeof init?.body === 'string') bodies.push(init.body);
+      else if (input instanceof Request && input.body) bodies.push(await input.clone().text());
       return realFetch(input, init);
     });
     let imported: Awaited<ReturnType<typeof osprey>>;
@@ -156,7 +158,8 @@ describe('osprey with an offline targets key on the server', () => {
     // The pending metadata arrives altered on its way (a later expiry): correctly signed, but not what the server holds.
     const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
       const response = await realFetch(input, init);
-      if (!String(input).endsWith('/rest/v1/tuf/targets/pending')) return response;
+      const url = input instanceof Request ? input.url : String(input); // the typed client sends a Request
+      if (!url.endsWith('/rest/v1/tuf/targets/pending')) return response;
       const json = (await response.json()) as any;
       json.signed.expires = '2099-01-01T00:00:00Z';
       return new Response(JSON.stringify(json), { status: 200, headers: { 'content-type': 'application/json' } });
