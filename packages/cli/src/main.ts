@@ -461,9 +461,8 @@ export async function run(argv: string[], environment?: CliEnvironment, io?: Cli
 
 function invokedDirectly(): boolean {
   try {
-    // This file, or bin/osprey.js (what npm links as `osprey`), which imports it.
-    const invoked = realpathSync(process.argv[1] ?? '');
-    return invoked === fileURLToPath(import.meta.url) || invoked === fileURLToPath(new URL('../bin/osprey.js', import.meta.url));
+    // Only when this file is node's script; bin/osprey.js (what npm links as `osprey`) calls run() itself.
+    return realpathSync(process.argv[1] ?? '') === fileURLToPath(import.meta.url);
   } catch {
     return false;
   }
