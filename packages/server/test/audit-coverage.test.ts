@@ -49,6 +49,8 @@ interface Fixture {
   /** The entry's action; several: the entries in order (a documented exception to one). */
   action: string | string[];
   subjectType: string;
+  /** The subject's id, where the walk knows it (after `keep`). */
+  subjectId?: () => string;
   /** Keeps what later steps need from the answer. */
   keep?: (res: RestResponse) => void;
   /** Setup for this step that is not itself checked (runs first). */
@@ -126,16 +128,19 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', '/targets', [{ controllerId: 'aw-1' }]],
       action: 'target.create',
       subjectType: 'target',
+      subjectId: () => 'aw-1',
     },
     'PUT /rest/v1/targets/{controllerId}': {
       request: () => ['PUT', '/targets/aw-1', { name: 'Renamed' }],
       action: 'target.update',
       subjectType: 'target',
+      subjectId: () => 'aw-1',
     },
     'POST /rest/v1/softwaremodules': {
       request: () => ['POST', '/softwaremodules', [{ name: 'aw', version: '1', type: 'os' }]],
       action: 'softwaremodule.create',
       subjectType: 'softwaremodule',
+      subjectId: () => String(ids.module),
       keep: (res) => (ids.module = res.json[0].id),
     },
     'POST /rest/v1/softwaremodules/{id}/artifacts': {
@@ -147,6 +152,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', '/distributionsets', [{ name: 'aw', version: '1', type: 'os', modules: [{ id: ids.module }] }]],
       action: 'distributionset.create',
       subjectType: 'distributionset',
+      subjectId: () => String(ids.ds),
       keep: (res) => (ids.ds = res.json[0].id),
     },
     'POST /rest/v1/targets/{controllerId}/assignedDS': {
@@ -164,21 +170,25 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['PUT', `/targets/aw-1/actions/${ids.action}`, { forceType: 'forced' }],
       action: 'action.force',
       subjectType: 'action',
+      subjectId: () => String(ids.action),
     },
     'DELETE /rest/v1/targets/{controllerId}/actions/{actionId}': {
       request: () => ['DELETE', `/targets/aw-1/actions/${ids.action}`],
       action: 'action.cancel',
       subjectType: 'action',
+      subjectId: () => String(ids.action),
     },
     'DELETE /rest/v1/actions/{id}': {
       request: () => ['DELETE', `/actions/${ids.action}?force=true`],
       action: 'action.forcequit',
       subjectType: 'action',
+      subjectId: () => String(ids.action),
     },
     'POST /rest/v1/distributionsets/{id}/release': {
       request: () => ['POST', `/distributionsets/${ids.ds}/release`, { securityVersion: 1, hardware: ['aw-board'] }],
       action: 'distributionset.release.request',
       subjectType: 'distributionset',
+      subjectId: () => String(ids.ds),
     },
     'POST /rest/v1/distributionsets/{id}/release/approve': {
       auth: BOB,
@@ -186,11 +196,13 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       // The second approval publishes the release: its own entry, in the same change.
       action: ['distributionset.release.approve', 'distributionset.release'],
       subjectType: 'distributionset',
+      subjectId: () => String(ids.ds),
     },
     'POST /rest/v1/targettags': {
       request: () => ['POST', '/targettags', [{ name: 'aw-tag' }]],
       action: 'targettag.create',
       subjectType: 'targettag',
+      subjectId: () => String(ids.targetTag),
       keep: (res) => (ids.targetTag = res.json[0].id),
     },
     'PUT /rest/v1/targettags/{id}': {
@@ -212,6 +224,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['DELETE', `/targettags/${ids.targetTag}`],
       action: 'targettag.delete',
       subjectType: 'targettag',
+      subjectId: () => String(ids.targetTag),
     },
     'POST /rest/v1/distributionsettags': {
       request: () => ['POST', '/distributionsettags', [{ name: 'aw-dstag' }]],
@@ -286,6 +299,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', '/targetfilters', [{ name: 'aw-filter', query: 'controllerId==aw-*' }]],
       action: 'targetfilter.create',
       subjectType: 'targetfilter',
+      subjectId: () => String(ids.filter),
       keep: (res) => (ids.filter = res.json[0].id),
     },
     'PUT /rest/v1/targetfilters/{id}': {
@@ -297,6 +311,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', `/targetfilters/${ids.filter}/autoAssignDS`, { id: ids.ds }],
       action: 'autoassign.set',
       subjectType: 'targetfilter',
+      subjectId: () => String(ids.filter),
     },
     'POST /rest/v1/targetfilters/{id}/autoAssignDS/pause': {
       request: () => ['POST', `/targetfilters/${ids.filter}/autoAssignDS/pause`],
@@ -317,6 +332,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['DELETE', `/targetfilters/${ids.filter}`],
       action: 'targetfilter.delete',
       subjectType: 'targetfilter',
+      subjectId: () => String(ids.filter),
     },
     ...Object.fromEntries(
       (
@@ -344,12 +360,14 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', '/rollouts', { name: 'aw-r1', distributionSetId: ids.ds, targetFilterQuery: 'controllerId==aw-*', amountGroups: 2 }],
       action: 'rollout.create',
       subjectType: 'rollout',
+      subjectId: () => String(ids.rollout),
       keep: (res) => (ids.rollout = res.json.id),
     },
     'POST /rest/v1/rollouts/{id}/start': {
       request: () => ['POST', `/rollouts/${ids.rollout}/start`],
       action: 'rollout.start',
       subjectType: 'rollout',
+      subjectId: () => String(ids.rollout),
     },
     'POST /rest/v1/rollouts/{id}/pause': {
       before: tick,
@@ -372,6 +390,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', `/rollouts/${ids.rollout}/stop`],
       action: 'rollout.stop',
       subjectType: 'rollout',
+      subjectId: () => String(ids.rollout),
     },
     'POST /rest/v1/rollouts/{id}/retry': {
       // A finished rollout: started, its devices' actions closed (one failed), ticked to finished.
@@ -397,6 +416,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['DELETE', `/rollouts/${ids.rollout}`],
       action: 'rollout.delete',
       subjectType: 'rollout',
+      subjectId: () => String(ids.rollout),
     },
     'POST /rest/v1/rollouts/{id}/approve': {
       before: async () => {
@@ -412,17 +432,20 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['POST', `/rollouts/${ids.approveRollout}/approve`],
       action: 'rollout.approve',
       subjectType: 'rollout',
+      subjectId: () => String(ids.approveRollout),
     },
     'POST /rest/v1/rollouts/{id}/deny': {
       auth: BOB,
       request: () => ['POST', `/rollouts/${ids.denyRollout}/deny`],
       action: 'rollout.deny',
       subjectType: 'rollout',
+      subjectId: () => String(ids.denyRollout),
     },
     'POST /rest/v1/users': {
       request: () => ['POST', '/users', { username: 'aw-user', password: 'aw-user-password-1', roles: ['VIEWER'] }],
       action: 'user.create',
       subjectType: 'user',
+      subjectId: () => 'aw-user',
     },
     'PUT /rest/v1/users/{username}': {
       request: () => ['PUT', '/users/aw-user', { roles: ['TARGET_ADMIN'] }],
@@ -438,37 +461,44 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['DELETE', '/users/aw-user'],
       action: 'user.delete',
       subjectType: 'user',
+      subjectId: () => 'aw-user',
     },
     'POST /rest/v1/apitokens': {
       request: () => ['POST', '/apitokens', { name: 'aw-token', roles: ['VIEWER'] }],
       action: 'apitoken.create',
       subjectType: 'apitoken',
+      subjectId: () => String(ids.token),
       keep: (res) => (ids.token = res.json.id),
     },
     'DELETE /rest/v1/apitokens/{id}': {
       request: () => ['DELETE', `/apitokens/${ids.token}`],
       action: 'apitoken.revoke',
       subjectType: 'apitoken',
+      subjectId: () => String(ids.token),
     },
     'DELETE /rest/v1/distributionsets/{id}': {
       request: () => ['DELETE', `/distributionsets/${ids.spareDs}`],
       action: 'distributionset.delete',
       subjectType: 'distributionset',
+      subjectId: () => String(ids.spareDs),
     },
     'DELETE /rest/v1/softwaremodules/{id}': {
       request: () => ['DELETE', `/softwaremodules/${ids.spareModule}`],
       action: 'softwaremodule.delete',
       subjectType: 'softwaremodule',
+      subjectId: () => String(ids.spareModule),
     },
     'DELETE /rest/v1/targets/{controllerId}': {
       request: () => ['DELETE', '/targets/aw-spare'],
       action: 'target.delete',
       subjectType: 'target',
+      subjectId: () => 'aw-spare',
     },
     'POST /rest/v1/tenants': {
       request: () => ['POST', '/tenants', { id: OTHER, adminPassword: 'auditwalk-tenant-password' }],
       action: 'tenant.create',
       subjectType: 'tenant',
+      subjectId: () => OTHER,
     },
     // The TUF operations, in the new tenant (it has not released, so its root can be imported).
     'POST /rest/v1/tuf/root/import': {
@@ -579,8 +609,12 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       const added = (await entries(tenant)).slice(before);
       const expected = typeof fixture.action === 'string' ? [fixture.action] : fixture.action;
       const summary = added.map((e) => `${e.action} ${e.subject.type}:${e.subject.id}`).join(', ');
-      if (added.length !== expected.length || added.some((e, i) => e.action !== expected[i] || e.subject.type !== fixture.subjectType))
-        failures.push(`${op}: expected [${expected.join(', ')}] on a ${fixture.subjectType}, got [${summary}]`);
+      const subjectId = fixture.subjectId?.();
+      if (
+        added.length !== expected.length ||
+        added.some((e, i) => e.action !== expected[i] || e.subject.type !== fixture.subjectType || (subjectId !== undefined && e.subject.id !== subjectId))
+      )
+        failures.push(`${op}: expected [${expected.join(', ')}] on ${fixture.subjectType}:${subjectId ?? '*'}, got [${summary}]`);
     }
     expect(failures).toEqual([]);
     for (const tenant of ['DEFAULT', OTHER]) expect(verifyAuditChain(await entries(tenant)).ok, tenant).toBe(true);
