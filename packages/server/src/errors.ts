@@ -23,6 +23,8 @@ export const SERVER_ERRORS = {
   /** Too many failed logins for an account or from an address, or too many at once: sent with Retry-After. */
   LOGIN_THROTTLED: { status: 429, errorCode: 'osprey.server.error.login.throttled' },
   INTERNAL: { status: 500, errorCode: 'osprey.server.error.internal' },
+  /** A stored artifact is missing, of another length or changed on disk: an operator must restore or re-upload it. */
+  ARTIFACT_DAMAGED: { status: 503, errorCode: 'osprey.server.error.artifact.damaged' },
   UNAVAILABLE: { status: 503, errorCode: 'osprey.server.error.unavailable' },
 } as const;
 

@@ -20,7 +20,7 @@ import type { ListQuery } from '../db/stores/list-query.js';
 import { SoftwareModuleStore, type ArtifactRow, type SoftwareModuleRow } from '../db/stores/software-modules.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
-import { discardArtifact, recordArtifact, stageArtifact, type StagedArtifact } from './artifacts.js';
+import { assertServable, discardArtifact, recordArtifact, stageArtifact, type StagedArtifact } from './artifacts.js';
 import type { Actor, Changes } from './changes.js';
 import type { ArtifactSigning } from './signatures.js';
 
@@ -135,7 +135,8 @@ export class SoftwareModuleService {
   /** The stored bytes of an artifact: for an encrypted one the ciphertext (the server never hands out plaintext). */
   async download(tenant: string, moduleId: number, artifactId: number): Promise<{ artifact: ArtifactRow; body: Readable }> {
     const artifact = await this.artifact(tenant, moduleId, artifactId);
-    return { artifact, body: this.blobs.get(artifact.sha256) };
+    await assertServable(this.blobs, artifact);
+    return { artifact, body: this.blobs.getVerified(artifact.sha256, Number(artifact.size)) };
   }
 
   /** The tenant's artifact signing key (SPKI PEM), for `openssl dgst -sha256 -verify`. */

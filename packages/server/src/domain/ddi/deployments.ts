@@ -64,6 +64,7 @@ export interface ConfirmationState {
 
 /** A stored file as a download serves it. */
 export interface DownloadableArtifact {
+  id: number;
   filename: string;
   size: number;
   sha1: string;
@@ -240,6 +241,7 @@ export class DeploymentService {
       const row = await content.artifact(target.tenant, moduleId, filename);
       if (!row) return undefined;
       const artifact: DownloadableArtifact = {
+        id: row.id,
         filename: row.filename,
         size: Number(row.size),
         sha1: row.sha1,
