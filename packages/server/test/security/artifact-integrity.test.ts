@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
+import { formatScrubReport, scrubArtifacts } from '../../src/domain/scrub.js';
 import { restClient, TEST_ADMIN } from '../../../../testkit/rest.js';
 import { sha256Hex } from '../../../../testkit/hash.js';
 import { startTestServer, type TestServer } from '../../../../testkit/server.js';
@@ -107,5 +108,19 @@ describe('artifact integrity on pglite', () => {
     const mgmt = await api('GET', mgmtPath('deleted'));
     expect(mgmt.status).toBe(503);
     expect(mgmt.json.errorCode).toBe('osprey.server.error.artifact.damaged');
+  });
+
+  // Runs after the three damages above (vitest keeps the order of a file's tests).
+  it('scrub finds the changed, the truncated and the deleted blob, and only those', async () => {
+    const report = await scrubArtifacts(server.database.db, server.blobs);
+    expect(report.artifacts).toBe(4);
+    expect(report.damaged.map((d) => [d.filename, d.damage])).toEqual([
+      ['flipped.bin', 'hash'],
+      ['truncated.bin', 'size'],
+      ['deleted.bin', 'missing'],
+    ]);
+    const text = formatScrubReport(report);
+    expect(text).toContain(`damaged: tenant DEFAULT artifact ${modules.flipped.artifactId} (module ${modules.flipped.moduleId}, flipped.bin): hash`);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('scrub: 4 artifacts in 4 blobs checked, 3 damaged');
   });
 });
