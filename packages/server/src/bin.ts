@@ -13,6 +13,7 @@ import { SERVER_VERSION } from './http/app.js';
 import { StartError, startServer } from './main.js';
 import { seed } from './domain/seed.js';
 import { formatScrubReport, scrubArtifacts } from './domain/scrub.js';
+import { Changes } from './domain/changes.js';
 
 const HELP = `Usage: osprey-server [start]         run the update server
        osprey-server seed FILE.json    load tenants, targets, modules, artifacts and assignments, then exit
@@ -56,7 +57,7 @@ async function runSeed(config: ServerConfig, file: string | undefined): Promise<
 async function runScrub(config: ServerConfig): Promise<number> {
   const server = await startServer({ ...config, logLevel: 'warn' }, { listen: false });
   try {
-    const report = await scrubArtifacts(server.database.db, server.blobs);
+    const report = await scrubArtifacts(server.database.db, server.blobs, new Changes(server.database.db));
     process.stdout.write(formatScrubReport(report));
     return report.damaged.length === 0 ? 0 : 1;
   } finally {

@@ -19,6 +19,7 @@ import type { Db } from '../db/stores/common.js';
 import { SoftwareModuleStore, type ArtifactRow } from '../db/stores/software-modules.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError } from '../errors.js';
+import type { Changes } from './changes.js';
 import type { ArtifactSigning } from './signatures.js';
 
 export interface ArtifactInput {
@@ -185,7 +186,24 @@ export function artifactDamaged(artifactId: number, damage: BlobDamage): ServerE
  * a full download streams (BlobStore.getVerified); a range cannot be hashed and is verified by
  * the device (TUF hashes, age AEAD).
  */
-export async function assertServable(blobs: BlobStore, artifact: { id: number; sha256: string; size: number }): Promise<void> {
+export async function assertServable(blobs: BlobStore, artifact: { id: number; sha256: string; size: number; damage: string | null }): Promise<void> {
+  // Once found damaged, refused until an operator replaces it, even if the file came back.
+  if (artifact.damage !== null) throw artifactDamaged(artifact.id, artifact.damage as BlobDamage);
   const damage = await blobs.check(artifact.sha256, Number(artifact.size));
   if (damage) throw artifactDamaged(artifact.id, damage);
+}
+
+/**
+ * Record a damaged artifact (audited as `system:integrity`) so that it is no longer offered.
+ * Returns false when it was already recorded.
+ */
+export async function recordDamage(changes: Changes, tenant: string, artifactId: number, damage: BlobDamage): Promise<boolean> {
+  return changes.apply({ tenant, actor: 'system:integrity' }, async (trx, now) => {
+    const row = await new SoftwareModuleStore(trx).markDamaged(tenant, artifactId, damage, now);
+    if (!row) return { result: false, audit: [] };
+    return {
+      result: true,
+      audit: { action: 'artifact.damaged', subject: { type: 'artifact', id: String(artifactId) }, before: null, after: { damage, sha256: row.sha256 } },
+    };
+  });
 }

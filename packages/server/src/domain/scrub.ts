@@ -6,6 +6,8 @@
  */
 import type { BlobDamage, BlobStore } from '../blob/store.js';
 import type { Db } from '../db/stores/common.js';
+import { recordDamage } from './artifacts.js';
+import type { Changes } from './changes.js';
 
 export interface DamagedArtifact {
   tenant: string;
@@ -22,7 +24,8 @@ export interface ScrubReport {
   damaged: DamagedArtifact[];
 }
 
-export async function scrubArtifacts(db: Db, blobs: BlobStore): Promise<ScrubReport> {
+/** With `changes`, each damaged artifact not yet recorded is marked (audited as system:integrity) and no longer offered. */
+export async function scrubArtifacts(db: Db, blobs: BlobStore, changes?: Changes): Promise<ScrubReport> {
   const rows = await db.selectFrom('artifacts').select(['tenant', 'id', 'module_id', 'filename', 'sha256', 'size']).orderBy('tenant').orderBy('id').execute();
   const verdicts = new Map<string, BlobDamage | undefined>();
   const damaged: DamagedArtifact[] = [];
@@ -31,6 +34,7 @@ export async function scrubArtifacts(db: Db, blobs: BlobStore): Promise<ScrubRep
     const key = `${row.sha256}/${row.size}`;
     if (!verdicts.has(key)) verdicts.set(key, await blobs.verify(row.sha256, Number(row.size)));
     const damage = verdicts.get(key);
+    if (damage && changes) await recordDamage(changes, row.tenant, row.id, damage);
     if (damage) damaged.push({ tenant: row.tenant, artifactId: row.id, moduleId: row.module_id, filename: row.filename, sha256: row.sha256, damage });
   }
   return { artifacts: rows.length, blobs: new Set(rows.map((r) => r.sha256)).size, damaged };

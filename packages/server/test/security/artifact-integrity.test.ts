@@ -82,6 +82,17 @@ describe('artifact integrity on pglite', () => {
 
     const mgmt = await fetch(`${server.url}/rest/v1${mgmtPath('flipped')}`, { headers: { authorization: TEST_ADMIN } });
     expect(await readAll(mgmt)).toBeInstanceOf(Error);
+
+    // Recorded (after the cut, so poll for it), audited as system:integrity, shown and then refused everywhere.
+    const shown = async () => (await api('GET', `/softwaremodules/${modules.flipped.moduleId}/artifacts/${modules.flipped.artifactId}`)).json;
+    for (let i = 0; i < 100 && (await shown()).damaged !== true; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await shown()).toMatchObject({ damaged: true, damage: 'hash' });
+    const audit = await server.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'artifact.damaged').execute();
+    expect(audit.map((a) => [a.actor, a.subject_id])).toEqual([['system:integrity', String(modules.flipped.artifactId)]]);
+    const again = await ddi('flipped');
+    expect(again.status).toBe(503);
+    expect(((await again.json()) as { message: string }).message).toMatch(/does not match its SHA-256/);
+    expect((await api('GET', mgmtPath('flipped'))).status).toBe(503);
   });
 
   it('never announces a truncated blob at its full length', async () => {
@@ -112,7 +123,7 @@ describe('artifact integrity on pglite', () => {
 
   // Runs after the three damages above (vitest keeps the order of a file's tests).
   it('scrub finds the changed, the truncated and the deleted blob, and only those', async () => {
-    const report = await scrubArtifacts(server.database.db, server.blobs);
+    const report = await scrubArtifacts(server.database.db, server.blobs, server.management.changes);
     expect(report.artifacts).toBe(4);
     expect(report.damaged.map((d) => [d.filename, d.damage])).toEqual([
       ['flipped.bin', 'hash'],
@@ -122,5 +133,10 @@ describe('artifact integrity on pglite', () => {
     const text = formatScrubReport(report);
     expect(text).toContain(`damaged: tenant DEFAULT artifact ${modules.flipped.artifactId} (module ${modules.flipped.moduleId}, flipped.bin): hash`);
     expect(text.trimEnd().split('\n').at(-1)).toBe('scrub: 4 artifacts in 4 blobs checked, 3 damaged');
+    // The deleted one was only ever refused over DDI (which does not record); scrub recorded it.
+    const deleted = (await api('GET', `/softwaremodules/${modules.deleted.moduleId}/artifacts/${modules.deleted.artifactId}`)).json;
+    expect(deleted).toMatchObject({ damaged: true, damage: 'missing' });
+    const intact = (await api('GET', `/softwaremodules/${modules.intact.moduleId}/artifacts/${modules.intact.artifactId}`)).json;
+    expect(intact.damaged).toBeUndefined();
   });
 });

@@ -65,6 +65,8 @@ export interface ConfirmationState {
 /** A stored file as a download serves it. */
 export interface DownloadableArtifact {
   id: number;
+  /** Set once the stored blob was found damaged: the download is refused. */
+  damage: string | null;
   filename: string;
   size: number;
   sha1: string;
@@ -242,6 +244,7 @@ export class DeploymentService {
       if (!row) return undefined;
       const artifact: DownloadableArtifact = {
         id: row.id,
+        damage: row.damage,
         filename: row.filename,
         size: Number(row.size),
         sha1: row.sha1,
