@@ -4420,6 +4420,13 @@ export interface operations {
                         tufTarget?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
+                        /** @description true once the stored bytes were found missing, resized or changed: no longer offered */
+                        damaged?: boolean;
+                        /**
+                         * @description how the stored bytes are damaged
+                         * @enum {string}
+                         */
+                        damage?: "missing" | "size" | "hash";
                         _links: {
                             self: {
                                 href: string;
@@ -4507,6 +4514,13 @@ export interface operations {
                         tufTarget?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
+                        /** @description true once the stored bytes were found missing, resized or changed: no longer offered */
+                        damaged?: boolean;
+                        /**
+                         * @description how the stored bytes are damaged
+                         * @enum {string}
+                         */
+                        damage?: "missing" | "size" | "hash";
                         _links: {
                             self: {
                                 href: string;
@@ -4577,6 +4591,13 @@ export interface operations {
                         tufTarget?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
+                        /** @description true once the stored bytes were found missing, resized or changed: no longer offered */
+                        damaged?: boolean;
+                        /**
+                         * @description how the stored bytes are damaged
+                         * @enum {string}
+                         */
+                        damage?: "missing" | "size" | "hash";
                         _links: {
                             self: {
                                 href: string;

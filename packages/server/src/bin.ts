@@ -13,9 +13,12 @@ import { SERVER_VERSION } from './http/app.js';
 import { StartError, startServer } from './main.js';
 import { seed } from './domain/seed.js';
 import { keepInitialAdminPassword } from './initial-password.js';
+import { formatScrubReport, scrubArtifacts } from './domain/scrub.js';
+import { Changes } from './domain/changes.js';
 
 const HELP = `Usage: osprey-server [start]         run the update server
        osprey-server seed FILE.json    load tenants, targets, modules, artifacts and assignments, then exit
+       osprey-server scrub             re-hash every stored artifact; exit 1 if any is damaged
        osprey-server --help | --version
 
 Settings come from the environment (or a JSON file named by OSPREY_CONFIG):
@@ -51,6 +54,18 @@ async function runSeed(config: ServerConfig, file: string | undefined): Promise<
   return 0;
 }
 
+/** Exit 0 when every artifact's blob is intact, 1 when any is damaged (one line each, then a summary). */
+async function runScrub(config: ServerConfig): Promise<number> {
+  const server = await startServer({ ...config, logLevel: 'warn' }, { listen: false });
+  try {
+    const report = await scrubArtifacts(server.database.db, server.blobs, new Changes(server.database.db));
+    process.stdout.write(formatScrubReport(report));
+    return report.damaged.length === 0 ? 0 : 1;
+  } finally {
+    await server.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -67,10 +82,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'start', file, ...extra] = parsed.positionals;
-  if (command !== 'start' && command !== 'seed') throw new UsageError(`unknown command "${command}": use start or seed FILE.json (see --help)`);
-  if (extra.length > 0 || (command === 'start' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}" (see --help)`);
+  if (command !== 'start' && command !== 'seed' && command !== 'scrub')
+    throw new UsageError(`unknown command "${command}": use start, seed FILE.json or scrub (see --help)`);
+  if (extra.length > 0 || (command !== 'seed' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}" (see --help)`);
   const config = loadConfig(process.env, {}, process.stdout.isTTY === true);
   if (command === 'seed') return runSeed(config, file);
+  if (command === 'scrub') return runScrub(config);
 
   const server = await startServer(config);
   let stopping = false;

@@ -24,6 +24,8 @@ export const SERVER_ERRORS = {
   LOGIN_THROTTLED: { status: 429, errorCode: 'osprey.server.error.login.throttled' },
   INTERNAL: { status: 500, errorCode: 'osprey.server.error.internal' },
   STORAGE_FULL: { status: 507, errorCode: 'osprey.server.error.storage.full' },
+  /** A stored artifact is missing, of another length or changed on disk: an operator must restore or re-upload it. */
+  ARTIFACT_DAMAGED: { status: 503, errorCode: 'osprey.server.error.artifact.damaged' },
   UNAVAILABLE: { status: 503, errorCode: 'osprey.server.error.unavailable' },
 } as const;
 

@@ -3,6 +3,7 @@
  * the admin password once, probes answer, SIGTERM shuts down cleanly, a restart reuses the data.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,7 +132,7 @@ describe('osprey-server binary', () => {
     expect(version.output().trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const unknown = start({}, ['frobnicate']);
     expect(await unknown.exited).toBe(2);
-    expect(unknown.output().trim()).toBe('osprey-server: unknown command "frobnicate": use start or seed FILE.json (see --help)');
+    expect(unknown.output().trim()).toBe('osprey-server: unknown command "frobnicate": use start, seed FILE.json or scrub (see --help)');
   });
 
   it('prints where the management API, its OpenAPI document and the DDI base are', async () => {
@@ -144,5 +145,28 @@ describe('osprey-server binary', () => {
     expect((await fetch(`${url}/rest/v1/openapi.json`)).status).toBe(200);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+  });
+
+  it('scrub exits 0 while every artifact is intact and 1, with a line per damaged one, once a blob is gone', async () => {
+    const scrubDir = mkdtempSync(join(tmpdir(), 'osprey-bin-scrub-'));
+    try {
+      writeFileSync(join(scrubDir, 'fw.bin'), 'firmware bytes');
+      const spec = { modules: [{ key: 'os', type: 'os', name: 'fw', version: '1', artifacts: [{ file: 'fw.bin', filename: 'fw.bin' }] }] };
+      writeFileSync(join(scrubDir, 'seed.json'), JSON.stringify(spec));
+      const env = { OSPREY_DATA_DIR: join(scrubDir, 'data') };
+      expect(await start(env, ['seed', join(scrubDir, 'seed.json')]).exited).toBe(0);
+      const clean = start(env, ['scrub']);
+      expect(await clean.exited).toBe(0);
+      expect(clean.output().trim()).toBe('scrub: 1 artifacts in 1 blobs checked, 0 damaged');
+      // sha256("firmware bytes") names the blob
+      const sha = createHash('sha256').update('firmware bytes').digest('hex');
+      rmSync(join(scrubDir, 'data', 'blobs', 'sha256', sha.slice(0, 2), sha));
+      const damaged = start(env, ['scrub']);
+      expect(await damaged.exited).toBe(1);
+      expect(damaged.output()).toMatch(/^damaged: tenant DEFAULT artifact \d+ \(module \d+, fw\.bin\): missing$/m);
+      expect(damaged.output().trim().split('\n').at(-1)).toBe('scrub: 1 artifacts in 1 blobs checked, 1 damaged');
+    } finally {
+      rmSync(scrubDir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface StoredBlob {
@@ -20,8 +20,18 @@ export interface StoredBlob {
 export interface BlobStore {
   /** Stream `source` into the store. Optionally refuse above `maxBytes`. */
   put(source: Readable, options?: { maxBytes?: number }): Promise<StoredBlob>;
-  /** A stream of the blob, or of bytes [start, end] inclusive. */
+  /** A stream of the blob, or of bytes [start, end] inclusive. Unverified: see getVerified. */
   get(sha256: string, range?: { start: number; end: number }): Readable;
+  /**
+   * The whole blob, hashed as it streams. On a short, long or changed file the stream is
+   * destroyed with a BlobDamagedError before its last chunk, so a client sees a cut connection,
+   * never a complete wrong file.
+   */
+  getVerified(sha256: string, size: number): Readable;
+  /** Cheap check before answering (a stat): why the blob cannot be served at `size`, or undefined. */
+  check(sha256: string, size: number): Promise<BlobDamage | undefined>;
+  /** Full check (re-hashes the file), for scrubbing: why the blob is damaged, or undefined. */
+  verify(sha256: string, size: number): Promise<BlobDamage | undefined>;
   size(sha256: string): Promise<number | undefined>;
   has(sha256: string): Promise<boolean>;
   /** Remove a blob (callers make sure nothing refers to it any more). */
@@ -29,6 +39,19 @@ export interface BlobStore {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Why a stored blob is not the one recorded: gone, of another length, or other bytes. */
+export type BlobDamage = 'missing' | 'size' | 'hash';
+
+export class BlobDamagedError extends Error {
+  override readonly name = 'BlobDamagedError';
+  constructor(
+    readonly sha256: string,
+    readonly damage: BlobDamage,
+  ) {
+    super(`blob ${sha256} is damaged (${damage})`);
+  }
+}
 
 export class BlobTooLargeError extends Error {
   override readonly name = 'BlobTooLargeError';
@@ -96,6 +119,50 @@ export class FileBlobStore implements BlobStore {
 
   get(sha256: string, range?: { start: number; end: number }): Readable {
     return createReadStream(this.path(sha256), range ? { start: range.start, end: range.end } : {});
+  }
+
+  getVerified(sha256: string, size: number): Readable {
+    const hash = createHash('sha256');
+    let seen = 0;
+    // The latest chunk is held back until the whole file is hashed: the last byte leaves only
+    // once the file is known intact.
+    let held: Buffer | undefined;
+    const verifier = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        if (seen > size) return done(new BlobDamagedError(sha256, 'size'));
+        hash.update(chunk);
+        const previous = held;
+        held = chunk;
+        done(null, previous);
+      },
+      flush(done) {
+        if (seen !== size) return done(new BlobDamagedError(sha256, 'size'));
+        if (hash.digest('hex') !== sha256) return done(new BlobDamagedError(sha256, 'hash'));
+        done(null, held);
+      },
+    });
+    const source = createReadStream(this.path(sha256));
+    source.on('error', (e: NodeJS.ErrnoException) => verifier.destroy(e.code === 'ENOENT' ? new BlobDamagedError(sha256, 'missing') : e));
+    return source.pipe(verifier);
+  }
+
+  async check(sha256: string, size: number): Promise<BlobDamage | undefined> {
+    const actual = await this.size(sha256);
+    if (actual === undefined) return 'missing';
+    return actual === size ? undefined : 'size';
+  }
+
+  async verify(sha256: string, size: number): Promise<BlobDamage | undefined> {
+    const quick = await this.check(sha256, size);
+    if (quick) return quick;
+    try {
+      await pipeline(this.getVerified(sha256, size), new Writable({ write: (_c, _e, done) => done() }));
+      return undefined;
+    } catch (e) {
+      if (e instanceof BlobDamagedError) return e.damage;
+      throw e;
+    }
   }
 
   async size(sha256: string): Promise<number | undefined> {

@@ -361,6 +361,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('actions_target_ds').on('actions').columns(['target_id', 'ds_id']).execute();
     },
   },
+  '0010_artifact_damage': {
+    async up(db: Kysely<unknown>) {
+      // Set when a download or scrub finds the stored blob missing, resized or changed: the artifact is no longer offered.
+      await db.schema.alterTable('artifacts').addColumn('damaged_at', 'timestamptz').execute();
+      await db.schema.alterTable('artifacts').addColumn('damage', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -83,6 +83,9 @@ export interface ArtifactsTable {
   tuf_target: string | null;
   signature: Buffer | null;
   created_at: Timestamp;
+  /** When the stored blob was found damaged, and how ('missing', 'size', 'hash'); null while intact. */
+  damaged_at: Timestamp | null;
+  damage: string | null;
 }
 
 export interface DistributionSetsTable {

@@ -13,12 +13,13 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { generateFileKey, PayloadEncryptStream, wrapHeader } from '@osprey/core';
-import { BlobTooLargeError, type BlobStore, type StoredBlob } from '../blob/store.js';
+import { BlobTooLargeError, type BlobDamage, type BlobStore, type StoredBlob } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
 import type { Db } from '../db/stores/common.js';
 import { SoftwareModuleStore, type ArtifactRow } from '../db/stores/software-modules.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError } from '../errors.js';
+import type { Changes } from './changes.js';
 import type { ArtifactSigning } from './signatures.js';
 
 export interface ArtifactInput {
@@ -168,4 +169,43 @@ async function putThrough(blobs: BlobStore, feeding: Promise<void>, last: Readab
   // other stages with a premature close.
   if (errors.length > 0) throw errors.find((e) => e instanceof BlobTooLargeError) ?? (put.status === 'rejected' ? put.reason : errors[0]);
   return (put as PromiseFulfilledResult<StoredBlob>).value;
+}
+
+const DAMAGE_TEXT: Record<BlobDamage, string> = {
+  missing: 'its stored file is missing',
+  size: 'its stored file has another length than recorded',
+  hash: 'its stored file does not match its SHA-256',
+};
+
+/** The error a download of a damaged artifact answers with (503: the record is fine, the store is not). */
+export function artifactDamaged(artifactId: number, damage: BlobDamage): ServerError {
+  return new ServerError('ARTIFACT_DAMAGED', `artifact ${artifactId} is damaged: ${DAMAGE_TEXT[damage]}; restore the blob store or upload it again`);
+}
+
+/**
+ * Before any header is sent: refuse an artifact whose blob is gone or of another length than
+ * recorded, so a wrong Content-Length is never announced. The bytes themselves are hashed while
+ * a full download streams (BlobStore.getVerified); a range cannot be hashed and is verified by
+ * the device (TUF hashes, age AEAD).
+ */
+export async function assertServable(blobs: BlobStore, artifact: { id: number; sha256: string; size: number; damage: string | null }): Promise<void> {
+  // Once found damaged, refused until an operator replaces it, even if the file came back.
+  if (artifact.damage !== null) throw artifactDamaged(artifact.id, artifact.damage as BlobDamage);
+  const damage = await blobs.check(artifact.sha256, Number(artifact.size));
+  if (damage) throw artifactDamaged(artifact.id, damage);
+}
+
+/**
+ * Record a damaged artifact (audited as `system:integrity`) so that it is no longer offered.
+ * Returns false when it was already recorded.
+ */
+export async function recordDamage(changes: Changes, tenant: string, artifactId: number, damage: BlobDamage): Promise<boolean> {
+  return changes.apply({ tenant, actor: 'system:integrity' }, async (trx, now) => {
+    const row = await new SoftwareModuleStore(trx).markDamaged(tenant, artifactId, damage, now);
+    if (!row) return { result: false, audit: [] };
+    return {
+      result: true,
+      audit: { action: 'artifact.damaged', subject: { type: 'artifact', id: String(artifactId) }, before: null, after: { damage, sha256: row.sha256 } },
+    };
+  });
 }

@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob/store.js';
+import { assertServable } from '../domain/artifacts.js';
 import type { DdiService } from '../domain/ddi.js';
 import { ServerError } from '../errors.js';
 import { deviceOf } from './ddi-auth.js';
@@ -48,6 +49,7 @@ export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: Bl
           .header('Content-Disposition', disposition(`${artifact.filename}.sig`))
           .send(Buffer.from(artifact.signature!));
       }
+      await assertServable(blobs, artifact);
       const size = artifact.size;
       const etag = `"${artifact.sha1}"`;
       reply
@@ -101,7 +103,7 @@ export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: Bl
           if (request.method === 'HEAD') return reply.send(undefined);
           // A full download is recorded; range requests are not (they would eat the status quota, #1249).
           if (actionId !== undefined) await ddi.deployments.recordDownload(d.target, actionId, request.url);
-          return reply.send(blobs.get(artifact.sha256));
+          return reply.send(blobs.getVerified(artifact.sha256, size));
       }
     },
   });

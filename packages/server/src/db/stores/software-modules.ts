@@ -55,6 +55,18 @@ export class SoftwareModuleStore {
     return this.db.selectFrom('artifacts').selectAll().where('tenant', '=', tenant).where('module_id', '=', moduleId).orderBy('id').execute();
   }
 
+  /** Record that an artifact's blob is damaged; undefined when it was already recorded (the first finding stays). */
+  async markDamaged(tenant: string, artifactId: number, damage: string, now: Date): Promise<ArtifactRow | undefined> {
+    return this.db
+      .updateTable('artifacts')
+      .set({ damaged_at: now, damage })
+      .where('tenant', '=', tenant)
+      .where('id', '=', artifactId)
+      .where('damaged_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   /** An artifact of this module, or undefined (also for an artifact of another module). */
   async artifact(tenant: string, moduleId: number, artifactId: number): Promise<ArtifactRow | undefined> {
     return this.db

@@ -64,6 +64,9 @@ export interface ConfirmationState {
 
 /** A stored file as a download serves it. */
 export interface DownloadableArtifact {
+  id: number;
+  /** Set once the stored blob was found damaged: the download is refused. */
+  damage: string | null;
   filename: string;
   size: number;
   sha1: string;
@@ -240,6 +243,8 @@ export class DeploymentService {
       const row = await content.artifact(target.tenant, moduleId, filename);
       if (!row) return undefined;
       const artifact: DownloadableArtifact = {
+        id: row.id,
+        damage: row.damage,
         filename: row.filename,
         size: Number(row.size),
         sha1: row.sha1,

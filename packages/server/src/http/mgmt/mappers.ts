@@ -106,6 +106,8 @@ export const artifactReply = z.object({
   plaintext: z.object({ size: z.number().int(), sha256: z.string() }).optional().describe('for an encrypted artifact: what was uploaded'),
   tufTarget: z.string().optional().describe('the TUF target that signs it'),
   createdAt: time.optional(),
+  damaged: z.boolean().optional().describe('true once the stored bytes were found missing, resized or changed: no longer offered'),
+  damage: z.enum(['missing', 'size', 'hash']).optional().describe('how the stored bytes are damaged'),
   _links: links('self', 'download'),
 });
 
@@ -120,6 +122,7 @@ export function artifactJson(base: string, a: ArtifactRow): z.input<typeof artif
     ...(a.plaintext_sha256 ? { plaintext: { size: Number(a.plaintext_size), sha256: a.plaintext_sha256 } } : {}),
     tufTarget: a.tuf_target ?? undefined,
     createdAt: ms(a.created_at),
+    ...(a.damage !== null ? { damaged: true, damage: a.damage as 'missing' | 'size' | 'hash' } : {}),
     _links: { self: { href: self }, download: { href: `${self}/download` } },
   };
 }
