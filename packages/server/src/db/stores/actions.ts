@@ -594,20 +594,12 @@ export class ActionStore {
    * closing decides it, in the same transaction.
    */
   async settleTarget(tenant: string, targetId: number): Promise<void> {
-    const next = await this.db
-      .selectFrom('actions')
-      .select('ds_id')
-      .where('tenant', '=', tenant)
-      .where('target_id', '=', targetId)
-      .where('active', '=', true)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const next = await this.newestActiveSetOf(tenant, targetId);
     await this.db
       .updateTable('targets')
       .set((eb) => ({
-        assigned_ds_id: next ? eb.val(next.ds_id) : eb.ref('installed_ds_id'),
-        update_status: next ? 'PENDING' : 'IN_SYNC',
+        assigned_ds_id: next !== undefined ? eb.val(next) : eb.ref('installed_ds_id'),
+        update_status: next !== undefined ? 'PENDING' : 'IN_SYNC',
       }))
       .where('tenant', '=', tenant)
       .where('id', '=', targetId)
