@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
-import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
+import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../../testkit/server.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
 const files = mkdtempSync(join(tmpdir(), 'osprey-ddi-input-'));

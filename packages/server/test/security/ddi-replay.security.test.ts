@@ -4,8 +4,8 @@
  * that other device; in every case the action is left as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth as basic, restClient } from '../../../testkit/rest.js';
-import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { basicAuth as basic, restClient } from '../../../../testkit/rest.js';
+import { startTestServer, type TestServer } from '../../../../testkit/server.js';
 
 const ADMIN = basic('admin', 'admin-password');
 const TOKENS = { 'sec-a': 'sec-a-token-0123456789', 'sec-b': 'sec-b-token-0123456789' } as const;

@@ -11,10 +11,10 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAudit } from '../src/domain/audit.js';
-import { resolvePermissions } from '../src/domain/permissions.js';
-import { restClient } from '../../../testkit/rest.js';
-import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { readAudit } from '../../src/domain/audit.js';
+import { resolvePermissions } from '../../src/domain/permissions.js';
+import { restClient } from '../../../../testkit/rest.js';
+import { startTestServer, type TestServer } from '../../../../testkit/server.js';
 
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const bearer = (token: string) => `Bearer ${token}`;

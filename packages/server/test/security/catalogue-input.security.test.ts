@@ -6,8 +6,8 @@
  * every join over tenant data keeps to the caller's tenant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restClient } from '../../../testkit/rest.js';
-import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
+import { restClient } from '../../../../testkit/rest.js';
+import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../../testkit/server.js';
 
 const basic = (login: string, password: string) => `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
 const ADMIN = basic('admin', 'admin-password');

@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth as basic, restClient } from '../../../testkit/rest.js';
-import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { basicAuth as basic, restClient } from '../../../../testkit/rest.js';
+import { startTestServer, type TestServer } from '../../../../testkit/server.js';
 
 const ADMIN = basic('admin', 'admin-password');
 const B = 'XTENANT_B';
 const BADMIN = basic(`${B}\\admin`, 'xtenant-b-admin-password');
-const openapi = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8')) as {
+const openapi = JSON.parse(readFileSync(new URL('../../../../docs/openapi.json', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; required?: boolean; schema?: { type?: string } }> }>>;
 };
 /** Parameters that name a tenant-wide setting, not a row: B has its own of each. */

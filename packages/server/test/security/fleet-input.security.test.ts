@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAudit } from '../src/domain/audit.js';
-import { restClient } from '../../../testkit/rest.js';
-import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
+import { readAudit } from '../../src/domain/audit.js';
+import { restClient } from '../../../../testkit/rest.js';
+import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../../testkit/server.js';
 
 const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
 const ADMIN = `Basic ${Buffer.from('admin:admin-password').toString('base64')}`;
