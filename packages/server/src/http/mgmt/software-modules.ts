@@ -53,6 +53,10 @@ const artifactParams = moduleParams.extend({ artifactId: entityId('artifact') })
  * A failure of the multipart parser — a body that ends before its closing boundary, a malformed
  * part, too many parts or fields — is the client's: a 400, never a 500.
  */
+/** What @fastify/busboy (dicer) says when a multipart body ends or breaks before its closing boundary. */
+const MULTIPART_PARSER_MESSAGE = /Unexpected end of (multipart data|form)|Part terminated early|Malformed part header|Multipart: Boundary not found/i;
+const isMultipartParserError = (e: unknown) => e instanceof Error && !(e instanceof ServerError) && MULTIPART_PARSER_MESSAGE.test(e.message);
+
 /** File-system failures of our own storage that the upload pipeline passes back into the request's streams. */
 const STORAGE_FAILURE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
@@ -167,8 +171,10 @@ export async function registerSoftwareModuleRoutes(app: TypedApp, context: Manag
       try {
         row = await modules.upload(principalOf(request), request.params.id, formOf(request, state));
       } catch (e) {
-        // The file's bytes failed because the body did (it ended early, a part was malformed): the client's error.
-        throw state.failed ?? e;
+        // The file's bytes failed because the body did (it ended early, a part was malformed): the
+        // client's error. Which of the file stream's 'error' event and the store's rejection comes
+        // first differs between Node versions, so the parser's own errors are recognised too.
+        throw state.failed ?? (isMultipartParserError(e) ? malformed(e) : e);
       }
       return reply.status(201).send(artifactJson(context.base(request), row));
     },
