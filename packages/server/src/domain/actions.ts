@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ActionStore, TENANT_ACTION_FIELDS, type ActionWithTarget } from '../db/stores/actions.js';
 import type { Page } from '../db/stores/common.js';
-import { pageRequest, refuseOutOfRange, type ListQueryText } from '../db/stores/page-request.js';
+import { pageRequestOf, type ListQuery } from '../db/stores/list-query.js';
 import { ServerError, notFound } from '../errors.js';
 import type { Actor, Changes } from './changes.js';
 
@@ -18,9 +18,9 @@ export class ActionService {
     private readonly changes: Changes,
   ) {}
 
-  async page(tenant: string, query: ListQueryText): Promise<Page<ActionWithTarget>> {
-    const request = pageRequest(query, TENANT_ACTION_FIELDS);
-    return refuseOutOfRange(() => new ActionStore(this.db).page(tenant, request));
+  async page(tenant: string, query: ListQuery): Promise<Page<ActionWithTarget>> {
+    const request = pageRequestOf(query, TENANT_ACTION_FIELDS);
+    return new ActionStore(this.db).page(tenant, request);
   }
 
   async get(tenant: string, id: number): Promise<ActionWithTarget> {

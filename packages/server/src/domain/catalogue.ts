@@ -33,7 +33,7 @@ import {
 } from '../db/stores/catalogue.js';
 import { conflictOnDuplicate, type Db, type Page } from '../db/stores/common.js';
 import { TARGET_FIELDS } from '../db/fields.js';
-import { pageRequest, refuseOutOfRange, type ListQueryText } from '../db/stores/page-request.js';
+import { pageRequestOf, type ListQuery } from '../db/stores/list-query.js';
 import { notFound } from '../errors.js';
 import type { Actor, AuditRecord, Changes } from './changes.js';
 
@@ -67,10 +67,10 @@ export class NamedResources<Row extends { id: number; name: string }, Create, In
     if (this.kind.defaults) await ensureDefaultTypes(this.db, tenant);
   }
 
-  async page(tenant: string, query: ListQueryText): Promise<Page<Row>> {
+  async page(tenant: string, query: ListQuery): Promise<Page<Row>> {
     await this.defaults(tenant);
-    const request = pageRequest(query, this.kind.fields);
-    return refuseOutOfRange(() => this.kind.store(this.db).page(tenant, request));
+    const request = pageRequestOf(query, this.kind.fields);
+    return this.kind.store(this.db).page(tenant, request);
   }
 
   async get(tenant: string, id: number): Promise<Row> {
@@ -232,10 +232,10 @@ export class CatalogueService {
   }
 
   /** The targets carrying the tag, paged (fields: TARGET_FIELDS). */
-  async taggedTargets(tenant: string, tagId: number, query: ListQueryText): Promise<Page<Selectable<TargetsTable>>> {
+  async taggedTargets(tenant: string, tagId: number, query: ListQuery): Promise<Page<Selectable<TargetsTable>>> {
     await this.targetTag(this.db, tenant, tagId);
-    const request = pageRequest(query, TARGET_FIELDS);
-    return refuseOutOfRange(() => new TargetTagAssignmentStore(this.db).page(tenant, tagId, request));
+    const request = pageRequestOf(query, TARGET_FIELDS);
+    return new TargetTagAssignmentStore(this.db).page(tenant, tagId, request);
   }
 
   /** Tag targets by controllerId: all of them or, if one is not the tenant's, none (404). */

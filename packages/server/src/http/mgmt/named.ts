@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Page } from '../../db/stores/common.js';
-import type { ListQueryText } from '../../db/stores/page-request.js';
+import type { ListQuery } from '../../db/stores/list-query.js';
 import type { Actor } from '../../domain/changes.js';
 import type { Permission } from '../../domain/permissions.js';
 import { entityId, link, listQuery, noContent, pageOf, type TypedApp } from '../schema.js';
@@ -86,7 +86,7 @@ export const keyedReply = <E extends z.ZodRawShape>(extra: E) => {
 
 /** What the routes call: domain/catalogue.ts `NamedResources`. */
 export interface NamedApi<Row, Create, Update> {
-  page(tenant: string, query: ListQueryText): Promise<Page<Row>>;
+  page(tenant: string, query: ListQuery): Promise<Page<Row>>;
   get(tenant: string, id: number): Promise<Row>;
   create(who: Actor, items: readonly Create[]): Promise<Row[]>;
   update(who: Actor, id: number, change: Update): Promise<Row>;
