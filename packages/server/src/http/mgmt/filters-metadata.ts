@@ -10,7 +10,8 @@ import { entityId, noContent, pathText, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
 import { page } from './mappers.js';
-import { freeText, label, name, namedJson, namedReply, registerNamedRoutes } from './named.js';
+import { label, name, namedJson, namedReply, registerNamedRoutes } from './named.js';
+import { freeText } from './text.js';
 
 const filterBody = z.strictObject({ name, query: freeText(4096).min(1) });
 

@@ -3,6 +3,7 @@
  * create (an array), update and delete under one path, each guarded by its own permission, with
  * the text fields every kind shares. One kind = one `registerNamedRoutes` call with its schemas.
  */
+import { freeText } from './text.js';
 import { z } from 'zod';
 import type { Page } from '../../db/stores/common.js';
 import type { ListQuery } from '../../db/stores/list-query.js';
@@ -14,13 +15,6 @@ import type { ManagementContext } from './context.js';
 import { page } from './mappers.js';
 
 // --- text fields -----------------------------------------------------------------------------
-
-/** Free text (descriptions, values): anything but NUL, which PostgreSQL text cannot hold (a 500 otherwise). */
-export const freeText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL bytes' });
 
 /** A name, key or colour: no NUL or other control characters. */
 export const label = (max: number, min = 1) =>

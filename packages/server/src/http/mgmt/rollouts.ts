@@ -7,6 +7,7 @@
  * Every number is bounded by what its column holds and every text refuses NUL (PostgreSQL cannot
  * store it): such input is a 400 naming the field, never a 500 from the database (issue 12).
  */
+import { freeText } from './text.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ACTION_TYPES, DEFAULT_THRESHOLDS, GROUP_STATUSES, ROLLOUT_STATUSES, type RolloutCommand, type Thresholds } from '@osprey/protocol';
@@ -21,13 +22,6 @@ const INT4_MAX = 2 ** 31 - 1;
 /** The last millisecond of year 9999: later times are not stored (timestamptz) nor read back (ISO 8601). */
 const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-/** Text as PostgreSQL stores it: no NUL byte, at most `max` characters. */
-const text = (max: number, min = 0) =>
-  z
-    .string()
-    .min(min)
-    .max(max)
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL bytes');
 /** Epoch milliseconds a timestamptz holds. */
 const epochMs = z.int().min(0).max(LATEST_TIME_MS);
 const count = (min: number) => z.int().min(min).max(INT4_MAX);
@@ -46,15 +40,15 @@ const conditions = {
   errorCondition: condition.optional(),
   errorAction: errorAction.optional(),
 };
-const targetFilterQuery = text(4096);
+const targetFilterQuery = freeText(4096);
 /** An id in a body (a bigint key; zod's int is a safe integer, so ids stay below 2^53). */
 const entityRef = () => z.int().positive();
 
 const createBody = z.strictObject({
-  name: text(128, 1),
-  description: text(512).optional(),
+  name: freeText(128, 1),
+  description: freeText(512).optional(),
   distributionSetId: entityRef(),
-  targetFilterQuery: text(4096, 1),
+  targetFilterQuery: freeText(4096, 1),
   type: z.enum(ACTION_TYPES).default('forced'),
   forcetime: epochMs.optional(),
   startAt: epochMs.optional(),
@@ -64,8 +58,8 @@ const createBody = z.strictObject({
   groups: z
     .array(
       z.strictObject({
-        name: text(128, 1),
-        description: text(512).optional(),
+        name: freeText(128, 1),
+        description: freeText(512).optional(),
         targetFilterQuery: targetFilterQuery.optional(),
         targetPercentage: z.number().min(0).max(100).default(100),
         confirmationRequired: z.boolean().optional(),
@@ -97,13 +91,13 @@ const createBody = z.strictObject({
   maxRetries: z.int().min(0).max(10).optional(),
   maintenanceWindow: z
     .strictObject({
-      schedule: text(256, 1),
+      schedule: freeText(256, 1),
       duration: z.string().regex(/^\d{2}:[0-5]\d:[0-5]\d$/, 'HH:MM:SS'),
-      timezone: text(64).default('UTC'),
+      timezone: freeText(64).default('UTC'),
     })
     .optional(),
   dynamic: z.boolean().optional(),
-  dynamicGroupTemplate: z.strictObject({ nameSuffix: text(64).default('-dynamic'), targetCount: z.int().min(1).max(20_000) }).optional(),
+  dynamicGroupTemplate: z.strictObject({ nameSuffix: freeText(64).default('-dynamic'), targetCount: z.int().min(1).max(20_000) }).optional(),
 });
 
 interface Conditions {
@@ -301,7 +295,7 @@ export async function registerRolloutRoutes(app: TypedApp, context: ManagementCo
       `/rollouts/:id/${command}`,
       {
         preValidation: requires('APPROVE_ROLLOUT'),
-        schema: { params: rolloutParams, querystring: z.object({ remark: text(1024).optional() }), response: { 200: rolloutJsonSchema } },
+        schema: { params: rolloutParams, querystring: z.object({ remark: freeText(1024).optional() }), response: { 200: rolloutJsonSchema } },
       },
       async (request) =>
         rolloutJson(base(request), await rollouts.command(principalOf(request), request.params.id, command, { remark: request.query.remark || undefined })),

@@ -15,9 +15,6 @@ export const line = (max: number, min = 1) =>
     .max(max)
     .refine((s) => !CONTROL.test(s), { error: 'must not contain control characters' });
 
-/** Free text (a description, a PEM key): line breaks and tabs allowed, NUL not. */
-export const freeText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL characters' });
+/** Free text (a description, a PEM key, a filter): line breaks and tabs allowed, NUL not. */
+export const freeText = (max: number, min = 0) =>
+  (min > 0 ? z.string().min(min) : z.string()).max(max).refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL characters' });
