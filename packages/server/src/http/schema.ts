@@ -62,6 +62,9 @@ export function useRouteSchemas(app: FastifyInstance): TypedApp {
 
 // --- pieces every area uses ----------------------------------------------------------------
 
+/** The largest value of a PostgreSQL int4 column (counts, percentages, weights, codes). */
+export const INT4_MAX = 2 ** 31 - 1;
+
 /** A numeric path id: 1–15 digits, or a 400 saying which id was wrong. */
 export const entityId = (what: string) =>
   z

@@ -13,12 +13,11 @@ import { z } from 'zod';
 import { ACTION_TYPES, DEFAULT_THRESHOLDS, GROUP_STATUSES, ROLLOUT_STATUSES, type RolloutCommand, type Thresholds } from '@osprey/protocol';
 import type { GroupRow } from '../../db/stores/rollouts.js';
 import type { GroupTarget, RolloutView } from '../../domain/rollouts.js';
-import { entityId, links, listQuery, noContent, pageOf, type TypedApp } from '../schema.js';
+import { INT4_MAX, entityId, links, listQuery, noContent, pageOf, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
 
 /** The largest value of an int4 column (counts, weights, retries). */
-const INT4_MAX = 2 ** 31 - 1;
 /** The last millisecond of year 9999: later times are not stored (timestamptz) nor read back (ISO 8601). */
 const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 

@@ -6,13 +6,12 @@
  * default software module and distribution set types exist from the first use.
  */
 import { z } from 'zod';
-import { entityId, type TypedApp } from '../schema.js';
+import { INT4_MAX, entityId, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
 import { described, emptyReply, idList, ids, key, keyedJson, keyedReply, label, registerNamedRoutes } from './named.js';
 
 /** int4 columns: larger counts would be refused by PostgreSQL (a 500 otherwise). */
-const INT4_MAX = 2 ** 31 - 1;
 const redescribe = z.strictObject({ description: described.description, colour: described.colour });
 const idReply = z.array(z.object({ id: z.number().int() }));
 const asIds = (list: number[]) => list.map((id) => ({ id }));
