@@ -57,13 +57,25 @@ module.exports = {
       from: { path: '^packages/(agent|cli)/src/' },
       to: { path: '^packages/server/' },
     },
+    {
+      name: 'console-only-through-the-client',
+      severity: 'error',
+      comment:
+        'The console (packages/web) talks to the server only over HTTP, through @osprey/client: no server, agent, core or Node code in the browser bundle.',
+      from: { path: '^packages/web/src/' },
+      to: { path: ['^packages/(server|agent|core|protocol|pkcs11|fs|cli)/', '^(node:)?(fs|fs/promises|net|http|https|child_process|os|path|crypto)$'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '^packages/[^/]+/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.test.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js'],
+    },
     moduleSystems: ['es6'],
   },
 };

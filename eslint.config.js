@@ -2,6 +2,7 @@
 // information, so `npm test` stays fast), with the few exceptions this code base relies on.
 import js from '@eslint/js';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -10,6 +11,13 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   // Plain JavaScript (the bin launchers, configs) runs on Node.
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  // The console runs in the browser.
+  {
+    files: ['packages/web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+  },
   {
     rules: {
       // Names starting with _ are deliberately unused (callback positions, destructuring).

@@ -1,0 +1,115 @@
+/**
+ * Sign-in state. A session is the server's (POST /rest/v1/sessions): a bearer token that carries
+ * the user's permissions as they are *now* on the server, with an idle and an absolute expiry.
+ * The token lives in sessionStorage (this tab only, gone when it closes); the password is never kept.
+ * What the console shows is shaped by `can(permission)`, but the server checks every call again.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { ApiError, consoleClient, type ManagementClient } from './api.js';
+
+// TODO(#11 merge): from the generated client once POST /rest/v1/sessions is in docs/openapi.json.
+export interface SessionUser {
+  username: string;
+  tenant: string;
+  roles: string[];
+  permissions: string[];
+}
+
+interface StoredSession {
+  token: string;
+  user: SessionUser;
+  expiresAt: number;
+}
+
+export interface SignedIn {
+  user: SessionUser;
+  api: ManagementClient;
+  /** The session's token, for the live channel (which the typed client does not stream). */
+  token: string;
+  can: (...permissions: string[]) => boolean;
+  signOut: () => Promise<void>;
+}
+
+interface SessionState {
+  session: SignedIn | undefined;
+  /** Why the last session ended, when the server ended it (expired, revoked). */
+  endedBecause: string | undefined;
+  signIn: (input: { username: string; password: string; tenant?: string }) => Promise<void>;
+}
+
+const STORAGE_KEY = 'osprey.session';
+const SessionContext = createContext<SessionState | undefined>(undefined);
+
+function readStored(): StoredSession | undefined {
+  try {
+    const raw = window.sessionStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as StoredSession) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [stored, setStored] = useState<StoredSession | undefined>(readStored);
+  const [endedBecause, setEndedBecause] = useState<string | undefined>();
+
+  const end = useCallback(
+    (reason: string | undefined) => {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+      setStored(undefined);
+      setEndedBecause(reason);
+      queryClient.clear();
+    },
+    [queryClient],
+  );
+
+  const session = useMemo<SignedIn | undefined>(() => {
+    if (!stored) return undefined;
+    const api = consoleClient({
+      token: stored.token,
+      onUnauthorized: (error: ApiError) =>
+        end(error.errorCode === 'SESSION_EXPIRED' ? 'Your session has expired. Sign in again.' : 'You were signed out. Sign in again.'),
+    });
+    const permissions = new Set(stored.user.permissions);
+    return {
+      user: stored.user,
+      api,
+      token: stored.token,
+      can: (...needed) => needed.every((p) => permissions.has(p)),
+      signOut: async () => {
+        // Revoke on the server first; the console forgets the token whatever the answer.
+        await fetch('/rest/v1/sessions/current', { method: 'DELETE', headers: { authorization: `Bearer ${stored.token}` } }).catch(() => undefined);
+        end(undefined);
+      },
+    };
+  }, [stored, end]);
+
+  const signIn = useCallback(async (input: { username: string; password: string; tenant?: string }) => {
+    const response = await fetch('/rest/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    const answer: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw new ApiError(response.status, answer as ConstructorParameters<typeof ApiError>[1]);
+    const created = answer as { token: string; user: SessionUser; expiresAt: number };
+    const next: StoredSession = { token: created.token, user: created.user, expiresAt: created.expiresAt };
+    window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+    setEndedBecause(undefined);
+    setStored(next);
+  }, []);
+
+  const state = useMemo(() => ({ session, endedBecause, signIn }), [session, endedBecause, signIn]);
+  return <SessionContext.Provider value={state}>{children}</SessionContext.Provider>;
+}
+
+export function useSessionState(): SessionState {
+  const state = useContext(SessionContext);
+  if (!state) throw new Error('useSessionState outside SessionProvider');
+  return state;
+}
+
+/** The signed-in session; only inside the signed-in part of the console. */
+export function useSession(): SignedIn {
+  const { session } = useSessionState();
+  if (!session) throw new Error('useSession without a session');
+  return session;
+}
