@@ -809,6 +809,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires UPDATE_TENANT_CONFIGURATION. */
+        get: operations["getRestV1Roles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rest/v1/users": {
         parameters: {
             query?: never;
@@ -957,6 +974,23 @@ export interface paths {
         };
         /** @description Requires READ_AUDIT. */
         get: operations["getRestV1Audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/audit/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires READ_AUDIT. */
+        get: operations["getRestV1AuditVerification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5832,6 +5866,51 @@ export interface operations {
             };
         };
     };
+    getRestV1Roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roles: {
+                            name: string;
+                            permissions: string[];
+                        }[];
+                        /** @description every permission, each grantable on its own */
+                        permissions: string[];
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getRestV1Users: {
         parameters: {
             query?: {
@@ -6415,6 +6494,60 @@ export interface operations {
                             hash: string;
                         }[];
                         size: number;
+                        /** @description entries in the log */
+                        total: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1AuditVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                        /** @description the last entry; null when the log is empty */
+                        head: {
+                            seq: number;
+                            hash: string;
+                        } | null;
+                    } | {
+                        /** @enum {boolean} */
+                        ok: false;
+                        /** @description the first entry where the chain breaks */
+                        seq: number;
+                        reason: string;
                     };
                 };
             };
@@ -10360,6 +10493,15 @@ export interface operations {
                                 percentage: number;
                                 action: string;
                             } | null;
+                            /** @description the group's actions, counted as the rollout's are */
+                            totalTargetsPerStatus: {
+                                running: number;
+                                scheduled: number;
+                                notstarted: number;
+                                cancelled: number;
+                                finished: number;
+                                error: number;
+                            };
                         }[];
                         total: number;
                         size: number;

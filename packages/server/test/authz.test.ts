@@ -126,6 +126,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/system/configs', needs: ['READ_TENANT_CONFIGURATION'] },
   { method: 'PUT', path: '/system/configs/:key', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'GET', path: '/audit', needs: ['READ_AUDIT'] },
+  { method: 'GET', path: '/audit/verification', needs: ['READ_AUDIT'] },
   // the catalogue (catalogue.ts): tags, filters, types, metadata
   ...crud('targettags', 'TARGET'),
   { method: 'GET', path: '/targettags/:id/assigned', needs: ['READ_TARGET'] },
@@ -142,6 +143,7 @@ const ROUTES: RouteSpec[] = [
   ...metadata('/softwaremodules/:id/metadata', 'SOFTWARE_MODULE'),
   ...metadata('/distributionsets/:id/metadata', 'DISTRIBUTION_SET'),
   // users, API tokens, tenants (users.ts)
+  { method: 'GET', path: '/roles', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'GET', path: '/users', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'POST', path: '/users', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'PUT', path: '/users/:username', needs: ['UPDATE_TENANT_CONFIGURATION'] },
@@ -309,6 +311,17 @@ describe('authorization and tenant isolation', () => {
       expect((await call(basic('NO_SUCH_TENANT\\admin', 'admin-password'), 'GET', '/userinfo')).status).toBe(401);
       expect((await call('Bearer osp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'GET', '/userinfo')).status).toBe(401);
       expect((await call('Bearer not-a-token', 'GET', '/userinfo')).status).toBe(401);
+    });
+
+    it('lists the roles with what each grants, as the server resolves them', async () => {
+      const res = await call(ADMIN, 'GET', '/roles');
+      expect(res.status, res.text).toBe(200);
+      const roles = res.json.roles as Array<{ name: string; permissions: string[] }>;
+      expect(roles.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['TARGET_ADMIN', 'REPOSITORY_ADMIN', 'ROLLOUT_ADMIN', 'TENANT_ADMIN', 'VIEWER', 'admin']),
+      );
+      for (const role of roles) expect(role.permissions, role.name).toEqual([...resolvePermissions([role.name])].sort());
+      expect(res.json.permissions).toContain('READ_AUDIT');
     });
 
     it('validates new users: name, password length, known roles, no unknown fields, no duplicates', async () => {
