@@ -9475,6 +9475,10 @@ export interface operations {
                             dynamic: boolean;
                             approvalRemark?: string;
                             approveDecidedBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                            createdBy?: string;
                             _links: {
                                 self: {
                                     href: string;
@@ -9663,6 +9667,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9743,6 +9751,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9861,6 +9873,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9941,6 +9957,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10021,6 +10041,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10101,6 +10125,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10181,6 +10209,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10263,6 +10295,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10345,6 +10381,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10425,6 +10465,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;

@@ -197,6 +197,7 @@ describe('rollout commands and deployments on the injected clock', () => {
     const ds = (await api('POST', '/distributionsets', [{ name: 'clock-fw', version: '1', modules: [{ id: m.id }] }])).json[0].id;
     const created = await api('POST', '/rollouts', { name: 'clock', distributionSetId: ds, targetFilterQuery: 'controllerId==clock-*' });
     expect(created.status, created.text).toBe(201);
+    expect(created.json).toMatchObject({ createdAt: T, createdBy: 'user:admin' });
     expect((await api('POST', `/rollouts/${created.json.id}/start`)).status).toBe(200);
     await tickRollouts(server.database.db, new Date(T + 1000));
     expect((await api('POST', `/rollouts/${created.json.id}/stop`)).json.status).toBe('stopped');

@@ -158,6 +158,8 @@ const rolloutJsonSchema = z.object({
   dynamic: z.boolean(),
   approvalRemark: z.string().optional(),
   approveDecidedBy: z.string().optional(),
+  createdAt: z.int().describe('epoch milliseconds'),
+  createdBy: z.string().optional().describe('the actor, as in the audit log: user:<name> or token:<name>'),
   _links: links('self', 'groups', 'distributionset'),
 });
 const threshold = z.object({ percentage: z.number(), action: z.string() }).nullable();
@@ -202,6 +204,8 @@ function rolloutJson(base: string, v: RolloutView): z.input<typeof rolloutJsonSc
     dynamic: r.dynamic_template !== null,
     approvalRemark: r.approval_remark ?? undefined,
     approveDecidedBy: r.approval_decided_by ?? undefined,
+    createdAt: new Date(r.created_at).getTime(),
+    createdBy: r.created_by ?? undefined,
     _links: { self: { href: self }, groups: { href: `${self}/deploygroups` }, distributionset: { href: `${base}/distributionsets/${r.ds_id}` } },
   };
 }
