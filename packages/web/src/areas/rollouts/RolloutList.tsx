@@ -18,9 +18,9 @@ export function RolloutProgress({ rollout }: { rollout: Pick<Rollout, 'totalTarg
   const p = progressOf(rollout);
   return (
     <Stack gap={2} miw={140}>
-      <Progress.Root size="md" aria-label={p.text}>
-        <Progress.Section value={p.finishedPercent} color="green" />
-        <Progress.Section value={p.errorPercent} color="red" />
+      <Progress.Root size="md">
+        <Progress.Section value={p.finishedPercent} color="green" aria-label={`finished: ${p.text}`} />
+        <Progress.Section value={p.errorPercent} color="red" aria-label="failed" />
       </Progress.Root>
       <Text size="xs" c="dimmed">
         {p.text}

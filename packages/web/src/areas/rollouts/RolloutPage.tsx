@@ -6,7 +6,6 @@
  */
 import { Anchor, Badge, Center, Code, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { BarChart } from '@mantine/charts';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -16,9 +15,11 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { PageTitle } from '../../components/PageTitle.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
+import { notify } from '../shared/notify.js';
 import { GuardedButton } from '../shared/GuardedButton.js';
 import { CONTROLS, CONTROL_LABELS, SERIES, controlState, groupChartData, groupStatusColor, type Control, type Rollout, type RolloutGroup } from './model.js';
 import { RolloutProgress } from './RolloutList.js';
+import { setNames } from './queries.js';
 import { StatusBadge } from './StatusBadge.js';
 
 export function RolloutPage() {
@@ -77,12 +78,18 @@ export function RolloutPage() {
 }
 
 function Details({ rollout: r }: { rollout: Rollout }) {
+  const session = useSession();
+  const set = useQuery({
+    queryKey: ['distributionsets', 'names', r.distributionSetId],
+    queryFn: async () => (await setNames(session.api, [r.distributionSetId])).get(r.distributionSetId),
+    enabled: session.can('READ_DISTRIBUTION_SET'),
+  });
   const rows: Array<[string, React.ReactNode]> = [
     ['Target filter', <Code key="q">{r.targetFilterQuery}</Code>],
     [
       'Distribution set',
       <Anchor key="ds" component={Link} to={`/distributionsets/${r.distributionSetId}`}>
-        set {r.distributionSetId}
+        {set.data ?? `set ${r.distributionSetId}`}
       </Anchor>,
     ],
     ['Targets', `${r.totalTargets.toLocaleString()} in ${r.totalGroups} groups`],
@@ -130,14 +137,9 @@ function Controls({ rollout, groups }: { rollout: Rollout; groups: RolloutGroup[
     onSuccess: async (result, control) => {
       await queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'rollout' || q.queryKey[0] === 'rollouts' });
       if (control === 'retry') {
-        notifications.show({ color: 'green', title: 'Retry created', message: `${result.name} over the ${result.totalTargets} devices that failed.` });
+        notify('green', 'Retry created', `${result.name} over the ${result.totalTargets} devices that failed.`);
         void navigate(`/rollouts/${result.id}`);
-      } else
-        notifications.show({
-          color: 'green',
-          title: `${CONTROL_LABELS[control]}: done`,
-          message: `${rollout.name} is now ${result.status.replace(/_/g, ' ')}.`,
-        });
+      } else notify('green', `${CONTROL_LABELS[control]}: done`, `${rollout.name} is now ${result.status.replace(/_/g, ' ')}.`);
       if (control === 'approve' || control === 'deny') setRemark('');
     },
   });
@@ -166,7 +168,7 @@ function Controls({ rollout, groups }: { rollout: Rollout; groups: RolloutGroup[
               key={control}
               blocked={state.reason}
               variant={control === 'stop' || control === 'deny' ? 'outline' : 'filled'}
-              color={control === 'stop' || control === 'deny' ? 'red' : undefined}
+              color={control === 'stop' || control === 'deny' ? 'red.9' : undefined}
               loading={command.isPending && command.variables === control}
               onClick={() => command.mutate(control)}
             >
@@ -208,7 +210,7 @@ function Groups({ rolloutId, groups, loading, error }: { rolloutId: string; grou
         ) : (
           <>
             {/* The chart is a picture of the table below, which says the same in numbers. */}
-            <div aria-hidden="true">
+            <div role="img" aria-label="Bar chart of each group's targets per status; the table below gives the numbers.">
               <BarChart
                 h={Math.max(120, 44 * data.length + 60)}
                 data={data}
@@ -218,6 +220,9 @@ function Groups({ rolloutId, groups, loading, error }: { rolloutId: string; grou
                 series={SERIES.map((s) => ({ name: s.name, label: s.label, color: s.color }))}
                 withLegend
                 yAxisProps={{ width: 110 }}
+                xAxisProps={{ allowDecimals: false }}
+                // Recharts' keyboard layer would make the picture focusable; the table is the accessible form.
+                barChartProps={{ accessibilityLayer: false }}
               />
             </div>
             <Table.ScrollContainer minWidth={600}>
@@ -237,12 +242,12 @@ function Groups({ rolloutId, groups, loading, error }: { rolloutId: string; grou
                   {list.map((g, i) => (
                     <Table.Tr key={g.id} bg={group?.id === g.id ? 'var(--mantine-color-blue-light)' : undefined}>
                       <Table.Td>
-                        <UnstyledButton onClick={() => setChosen(g.id)} aria-pressed={group?.id === g.id} td="underline" c="blue">
+                        <UnstyledButton onClick={() => setChosen(g.id)} aria-pressed={group?.id === g.id} td="underline" c="indigo.9">
                           {g.name}
                         </UnstyledButton>
                       </Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={groupStatusColor(g.status)}>
+                        <Badge variant="dot" color={groupStatusColor(g.status)}>
                           {g.status}
                         </Badge>
                       </Table.Td>

@@ -26,7 +26,6 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -35,6 +34,7 @@ import { PageTitle } from '../../components/PageTitle.js';
 import { ok } from '../../lib/api.js';
 import { describeError } from '../../lib/errors.js';
 import { useSession } from '../../lib/session.js';
+import { notify } from '../shared/notify.js';
 import { DistributionSetSelect } from './DistributionSetSelect.js';
 import { useTargetCount } from './queries.js';
 import {
@@ -84,11 +84,7 @@ export function RolloutWizard() {
   const create = useMutation({
     mutationFn: async () => ok(session.api.POST('/rest/v1/rollouts', { body: toCreateBody(state, Date.now()) })),
     onSuccess: async (rollout) => {
-      notifications.show({
-        color: 'green',
-        title: 'Rollout created',
-        message: `${rollout.name}: ${rollout.totalTargets} targets in ${rollout.totalGroups} groups.`,
-      });
+      notify('green', 'Rollout created', `${rollout.name}: ${rollout.totalTargets} targets in ${rollout.totalGroups} groups.`);
       await queryClient.invalidateQueries({ queryKey: ['rollouts'] });
       void navigate(`/rollouts/${rollout.id}`);
     },
@@ -270,7 +266,9 @@ function TargetsStep({ state, set, err }: StepProps) {
         ) : null}
       </Group>
       {count.data === 0 && !count.pending && !count.error ? (
-        <Alert color="yellow">No device matches this filter now. The rollout would be empty unless it is dynamic (next step).</Alert>
+        <Alert color="yellow" styles={{ title: { color: 'var(--mantine-color-text)' } }}>
+          No device matches this filter now. The rollout would be empty unless it is dynamic (next step).
+        </Alert>
       ) : null}
     </Stack>
   );
@@ -343,7 +341,7 @@ function GroupsStep({ state, set, setState, err }: ListStepProps) {
               />
               <ActionIcon
                 variant="subtle"
-                color="red"
+                color="red.9"
                 mt={28}
                 aria-label={`Remove group ${i + 1}`}
                 onClick={() => setState((s) => ({ ...s, groups: s.groups.filter((_, j) => j !== i) }))}
@@ -508,7 +506,7 @@ function SafetyStep({ state, set, setState, err }: ListStepProps) {
             />
             <ActionIcon
               variant="subtle"
-              color="red"
+              color="red.9"
               mt={28}
               aria-label={`Remove criterion ${i + 1}`}
               onClick={() => setState((s) => ({ ...s, abortCriteria: s.abortCriteria.filter((_, j) => j !== i) }))}
@@ -628,7 +626,7 @@ function ReviewStep({ state }: { state: WizardState }) {
         </Table.Tbody>
       </Table>
       {approval === true ? (
-        <Alert color="yellow" title="Approval needed">
+        <Alert color="yellow" styles={{ title: { color: 'var(--mantine-color-text)' } }} title="Approval needed">
           This tenant requires four-eyes approval: the rollout waits until someone else with the permission APPROVE_ROLLOUT approves it.
         </Alert>
       ) : approval === false ? (

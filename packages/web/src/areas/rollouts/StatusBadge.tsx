@@ -5,7 +5,7 @@ import { statusLabel, type RolloutStatus } from './model.js';
 export function StatusBadge({ status, testId }: { status: RolloutStatus; testId?: string }) {
   const { label, color } = statusLabel(status);
   return (
-    <Badge color={color} variant="light" data-testid={testId}>
+    <Badge color={color} variant="dot" data-testid={testId}>
       {label}
     </Badge>
   );

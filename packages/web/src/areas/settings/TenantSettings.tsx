@@ -3,7 +3,6 @@
  * own Save (PUT /system/configs/{key}); the server's refusal is shown under that key's input.
  */
 import { Badge, Center, Group, Loader, Paper, PasswordInput, Stack, Switch, Text, TextInput, Textarea } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
@@ -11,6 +10,7 @@ import { PageTitle } from '../../components/PageTitle.js';
 import { ApiError, ok } from '../../lib/api.js';
 import { describeError } from '../../lib/errors.js';
 import { useSession } from '../../lib/session.js';
+import { notify } from '../shared/notify.js';
 import { GuardedButton } from '../shared/GuardedButton.js';
 import { draftOf, fieldOf, valueOf, type FieldKind } from './fields.js';
 
@@ -61,7 +61,7 @@ function ConfigRow({ configKey, entry }: { configKey: string; entry: Entry }) {
   const save = useMutation({
     mutationFn: async (value: unknown) => ok(session.api.PUT('/rest/v1/system/configs/{key}', { params: { path: { key: configKey } }, body: { value } })),
     onSuccess: async () => {
-      notifications.show({ color: 'green', title: 'Saved', message: `${label} is changed.` });
+      notify('green', 'Saved', `${label} is changed.`);
       if (kind === 'secret') setDraft('');
       await queryClient.invalidateQueries({ queryKey: ['config'] });
     },

@@ -6,7 +6,6 @@
  * in words where it cannot.
  */
 import { Alert, Badge, Button, Code, CopyButton, Group, Modal, MultiSelect, PasswordInput, Stack, Table, Tabs, Text, TextInput, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState, type FormEvent } from 'react';
@@ -15,6 +14,7 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { PageTitle } from '../../components/PageTitle.js';
 import { ok, type paths } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
+import { notify } from '../shared/notify.js';
 import { GuardedButton } from '../shared/GuardedButton.js';
 import { checkPassword, checkUsername, expiryFromInput, expiryOf, grantOptions, type RoleInfo } from './model.js';
 
@@ -121,7 +121,7 @@ function Users() {
             <GuardedButton
               size="compact-xs"
               variant="outline"
-              color="red"
+              color="red.9"
               blocked={admin ?? (self ? 'You cannot delete yourself; ask another administrator.' : undefined)}
               onClick={() => setDialog({ kind: 'delete', user })}
               aria-label={`Delete ${user.username}`}
@@ -191,7 +191,7 @@ function CreateUser({ onClose }: { onClose: () => void }) {
   const create = useMutation({
     mutationFn: async () => ok(session.api.POST('/rest/v1/users', { body: { username, password, roles } })),
     onSuccess: async (user) => {
-      notifications.show({ color: 'green', title: 'User created', message: `${user.username} can sign in now.` });
+      notify('green', 'User created', `${user.username} can sign in now.`);
       await invalidate();
       onClose();
     },
@@ -203,7 +203,7 @@ function CreateUser({ onClose }: { onClose: () => void }) {
     if (!found.username && !found.password) create.mutate();
   };
   return (
-    <Modal opened onClose={onClose} title="New user">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title="New user">
       <form onSubmit={submit}>
         <Stack>
           <TextInput label="User name" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} data-autofocus />
@@ -238,13 +238,13 @@ function ChangeRoles({ user, onClose }: { user: User; onClose: () => void }) {
   const save = useMutation({
     mutationFn: async () => ok(session.api.PUT('/rest/v1/users/{username}', { params: { path: { username: user.username } }, body: { roles } })),
     onSuccess: async () => {
-      notifications.show({ color: 'green', title: 'Roles changed', message: `${user.username} now has: ${roles.join(', ') || 'no roles'}.` });
+      notify('green', 'Roles changed', `${user.username} now has: ${roles.join(', ') || 'no roles'}.`);
       await invalidate();
       onClose();
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`Roles of ${user.username}`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Roles of ${user.username}`}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -282,16 +282,17 @@ function SetPassword({ user, self, onClose }: { user: User; self: boolean; onClo
         }),
       ),
     onSuccess: () => {
-      notifications.show({
-        color: 'green',
-        title: 'Password changed',
-        message: self ? 'Use it at your next sign-in.' : `${user.username} has a new password.`,
-      });
+      notify('green', 'Password changed', self ? 'Use it at your next sign-in.' : `${user.username} has a new password.`);
       onClose();
     },
   });
   return (
-    <Modal opened onClose={onClose} title={self ? 'Change your password' : `Reset the password of ${user.username}`}>
+    <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      opened
+      onClose={onClose}
+      title={self ? 'Change your password' : `Reset the password of ${user.username}`}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -340,13 +341,13 @@ function DeleteUser({ user, onClose }: { user: User; onClose: () => void }) {
   const remove = useMutation({
     mutationFn: async () => ok(session.api.DELETE('/rest/v1/users/{username}', { params: { path: { username: user.username } } })),
     onSuccess: async () => {
-      notifications.show({ color: 'green', title: 'User deleted', message: `${user.username} and their API tokens are gone.` });
+      notify('green', 'User deleted', `${user.username} and their API tokens are gone.`);
       await invalidate();
       onClose();
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`Delete ${user.username}?`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Delete ${user.username}?`}>
       <Stack>
         <Text>The user can no longer sign in, and every API token they made is revoked with them.</Text>
         <ErrorNote error={remove.error} mb="0" />
@@ -396,7 +397,7 @@ function Tokens() {
       cell: (c) => {
         const e = expiryOf(c.row.original, now);
         return (
-          <Badge variant="light" color={e.color}>
+          <Badge variant="dot" color={e.color}>
             {e.label}
           </Badge>
         );
@@ -410,7 +411,7 @@ function Tokens() {
         <GuardedButton
           size="compact-xs"
           variant="outline"
-          color="red"
+          color="red.9"
           blocked={admin}
           onClick={() => setRevoking(c.row.original)}
           aria-label={`Revoke ${c.row.original.name}`}
@@ -452,9 +453,9 @@ function CreateToken({ onClose }: { onClose: () => void }) {
   });
   if (create.data)
     return (
-      <Modal opened onClose={onClose} title={`Token ${create.data.name}`} closeOnClickOutside={false}>
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Token ${create.data.name}`} closeOnClickOutside={false}>
         <Stack>
-          <Alert color="yellow" title="Copy it now: it is shown only this once">
+          <Alert color="yellow" styles={{ title: { color: 'var(--mantine-color-text)' } }} title="Copy it now: it is shown only this once">
             The server keeps only its hash. Store the token where the tool that uses it can read it; whoever holds it can do what its roles allow.
           </Alert>
           <Code block data-testid="new-token">
@@ -474,7 +475,7 @@ function CreateToken({ onClose }: { onClose: () => void }) {
       </Modal>
     );
   return (
-    <Modal opened onClose={onClose} title="New API token">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title="New API token">
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -530,13 +531,13 @@ function RevokeToken({ token, onClose }: { token: Token; onClose: () => void }) 
   const revoke = useMutation({
     mutationFn: async () => ok(session.api.DELETE('/rest/v1/apitokens/{id}', { params: { path: { id: String(token.id) } } })),
     onSuccess: async () => {
-      notifications.show({ color: 'green', title: 'Token revoked', message: `${token.name} no longer works.` });
+      notify('green', 'Token revoked', `${token.name} no longer works.`);
       await invalidate();
       onClose();
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`Revoke ${token.name}?`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened onClose={onClose} title={`Revoke ${token.name}?`}>
       <Stack>
         <Text>Every tool using this token is refused from now on. This cannot be undone.</Text>
         <ErrorNote error={revoke.error} mb="0" />
