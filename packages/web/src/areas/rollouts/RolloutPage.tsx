@@ -160,6 +160,11 @@ function Controls({ rollout, groups }: { rollout: Rollout; groups: RolloutGroup[
           mb="sm"
         />
       ) : null}
+      {approvable && rollout.createdBy === `user:${session.user.username}` ? (
+        <Text size="sm" mb="sm">
+          You created this rollout: four-eyes approval needs someone else to approve or deny it.
+        </Text>
+      ) : null}
       <Group gap="xs" mb="sm">
         {CONTROLS.map((control) => {
           const state = controlState(control, rollout, groups, can);
