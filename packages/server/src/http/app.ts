@@ -12,7 +12,7 @@ import type { ServerConfig } from '../config.js';
 import type { DdiService } from '../domain/ddi.js';
 import type { LoginService } from '../domain/login.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
-import { managementPlugin } from './mgmt/plugin.js';
+import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
 import type { DestinationStream } from 'pino';
@@ -35,6 +35,8 @@ export interface AppDependencies {
   ready: () => Promise<boolean>;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: DestinationStream;
+  /** The live channel's timing (tests inject its ticker). */
+  liveEvents?: ManagementPluginOptions['liveEvents'];
 }
 
 /** Each request is logged at debug, not info, so the info lines stay the few a person reads. */
@@ -92,8 +94,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(managementPlugin, {
     prefix: '/rest/v1',
     services: deps.management,
-    authenticator: new ManagementAuthenticator(deps.login),
+    authenticator: new ManagementAuthenticator(deps.login, deps.management.sessions),
     maxArtifactBytes: config.maxArtifactBytes,
+    ...(deps.liveEvents ? { liveEvents: deps.liveEvents } : {}),
   });
   // Public: the document describes the API, it grants nothing.
   probes.get('/rest/v1/openapi.json', { schema: { response: { 200: z.record(z.string(), z.unknown()).describe('this document') } } }, async () =>
