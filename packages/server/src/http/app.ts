@@ -3,7 +3,8 @@
  *   /healthz, /readyz                        probes (no auth)
  *   /{tenant}/controller/v1/{controllerId}   DDI (device credentials)
  *   /{tenant}/tuf/…                          TUF repository (public, signed)
- *   /rest/v1/…                               management API (users, API tokens)
+ *   /rest/v1/…                               management API (users, API tokens, console sessions)
+ *   /, /assets/…                             the operator console (http/console.ts), if built
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -15,6 +16,7 @@ import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
+import { registerConsole, type ConsoleFallback } from './console.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
@@ -74,7 +76,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ...https,
   }) as unknown as FastifyInstance;
-  installErrorHandlers(app);
+  // The console's page fallback is known once its routes are registered (last, below).
+  let consoleFallback: ConsoleFallback = async () => false;
+  installErrorHandlers(app, (request, reply) => consoleFallback(request, reply));
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);
@@ -102,6 +106,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   probes.get('/rest/v1/openapi.json', { schema: { response: { 200: z.record(z.string(), z.unknown()).describe('this document') } } }, async () =>
     openApiDocument(app),
   );
+  consoleFallback = await registerConsole(app, config.consoleDir);
   return app;
 }
 
