@@ -67,14 +67,7 @@ describe('the console, built', () => {
   });
 
   it('leaves the APIs’ 404s JSON, whatever the client accepts', async () => {
-    for (const url of [
-      '/rest/v1/nope',
-      '/rest/nope',
-      '/DEFAULT/controller/v1/dev01/nope',
-      '/DEFAULT/controller/v1',
-      '/DEFAULT/tuf/nope.json',
-      '/metrics',
-    ]) {
+    for (const url of ['/rest/v1/nope', '/rest/nope', '/DEFAULT/controller/v1/dev01/nope', '/DEFAULT/controller/v1', '/DEFAULT/tuf/nope.json', '/metrics']) {
       const res = await get(url, HTML);
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['content-type'], url).toMatch(/^application\/json/);

@@ -160,7 +160,15 @@ describe('live events', () => {
     ]);
     s.reset();
     // Six distinct changes with a bound of 5: one "everything changed".
-    expect((await api('POST', '/targets', [1, 2, 3, 4, 5, 6].map((i) => ({ controllerId: `ev-many-${i}` })))).status).toBe(201);
+    expect(
+      (
+        await api(
+          'POST',
+          '/targets',
+          [1, 2, 3, 4, 5, 6].map((i) => ({ controllerId: `ev-many-${i}` })),
+        )
+      ).status,
+    ).toBe(201);
     ticker.fire(FLUSH);
     await s.until(/event: change/);
     expect(s.changes()).toEqual([[{ kind: '*' }]]);
@@ -270,9 +278,7 @@ describe('live events', () => {
           throw new Error('rolled back');
         }),
       ).rejects.toThrow('rolled back');
-      await expect(server.database.db.transaction().execute((trx) => changes.applyIn(trx, who, entry('tx-foreign')))).rejects.toThrow(
-        /Changes\.transaction/,
-      );
+      await expect(server.database.db.transaction().execute((trx) => changes.applyIn(trx, who, entry('tx-foreign')))).rejects.toThrow(/Changes\.transaction/);
       expect(heard.map((e) => e.id)).toEqual(['tx-1', 'tx-2']);
     } finally {
       off();

@@ -80,6 +80,8 @@ const transform: SwaggerTransform = ({ schema, url, route }) => {
     out.description = `Requires ${permissions.join(' and ')}.`;
   }
   if (typeof source.summary === 'string') out.summary = source.summary;
+  // Not part of the API (the console's page routes, http/console.ts).
+  if (source.hide === true) out.hide = true;
   return { schema: out as FastifySchema, url };
 };
 
