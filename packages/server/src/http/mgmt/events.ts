@@ -17,7 +17,8 @@
  * shutdown never waits on an open console.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EVENT_READ_PERMISSIONS, ChangeBuffer, mayHear, realTicker, type EventBus, type Ticker } from '../../domain/events.js';
+import { EVENT_READ_PERMISSIONS, mayHear } from '../../domain/event-permissions.js';
+import { ChangeBuffer, realTicker, type EventBus, type Ticker } from '../../domain/events.js';
 import type { Principal } from '../../domain/permissions.js';
 import { ServerError } from '../../errors.js';
 import { binary, type TypedApp } from '../schema.js';
