@@ -4,7 +4,8 @@
  *   /metrics                                 Prometheus (OSPREY_METRICS_TOKEN, else loopback only)
  *   /{tenant}/controller/v1/{controllerId}   DDI (device credentials)
  *   /{tenant}/tuf/…                          TUF repository (public, signed)
- *   /rest/v1/…                               management API (users, API tokens)
+ *   /rest/v1/…                               management API (users, API tokens, console sessions)
+ *   /, /assets/…                             the operator console (http/console.ts), if built
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -15,10 +16,11 @@ import type { ArtifactIntegrity } from '../domain/integrity.js';
 import type { LoginService } from '../domain/login.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
-import { managementPlugin } from './mgmt/plugin.js';
+import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { registerConsole, type ConsoleFallback } from './console.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
@@ -42,6 +44,8 @@ export interface AppDependencies {
   ready: () => Promise<boolean>;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: DestinationStream;
+  /** The live channel's timing (tests inject its ticker). */
+  liveEvents?: ManagementPluginOptions['liveEvents'];
 }
 
 /** Each request is logged at debug, not info, so the info lines stay the few a person reads. */
@@ -79,7 +83,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ...https,
   }) as unknown as FastifyInstance;
-  installErrorHandlers(app);
+  // The console's page fallback is known once its routes are registered (last, below).
+  let consoleFallback: ConsoleFallback = async () => false;
+  installErrorHandlers(app, (request, reply) => consoleFallback(request, reply));
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);
@@ -106,13 +112,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(managementPlugin, {
     prefix: '/rest/v1',
     services: deps.management,
-    authenticator: new ManagementAuthenticator(deps.login),
+    authenticator: new ManagementAuthenticator(deps.login, deps.management.sessions),
     maxArtifactBytes: config.maxArtifactBytes,
+    ...(deps.liveEvents ? { liveEvents: deps.liveEvents } : {}),
   });
   // Public: the document describes the API, it grants nothing.
   probes.get('/rest/v1/openapi.json', { schema: { response: { 200: z.record(z.string(), z.unknown()).describe('this document') } } }, async () =>
     openApiDocument(app),
   );
+  consoleFallback = await registerConsole(app, config.consoleDir);
   return app;
 }
 
