@@ -3562,6 +3562,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -3743,6 +3748,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -4726,6 +4736,11 @@ export interface operations {
                                 };
                             }[];
                             complete: boolean;
+                            /**
+                             * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                             * @enum {string}
+                             */
+                            releaseState: "draft" | "pending_approval" | "released";
                             createdBy?: string;
                             /** @description epoch milliseconds */
                             createdAt?: number;
@@ -4829,6 +4844,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -4916,6 +4936,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
