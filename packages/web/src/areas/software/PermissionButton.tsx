@@ -13,19 +13,21 @@ export interface PermissionButtonProps extends ButtonProps {
   type?: 'button' | 'submit';
   children: ReactNode;
   'aria-label'?: string;
+  /** Another reason the user may not do it now (e.g. the four-eyes rule), said the same way. */
+  refusal?: string | undefined;
 }
 
-export function PermissionButton({ needs, onClick, children, ...props }: PermissionButtonProps) {
+export function PermissionButton({ needs, onClick, children, refusal, ...props }: PermissionButtonProps) {
   const session = useSession();
   const needed = Array.isArray(needs) ? needs : [needs];
   const missing = needed.filter((p) => !session.can(p));
-  if (missing.length === 0)
+  if (missing.length === 0 && !refusal)
     return (
       <Button {...props} onClick={onClick}>
         {children}
       </Button>
     );
-  const why = `Needs the permission ${missing.join(' and ')}`;
+  const why = missing.length > 0 ? `Needs the permission ${missing.join(' and ')}` : refusal!;
   return (
     <Tooltip label={why}>
       <Button {...props} type="button" data-disabled aria-disabled="true" aria-description={why} onClick={(e) => e.preventDefault()}>
