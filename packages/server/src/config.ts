@@ -45,6 +45,11 @@ const configSchema = z.strictObject({
     .int()
     .min(1)
     .default(16 * 1024 ** 3),
+  /**
+   * Bearer token a Prometheus scraper sends for GET /metrics. Without one, /metrics answers only
+   * callers on loopback (a scraper on the same host or a sidecar).
+   */
+  metricsToken: z.string().min(16).optional(),
   /** Largest JSON body accepted, in bytes. */
   bodyLimit: z.coerce
     .number()
@@ -76,6 +81,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
   set('maxArtifactBytes', env.OSPREY_MAX_ARTIFACT_BYTES);
   set('rolloutTickMs', env.OSPREY_ROLLOUT_TICK_MS);
+  set('metricsToken', env.OSPREY_METRICS_TOKEN);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
   }
@@ -103,6 +109,7 @@ const ENV_NAMES: Record<string, string> = {
   deviceCacheSize: 'OSPREY_DEVICE_CACHE_SIZE',
   maxArtifactBytes: 'OSPREY_MAX_ARTIFACT_BYTES',
   rolloutTickMs: 'OSPREY_ROLLOUT_TICK_MS',
+  metricsToken: 'OSPREY_METRICS_TOKEN',
   tls: 'OSPREY_TLS_CERT/OSPREY_TLS_KEY',
   pkcs11: 'OSPREY_PKCS11_MODULE/OSPREY_PKCS11_TOKEN/OSPREY_PKCS11_PIN',
   trustedProxies: 'OSPREY_TRUSTED_PROXIES',

@@ -25,6 +25,8 @@ import { compileTargetFilter } from './db/fields.js';
 import { buildApp } from './http/app.js';
 import type { ManagementServices } from './http/mgmt/context.js';
 import { Changes } from './domain/changes.js';
+import { ArtifactIntegrity, type DamageFinding } from './domain/integrity.js';
+import { createMetrics } from './metrics.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
 import { ActionService } from './domain/actions.js';
 import { SignatureService } from './domain/artifact-signatures.js';
@@ -101,7 +103,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const ddi = new DdiService(database.db, keys, options.clock, cache);
   const changes = new Changes(database.db, options.clock);
   const targets = new TargetService(database.db, changes, keys);
-  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes);
+  const metrics = createMetrics();
+  // Damage is reported once per artifact, when first recorded: a line an operator's alerting can match, and the metric.
+  let logDamage: (finding: DamageFinding) => void = () => undefined;
+  const integrity = new ArtifactIntegrity(
+    changes,
+    blobs,
+    (finding) => {
+      metrics.artifactsDamaged.inc({ damage: finding.damage });
+      logDamage(finding);
+    },
+    (err) => warn('recording a damaged artifact failed; the next download finds it again', err),
+  );
+  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity);
   const sets = new DistributionSetService(database.db, changes);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
@@ -137,6 +151,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const app = await buildApp({
     config,
     blobs,
+    integrity,
+    metrics,
     ddi,
     management,
     login,
@@ -144,6 +160,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   warn = (message, err) => app.log.warn({ err }, message);
+  logDamage = (f) =>
+    app.log.error(
+      { tenant: f.tenant, artifactId: f.artifactId, sha256: f.sha256, damage: f.damage, seenBy: f.seenBy },
+      `artifact ${f.artifactId} of tenant ${f.tenant} is damaged (${f.damage}), seen by a ${f.seenBy}: no longer offered or served; restore the blob store or upload it again`,
+    );
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);

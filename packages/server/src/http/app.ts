@@ -1,6 +1,7 @@
 /**
  * The fastify application: one plugin per audience, each with its own authentication.
  *   /healthz, /readyz                        probes (no auth)
+ *   /metrics                                 Prometheus (OSPREY_METRICS_TOKEN, else loopback only)
  *   /{tenant}/controller/v1/{controllerId}   DDI (device credentials)
  *   /{tenant}/tuf/…                          TUF repository (public, signed)
  *   /rest/v1/…                               management API (users, API tokens)
@@ -10,11 +11,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { BlobStore } from '../blob/store.js';
 import type { ServerConfig } from '../config.js';
 import type { DdiService } from '../domain/ddi.js';
+import type { ArtifactIntegrity } from '../domain/integrity.js';
 import type { LoginService } from '../domain/login.js';
+import type { ServerMetrics } from '../metrics.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
+import { registerMetrics } from './metrics.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
@@ -27,6 +31,9 @@ import { tufPlugin } from './tuf.js';
 export interface AppDependencies {
   config: ServerConfig;
   blobs: BlobStore;
+  /** Downloads check stored bytes through it, and report what they find damaged. */
+  integrity: ArtifactIntegrity;
+  metrics: ServerMetrics;
   ddi: DdiService;
   /** The services of the management API (http/mgmt/context.ts). */
   management: ManagementServices;
@@ -87,7 +94,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('database unavailable') }) } } },
     async (_request, reply) => ((await deps.ready()) ? { status: 'ready' as const } : reply.status(503).send({ status: 'database unavailable' as const })),
   );
-  await app.register(ddiPlugin, { prefix: '/:tenant/controller/v1/:controllerId', ddi: deps.ddi, blobs: deps.blobs, trustedProxies: config.trustedProxies });
+  registerMetrics(probes, deps.metrics, config.metricsToken);
+  await app.register(ddiPlugin, {
+    prefix: '/:tenant/controller/v1/:controllerId',
+    ddi: deps.ddi,
+    blobs: deps.blobs,
+    integrity: deps.integrity,
+    trustedProxies: config.trustedProxies,
+  });
   await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.management.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {
     prefix: '/rest/v1',
