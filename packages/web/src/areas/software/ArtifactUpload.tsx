@@ -2,10 +2,10 @@
  * Upload an artifact to a module with a progress bar (percent and bytes) and a cancel button.
  * The file is streamed by the browser from disk (upload.ts); the server's refusal is shown in words.
  */
-import { Button, FileInput, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, Input, Progress, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { useSession } from '../../lib/session.js';
 import { formatBytes } from './format.js';
@@ -18,6 +18,9 @@ export function ArtifactUpload({ moduleId, createRequest }: { moduleId: number; 
   const session = useSession();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
+  const inputId = useId();
+  // A new key empties the native input after an upload.
+  const [inputKey, setInputKey] = useState(0);
   const [sha256, setSha256] = useState('');
   const [state, setState] = useState<State>({ kind: 'idle' });
   const current = useRef<Upload | undefined>(undefined);
@@ -41,6 +44,7 @@ export function ArtifactUpload({ moduleId, createRequest }: { moduleId: number; 
       const artifact = await upload.done;
       setState({ kind: 'idle' });
       setFile(null);
+      setInputKey((k) => k + 1);
       setSha256('');
       notifications.show({ color: 'teal', message: `${artifact.providedFilename} uploaded (${formatBytes(artifact.size)}).` });
       await queryClient.invalidateQueries({ queryKey: ['softwaremodule', moduleId] });
@@ -60,16 +64,17 @@ export function ArtifactUpload({ moduleId, createRequest }: { moduleId: number; 
     <form onSubmit={(e) => void submit(e)} aria-label="upload an artifact">
       <Stack gap="sm">
         <Group align="flex-end">
-          <FileInput
-            label="Artifact file"
-            placeholder="Choose a file"
-            value={file}
-            onChange={setFile}
-            disabled={uploading}
-            clearable
-            w={320}
-            description={file ? formatBytes(file.size) : undefined}
-          />
+          {/* A native file input (not Mantine's FileInput, a button): labelled, keyboard- and drop-usable, and the File it gives is streamed from disk. */}
+          <Input.Wrapper label="Artifact file" description={file ? formatBytes(file.size) : 'Any size the server accepts'} w={320} id={inputId}>
+            <input
+              key={inputKey}
+              id={inputId}
+              type="file"
+              disabled={uploading}
+              onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
+              style={{ display: 'block', paddingTop: 6 }}
+            />
+          </Input.Wrapper>
           <TextInput
             label="Expected SHA-256 (optional)"
             description="The server refuses the file if its bytes differ."
@@ -83,7 +88,7 @@ export function ArtifactUpload({ moduleId, createRequest }: { moduleId: number; 
           </PermissionButton>
           {uploading ? (
             <Button variant="default" color="red" onClick={() => current.current?.cancel()}>
-              Cancel upload
+              Cancel
             </Button>
           ) : null}
         </Group>

@@ -58,7 +58,7 @@ function EditDescription<Row extends Named>({ kind, row }: { kind: CatalogueKind
       <PermissionButton needs={kind.permissions.update} size="compact-sm" variant="subtle" onClick={open} aria-label={`edit ${row.name}`}>
         Edit
       </PermissionButton>
-      <Modal opened={opened} onClose={close} title={`Edit ${kind.noun} ${row.name}`}>
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={close} title={`Edit ${kind.noun} ${row.name}`}>
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -150,7 +150,7 @@ export function CatalogueList<Row extends Named>({ kind }: { kind: CatalogueKind
         initialSort={[{ id: 'name', desc: false }]}
         fetchPage={(request) => kind.list(session.api, request, search.q)}
       />
-      <Modal opened={opened} onClose={close} title={`New ${kind.noun}`}>
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={close} title={`New ${kind.noun}`}>
         {opened ? <kind.CreateForm onDone={close} /> : null}
       </Modal>
     </section>

@@ -35,7 +35,7 @@ export function ConfirmButton({
       <PermissionButton needs={needs} color={color} variant={variant} onClick={open} {...(ariaLabel ? { 'aria-label': ariaLabel } : {})}>
         {label}
       </PermissionButton>
-      <Modal opened={opened} onClose={close} title={title}>
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={close} title={title}>
         <Stack>
           <Text component="div">{children}</Text>
           <ErrorNote error={mutation.error} />

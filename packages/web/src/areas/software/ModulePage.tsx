@@ -61,7 +61,7 @@ function SignatureState({ moduleId, artifact }: { moduleId: number; artifact: Ar
   if (signature.error) return <ErrorNote error={signature.error} mb="0" />;
   if (!signature.data)
     return (
-      <Badge color="yellow" variant="light">
+      <Badge color="yellow" variant="filled">
         not signed
       </Badge>
     );

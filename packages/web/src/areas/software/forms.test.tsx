@@ -154,7 +154,7 @@ describe('Artifact upload', () => {
     const { requests } = renderUpload(['CREATE_SOFTWARE_MODULE']);
     fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
     act(() => requests[0]!.upload.onprogress?.({ loaded: 10, total: 100, lengthComputable: true }));
-    fireEvent.click(screen.getByRole('button', { name: 'Cancel upload' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
     // Said as a notice, not as an error next to the form.
     expect(await screen.findByText('The upload was cancelled; nothing was stored.')).toBeTruthy();

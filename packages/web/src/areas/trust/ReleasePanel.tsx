@@ -29,7 +29,7 @@ export function ReleaseBadge({ state }: { state: Release['state'] }) {
   const label = releaseStateLabel(state);
   return (
     <Tooltip label={label.hint}>
-      <Badge color={label.color} variant="light" tabIndex={0}>
+      <Badge color={label.color} variant="filled" tabIndex={0}>
         {label.label}
       </Badge>
     </Tooltip>
@@ -76,7 +76,7 @@ function PublishModal({ setId, opened, onClose }: { setId: number; opened: boole
     if (Object.keys(found).length === 0) publish.mutate();
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Publish release">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={onClose} title="Publish release">
       <form onSubmit={submit} noValidate>
         <Stack>
           <NumberInput

@@ -33,7 +33,7 @@ function RotateRoot({ opened, onClose }: { opened: boolean; onClose: () => void 
   });
   const parsed = parseJsonObject(text, 'new root metadata');
   return (
-    <Modal opened={opened} onClose={onClose} title="Rotate the root" size="lg">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={onClose} title="Rotate the root" size="lg">
       <Stack>
         <Text size="sm">
           Give the next root (version N+1) signed offline by a threshold of the current root keys and of its own. The server verifies both before it adopts it,
@@ -109,7 +109,7 @@ function ImportRoot({ opened, onClose }: { opened: boolean; onClose: () => void 
     return root.error || targets.error ? undefined : { root: root.value!, ...(targets.value ? { targets: targets.value } : {}) };
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Import an offline root" size="lg">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={onClose} title="Import an offline root" size="lg">
       <Stack>
         <Text size="sm">
           Replace the repository the server generated with root version 1 from an offline ceremony. Only for a tenant that has released nothing yet. Give the

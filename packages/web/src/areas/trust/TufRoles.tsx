@@ -101,7 +101,7 @@ function AddKeyModal({ role, opened, onClose }: { role: Exclude<TufRole, 'root'>
     if (!problem) add.mutate();
   };
   return (
-    <Modal opened={opened} onClose={onClose} title={`New online ${role} key`}>
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={onClose} title={`New online ${role} key`}>
       <Stack>
         <Text size="sm">
           The server will hold this key and sign {role} metadata with it. Devices trust it only once a new root lists it: after staging, rotate the root (signed
@@ -205,7 +205,7 @@ function RoleCard({ row, now }: { row: RoleSummary; now: Date }) {
               <Text size="xs" ff="monospace" title={keyid}>
                 {keyid.slice(0, 16)}…
               </Text>
-              <Badge size="xs" color="yellow" variant="light">
+              <Badge size="xs" color="yellow" variant="filled">
                 staged, not in the root yet
               </Badge>
             </Group>
