@@ -76,9 +76,12 @@ function SignatureState({ moduleId, artifact }: { moduleId: number; artifact: Ar
   };
   return (
     <Group gap="xs" wrap="nowrap">
-      <Badge color="teal" variant="light">
-        signed (ECDSA P-256)
+      <Badge color="teal" variant="filled">
+        signed
       </Badge>
+      <Text size="xs" c="dimmed">
+        ECDSA P-256
+      </Text>
       <Button size="compact-xs" variant="subtle" onClick={save} aria-label={`download the signature of ${artifact.providedFilename}`}>
         .sig
       </Button>

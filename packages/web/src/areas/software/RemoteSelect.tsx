@@ -25,6 +25,11 @@ interface Common {
 }
 
 const noFilter = ({ options }: { options: unknown[] }) => options;
+/**
+ * Mantine 9 keeps a closed dropdown in the DOM; its listbox is labelled like the input, so "the
+ * field labelled Type" would name two elements. Unmounted when closed, the label names the input.
+ */
+const comboboxProps = { keepMounted: false };
 
 function useOptions(queryRoot: string, search: (text: string) => Promise<Option[]>, text: string) {
   const [debounced] = useDebouncedValue(text, 250);
@@ -49,6 +54,7 @@ export function RemoteSelect({
       required={props.required}
       searchable
       clearable
+      comboboxProps={comboboxProps}
       data={data}
       filter={noFilter as never}
       value={value}
@@ -79,6 +85,7 @@ export function RemoteMultiSelect({ value, onChange, ...props }: Common & { valu
       required={props.required}
       searchable
       clearable
+      comboboxProps={comboboxProps}
       data={[...known.values()]}
       filter={noFilter as never}
       value={value.map((o) => o.value)}

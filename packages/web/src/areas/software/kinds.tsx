@@ -229,7 +229,13 @@ export const MODULE_TYPES: CatalogueKind<ModuleType> = {
   columns: [
     { id: 'name', header: 'Name', accessorKey: 'name', enableSorting: true },
     { id: 'key', header: 'Key', accessorKey: 'key', enableSorting: true },
-    { id: 'maxAssignments', header: 'Per set', accessorKey: 'maxAssignments', enableSorting: true },
+    {
+      id: 'maxAssignments',
+      header: 'Per set',
+      enableSorting: true,
+      // hawkBit's "any number" is the int4 maximum.
+      cell: ({ row }) => (row.original.maxAssignments >= 2147483647 ? 'any number' : row.original.maxAssignments),
+    },
     { id: 'minArtifacts', header: 'Min. artifacts', accessorKey: 'minArtifacts' },
     described,
   ],

@@ -79,6 +79,11 @@ export function validateNewType(input: NewTypeInput): FieldErrors<'name' | 'key'
   });
 }
 
+/** Hardware ids as typed: separated by commas or white space, each once. */
+export function hardwareIds(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter((h) => h !== ''))];
+}
+
 /** The release form: a security version (0 … 2³²−1) and at least one hardware id. */
 export function validateRelease(input: { securityVersion: number | string; hardware: string[] }): FieldErrors<'securityVersion' | 'hardware'> {
   const v = input.securityVersion;

@@ -18,6 +18,7 @@ export function JsonField({
 }) {
   return (
     <div>
+      {/* No formatOnBlur: reformatting grows the field while the pointer is down on the button below it, and the click misses. */}
       <JsonInput
         label={label}
         description={description}
@@ -29,7 +30,6 @@ export function JsonField({
         minRows={4}
         maxRows={12}
         validationError="Not valid JSON"
-        formatOnBlur
       />
       <Group mt={4}>
         <FileButton accept="application/json,.json" onChange={(file) => void file?.text().then(onChange)}>

@@ -2,7 +2,7 @@
  * Offline targets mode: targets metadata the server prepared for releases, waiting for the
  * offline targets key. Download it, sign it offline, submit the signed file — or discard it.
  */
-import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -10,6 +10,7 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { ApiError, ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { ConfirmButton } from '../software/ConfirmButton.js';
+import { WarningAlert } from './WarningAlert.js';
 import { PermissionButton } from '../software/PermissionButton.js';
 import { JsonField, parseJsonObject, saveJson } from './JsonField.js';
 
@@ -65,10 +66,10 @@ export function PendingTargets() {
       ) : null}
       {pending.data ? (
         <Stack>
-          <Alert color="orange">
+          <WarningAlert color="orange">
             Targets metadata version {pending.data.signed.version} ({Object.keys(pending.data.signed.targets ?? {}).length} targets) waits to be signed with the
             offline targets key.
-          </Alert>
+          </WarningAlert>
           <Group>
             <Button variant="default" onClick={() => saveJson(`${pending.data!.signed.version}.targets.json`, pending.data)}>
               Download to sign

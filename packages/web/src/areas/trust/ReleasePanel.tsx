@@ -3,7 +3,7 @@
  * released, the targets it signed, and the controls — publish (security version, hardware,
  * install type) and, where the tenant requires four-eyes approval, approve.
  */
-import { Alert, Anchor, Badge, Button, Card, Group, Loader, Modal, NumberInput, Select, Stack, Table, TagsInput, Text, Title, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -13,9 +13,10 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { formatBytes } from '../software/format.js';
+import { WarningAlert } from './WarningAlert.js';
 import { PermissionButton } from '../software/PermissionButton.js';
 import type { Release, ReleaseRequest } from '../software/types.js';
-import { validateRelease, type FieldErrors } from '../software/validation.js';
+import { hardwareIds, validateRelease, type FieldErrors } from '../software/validation.js';
 import { approvalRefusal, releaseStateLabel } from './release.js';
 
 const INSTALL_TYPES = [
@@ -40,7 +41,8 @@ function PublishModal({ setId, opened, onClose }: { setId: number; opened: boole
   const session = useSession();
   const queryClient = useQueryClient();
   const [securityVersion, setSecurityVersion] = useState<number | string>('');
-  const [hardware, setHardware] = useState<string[]>([]);
+  const [hardwareText, setHardwareText] = useState('');
+  const hardware = hardwareIds(hardwareText);
   const [installType, setInstallType] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors<string>>({});
   const publish = useMutation({
@@ -92,16 +94,23 @@ function PublishModal({ setId, opened, onClose }: { setId: number; opened: boole
             error={errors.securityVersion}
             data-autofocus
           />
-          <TagsInput
+          <TextInput
             label="Hardware"
-            description="The hardware ids this release runs on (Enter after each); a device must match one."
+            description="The hardware ids this release runs on, separated by commas or spaces; a device must match one."
             required
-            value={hardware}
-            onChange={setHardware}
+            value={hardwareText}
+            onChange={(e) => setHardwareText(e.currentTarget.value)}
             error={errors.hardware}
-            splitChars={[',', ' ']}
           />
-          <Select label="Install type" description="Default: image" data={INSTALL_TYPES} value={installType} onChange={setInstallType} clearable />
+          <Select
+            label="Install type"
+            description="Default: image"
+            comboboxProps={{ keepMounted: false }}
+            data={INSTALL_TYPES}
+            value={installType}
+            onChange={setInstallType}
+            clearable
+          />
           <ErrorNote error={publish.error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
@@ -178,18 +187,18 @@ export function ReleasePanel({ setId }: { setId: number }) {
           </Text>
         ) : null}
         {r.state === 'pending_approval' ? (
-          <Alert color="yellow" title="Awaiting approval">
+          <WarningAlert color="yellow" title="Awaiting approval">
             {r.requestedBy ? `Requested by ${r.requestedBy}. ` : ''}The tenant requires a second user with APPROVE_RELEASE to approve it.
-          </Alert>
+          </WarningAlert>
         ) : null}
         {r.state === 'pending_signature' ? (
-          <Alert color="orange" title="Awaiting the offline signature">
+          <WarningAlert color="orange" title="Awaiting the offline signature">
             The targets metadata version {r.pendingTargetsVersion ?? '?'} waits to be signed with the offline targets key.{' '}
             <Anchor component={Link} to="/trust">
               Sign or discard it under Releases and trust
             </Anchor>
             .
-          </Alert>
+          </WarningAlert>
         ) : null}
         {r.request ? (
           <Group gap="xl">

@@ -1,21 +1,5 @@
 /** The four TUF roles: version, expiry with a warning, threshold and keys; stage a new online key. */
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  Group,
-  Loader,
-  Modal,
-  PasswordInput,
-  SegmentedControl,
-  SimpleGrid,
-  Stack,
-  Text,
-  Textarea,
-  Title,
-  Tooltip,
-} from '@mantine/core';
+import { Badge, Button, Card, Group, Loader, Modal, PasswordInput, SegmentedControl, SimpleGrid, Stack, Text, Textarea, Title, Tooltip } from '@mantine/core';
 import { useDisclosure, useInterval } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -23,9 +7,10 @@ import { useEffect, useState } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { ApiError, ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
+import { WarningAlert } from './WarningAlert.js';
 import { PermissionButton } from '../software/PermissionButton.js';
 import { expiryState, type TufRole } from './expiry.js';
-import { ROLES, summarize, type Metadata, type RoleSummary } from './repository.js';
+import { metaVersion, ROLES, summarize, type Metadata, type RoleSummary } from './repository.js';
 
 const PURPOSE: Record<TufRole, string> = {
   root: 'Trusts the keys of every role; kept offline.',
@@ -61,7 +46,12 @@ export function useRepository() {
         if (!response.ok) throw new ApiError(response.status, undefined);
         return data as unknown as Metadata;
       };
-      const [targets, snapshot, timestamp] = await Promise.all([file('targets.json'), file('snapshot.json'), file('timestamp.json')]);
+      // Consistent snapshots: the timestamp names the snapshot's version, the snapshot the targets'.
+      const timestamp = await file('timestamp.json');
+      const snapshotVersion = metaVersion(timestamp, 'snapshot.json');
+      const snapshot = snapshotVersion === undefined ? undefined : await file(`${snapshotVersion}.snapshot.json`);
+      const targetsVersion = metaVersion(snapshot, 'targets.json');
+      const targets = targetsVersion === undefined ? undefined : await file(`${targetsVersion}.targets.json`);
       const keys = canKeys ? await ok(session.api.GET('/rest/v1/tuf/keys')) : [];
       return { metadata: { root, targets, snapshot, timestamp }, keys, summary: summarize({ root, targets, snapshot, timestamp }, keys) };
     },
@@ -160,7 +150,7 @@ function RoleCard({ row, now }: { row: RoleSummary; now: Date }) {
           </Title>
           {expiry ? (
             <Tooltip label={new Date(row.expires!).toLocaleString()}>
-              <Badge color={expiry.color} variant={expiry.level === 'ok' ? 'light' : 'filled'} tabIndex={0}>
+              <Badge color={expiry.color} variant="filled" tabIndex={0}>
                 {expiry.level === 'expired' ? `EXPIRED — ${expiry.text}` : expiry.level === 'soon' ? `soon: ${expiry.text}` : expiry.text}
               </Badge>
             </Tooltip>
@@ -175,11 +165,11 @@ function RoleCard({ row, now }: { row: RoleSummary; now: Date }) {
           Version <b>{row.version ?? '—'}</b> · threshold <b>{row.threshold}</b> of {row.keys.length} key{row.keys.length === 1 ? '' : 's'}
         </Text>
         {expiry && expiry.level !== 'ok' ? (
-          <Alert color={expiry.color} p="xs">
+          <WarningAlert color={expiry.color} p="xs">
             {row.role === 'root' || row.role === 'targets'
               ? `The ${row.role} metadata ${expiry.level === 'expired' ? 'has expired: devices refuse updates' : 'expires soon'}. Sign a new version with the offline keys.`
               : `The server re-signs ${row.role} by itself; ${expiry.level === 'expired' ? 'it has not: check that it holds the online key.' : 'if this persists, check the server holds the online key.'}`}
-          </Alert>
+          </WarningAlert>
         ) : null}
         <Stack gap={4}>
           {row.keys.map((k) => (
@@ -194,7 +184,7 @@ function RoleCard({ row, now }: { row: RoleSummary; now: Date }) {
                 {k.online ? 'online' : 'offline'}
               </Badge>
               {k.signed ? (
-                <Badge size="xs" variant="light" color="teal">
+                <Badge size="xs" variant="filled" color="teal">
                   signed
                 </Badge>
               ) : null}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarize, type Metadata } from './repository.js';
+import { metaVersion, summarize, type Metadata } from './repository.js';
 
 const root: Metadata = {
   signed: {
@@ -56,5 +56,14 @@ describe('TUF repository summary', () => {
     const rows = summarize({ root }, []);
     expect(rows[1]).toMatchObject({ role: 'targets', version: undefined, expires: undefined, threshold: 1 });
     expect(summarize({}, [])[0]).toMatchObject({ role: 'root', threshold: 0, keys: [] });
+  });
+});
+
+describe('the chain of versions', () => {
+  it('reads the snapshot version from the timestamp and the targets version from the snapshot', () => {
+    const timestamp: Metadata = { signed: { version: 7, expires: '', meta: { 'snapshot.json': { version: 4 } } }, signatures: [] };
+    expect(metaVersion(timestamp, 'snapshot.json')).toBe(4);
+    expect(metaVersion(timestamp, 'targets.json')).toBeUndefined();
+    expect(metaVersion(undefined, 'snapshot.json')).toBeUndefined();
   });
 });

@@ -20,6 +20,7 @@ export interface Metadata {
     expires: string;
     keys?: Record<string, TufKeyJson>;
     roles?: Partial<Record<TufRole, { keyids: string[]; threshold: number }>>;
+    meta?: Record<string, { version?: number }>;
   };
   signatures: Array<{ keyid: string; sig?: string }>;
 }
@@ -69,4 +70,10 @@ export function summarize(
       staged: held.filter((k) => !k.inRoot).map((k) => k.keyid),
     };
   });
+}
+
+/** The version a timestamp or snapshot pins for a file (`snapshot.json`, `targets.json`). */
+export function metaVersion(metadata: Metadata | undefined, name: string): number | undefined {
+  const version = metadata?.signed.meta?.[name]?.version;
+  return Number.isInteger(version) ? version : undefined;
 }
