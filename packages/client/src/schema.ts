@@ -3702,6 +3702,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -3883,6 +3888,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -4866,6 +4876,11 @@ export interface operations {
                                 };
                             }[];
                             complete: boolean;
+                            /**
+                             * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                             * @enum {string}
+                             */
+                            releaseState: "draft" | "pending_approval" | "released";
                             createdBy?: string;
                             /** @description epoch milliseconds */
                             createdAt?: number;
@@ -4969,6 +4984,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -5056,6 +5076,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
