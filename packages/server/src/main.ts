@@ -100,7 +100,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   const ddi = new DdiService(database.db, keys, options.clock, cache);
   const changes = new Changes(database.db, options.clock);
-  const targets = new TargetService(database.db, changes, keys);
+  const targets = new TargetService(database.db, changes, keys, options.clock);
   const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes);
   const sets = new DistributionSetService(database.db, changes);
   const configs = new TenantConfigService(database.db, changes);

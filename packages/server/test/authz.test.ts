@@ -57,6 +57,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/userinfo', needs: [] },
   // targets (plugin.ts)
   { method: 'GET', path: '/targets', needs: ['READ_TARGET'] },
+  { method: 'GET', path: '/targetsummary', needs: ['READ_TARGET'] },
   { method: 'POST', path: '/targets', needs: ['CREATE_TARGET'] },
   { method: 'GET', path: '/targets/:controllerId', needs: ['READ_TARGET'] },
   { method: 'PUT', path: '/targets/:controllerId', needs: ['UPDATE_TARGET'] },
