@@ -12,7 +12,11 @@ describe('filter builder → RSQL', () => {
     ['starts with', { field: 'controllerId', operator: 'startsWith', value: 'gw-' }, { rsql: 'controllerId=="gw-*"' }],
     ['one of', { field: 'updateStatus', operator: 'oneOf', value: 'error, pending,' }, { rsql: 'updateStatus=in=("error","pending")' }],
     ['status', { field: 'updateStatus', operator: 'is', value: 'in_sync' }, { rsql: 'updateStatus=="in_sync"' }],
-    ['before a time', { field: 'lastControllerRequestAt', operator: 'before', value: '2031-06-01T08:00:00Z' }, { rsql: 'lastControllerRequestAt=lt=2031-06-01T08:00:00.000Z' }],
+    [
+      'before a time',
+      { field: 'lastControllerRequestAt', operator: 'before', value: '2031-06-01T08:00:00Z' },
+      { rsql: 'lastControllerRequestAt=lt=2031-06-01T08:00:00.000Z' },
+    ],
     ['after a time', { field: 'createdAt', operator: 'after', value: '2031-06-01T10:00:00+02:00' }, { rsql: 'createdAt=gt=2031-06-01T08:00:00.000Z' }],
     ['attribute', { field: 'attribute', key: 'hw_rev', operator: 'is', value: '2' }, { rsql: 'attribute.hw_rev=="2"' }],
     ['no value yet', { field: 'name', operator: 'is', value: '  ' }, { empty: true }],

@@ -45,13 +45,21 @@ export function actionStatusLook(status: string): StatusLook {
   return ACTION_LOOK[status.toLowerCase()] ?? { label: status, color: 'gray', hint: 'A status this console does not know.' };
 }
 
+/** What cancel and force look at of an action. */
+export interface ActionState {
+  active: boolean;
+  type: string;
+  status: string;
+  forceType: string;
+}
+
 /** Whether the operator may still cancel the action: open, an update (not already a cancel). */
-export function canCancel(action: { active: boolean; type: string; status: string }): boolean {
+export function canCancel(action: ActionState): boolean {
   return action.active && action.type === 'update' && !['canceling', 'canceled'].includes(action.status);
 }
 
 /** Whether forcing would change anything: open, and not forced already. */
-export function canForce(action: { active: boolean; forceType: string; status: string }): boolean {
+export function canForce(action: ActionState): boolean {
   return action.active && action.forceType !== 'forced' && !['canceling', 'canceled'].includes(action.status);
 }
 
