@@ -47,7 +47,7 @@ const action = {
 let calls: Call[] = [];
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function fakeServer(request: Request, body: unknown): Response {
+function fakeServer(request: Request): Response {
   const url = new URL(request.url);
   const path = url.pathname.replace('/rest/v1', '');
   const q = url.searchParams.get('q');
@@ -99,7 +99,7 @@ beforeEach(() => {
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     const url = new URL(request.url);
     calls.push({ method: request.method, path: url.pathname, query: url.searchParams, body });
-    return fakeServer(request, body);
+    return fakeServer(request);
   });
 });
 afterEach(() => {
