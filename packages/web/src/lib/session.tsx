@@ -6,15 +6,10 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, consoleClient, type ManagementClient } from './api.js';
+import { ApiError, consoleClient, ok, type ManagementClient, type paths } from './api.js';
 
-// TODO(#11 merge): from the generated client once POST /rest/v1/sessions is in docs/openapi.json.
-export interface SessionUser {
-  username: string;
-  tenant: string;
-  roles: string[];
-  permissions: string[];
-}
+type CreatedSession = paths['/rest/v1/sessions']['post']['responses'][201]['content']['application/json'];
+export type SessionUser = CreatedSession['user'];
 
 interface StoredSession {
   token: string;
@@ -80,17 +75,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       can: (...needed) => needed.every((p) => permissions.has(p)),
       signOut: async () => {
         // Revoke on the server first; the console forgets the token whatever the answer.
-        await fetch('/rest/v1/sessions/current', { method: 'DELETE', headers: { authorization: `Bearer ${stored.token}` } }).catch(() => undefined);
+        await api.DELETE('/rest/v1/sessions/current').catch(() => undefined);
         end(undefined);
       },
     };
   }, [stored, end]);
 
   const signIn = useCallback(async (input: { username: string; password: string; tenant?: string }) => {
-    const response = await fetch('/rest/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
-    const answer: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) throw new ApiError(response.status, answer as ConstructorParameters<typeof ApiError>[1]);
-    const created = answer as { token: string; user: SessionUser; expiresAt: number };
+    // Signing in is the one call without a session: no Authorization header, and a 401 here is a wrong password, not an ended session.
+    const anonymous = consoleClient({ token: '', onUnauthorized: () => undefined });
+    const created = await ok(anonymous.POST('/rest/v1/sessions', { body: input, headers: { authorization: null } }));
     const next: StoredSession = { token: created.token, user: created.user, expiresAt: created.expiresAt };
     window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
     setEndedBecause(undefined);
