@@ -230,7 +230,7 @@ export function Dashboard() {
       <PageTitle>Dashboard</PageTitle>
       <Stack>
         <FleetSummary />
-        <SimpleGrid cols={{ base: 1, lg: 2 }}>
+        <SimpleGrid cols={{ base: 1, xl: 2 }}>
           {session.can('READ_ROLLOUT') ? (
             <Section title="Running rollouts">
               <RunningRollouts />

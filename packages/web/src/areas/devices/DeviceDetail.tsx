@@ -36,10 +36,11 @@ function SetField({ label, controllerId, which }: { label: string; controllerId:
   const set = useQuery({
     queryKey: ['target', controllerId, `${which}DS`],
     enabled: may,
-    queryFn: (): Promise<DistributionSet | undefined> =>
-      which === 'installed'
-        ? ok(session.api.GET('/rest/v1/targets/{controllerId}/installedDS', { params: { path: { controllerId } } }))
-        : ok(session.api.GET('/rest/v1/targets/{controllerId}/assignedDS', { params: { path: { controllerId } } })),
+    // 204 (no set) is null: TanStack Query refuses undefined as data.
+    queryFn: async (): Promise<DistributionSet | null> =>
+      (which === 'installed'
+        ? await ok(session.api.GET('/rest/v1/targets/{controllerId}/installedDS', { params: { path: { controllerId } } }))
+        : await ok(session.api.GET('/rest/v1/targets/{controllerId}/assignedDS', { params: { path: { controllerId } } }))) ?? null,
   });
   const id = set.data?.id;
   const release = useQuery({

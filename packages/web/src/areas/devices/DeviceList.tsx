@@ -34,7 +34,8 @@ function InstalledSet({ controllerId }: { controllerId: string }) {
   const session = useSession();
   const query = useQuery({
     queryKey: ['target', controllerId, 'installedDS'],
-    queryFn: () => ok(session.api.GET('/rest/v1/targets/{controllerId}/installedDS', { params: { path: { controllerId } } })),
+    // 204 (no set) is null: TanStack Query refuses undefined as data.
+    queryFn: async () => (await ok(session.api.GET('/rest/v1/targets/{controllerId}/installedDS', { params: { path: { controllerId } } }))) ?? null,
     staleTime: 30_000,
   });
   if (query.isPending) return <Text c="dimmed">…</Text>;
@@ -164,7 +165,7 @@ export function DeviceList() {
         caption="devices"
         fetchPage={fetchPage}
         columns={columns}
-        empty={q ? 'No device matches this filter.' : 'No devices yet.'}
+        empty={filterError ? 'Fix the filter to see devices.' : q ? 'No device matches this filter.' : 'No devices yet.'}
       />
     </>
   );

@@ -123,6 +123,17 @@ describe('devices list', () => {
     expect(calls.some((c) => c.path.endsWith('/installedDS'))).toBe(false);
   });
 
+  it('shows each row’s installed set, and "none" when the device has none (204)', async () => {
+    signIn(['READ_TARGET', 'READ_DISTRIBUTION_SET']);
+    renderAt('/devices');
+    const table = await screen.findByRole('table', { name: 'devices' });
+    await waitFor(() => expect(within(table).getAllByText('none')).toHaveLength(2));
+    expect(calls.filter((c) => c.path.endsWith('/installedDS')).map((c) => c.path)).toEqual([
+      '/rest/v1/targets/gw-01/installedDS',
+      '/rest/v1/targets/gw-02/installedDS',
+    ]);
+  });
+
   it('applies a filter on Enter and shows the server’s 400 next to the box', async () => {
     signIn(['READ_TARGET']);
     renderAt('/devices');
