@@ -22,7 +22,7 @@ export function ActionStatusBadge({ status }: { status: string }) {
   const look = actionStatusLook(status);
   return (
     <Tooltip label={look.hint}>
-      <Badge color={look.color} variant="light" tabIndex={0}>
+      <Badge color={look.color} variant="dot" tabIndex={0} miw="max-content">
         {look.label}
       </Badge>
     </Tooltip>
@@ -181,7 +181,14 @@ export function ActionHistory({ controllerId }: { controllerId: string }) {
           )
         }
       />
-      <Drawer opened={shown !== undefined} onClose={() => setShown(undefined)} position="right" size="xl" title={`Status history of action ${shown ?? ''}`}>
+      <Drawer
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={shown !== undefined}
+        onClose={() => setShown(undefined)}
+        position="right"
+        size="xl"
+        title={`Status history of action ${shown ?? ''}`}
+      >
         {shown !== undefined ? <StatusHistory controllerId={controllerId} actionId={shown} /> : null}
       </Drawer>
     </>

@@ -101,7 +101,12 @@ export function DeleteDevice({ controllerId }: { controllerId: string }) {
       <PermittedButton color="red" variant="outline" needs={['DELETE_TARGET']} onClick={open}>
         Delete device
       </PermittedButton>
-      <Modal opened={opened && missingOf((p) => session.can(p), ['DELETE_TARGET']).length === 0} onClose={close} title={`Delete ${controllerId}?`}>
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={opened && missingOf((p) => session.can(p), ['DELETE_TARGET']).length === 0}
+        onClose={close}
+        title={`Delete ${controllerId}?`}
+      >
         <Stack>
           <Text>The device, its attributes and its action history are deleted. This cannot be undone.</Text>
           <ErrorNote error={remove.error} mb="0" />

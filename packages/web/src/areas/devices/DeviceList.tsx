@@ -22,7 +22,7 @@ export function UpdateStatusBadge({ status }: { status: string }) {
   const look = updateStatusLook(status);
   return (
     <Tooltip label={look.hint}>
-      <Badge color={look.color} variant="light" tabIndex={0}>
+      <Badge color={look.color} variant="dot" tabIndex={0} miw="max-content">
         {look.label}
       </Badge>
     </Tooltip>
@@ -151,7 +151,7 @@ export function DeviceList() {
           </form>
           <Group justify="space-between" align="flex-end">
             <SavedFilters q={q} onApply={apply} />
-            <Button variant="subtle" onClick={builder.toggle} aria-expanded={builderOpen}>
+            <Button variant="default" onClick={builder.toggle} aria-expanded={builderOpen}>
               {builderOpen ? 'Hide filter builder' : 'Filter builder'}
             </Button>
           </Group>

@@ -60,7 +60,7 @@ export function SavedFilters({ q, onApply }: { q: string; onApply: (q: string) =
       <PermittedButton variant="default" needs={['CREATE_TARGET']} disabled={!q} why="Filter the list first" onClick={open}>
         Save as filter
       </PermittedButton>
-      <Modal opened={opened} onClose={close} title="Save the current filter">
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={close} title="Save the current filter">
         <form onSubmit={submit}>
           <Stack>
             <ErrorNote error={save.error} mb="0" />
