@@ -54,6 +54,8 @@ export function RemoteSelect({
       required={props.required}
       searchable
       clearable
+      // Picking the chosen option again keeps it (Mantine would deselect it); the clear button empties the field.
+      allowDeselect={false}
       comboboxProps={comboboxProps}
       data={data}
       filter={noFilter as never}
