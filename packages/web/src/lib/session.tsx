@@ -5,8 +5,9 @@
  * What the console shows is shaped by `can(permission)`, but the server checks every call again.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, consoleClient, type ManagementClient } from './api.js';
+import { ERROR_CODES } from './errors.js';
 
 // TODO(#11 merge): from the generated client once POST /rest/v1/sessions is in docs/openapi.json.
 export interface SessionUser {
@@ -65,13 +66,41 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  const endFor = useCallback(
+    (error: ApiError) =>
+      end(error.errorCode === ERROR_CODES.sessionExpired ? 'Your session has expired. Sign in again.' : 'You were signed out. Sign in again.'),
+    [end],
+  );
+
+  // A stored session may have ended while the tab was closed or reloading (expired, signed out
+  // elsewhere, its user deleted): ask the server once when the console opens, and take the user's
+  // permissions as they are now rather than as they were at sign-in.
+  const token = stored?.token;
+  useEffect(() => {
+    if (!token) return;
+    const abort = new AbortController();
+    void (async () => {
+      const response = await fetch('/rest/v1/sessions/current', { headers: { authorization: `Bearer ${token}` }, signal: abort.signal }).catch(() => undefined);
+      // Unreachable: the console's next call will say so.
+      if (!response) return;
+      const answer = (await response.json().catch(() => undefined)) as { user?: SessionUser } | undefined;
+      if (response.status === 401) endFor(new ApiError(401, answer as ConstructorParameters<typeof ApiError>[1]));
+      else if (response.ok && answer?.user) {
+        const user = answer.user;
+        setStored((s) => {
+          if (!s || s.token !== token || JSON.stringify(s.user) === JSON.stringify(user)) return s;
+          const next = { ...s, user };
+          window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+          return next;
+        });
+      }
+    })();
+    return () => abort.abort();
+  }, [token, endFor]);
+
   const session = useMemo<SignedIn | undefined>(() => {
     if (!stored) return undefined;
-    const api = consoleClient({
-      token: stored.token,
-      onUnauthorized: (error: ApiError) =>
-        end(error.errorCode === 'SESSION_EXPIRED' ? 'Your session has expired. Sign in again.' : 'You were signed out. Sign in again.'),
-    });
+    const api = consoleClient({ token: stored.token, onUnauthorized: endFor });
     const permissions = new Set(stored.user.permissions);
     return {
       user: stored.user,
@@ -84,7 +113,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         end(undefined);
       },
     };
-  }, [stored, end]);
+  }, [stored, end, endFor]);
 
   const signIn = useCallback(async (input: { username: string; password: string; tenant?: string }) => {
     const response = await fetch('/rest/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
