@@ -49,6 +49,7 @@ describe('console sign-in, sign-out and session expiry', () => {
     const form = page.getByRole('form', { name: 'sign in' });
     await form.getByText(/session has expired/i).waitFor();
     await h().screenshot('session-expired');
+    expect((await h().axe()).map((f) => f.summary)).toEqual([]);
   });
 
   it('is usable by keyboard: Tab reaches the navigation and Sign out, Enter on a link navigates', async () => {

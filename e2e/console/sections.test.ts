@@ -1,0 +1,92 @@
+/**
+ * Every section of the console in Chromium against a real server: each page opens from the
+ * navigation with one h1 and axe-core finds no serious or critical violation on it (nor on the
+ * sign-in form); a screenshot of each lands in test-output/console. Users with fewer permissions
+ * (made through the API) see fewer sections, are told in words why a section they may not read is
+ * closed, and see the server's refusal (403) in words.
+ */
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_USER, consoleForFile } from '../../testkit/browser.js';
+import { restClient, TEST_ADMIN } from '../../testkit/rest.js';
+
+const h = consoleForFile();
+const api = restClient(() => h().url, TEST_ADMIN);
+
+const ALL_SECTIONS = ['Dashboard', 'Devices', 'Software', 'Distribution sets', 'Releases and trust', 'Rollouts', 'Users and tokens', 'Settings', 'Audit log'];
+/** TARGET_ADMIN reads targets, sets and modules; no rollouts, tenant configuration or audit. */
+const TARGET_ADMIN_SECTIONS = ['Dashboard', 'Devices', 'Software', 'Distribution sets', 'Releases and trust'];
+
+async function sectionNames(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'sections' });
+  await nav.getByRole('link').first().waitFor();
+  return (await nav.getByRole('link').allInnerTexts()).map((t) => t.trim());
+}
+
+/** Waits until the page has its h1 and nothing on it is loading any more. */
+async function settled(page: Page): Promise<void> {
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.waitForFunction('!document.querySelector(\'[aria-busy="true"], .mantine-Loader-root\')', undefined, { timeout: 20_000 });
+}
+
+const slug = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
+describe('console sections', () => {
+  beforeAll(async () => {
+    for (const [username, roles] of [
+      ['viewer', ['VIEWER']],
+      ['fleet', ['TARGET_ADMIN']],
+    ] as const) {
+      const res = await api('POST', '/users', { username, password: `${username}-password-1`, roles });
+      expect(res.status, res.text).toBe(201);
+    }
+  });
+
+  it('the sign-in form has no serious or critical accessibility violation', async () => {
+    await h().page.goto(h().url);
+    await h().page.getByRole('form', { name: 'sign in' }).waitFor();
+    const findings = await h().axe();
+    expect(findings.map((f) => f.summary)).toEqual([]);
+  });
+
+  it('every section opens from the navigation with one h1 and no serious or critical axe violation', async () => {
+    const { page } = h();
+    await h().signIn(ADMIN_USER.username, ADMIN_USER.password);
+    expect(await sectionNames(page)).toEqual(ALL_SECTIONS);
+    const findings: Record<string, string[]> = {};
+    for (const label of ALL_SECTIONS) {
+      await page.getByRole('navigation', { name: 'sections' }).getByRole('link', { name: label, exact: true }).click();
+      await settled(page);
+      expect(await page.getByRole('heading', { level: 1 }).count(), `${label}: one h1`).toBe(1);
+      expect(await page.title(), label).toMatch(/ · Osprey$/);
+      await h().screenshot(`section-${slug(label)}`);
+      const found = (await h().axe()).map((f) => f.summary);
+      if (found.length > 0) findings[label] = found;
+    }
+    expect(findings).toEqual({});
+  });
+
+  it('a TARGET_ADMIN sees fewer sections, and a closed one opened by its address says why', async () => {
+    const page = await h().newPage();
+    await h().signIn('fleet', 'fleet-password-1');
+    expect(await sectionNames(page)).toEqual(TARGET_ADMIN_SECTIONS);
+    await page.goto(`${h().url}/audit`);
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    const alert = page.getByRole('alert');
+    await alert.getByText('You may not open this section').waitFor();
+    expect(await alert.innerText()).toContain('READ_AUDIT');
+    await h().screenshot('section-denied');
+    expect((await h().axe()).map((f) => f.summary)).toEqual([]);
+  });
+
+  it('a VIEWER sees the read-only sections, and the server refusing the user list (403) in words', async () => {
+    const page = await h().newPage();
+    await h().signIn('viewer', 'viewer-password-1');
+    // VIEWER holds every READ_ permission, so every section is listed; what it may change is not.
+    expect(await sectionNames(page)).toEqual(ALL_SECTIONS);
+    // The user list needs UPDATE_TENANT_CONFIGURATION: the page shows the server's refusal.
+    await page.getByRole('navigation', { name: 'sections' }).getByRole('link', { name: 'Users and tokens' }).click();
+    await page.getByRole('alert').filter({ hasText: 'You may not do this' }).first().waitFor();
+    await h().screenshot('viewer-users-denied');
+  });
+});
