@@ -8,6 +8,7 @@
  * (`/{tenant}/tuf/metadata/1.root.json`) — trust on first use, acceptable for a simulator only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from './agent.js';
@@ -189,6 +190,8 @@ export async function runSimulatedFleet(options: SimulatedFleetOptions): Promise
   }));
 
   const stop = new AbortController();
+  // Every device waits on this one signal between polls: not a leak however large the fleet.
+  setMaxListeners(options.count + 10, stop.signal);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => stop.abort(), options.durationMs ?? 60_000);
