@@ -7,71 +7,21 @@
  *
  * No sleeps: every wait is Playwright's auto-waiting (locators) or a bounded `waitFor`.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { launchChromium, type BrowserSession } from './chromium.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
 export const CONSOLE_DIST = join(REPO_ROOT, 'packages', 'web', 'dist');
-export const CHROMIUM = process.env.OSPREY_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of the console land here (gitignored), for a person to look at after a run. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'console');
 
 /** The admin user startTestServer creates. */
 export const ADMIN_USER = { username: 'admin', password: 'admin-password' } as const;
-
-/**
- * Headless and quiet: no GPU, no QUIC, none of Chromium's own background traffic (updates,
- * sync, component downloads), so a test talks to the server under test and nothing else.
- */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export interface BrowserSession {
-  browser: BrowserContext;
-  close(): Promise<void>;
-}
-
-/**
- * Chromium with a fresh user-data directory of its own (removed on close), so no profile, cache
- * or stored session leaks from one test file into another.
- */
-export async function launchChromium(): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (.ci/install-system-packages) or set OSPREY_CHROMIUM`);
-  const profile = mkdtempSync(join(tmpdir(), 'osprey-chromium-'));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      locale: 'en-US',
-    });
-  } catch (e) {
-    rmSync(profile, { recursive: true, force: true });
-    throw e;
-  }
-  return {
-    browser: context,
-    async close() {
-      await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 /** One serious or critical axe finding, with a line a person can act on. */
 export interface AxeFinding {
@@ -221,3 +171,4 @@ export function testClock(): { now: () => Date; advance: (ms: number) => void } 
 }
 
 export type { Browser, BrowserContext, Page };
+export { CHROMIUM, CHROMIUM_ARGS, launchChromium } from './chromium.js';
