@@ -173,7 +173,8 @@ const p95 = (values: number[]): number => {
 /** Opens `url` and returns ms from the navigation's start to the frame after the first rows. */
 async function openUntilRows(page: Page, url: string): Promise<number> {
   await page.goto(url);
-  const handle = await page.waitForFunction('window.__rowsAt', undefined, { timeout: TABLE_TIMEOUT_MS, polling: 50 });
+  // A function, not a string: the console's Content-Security-Policy forbids evaluating strings.
+  const handle = await page.waitForFunction(() => (globalThis as { __rowsAt?: number }).__rowsAt, undefined, { timeout: TABLE_TIMEOUT_MS });
   return Number(await handle.jsonValue());
 }
 
@@ -181,7 +182,8 @@ async function openUntilRows(page: Page, url: string): Promise<number> {
 async function filterUntilRows(page: Page, rsql: string): Promise<number> {
   const field = page.getByLabel(FILTER_LABEL);
   await field.fill(rsql);
-  await page.evaluate('window.__benchDone = window.__benchFilter()');
+  // void: evaluate would otherwise wait for the promise (for the Enter not pressed yet).
+  await page.evaluate('void (window.__benchDone = window.__benchFilter())');
   await field.press('Enter');
   // evaluate awaits the page's promise; bounded, in case the rows never change.
   let timer: NodeJS.Timeout | undefined;
@@ -248,6 +250,9 @@ export async function main(args: string[]): Promise<void> {
       await openUntilRows(page, `${url}/devices`);
     } catch {
       hasTable = false;
+      const alerts = await page.getByRole('alert').allInnerTexts();
+      if (alerts.length) console.log(`console: /devices says: ${alerts.join(' | ').replace(/\s+/g, ' ')}`);
+      await page.screenshot({ path: '/tmp/harness-bench-devices.png' });
     }
     const hasFilter = hasTable && (await page.getByLabel(FILTER_LABEL).count()) > 0;
     if (!hasTable)

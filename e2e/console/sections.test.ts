@@ -26,7 +26,10 @@ async function sectionNames(page: Page): Promise<string[]> {
 /** Waits until the page has its h1 and nothing on it is loading any more. */
 async function settled(page: Page): Promise<void> {
   await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.waitForFunction('!document.querySelector(\'[aria-busy="true"], .mantine-Loader-root\')', undefined, { timeout: 20_000 });
+  // A function, not a string: the console's Content-Security-Policy forbids evaluating strings.
+  const idle = () =>
+    !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('[aria-busy="true"], .mantine-Loader-root');
+  await page.waitForFunction(idle, undefined, { timeout: 20_000 });
 }
 
 const slug = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
