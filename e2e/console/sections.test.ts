@@ -36,6 +36,12 @@ const slug = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 describe('console sections', () => {
   beforeAll(async () => {
+    // A few devices, so that the tables have rows for axe to look at.
+    const targets = await api('POST', '/targets', [
+      { controllerId: 'gw-001', name: 'Gateway 1' },
+      { controllerId: 'gw-002', name: 'Gateway 2' },
+    ]);
+    expect(targets.status, targets.text).toBe(201);
     for (const [username, roles] of [
       ['viewer', ['VIEWER']],
       ['fleet', ['TARGET_ADMIN']],
