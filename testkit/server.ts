@@ -52,6 +52,8 @@ export async function startTestServer(
     clock?: () => Date;
     logStream?: DestinationStream;
     loginThrottle?: NonNullable<Parameters<typeof startServer>[1]>['loginThrottle'];
+    /** The live channel's timers and bounds (GET /rest/v1/events). */
+    liveEvents?: NonNullable<Parameters<typeof startServer>[1]>['liveEvents'];
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-server-'));
@@ -83,6 +85,7 @@ export async function startTestServer(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.liveEvents ? { liveEvents: options.liveEvents } : {}),
   });
   return {
     ...server,

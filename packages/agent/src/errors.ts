@@ -63,6 +63,11 @@ export const AGENT_ERRORS = {
   AGENT_DOWNLOAD_ABORTED: reported('environment', 'the download was aborted by the agent'),
   AGENT_DOWNLOAD_RESTART: reported('environment', 'the download cannot be continued where it broke off and starts over', RETRYABLE),
   AGENT_DOWNLOAD_IO: reported('environment', 'the download could not be written to local storage'),
+  AGENT_LOCAL_STORAGE: reported(
+    'environment',
+    "the device's own storage refused a write (no space left, an I/O error, a read-only file system); nothing changed, the agent retries",
+    RETRYABLE,
+  ),
   // DDI (src/ddi)
   AGENT_DDI_UNREACHABLE: reported('environment', 'the update server is not reachable', RETRYABLE),
   AGENT_DDI_UNAUTHORIZED: reported('user', 'the update server refused the device credentials'),
@@ -100,6 +105,7 @@ export const AGENT_ERRORS = {
   SOURCE_TOO_LONG: local('untrusted', 'the image stream is longer than its signed length'),
   SOURCE_MISMATCH: local('untrusted', 'the image stream does not match its signed SHA-256'),
   READBACK_MISMATCH: local('environment', 'the slot read back after writing does not match the image'),
+  WRITE_FAILED: local('environment', 'the slot could not be written: no space left, an I/O error or a read-only file system'),
   VERIFY_FAILED: local('environment', 'the slot does not hold the expected image'),
   NOT_A_DEVICE: local('user', 'the path is neither a block device nor a regular file'),
   DEVICE_SIZE_UNKNOWN: local('environment', 'the size of the block device could not be determined'),
@@ -146,6 +152,7 @@ export const SLOT_ERROR_CODES = area([
   'SOURCE_TOO_LONG',
   'SOURCE_MISMATCH',
   'READBACK_MISMATCH',
+  'WRITE_FAILED',
   'VERIFY_FAILED',
   'NOT_A_DEVICE',
   'DEVICE_SIZE_UNKNOWN',
@@ -292,4 +299,18 @@ export function commandLineMessage(e: unknown): string {
   if (isAgentError(e) && AGENT_ERRORS[e.code].fault === 'user' && !isReported(e.code)) return e.message;
   if (isAgentError(e) && !isReported(e.code)) return [`${e.code}: ${e.message}`, ...failureDetails(e).slice(1)].join('\n  ');
   return failureDetails(e).join('\n  ');
+}
+
+const STORAGE_ERRNO = /\b(ENOSPC|EDQUOT|EIO|EROFS)\b/;
+
+/**
+ * A write to the device's own storage that the system refused (the fs error itself, or a library's
+ * error quoting it, as tuf-js does): the retryable AGENT_LOCAL_STORAGE in the system's words
+ * ("no space left on device"), or undefined for any other error.
+ */
+export function localStorageFailure(e: unknown, what: string): AgentError | undefined {
+  const errno = e as NodeJS.ErrnoException | undefined;
+  const message = e instanceof Error ? e.message : String(e);
+  if (!(typeof errno?.code === 'string' && STORAGE_ERRNO.test(errno.code)) && !STORAGE_ERRNO.test(message)) return undefined;
+  return new AgentError('AGENT_LOCAL_STORAGE', `the device could not store ${what}: ${message}`, { cause: e });
 }

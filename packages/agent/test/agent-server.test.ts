@@ -16,6 +16,7 @@ import {
   deploymentPlan,
   downloadResumable,
   failureCode,
+  fetchTransport,
   openRelease,
   Pkcs11Element,
   resolveRelease,
@@ -24,6 +25,7 @@ import {
   type Deployment,
   type DeploymentArtifact,
   type DeviceFacts,
+  type HttpTransport,
   type SecureElement,
   type VerifiedPayload,
 } from '@osprey/agent';
@@ -272,18 +274,34 @@ describe('the agent against an Osprey server', () => {
       targetPath: 'gw-os-2.0.0.age',
       device: BOARD_A,
     });
+    // Over DDI the server hashes what it serves and cuts a changed file itself (see the artifact
+    // integrity suite), so the bytes are changed on the wire, by a man in the middle.
+    const flipAt =
+      (offset: number): HttpTransport =>
+      async (req) => {
+        const res = await fetchTransport(req);
+        return {
+          ...res,
+          body: (async function* () {
+            let at = 0;
+            for await (const chunk of res.body) {
+              const copy = Buffer.from(chunk);
+              if (offset >= at && offset < at + copy.length) copy[offset - at]! ^= 0x01;
+              at += copy.length;
+              yield copy;
+            }
+          })(),
+        };
+      };
     const blob = join(server.dataDir, 'blobs', 'sha256', release.sha256.slice(0, 2), release.sha256);
     const original = readFileSync(blob);
-    const tampered = Buffer.from(original);
-    tampered[200_000] = tampered[200_000]! ^ 0x01;
-    writeFileSync(blob, tampered);
     try {
       const installed = (await device.ddi.poll()).links.installedBase!;
       const artifact = (await device.ddi.installedBase(installed.href)).chunks[0]!.artifacts[0]!;
       const href = artifact.downloadUrl!;
       const header = artifact.encryption!.header!;
       const dir = join(device.dir, 'tampered');
-      const options = { expectedLength: release.length, headers: device.ddi.downloadHeaders(href) };
+      const options = { expectedLength: release.length, headers: device.ddi.downloadHeaders(href), transport: flipAt(200_000) };
 
       const hashed = await refusal(downloadResumable(href, { ...options, destination: join(dir, 'a.age'), expectedSha256: release.sha256 }));
       expect(failureCode(hashed)).toBe('AGENT_DOWNLOAD_HASH_MISMATCH');
@@ -294,6 +312,10 @@ describe('the agent against an Osprey server', () => {
         'TUF_TARGET_MISMATCH',
       );
 
+      // The TUF repository's targets are checked by tuf-js on the device: here the stored file itself is changed.
+      const tampered = Buffer.from(original);
+      tampered[200_000] = tampered[200_000]! ^ 0x01;
+      writeFileSync(blob, tampered);
       const viaTuf = verifyAndOpen({
         tufMetadataUrl: `${server.url}/DEFAULT/tuf/metadata`,
         tufTargetsUrl: `${server.url}/DEFAULT/tuf/targets`,

@@ -33,6 +33,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/{tenant}/controller/v1/{controllerId}/": {
         parameters: {
             query?: never;
@@ -809,6 +825,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires UPDATE_TENANT_CONFIGURATION. */
+        get: operations["getRestV1Roles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rest/v1/users": {
         parameters: {
             query?: never;
@@ -957,6 +990,23 @@ export interface paths {
         };
         /** @description Requires READ_AUDIT. */
         get: operations["getRestV1Audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/audit/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires READ_AUDIT. */
+        get: operations["getRestV1AuditVerification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1645,6 +1695,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in to the console */
+        post: operations["postRestV1Sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who am I (the console) */
+        get: operations["getRestV1SessionsCurrent"];
+        put?: never;
+        post?: never;
+        /** Sign out */
+        delete: operations["deleteRestV1SessionsCurrent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rest/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live change events (server-sent events). Requires one of READ_TARGET, READ_ROLLOUT, READ_DISTRIBUTION_SET, READ_SOFTWARE_MODULE; each event only of kinds the caller may read. */
+        get: operations["getRestV1Events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rest/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1751,6 +1853,44 @@ export interface operations {
                         /** @enum {string} */
                         status: "database unavailable";
                     };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
             /** @description hawkBit error body */
@@ -3562,6 +3702,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -3743,6 +3888,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -4726,6 +4876,11 @@ export interface operations {
                                 };
                             }[];
                             complete: boolean;
+                            /**
+                             * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                             * @enum {string}
+                             */
+                            releaseState: "draft" | "pending_approval" | "released";
                             createdBy?: string;
                             /** @description epoch milliseconds */
                             createdAt?: number;
@@ -4829,6 +4984,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -4916,6 +5076,11 @@ export interface operations {
                             };
                         }[];
                         complete: boolean;
+                        /**
+                         * @description the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited
+                         * @enum {string}
+                         */
+                        releaseState: "draft" | "pending_approval" | "released";
                         createdBy?: string;
                         /** @description epoch milliseconds */
                         createdAt?: number;
@@ -5832,6 +5997,51 @@ export interface operations {
             };
         };
     };
+    getRestV1Roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        roles: {
+                            name: string;
+                            permissions: string[];
+                        }[];
+                        /** @description every permission, each grantable on its own */
+                        permissions: string[];
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getRestV1Users: {
         parameters: {
             query?: {
@@ -6415,6 +6625,60 @@ export interface operations {
                             hash: string;
                         }[];
                         size: number;
+                        /** @description entries in the log */
+                        total: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1AuditVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                        /** @description the last entry; null when the log is empty */
+                        head: {
+                            seq: number;
+                            hash: string;
+                        } | null;
+                    } | {
+                        /** @enum {boolean} */
+                        ok: false;
+                        /** @description the first entry where the chain breaks */
+                        seq: number;
+                        reason: string;
                     };
                 };
             };
@@ -9342,6 +9606,10 @@ export interface operations {
                             dynamic: boolean;
                             approvalRemark?: string;
                             approveDecidedBy?: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                            createdBy?: string;
                             _links: {
                                 self: {
                                     href: string;
@@ -9530,6 +9798,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9610,6 +9882,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9728,6 +10004,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9808,6 +10088,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9888,6 +10172,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -9968,6 +10256,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10048,6 +10340,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10130,6 +10426,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10212,6 +10512,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10292,6 +10596,10 @@ export interface operations {
                         dynamic: boolean;
                         approvalRemark?: string;
                         approveDecidedBy?: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        /** @description the actor, as in the audit log: user:<name> or token:<name> */
+                        createdBy?: string;
                         _links: {
                             self: {
                                 href: string;
@@ -10360,6 +10668,15 @@ export interface operations {
                                 percentage: number;
                                 action: string;
                             } | null;
+                            /** @description the group's actions, counted as the rollout's are */
+                            totalTargetsPerStatus: {
+                                running: number;
+                                scheduled: number;
+                                notstarted: number;
+                                cancelled: number;
+                                finished: number;
+                                error: number;
+                            };
                         }[];
                         total: number;
                         size: number;
@@ -10667,6 +10984,191 @@ export interface operations {
                         confirmationRequired: boolean;
                         paused: boolean;
                     };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postRestV1Sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                    /** @default DEFAULT */
+                    tenant?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the session token (oss_…), sent as Authorization: Bearer; shown only in this reply */
+                        token: string;
+                        /** @description the absolute end of the session; it ends earlier after idleTimeoutSeconds without a request */
+                        expiresAt: number;
+                        idleTimeoutSeconds: number;
+                        user: {
+                            username: string;
+                            tenant: string;
+                            /** @description as granted: role names and permission names */
+                            roles: string[];
+                            /** @description what the roles resolve to now */
+                            permissions: string[];
+                        };
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1SessionsCurrent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            username: string;
+                            tenant: string;
+                            /** @description as granted: role names and permission names */
+                            roles: string[];
+                            /** @description what the roles resolve to now */
+                            permissions: string[];
+                        };
+                        /** @description the absolute end of this session; null when the caller is not a console session */
+                        expiresAt: number | null;
+                        idleTimeoutSeconds: number;
+                    };
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1SessionsCurrent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: `event: change` with data {"changes":[{"kind","id"}]}; `{"kind":"*"}` means reload everything */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             /** @description hawkBit error body */

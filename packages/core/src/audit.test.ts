@@ -130,6 +130,21 @@ describe('verifyAuditChain', () => {
     expect(verifyAuditChain(entries, { expectHead: { seq: 10, hash: entries[9]!.hash.toUpperCase() } })).toEqual({ ok: true, head });
   });
 
+  it('verifies a long log slice by slice, each slice continuing from the last entry of the one before', () => {
+    expect(verifyAuditChain(entries.slice(0, 10))).toEqual({ ok: true, head: { seq: 10, hash: entries[9]!.hash } });
+    expect(verifyAuditChain(entries.slice(10), { after: entries[9]! })).toEqual({ ok: true, head });
+    expect(verifyAuditChain([], { after: entries[24]! })).toEqual({ ok: true, head });
+    // A gap or a broken link at the seam is found as within a slice.
+    expect(verifyAuditChain(entries.slice(11), { after: entries[9]! })).toEqual({
+      ok: false,
+      seq: 11,
+      reason: 'entry 11 is missing (entry 12 follows entry 10)',
+    });
+    const forged = { ...entries[9]!, hash: entries[8]!.hash };
+    expect(verifyAuditChain(entries.slice(10), { after: forged })).toMatchObject({ ok: false, seq: 11 });
+    expect(() => verifyAuditChain(entries.slice(10), { after: entries[9]!, expectHead: head })).toThrow(/whole log/);
+  });
+
   it('detects a changed field (hash mismatch)', () => {
     for (const edit of [
       { actor: 'mallory' },

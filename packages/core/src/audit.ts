@@ -172,12 +172,15 @@ function range(from: number, to: number): string {
  * truncated tail (the log ends before that entry) and a rewritten history (that entry now has
  * another hash). Without it, deleting the last entries or recomputing every hash goes unseen.
  */
-export function verifyAuditChain(entries: readonly AuditEntry[], options: { expectHead?: AuditHead } = {}): AuditVerification {
+export function verifyAuditChain(entries: readonly AuditEntry[], options: { expectHead?: AuditHead; after?: AuditEntry } = {}): AuditVerification {
   const fail = (seq: number, reason: string): AuditVerification => ({ ok: false, seq, reason });
-  const first = entries[0];
-  const tenant = first?.tenant;
+  // `after`: the last entry of the slice verified before (a long log is verified slice by slice,
+  // never held in memory at once); the chain continues from it. A recorded head is checked
+  // against the whole log, which a slice is not.
+  if (options.after && options.expectHead) throw invalid('a recorded head is checked over the whole log, not a slice after an entry');
+  const tenant = options.after?.tenant ?? entries[0]?.tenant;
   const seen = new Set<number>();
-  let previous: AuditEntry | undefined;
+  let previous: AuditEntry | undefined = options.after;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry.tenant !== tenant)

@@ -1,4 +1,6 @@
 /** What `osprey-server` prints once it listens: where each audience finds it, and the first password. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import { SERVER_VERSION } from './http/app.js';
 import type { RunningServer } from './main.js';
@@ -7,6 +9,7 @@ export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPasswo
   const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`;
   const lines = [
     `Osprey server ${SERVER_VERSION} listening on ${server.url} (database: ${where}, artifacts: ${config.dataDir}/blobs)`,
+    `  Console: ${server.url}/${existsSync(join(config.consoleDir, 'index.html')) ? '' : '   (not built yet: npm run build)'}`,
     `  management API  ${server.url}/rest/v1   OpenAPI: ${server.url}/rest/v1/openapi.json`,
     `  DDI for devices ${server.url}/DEFAULT/controller/v1/<controllerId>`,
     `  health: ${server.url}/healthz   ready: ${server.url}/readyz`,

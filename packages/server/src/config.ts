@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const configSchema = z.strictObject({
@@ -45,6 +46,28 @@ const configSchema = z.strictObject({
     .int()
     .min(1)
     .default(16 * 1024 ** 3),
+  /**
+   * Bearer token a Prometheus scraper sends for GET /metrics. Without one, /metrics answers only
+   * callers on loopback (a scraper on the same host or a sidecar).
+   */
+  metricsToken: z.string().min(16).optional(),
+  /** A console session ends after this long without a request, in seconds (OSPREY_SESSION_IDLE_SECONDS). */
+  sessionIdleSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 60),
+  /** …and this long after sign-in whatever happens, in seconds (OSPREY_SESSION_MAX_SECONDS). */
+  sessionMaxSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(12 * 60 * 60),
+  /**
+   * The built operator console (packages/web/dist) served at `/`. Default: next to this package in
+   * the repository; when it has no index.html, `/` says how to build it.
+   */
+  consoleDir: z.string().default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
   /** Largest JSON body accepted, in bytes. */
   bodyLimit: z.coerce
     .number()
@@ -76,6 +99,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
   set('maxArtifactBytes', env.OSPREY_MAX_ARTIFACT_BYTES);
   set('rolloutTickMs', env.OSPREY_ROLLOUT_TICK_MS);
+  set('metricsToken', env.OSPREY_METRICS_TOKEN);
+  set('sessionIdleSeconds', env.OSPREY_SESSION_IDLE_SECONDS);
+  set('sessionMaxSeconds', env.OSPREY_SESSION_MAX_SECONDS);
+  set('consoleDir', env.OSPREY_CONSOLE_DIR);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
   }
@@ -103,6 +130,10 @@ const ENV_NAMES: Record<string, string> = {
   deviceCacheSize: 'OSPREY_DEVICE_CACHE_SIZE',
   maxArtifactBytes: 'OSPREY_MAX_ARTIFACT_BYTES',
   rolloutTickMs: 'OSPREY_ROLLOUT_TICK_MS',
+  metricsToken: 'OSPREY_METRICS_TOKEN',
+  sessionIdleSeconds: 'OSPREY_SESSION_IDLE_SECONDS',
+  sessionMaxSeconds: 'OSPREY_SESSION_MAX_SECONDS',
+  consoleDir: 'OSPREY_CONSOLE_DIR',
   tls: 'OSPREY_TLS_CERT/OSPREY_TLS_KEY',
   pkcs11: 'OSPREY_PKCS11_MODULE/OSPREY_PKCS11_TOKEN/OSPREY_PKCS11_PIN',
   trustedProxies: 'OSPREY_TRUSTED_PROXIES',
@@ -130,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     });
     throw new ConfigError(`invalid configuration ${problems.join('; ')}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), consoleDir: resolve(parsed.data.consoleDir) };
 }
 
 export function parseConfig(input: unknown): ServerConfig {

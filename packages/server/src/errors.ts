@@ -10,6 +10,8 @@ export const SERVER_ERRORS = {
   RSQL_SYNTAX: { status: 400, errorCode: 'hawkbit.server.error.rest.param.rsqlSearchSyntax' },
   RSQL_INVALID_FIELD: { status: 400, errorCode: 'hawkbit.server.error.rest.param.rsqlInvalidField' },
   UNAUTHORIZED: { status: 401, errorCode: 'hawkbit.server.error.unauthorized' },
+  /** A console session ended by its idle timeout or its absolute lifetime: the console asks to sign in again. */
+  SESSION_EXPIRED: { status: 401, errorCode: 'osprey.server.error.session.expired' },
   FORBIDDEN: { status: 403, errorCode: 'hawkbit.server.error.insufficientpermission' },
   NOT_ALLOWED: { status: 405, errorCode: 'hawkbit.server.error.action.notCancelable' },
   CONFLICT: { status: 409, errorCode: 'hawkbit.server.error.repo.entityAlreadyExists' },
@@ -22,6 +24,8 @@ export const SERVER_ERRORS = {
   QUOTA_EXCEEDED: { status: 429, errorCode: 'hawkbit.server.error.quota.tooManyEntries' },
   /** Too many failed logins for an account or from an address, or too many at once: sent with Retry-After. */
   LOGIN_THROTTLED: { status: 429, errorCode: 'osprey.server.error.login.throttled' },
+  /** Too many live-event connections (GET /rest/v1/events) of one user or token at once. */
+  TOO_MANY_CONNECTIONS: { status: 429, errorCode: 'osprey.server.error.events.tooManyConnections' },
   INTERNAL: { status: 500, errorCode: 'osprey.server.error.internal' },
   STORAGE_FULL: { status: 507, errorCode: 'osprey.server.error.storage.full' },
   /** A stored artifact is missing, of another length or changed on disk: an operator must restore or re-upload it. */

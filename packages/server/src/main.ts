@@ -22,9 +22,11 @@ import { ReleaseService } from './domain/releases.js';
 import { RolloutService, tickRollouts } from './domain/rollouts.js';
 import { AutoAssignService, tickAutoAssignments } from './domain/auto-assign.js';
 import { compileTargetFilter } from './db/fields.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type AppDependencies } from './http/app.js';
 import type { ManagementServices } from './http/mgmt/context.js';
 import { Changes } from './domain/changes.js';
+import { ArtifactIntegrity, type DamageFinding } from './domain/integrity.js';
+import { createMetrics } from './metrics.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
 import { ActionService } from './domain/actions.js';
 import { SignatureService } from './domain/artifact-signatures.js';
@@ -32,6 +34,8 @@ import { AuditLog } from './domain/audit.js';
 import { CatalogueService } from './domain/catalogue.js';
 import { MetadataService } from './domain/metadata.js';
 import { LoginService } from './domain/login.js';
+import { LocalEventBus, type EventBus } from './domain/events.js';
+import { SessionService } from './domain/sessions.js';
 import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
 import { UserService } from './domain/users.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
@@ -49,6 +53,8 @@ export interface RunningServer {
   blobs: FileBlobStore;
   keys: KeyService;
   tuf: TufRepositoryService;
+  /** Where committed changes are announced (the live channel's source). */
+  events: EventBus;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   url: string;
   generatedAdminPassword?: string;
@@ -68,6 +74,10 @@ export interface StartOptions {
   logStream?: DestinationStream;
   /** Failed-login limits (tests set small ones). */
   loginThrottle?: ThrottlePolicy;
+  /** The bus committed changes are announced on (default: this process's own). */
+  events?: EventBus;
+  /** The live channel's flush and heartbeat timers and bounds (tests drive them). */
+  liveEvents?: AppDependencies['liveEvents'];
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -98,10 +108,24 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   bindArtifactSigning(keys, signing); // so seed(db, blobs, keys, spec) signs with them too
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
-  const ddi = new DdiService(database.db, keys, options.clock, cache);
-  const changes = new Changes(database.db, options.clock);
+  // Committed changes are announced here; the console's live channel (GET /rest/v1/events) listens.
+  const events = options.events ?? new LocalEventBus((err) => warn('a live-event listener failed', err));
+  const ddi = new DdiService(database.db, keys, options.clock, cache, events);
+  const changes = new Changes(database.db, options.clock, events);
   const targets = new TargetService(database.db, changes, keys);
-  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes);
+  const metrics = createMetrics();
+  // Damage is reported once per artifact, when first recorded: a line an operator's alerting can match, and the metric.
+  let logDamage: (finding: DamageFinding) => void = () => undefined;
+  const integrity = new ArtifactIntegrity(
+    changes,
+    blobs,
+    (finding) => {
+      metrics.artifactsDamaged.inc({ damage: finding.damage });
+      logDamage(finding);
+    },
+    (err) => warn('recording a damaged artifact failed; the next download finds it again', err),
+  );
+  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity);
   const sets = new DistributionSetService(database.db, changes);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
@@ -115,6 +139,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (await database.db.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).executeTakeFirst()) await tuf.ensureRepository(DEFAULT_TENANT);
   const users = new UserService(database.db, changes, options.clock);
   const login = new LoginService(database.db, options.clock, new LoginThrottle(options.clock, options.loginThrottle));
+  const sessions = new SessionService(
+    database.db,
+    changes,
+    login,
+    { idleSeconds: config.sessionIdleSeconds, maxSeconds: config.sessionMaxSeconds },
+    options.clock,
+  );
   const rollouts = new RolloutService(database.db, changes, compileTargetFilter);
   const autoAssign = new AutoAssignService(database.db, changes);
   const management: ManagementServices = {
@@ -133,17 +164,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     rollouts,
     autoAssign,
     users,
+    sessions,
   };
   const app = await buildApp({
     config,
     blobs,
+    integrity,
+    metrics,
     ddi,
     management,
     login,
     ready: () => database.ping(),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.liveEvents ? { liveEvents: options.liveEvents } : {}),
   });
   warn = (message, err) => app.log.warn({ err }, message);
+  logDamage = (f) =>
+    app.log.error(
+      { tenant: f.tenant, artifactId: f.artifactId, sha256: f.sha256, damage: f.damage, seenBy: f.seenBy },
+      `artifact ${f.artifactId} of tenant ${f.tenant} is damaged (${f.damage}), seen by a ${f.seenBy}: no longer offered or served; restore the blob store or upload it again`,
+    );
   const flush = setInterval(() => {
     ddi.flushLastSeen().catch((err: unknown) => app.log.warn({ err }, 'flushing last-seen times failed; will retry'));
   }, config.lastSeenFlushMs);
@@ -167,8 +207,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ? setInterval(() => {
           if (ticking) return;
           const now = options.clock?.() ?? new Date();
-          ticking = tickRollouts(database.db, now, { compileFilter: compileTargetFilter })
-            .then(() => tickAutoAssignments(database.db, compileTargetFilter, now))
+          ticking = tickRollouts(database.db, now, { compileFilter: compileTargetFilter, events })
+            .then(() => tickAutoAssignments(database.db, compileTargetFilter, now, events))
             .catch((err: unknown) => app.log.warn({ err }, 'rollout tick failed; will retry'))
             .finally(() => (ticking = undefined));
         }, config.rolloutTickMs)
@@ -213,6 +253,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     blobs,
     keys,
     tuf,
+    events,
     url,
     ...(boot.generatedPassword ? { generatedAdminPassword: boot.generatedPassword } : {}),
     close,

@@ -91,6 +91,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
   };
   // Ids the walk creates and later steps use.
   const ids: Record<string, number> = {};
+  let sessionToken = '';
   const form = () => {
     const f = new FormData();
     f.append('file', new Blob([Buffer.from('audit walk image')]), 'image.bin');
@@ -456,6 +457,21 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       request: () => ['PUT', '/users/aw-user/password', { password: 'aw-user-password-2' }],
       action: 'user.password',
       subjectType: 'user',
+    },
+    'POST /rest/v1/sessions': {
+      auth: '',
+      request: () => ['POST', '/sessions', { username: 'aw-user', password: 'aw-user-password-2' }],
+      action: 'session.create',
+      subjectType: 'session',
+      keep: (res) => (sessionToken = res.json.token),
+    },
+    'DELETE /rest/v1/sessions/current': {
+      get auth() {
+        return `Bearer ${sessionToken}`;
+      },
+      request: () => ['DELETE', '/sessions/current'],
+      action: 'session.delete',
+      subjectType: 'session',
     },
     'DELETE /rest/v1/users/{username}': {
       request: () => ['DELETE', '/users/aw-user'],

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { verifyAuditChain } from '@osprey/core';
-import { appendAudit, auditHead, readAudit, type AuditChange } from '../src/domain/audit.js';
+import { AuditLog, appendAudit, auditHead, readAudit, type AuditChange } from '../src/domain/audit.js';
 import type { Database } from '../src/db/schema.js';
+import { basicAuth, restClient, TEST_ADMIN } from '../../../testkit/rest.js';
 import { hasPostgres, startTestServer, type TestServer } from '../../../testkit/server.js';
 
 const pgAvailable = await hasPostgres();
@@ -130,6 +131,47 @@ describe('audit log (PGlite)', () => {
       seq: 5,
       reason: expect.stringMatching(/^entries 5 to 6 are missing .*truncated/),
     });
+  });
+});
+
+describe('the chain verified on the server (GET /audit/verification)', () => {
+  let server: TestServer;
+  const api = restClient(() => server.url, TEST_ADMIN);
+
+  beforeAll(async () => {
+    server = await startTestServer('pglite', {}, { listen: true });
+  });
+  afterAll(() => server?.stop());
+
+  it('reports a clean chain with its head, the page its total, and the first broken entry after an edit', async () => {
+    for (const id of ['v-1', 'v-2', 'v-3']) expect((await api('POST', '/targets', [{ controllerId: id }])).status).toBe(201);
+    const page = await api('GET', '/audit?limit=2');
+    expect(page.status, page.text).toBe(200);
+    const total = page.json.total as number;
+    expect(total).toBeGreaterThanOrEqual(3);
+    expect(page.json.size).toBe(2);
+    const head = await auditHead(server.database.db, 'DEFAULT');
+    expect((await api('GET', '/audit/verification')).json).toEqual({ ok: true, head });
+    expect(head?.seq).toBe(total);
+
+    // Slices of two entries: the seams between slices are checked as the entries within one.
+    const log = new AuditLog(server.database.db);
+    expect(await log.verify('DEFAULT', 2)).toEqual({ ok: true, head });
+    await sql`update audit_log set actor = 'mallory' where tenant = 'DEFAULT' and seq = 3`.execute(server.database.db);
+    const broken = { ok: false, seq: 3, reason: 'entry 3 was changed after it was written (hash mismatch)' };
+    expect(await log.verify('DEFAULT', 2)).toEqual(broken);
+    expect((await api('GET', '/audit/verification')).json).toEqual(broken);
+  });
+
+  it('verifies only the caller’s tenant, and needs READ_AUDIT', async () => {
+    expect((await api('POST', '/tenants', { id: 'VERIFY_B', adminPassword: 'verify-b-admin-password' })).status).toBe(201);
+    const badmin = basicAuth('VERIFY_B\\admin', 'verify-b-admin-password');
+    // Tenant DEFAULT's chain is broken (above); VERIFY_B's is its own and clean.
+    expect((await api('GET', '/audit/verification', undefined, badmin)).json).toMatchObject({ ok: true });
+    expect((await api('POST', '/users', { username: 'no-audit', password: 'no-audit-password', roles: ['TARGET_ADMIN'] })).status).toBe(201);
+    const refused = await api('GET', '/audit/verification', undefined, basicAuth('no-audit', 'no-audit-password'));
+    expect(refused.status).toBe(403);
+    expect(refused.json.message).toMatch(/READ_AUDIT/);
   });
 });
 

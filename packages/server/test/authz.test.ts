@@ -33,6 +33,8 @@ interface RouteSpec {
   method: Method;
   path: string;
   needs: Permission[] | 'SYSTEM_ADMIN' | 'PUBLIC';
+  /** An open-ended stream (server-sent events): not called by the matrix, whose calls read the whole answer; events.test.ts tests its guard. */
+  stream?: true;
 }
 
 /** A catalogue resource: list, read, create, update, delete under READ_/CREATE_/UPDATE_/DELETE_ of an entity. */
@@ -55,6 +57,12 @@ const metadata = (path: string, entity: string): RouteSpec[] => [
 const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/openapi.json', needs: 'PUBLIC' },
   { method: 'GET', path: '/userinfo', needs: [] },
+  // console sessions (sessions.ts): sign-in takes its credential in the body
+  { method: 'POST', path: '/sessions', needs: 'PUBLIC' },
+  { method: 'GET', path: '/sessions/current', needs: [] },
+  { method: 'DELETE', path: '/sessions/current', needs: [] },
+  // the live channel (events.ts): any one of the read permissions
+  { method: 'GET', path: '/events', needs: [], stream: true },
   // targets (plugin.ts)
   { method: 'GET', path: '/targets', needs: ['READ_TARGET'] },
   { method: 'POST', path: '/targets', needs: ['CREATE_TARGET'] },
@@ -126,6 +134,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/system/configs', needs: ['READ_TENANT_CONFIGURATION'] },
   { method: 'PUT', path: '/system/configs/:key', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'GET', path: '/audit', needs: ['READ_AUDIT'] },
+  { method: 'GET', path: '/audit/verification', needs: ['READ_AUDIT'] },
   // the catalogue (catalogue.ts): tags, filters, types, metadata
   ...crud('targettags', 'TARGET'),
   { method: 'GET', path: '/targettags/:id/assigned', needs: ['READ_TARGET'] },
@@ -142,6 +151,7 @@ const ROUTES: RouteSpec[] = [
   ...metadata('/softwaremodules/:id/metadata', 'SOFTWARE_MODULE'),
   ...metadata('/distributionsets/:id/metadata', 'DISTRIBUTION_SET'),
   // users, API tokens, tenants (users.ts)
+  { method: 'GET', path: '/roles', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'GET', path: '/users', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'POST', path: '/users', needs: ['UPDATE_TENANT_CONFIGURATION'] },
   { method: 'PUT', path: '/users/:username', needs: ['UPDATE_TENANT_CONFIGURATION'] },
@@ -266,6 +276,7 @@ describe('authorization and tenant isolation', () => {
         let allowed = 0;
         let denied = 0;
         for (const route of ROUTES) {
+          if (route.stream) continue;
           const path = route.path.replace(/:(\w+)/g, (_, name: string) => {
             const value = DUMMY_PARAMS[name];
             if (value === undefined) throw new Error(`no dummy value for path parameter ${name} of ${route.path}`);
@@ -309,6 +320,17 @@ describe('authorization and tenant isolation', () => {
       expect((await call(basic('NO_SUCH_TENANT\\admin', 'admin-password'), 'GET', '/userinfo')).status).toBe(401);
       expect((await call('Bearer osp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'GET', '/userinfo')).status).toBe(401);
       expect((await call('Bearer not-a-token', 'GET', '/userinfo')).status).toBe(401);
+    });
+
+    it('lists the roles with what each grants, as the server resolves them', async () => {
+      const res = await call(ADMIN, 'GET', '/roles');
+      expect(res.status, res.text).toBe(200);
+      const roles = res.json.roles as Array<{ name: string; permissions: string[] }>;
+      expect(roles.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['TARGET_ADMIN', 'REPOSITORY_ADMIN', 'ROLLOUT_ADMIN', 'TENANT_ADMIN', 'VIEWER', 'admin']),
+      );
+      for (const role of roles) expect(role.permissions, role.name).toEqual([...resolvePermissions([role.name])].sort());
+      expect(res.json.permissions).toContain('READ_AUDIT');
     });
 
     it('validates new users: name, password length, known roles, no unknown fields, no duplicates', async () => {

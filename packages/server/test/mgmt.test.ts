@@ -125,6 +125,37 @@ describe.each(kinds)('management API on %s', (kind) => {
     expect(stored.length).toBe(enc.json.size);
   });
 
+  it('refuses an oversized file sent slowly with 413 too, not as an unreadable body', async () => {
+    // A browser streams a large file in chunks as the network allows: the size limit is met while
+    // the body is still arriving, and the store's refusal must stay a 413.
+    const [module] = (await api('POST', '/softwaremodules', [{ name: 'fw-slow', version: '1.0', type: 'os' }])).json;
+    const boundary = 'osprey-slow-boundary';
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const chunks = [head, ...Array.from({ length: 40 }, () => randomBytes(64 * 1024)), tail];
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        // Yield to the event loop between chunks (no timer): the server reads each as it comes.
+        await new Promise((resolve) => setImmediate(resolve));
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const blobsBefore = blobCount();
+    const response = await fetch(`${server.url}/rest/v1/softwaremodules/${module.id}/artifacts`, {
+      method: 'POST',
+      headers: { authorization: ADMIN, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { message: string }).message).toMatch(/larger than the limit/);
+    expect(blobCount()).toBe(blobsBefore);
+  });
+
   it('assigns a distribution set; the device sees it over DDI; actions list and cancel', async () => {
     const [module] = (await api('POST', '/softwaremodules', [{ name: 'app', version: '7', type: 'application' }])).json;
     const [ds] = (await api('POST', '/distributionsets', [{ name: 'app-ds', version: '7', type: 'app', modules: [{ id: module.id }] }])).json;

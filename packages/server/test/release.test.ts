@@ -312,11 +312,15 @@ describe.each(kinds)('Sign: releases into the tenant TUF repository on %s', (kin
         state: 'pending_approval',
         request: { securityVersion: 6, hardware: ['board-a'] },
       });
+      // The list says which sets await approval, and filters by it (the console's list of pending releases).
+      const pending = (await api('GET', `/distributionsets?q=${encodeURIComponent('releaseState==pending_approval')}`)).json;
+      expect(pending.content.map((d: { id: number; releaseState: string }) => [d.id, d.releaseState])).toEqual([[dsId, 'pending_approval']]);
       expect((await api('POST', `/distributionsets/${dsId}/release/approve`, undefined, BOB)).json).toMatchObject({
         state: 'released',
         requestedBy: 'user:carol',
         releasedBy: 'user:bob',
       });
+      expect((await api('GET', `/distributionsets/${dsId}`)).json.releaseState).toBe('released');
 
       // admin requests; admin cannot approve, bob can.
       const second = await makeSet('gw-os', '4.4.0', [['gw-os.img', randomBytes(10_000)]], { encrypted: true });

@@ -197,6 +197,7 @@ describe('rollout commands and deployments on the injected clock', () => {
     const ds = (await api('POST', '/distributionsets', [{ name: 'clock-fw', version: '1', modules: [{ id: m.id }] }])).json[0].id;
     const created = await api('POST', '/rollouts', { name: 'clock', distributionSetId: ds, targetFilterQuery: 'controllerId==clock-*' });
     expect(created.status, created.text).toBe(201);
+    expect(created.json).toMatchObject({ createdAt: T, createdBy: 'user:admin' });
     expect((await api('POST', `/rollouts/${created.json.id}/start`)).status).toBe(200);
     await tickRollouts(server.database.db, new Date(T + 1000));
     expect((await api('POST', `/rollouts/${created.json.id}/stop`)).json.status).toBe('stopped');
@@ -227,12 +228,19 @@ describe('rollout commands and deployments on the injected clock', () => {
     }
     await tickRollouts(server.database.db, new Date(T + 3000));
     expect((await api('GET', `/rollouts/${id}`)).json.status).toBe('finished');
+    // Each group counts its own actions, as the rollout counts all of them.
+    const [finishedGroup] = (await api('GET', `/rollouts/${id}/deploygroups`)).json.content;
+    expect(finishedGroup).toMatchObject({
+      totalTargets: 2,
+      totalTargetsPerStatus: { running: 0, scheduled: 0, notstarted: 0, cancelled: 0, finished: 1, error: 1 },
+    });
     const retry = await api('POST', `/rollouts/${id}/retry`);
     expect(retry.status, retry.text).toBe(201);
     expect(retry.json).toMatchObject({ name: 'retry-me_retry', targetFilterQuery: `failedrollout==${id}`, totalTargets: 1, totalGroups: 1, status: 'ready' });
     const group = (await api('GET', `/rollouts/${retry.json.id}/deploygroups`)).json.content[0];
     const members = (await api('GET', `/rollouts/${retry.json.id}/deploygroups/${group.id}/targets`)).json.content;
     expect(members).toEqual([{ controllerId: 'clock-1', name: 'clock-1', actionId: expect.any(Number), actionStatus: 'scheduled' }]);
+    expect(group.totalTargetsPerStatus).toMatchObject({ scheduled: 1, finished: 0, error: 0 });
   });
 
   it('assigns and cancels with the time it is given', async () => {

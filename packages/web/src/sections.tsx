@@ -21,7 +21,8 @@ export const SECTIONS: Section[] = [
   { path: '/distributionsets', label: 'Distribution sets', needs: ['READ_DISTRIBUTION_SET'], page: page(() => import('./pages/DistributionSets.js')) },
   { path: '/trust', label: 'Releases and trust', needs: ['READ_DISTRIBUTION_SET'], page: page(() => import('./pages/Trust.js')) },
   { path: '/rollouts', label: 'Rollouts', needs: ['READ_ROLLOUT'], page: page(() => import('./pages/Rollouts.js')) },
-  { path: '/users', label: 'Users and tokens', needs: ['READ_TENANT_CONFIGURATION'], page: page(() => import('./pages/Users.js')) },
+  // The server lists users and tokens only with UPDATE_TENANT_CONFIGURATION (http/mgmt/users.ts).
+  { path: '/users', label: 'Users and tokens', needs: ['UPDATE_TENANT_CONFIGURATION'], page: page(() => import('./pages/Users.js')) },
   { path: '/settings', label: 'Settings', needs: ['READ_TENANT_CONFIGURATION'], page: page(() => import('./pages/Settings.js')) },
   { path: '/audit', label: 'Audit log', needs: ['READ_AUDIT'], page: page(() => import('./pages/Audit.js')) },
 ];

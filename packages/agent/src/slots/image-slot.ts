@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { checkDigest, SlotError, type Slot, type SlotDigest, type SlotId, type SlotWriteOptions } from './types.js';
+import { checkDigest, isSlotError, SlotError, type Slot, type SlotDigest, type SlotId, type SlotWriteOptions } from './types.js';
 
 /** Bytes at the start of the slot written last. 4 KiB: one page / filesystem block / eMMC sector group. */
 export const HEAD_SIZE = 4096;
@@ -83,6 +83,17 @@ export interface ImageSlotOptions {
   readonly chunkSize?: number;
 }
 
+/**
+ * The system's refusal to store the image (ENOSPC, EIO, EROFS…) as the slot's WRITE_FAILED, in the
+ * system's words ("no space left on device"), so the failure reported to the server says what to fix.
+ * Slot errors and the source's own errors (a broken download) pass through unchanged.
+ */
+function writeFailure(slot: SlotId, e: unknown): unknown {
+  const errno = e as NodeJS.ErrnoException;
+  if (isSlotError(e) || typeof errno?.code !== 'string' || typeof errno.syscall !== 'string') return e;
+  return new SlotError('WRITE_FAILED', slot, `slot ${slot} cannot be written: ${errno.message}`, { cause: e });
+}
+
 abstract class ImageSlot implements Slot {
   readonly resumable = true;
   readonly id: SlotId;
@@ -103,6 +114,14 @@ abstract class ImageSlot implements Slot {
   protected abstract capacity(): Promise<number>;
 
   async write(source: AsyncIterable<Uint8Array>, expected: SlotDigest, options: SlotWriteOptions = {}): Promise<SlotDigest> {
+    try {
+      return await this.#write(source, expected, options);
+    } catch (e) {
+      throw writeFailure(this.id, e);
+    }
+  }
+
+  async #write(source: AsyncIterable<Uint8Array>, expected: SlotDigest, options: SlotWriteOptions): Promise<SlotDigest> {
     checkDigest(this.id, expected);
     const handle = await this.openForWrite(expected.length);
     // Body writes go out while the next chunk is produced (decrypted), up to WRITE_AHEAD bytes.

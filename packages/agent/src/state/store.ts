@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDir, removeStaleTemps, writeFileAtomic, type AtomicWriteHook } from '@osprey/fs';
+import { localStorageFailure } from '../errors.js';
 import { idleState, installStateSchema, nextPhase, type InstallEvent, type InstallState, type TransitionResult } from './machine.js';
 
 export const STATE_FILE_FORMAT = 'osprey-agent-state/1';
@@ -137,7 +138,12 @@ export class StateStore {
   /** Persists `state` atomically, then removes temp files that earlier interrupted writes left. */
   save(state: InstallState): void {
     const parsed = installStateSchema.parse(state);
-    writeFileAtomic(this.path, encodeStateFile(parsed), { mode: 0o600, ...(this.#hook ? { hook: this.#hook } : {}) });
+    try {
+      writeFileAtomic(this.path, encodeStateFile(parsed), { mode: 0o600, ...(this.#hook ? { hook: this.#hook } : {}) });
+    } catch (e) {
+      // A full or failing disk: the old state stays (the write is atomic) and the step is retried.
+      throw localStorageFailure(e, 'its install state') ?? e;
+    }
     removeStaleTemps(this.path);
   }
 

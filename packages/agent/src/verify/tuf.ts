@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { assertTargetPath, checkReleaseForDevice, OspreyError, releaseCustomOf, type ErrorCode, type ReleaseCustom } from '@osprey/core';
 import type { TargetFile } from '@tufjs/models';
 import { Updater, type Config, type Fetcher } from 'tuf-js';
-import { AgentError } from '../errors.js';
+import { AgentError, localStorageFailure } from '../errors.js';
 
 export interface DeviceFacts {
   /** The hardware identifier of this device; a release must list it. */
@@ -86,6 +86,9 @@ export function tufFailure(e: unknown, during: 'metadata' | 'target'): OspreyErr
   if (names.includes('RepositoryError') || names.includes('ValueError') || names.includes('SyntaxError') || names.includes('CryptoError')) {
     return typed('TUF_INVALID_METADATA', 'TUF metadata is invalid');
   }
+  // Writing the refreshed metadata to the device's disk failed: the device's trouble, not the repository's.
+  const storage = localStorageFailure(e, 'TUF metadata');
+  if (storage) return storage;
   // fetch reports network failures as TypeError('fetch failed'); timeouts as AbortError/TimeoutError.
   const name = (e as { name?: string } | undefined)?.name;
   if ((names.includes('TypeError') && message === 'fetch failed') || name === 'AbortError' || name === 'TimeoutError') {

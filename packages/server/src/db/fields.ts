@@ -37,6 +37,8 @@ export const DS_FIELDS: RsqlFields = {
   type: { column: 'type_key', type: 'string' },
   description: { column: 'description', type: 'string' },
   createdAt: { column: 'created_at', type: 'timestamp' },
+  // The stored state (draft, pending_approval, released): the console lists the sets awaiting approval.
+  releaseState: { column: 'release_state', type: 'string' },
 };
 export const ACTION_FIELDS: RsqlFields = {
   id: { column: 'id', type: 'number' },

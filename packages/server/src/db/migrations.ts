@@ -368,6 +368,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('artifacts').addColumn('damage', 'text').execute();
     },
   },
+  '0011_console_sessions': {
+    async up(db: Kysely<unknown>) {
+      // Console sign-ins: only the token's SHA-256 is stored. Deleting a user ends its sessions.
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('last_seen_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addForeignKeyConstraint('sessions_user', ['tenant', 'username'], 'users', ['tenant', 'username'], (c) => c.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').columns(['tenant', 'username']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -181,6 +181,18 @@ export interface ApiTokensTable {
   last_used_at: Timestamp | null;
 }
 
+/** A console sign-in (POST /rest/v1/sessions): the token only as its SHA-256. */
+export interface SessionsTable {
+  id: Id;
+  tenant: string;
+  username: string;
+  token_hash: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  /** The absolute end (sign-in + OSPREY_SESSION_MAX_SECONDS); the idle end is last_seen_at + idle. */
+  expires_at: Timestamp;
+}
+
 interface NamedTable {
   id: Id;
   tenant: string;
@@ -283,4 +295,5 @@ export interface Database {
   target_type_compatibility: { target_type_id: number; ds_type_id: number };
   rollouts: RolloutsTable;
   rollout_groups: RolloutGroupsTable;
+  sessions: SessionsTable;
 }

@@ -183,19 +183,6 @@ export function artifactDamaged(artifactId: number, damage: BlobDamage): ServerE
 }
 
 /**
- * Before any header is sent: refuse an artifact whose blob is gone or of another length than
- * recorded, so a wrong Content-Length is never announced. The bytes themselves are hashed while
- * a full download streams (BlobStore.getVerified); a range cannot be hashed and is verified by
- * the device (TUF hashes, age AEAD).
- */
-export async function assertServable(blobs: BlobStore, artifact: { id: number; sha256: string; size: number; damage: string | null }): Promise<void> {
-  // Once found damaged, refused until an operator replaces it, even if the file came back.
-  if (artifact.damage !== null) throw artifactDamaged(artifact.id, artifact.damage as BlobDamage);
-  const damage = await blobs.check(artifact.sha256, Number(artifact.size));
-  if (damage) throw artifactDamaged(artifact.id, damage);
-}
-
-/**
  * Record a damaged artifact (audited as `system:integrity`) so that it is no longer offered.
  * Returns false when it was already recorded.
  */

@@ -9,7 +9,7 @@
  * What is hashed is exactly what reads back (db/stores/audit.ts says how). `AuditLog` reads the
  * log for the management API: a page, or every entry in slices for the JSON Lines export.
  */
-import { nextAuditEntry, type AuditEntry, type AuditHead } from '@osprey/core';
+import { nextAuditEntry, verifyAuditChain, type AuditEntry, type AuditHead, type AuditVerification } from '@osprey/core';
 import type { Kysely, Transaction } from 'kysely';
 import { parsePaging } from '../db/rsql.js';
 import type { Database } from '../db/schema.js';
@@ -68,6 +68,27 @@ export class AuditLog {
   async page(tenant: string, query: { offset?: string | undefined; limit?: string | undefined }): Promise<AuditEntry[]> {
     const { offset, limit } = parsePaging(query.offset, query.limit);
     return new AuditStore(this.db).entries(tenant, { afterSeq: offset, limit });
+  }
+
+  /** How many entries the tenant's log holds (seqs run 1…n without gaps, so the head's seq). */
+  async count(tenant: string): Promise<number> {
+    return (await new AuditStore(this.db).head(tenant))?.seq ?? 0;
+  }
+
+  /**
+   * The tenant's chain verified on the server, from entry 1, slice by slice (what `osprey audit
+   * verify` does with an export), for the console. It shows that the stored log is consistent;
+   * catching a log rewritten as a whole still needs a head recorded elsewhere (`--expect-head`).
+   */
+  async verify(tenant: string, slice = EXPORT_SLICE): Promise<AuditVerification> {
+    const store = new AuditStore(this.db);
+    let last: AuditEntry | undefined;
+    for (;;) {
+      const entries = await store.entries(tenant, { afterSeq: last?.seq ?? 0, limit: slice });
+      const result = verifyAuditChain(entries, last ? { after: last } : {});
+      if (!result.ok || entries.length === 0) return result;
+      last = entries.at(-1)!;
+    }
   }
 
   /** Every entry from the first, for `osprey audit verify`, read in slices as the consumer pulls. */

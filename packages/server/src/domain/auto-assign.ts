@@ -14,6 +14,7 @@ import { AssignmentStore } from '../db/stores/assignments.js';
 import { AutoAssignStore, type TargetFilterRow } from '../db/stores/auto-assignments.js';
 import { notFound } from '../errors.js';
 import { Changes, type Actor, type AuditRecord } from './changes.js';
+import type { EventBus } from './events.js';
 import { SCHEDULER_ACTOR, type FilterCompiler } from './rollout-scheduler.js';
 
 export type { AutoAssignment } from '../db/schema.js';
@@ -111,8 +112,8 @@ export async function assignMany(
 }
 
 /** One tick over every auto-assignment of every tenant: each filter in its own transaction. Returns how many actions were created. */
-export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterCompiler, now: Date): Promise<number> {
-  const changes = new Changes(db, () => now);
+export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterCompiler, now: Date, events?: EventBus): Promise<number> {
+  const changes = new Changes(db, () => now, events);
   let assigned = 0;
   for (const f of await new AutoAssignStore(db).withAutoAssignment()) {
     assigned += await changes.apply({ tenant: f.tenant, actor: SCHEDULER_ACTOR }, async (trx, now) => {
@@ -130,6 +131,12 @@ export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterC
         now,
       );
       // As before: the tick's assignments are in the actions' status history, not the audit log.
+      // The console still hears of them: the filter's targets and their actions changed.
+      if (n > 0)
+        changes.announce(trx, [
+          { tenant: f.tenant, kind: 'target', id: '*', action: 'autoassign.tick' },
+          { tenant: f.tenant, kind: 'action', id: '*', action: 'autoassign.tick' },
+        ]);
       return { result: n, audit: [] };
     });
   }

@@ -19,6 +19,7 @@ import { DeviceChanges } from './ddi/device-changes.js';
 import { DeviceService } from './ddi/devices.js';
 import { FeedbackService } from './ddi/feedback.js';
 import { CACHE_CHANNEL, DeviceCache } from './device-cache.js';
+import { NO_EVENTS, type EventBus } from './events.js';
 
 export { parseRecipient } from './ddi/artifacts.js';
 export { QUOTAS } from './ddi/quotas.js';
@@ -38,8 +39,10 @@ export class DdiService {
     readonly clock: () => Date = () => new Date(),
     /** Poll state in memory; off (always read the database) until its listener is up. */
     readonly cache: DeviceCache = new DeviceCache(0),
+    /** Where device reports are announced (the console's live channel). */
+    events: EventBus = NO_EVENTS,
   ) {
-    const changes = new DeviceChanges(db, cache, clock);
+    const changes = new DeviceChanges(db, cache, clock, events);
     this.devices = new DeviceService(db, cache, changes, clock);
     this.deployments = new DeploymentService(db, keys, cache, clock);
     this.feedback = new FeedbackService(db, changes);

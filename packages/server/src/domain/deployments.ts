@@ -31,7 +31,7 @@ type Trx = Transaction<Database>;
 type AuditStep = (trx: Trx) => Promise<unknown>;
 
 /** Bad options are refused before anything is read or locked. */
-function checkOptions(options: AssignOptions): void {
+export function checkOptions(options: AssignOptions): void {
   if ((options.type ?? 'forced') === 'timeforced' && !options.forceTime) throw new ServerError('BAD_REQUEST', 'a timeforced assignment needs forcetime');
   if (options.maintenanceWindow) {
     const problem = validateMaintenanceWindow(options.maintenanceWindow);

@@ -15,7 +15,7 @@ import { SoftwareModuleStore, type SoftwareModuleRow } from '../db/stores/softwa
 import { TargetStore, type TargetRow } from '../db/stores/targets.js';
 import { ServerError, notFound } from '../errors.js';
 import type { Actor, Changes } from './changes.js';
-import { assignDistributionSet, type AssignOptions } from './deployments.js';
+import { assignIn, checkOptions, type AssignOptions } from './deployments.js';
 import type { SetWithModules } from './target-service.js';
 
 export interface NewDistributionSet {
@@ -160,18 +160,16 @@ export class DistributionSetService {
         alreadyAssigned++;
         continue;
       }
-      // domain/deployments.ts holds the transaction; its hook appends the entry inside it.
-      const { actionId } = await assignDistributionSet(this.db, who.tenant, target.id, dsId, options, (trx) =>
-        this.changes.applyIn(trx, who, async () => ({
-          result: undefined,
-          audit: {
-            action: 'distributionset.assign',
-            subject: { type: 'target', id: target.controller_id },
-            before: { assignedDs: target.assigned_ds_id },
-            after: { assignedDs: dsId, type: options.type ?? 'forced' },
-          },
-        })),
-      );
+      checkOptions(options);
+      const { actionId } = await this.changes.apply(who, async (trx, now) => ({
+        result: await assignIn(trx, who.tenant, target.id, dsId, options, now),
+        audit: {
+          action: 'distributionset.assign',
+          subject: { type: 'target', id: target.controller_id },
+          before: { assignedDs: target.assigned_ds_id },
+          after: { assignedDs: dsId, type: options.type ?? 'forced' },
+        },
+      }));
       assigned.push(actionId);
     }
     return { assigned: assigned.length, alreadyAssigned, total: assignments.length, assignedActions: assigned.map((id) => ({ id })) };

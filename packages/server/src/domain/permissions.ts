@@ -13,6 +13,8 @@ export interface Principal extends Actor {
    * A token acts for that person, so it may not change that person's roles or password.
    */
   owner?: string;
+  /** For a console session (Bearer oss_…): which one, so sign-out and "who am I" find it. */
+  session?: { id: number; expiresAt: Date };
 }
 
 const ENTITIES = [

@@ -19,6 +19,7 @@ import { RolloutStore, type Candidates } from '../db/stores/rollouts.js';
 import { TenantStore } from '../db/stores/tenants.js';
 import { notFound } from '../errors.js';
 import { Changes, type AuditRecord } from './changes.js';
+import type { ChangeEvent, EventBus } from './events.js';
 import { parseTenantConfig } from './tenant-config.js';
 
 type Trx = Transaction<Database>;
@@ -51,19 +52,26 @@ export async function stopRollout(trx: Trx, tenant: string, rolloutId: number, f
  * recounted, decided and applied in its own transaction. `now` is the tick's clock, also that of
  * its audit entries. Returns how many rollouts were handled.
  */
-export async function tickRollouts(db: Kysely<Database>, now: Date, options: { limit?: number; compileFilter?: FilterCompiler } = {}): Promise<number> {
+export async function tickRollouts(
+  db: Kysely<Database>,
+  now: Date,
+  options: { limit?: number; compileFilter?: FilterCompiler; events?: EventBus } = {},
+): Promise<number> {
   const limit = options.limit ?? 50;
-  const changes = new Changes(db, () => now);
+  const changes = new Changes(db, () => now, options.events);
   let handled = 0;
   for (let i = 0; i < limit; i++) {
-    const done = await db.transaction().execute(async (trx) => {
+    const done = await changes.transaction(async (trx) => {
       const due = await new RolloutStore(trx).lockNextDue(now);
       if (!due) return false;
       const rollout = { id: Number(due.id), tenant: due.tenant, maxRetries: due.max_retries };
       await changes.applyIn(trx, { tenant: rollout.tenant, actor: SCHEDULER_ACTOR }, async (trx, now) => {
         if (options.compileFilter) await absorbNewTargets(trx, rollout, options.compileFilter);
         const { snapshot, groups } = await snapshotOf(trx, rollout, now);
-        const audit = await apply(trx, rollout, snapshot.status, decide(snapshot, groups, now), now);
+        const transitions = decide(snapshot, groups, now);
+        const audit = await apply(trx, rollout, snapshot.status, transitions, now);
+        // Most ticks change nothing; the console hears of those that moved the rollout or its actions.
+        if (transitions.length > 0) changes.announce(trx, tickEvents(rollout, transitions));
         // Handled at `now`: the next due rollout is another one (or this one at the next tick).
         await new RolloutStore(trx).touch(rollout.tenant, rollout.id, now);
         return { result: undefined, audit };
@@ -74,6 +82,14 @@ export async function tickRollouts(db: Kysely<Database>, now: Date, options: { l
     handled++;
   }
   return handled;
+}
+
+/** What a tick's transitions announce: the rollout, and its actions (`*`: which ones is not worth a query) when they moved. */
+function tickEvents(rollout: DueRollout, transitions: readonly Transition[]): ChangeEvent[] {
+  const events: ChangeEvent[] = [{ tenant: rollout.tenant, kind: 'rollout', id: String(rollout.id), action: 'rollout.tick' }];
+  if (transitions.some((t) => t.kind === 'releaseActions' || t.kind === 'retryActions' || t.kind === 'abortRollout'))
+    events.push({ tenant: rollout.tenant, kind: 'action', id: '*', action: 'rollout.tick' });
+  return events;
 }
 
 interface DueRollout {

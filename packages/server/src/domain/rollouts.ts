@@ -81,6 +81,27 @@ export interface RolloutView {
   totalTargetsPerStatus: { running: number; scheduled: number; notstarted: number; cancelled: number; finished: number; error: number };
 }
 
+export type StatusCounts = RolloutView['totalTargetsPerStatus'];
+
+/** A group with its actions counted as the rollout's are (the console charts each group's progress). */
+export interface GroupView {
+  group: GroupRow;
+  totalTargetsPerStatus: StatusCounts;
+}
+
+/** hawkBit's buckets of a rollout's (or a group's) actions, from counts per action status. */
+function bucketsOf(perStatus: ReadonlyArray<{ status: string; n: number }>, actionType: ActionType): StatusCounts {
+  const count = (...statuses: readonly string[]) => perStatus.filter((p) => statuses.includes(p.status)).reduce((n, p) => n + p.n, 0);
+  return {
+    running: count(...RUNNING_STATUSES),
+    scheduled: count('SCHEDULED'),
+    notstarted: 0,
+    cancelled: count('CANCELED'),
+    finished: count('FINISHED') + (actionType === 'downloadonly' ? count('DOWNLOADED') : 0),
+    error: count('ERROR'),
+  };
+}
+
 export interface GroupTarget {
   controllerId: string;
   name: string;
@@ -109,10 +130,18 @@ export class RolloutService {
     return { content: await Promise.all(rows.map((r) => this.viewOf(r))), total };
   }
 
-  async groups(tenant: string, rolloutId: number): Promise<GroupRow[]> {
+  async groups(tenant: string, rolloutId: number): Promise<GroupView[]> {
     const rollouts = new RolloutStore(this.db);
-    if (!(await rollouts.find(tenant, rolloutId))) throw notFound(`rollout ${rolloutId}`);
-    return rollouts.groups(tenant, rolloutId);
+    const rollout = await rollouts.find(tenant, rolloutId);
+    if (!rollout) throw notFound(`rollout ${rolloutId}`);
+    const [groups, counts] = await Promise.all([rollouts.groups(tenant, rolloutId), new ActionStore(this.db).countByGroupAndStatus(tenant, rolloutId)]);
+    return groups.map((group) => ({
+      group,
+      totalTargetsPerStatus: bucketsOf(
+        counts.filter((c) => c.groupId === Number(group.id)),
+        rollout.action_type,
+      ),
+    }));
   }
 
   /** The targets of one group of one rollout: a group of another rollout (or tenant) is not found. */
@@ -132,18 +161,10 @@ export class RolloutService {
   private async viewOf(rollout: RolloutRow): Promise<RolloutView> {
     const id = Number(rollout.id);
     const perStatus = await new ActionStore(this.db).countByStatus(rollout.tenant, id);
-    const count = (...statuses: readonly string[]) => perStatus.filter((p) => statuses.includes(p.status)).reduce((n, p) => n + p.n, 0);
     return {
       rollout,
       totalGroups: await new RolloutStore(this.db).groupCount(rollout.tenant, id),
-      totalTargetsPerStatus: {
-        running: count(...RUNNING_STATUSES),
-        scheduled: count('SCHEDULED'),
-        notstarted: 0,
-        cancelled: count('CANCELED'),
-        finished: count('FINISHED') + (rollout.action_type === 'downloadonly' ? count('DOWNLOADED') : 0),
-        error: count('ERROR'),
-      },
+      totalTargetsPerStatus: bucketsOf(perStatus, rollout.action_type),
     };
   }
 

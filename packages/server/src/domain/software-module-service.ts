@@ -12,7 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { BlobDamagedError, type BlobStore } from '../blob/store.js';
+import type { BlobStore } from '../blob/store.js';
 import type { Database } from '../db/schema.js';
 import { conflictOnDuplicate, type Page } from '../db/stores/common.js';
 import { conflictWhileReferenced } from '../db/stores/distribution-sets.js';
@@ -20,7 +20,8 @@ import type { ListQuery } from '../db/stores/list-query.js';
 import { SoftwareModuleStore, type ArtifactRow, type SoftwareModuleRow } from '../db/stores/software-modules.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
-import { assertServable, discardArtifact, recordDamage, recordArtifact, stageArtifact, type StagedArtifact } from './artifacts.js';
+import { discardArtifact, recordArtifact, stageArtifact, type StagedArtifact } from './artifacts.js';
+import type { ArtifactIntegrity } from './integrity.js';
 import type { Actor, Changes } from './changes.js';
 import type { ArtifactSigning } from './signatures.js';
 
@@ -51,6 +52,7 @@ export class SoftwareModuleService {
     private readonly signing: ArtifactSigning,
     /** The largest artifact accepted, in bytes (OSPREY_MAX_ARTIFACT_BYTES): above it, a 413. */
     readonly maxArtifactBytes: number,
+    private readonly integrity: ArtifactIntegrity,
   ) {}
 
   async page(tenant: string, query: ListQuery): Promise<Page<SoftwareModuleRow>> {
@@ -135,19 +137,8 @@ export class SoftwareModuleService {
   /** The stored bytes of an artifact: for an encrypted one the ciphertext (the server never hands out plaintext). */
   async download(tenant: string, moduleId: number, artifactId: number): Promise<{ artifact: ArtifactRow; body: Readable }> {
     const artifact = await this.artifact(tenant, moduleId, artifactId);
-    try {
-      await assertServable(this.blobs, artifact);
-    } catch (e) {
-      const damage = await this.blobs.check(artifact.sha256, Number(artifact.size));
-      if (damage && artifact.damage === null) await recordDamage(this.changes, tenant, artifact.id, damage);
-      throw e;
-    }
-    const body = this.blobs.getVerified(artifact.sha256, Number(artifact.size));
-    // A mismatch found while streaming (the response is already under way) is recorded for the next request.
-    body.on('error', (e) => {
-      if (e instanceof BlobDamagedError) void recordDamage(this.changes, tenant, artifact.id, e.damage).catch(() => undefined);
-    });
-    return { artifact, body };
+    await this.integrity.assertServable(tenant, artifact, 'management download');
+    return { artifact, body: this.integrity.verifiedStream(tenant, artifact, 'management download') };
   }
 
   /** The tenant's artifact signing key (SPKI PEM), for `openssl dgst -sha256 -verify`. */

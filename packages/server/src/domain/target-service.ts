@@ -19,7 +19,7 @@ import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, notFound } from '../errors.js';
 import type { Actor, Changes } from './changes.js';
 import { parseRecipient } from './ddi.js';
-import { cancelAction } from './deployments.js';
+import { cancelIn } from './deployments.js';
 
 export interface NewTarget {
   controllerId: string;
@@ -221,12 +221,14 @@ export class TargetService {
 
   /** Cancel an action of the tenant by id (the `/actions/{id}` routes resolve it first). */
   async cancel(who: Actor, actionId: number): Promise<void> {
-    // domain/deployments.ts holds the transaction; its hook appends the entry inside it.
-    await cancelAction(this.db, who.tenant, actionId, (trx) =>
-      this.changes.applyIn(trx, who, async () => ({
+    await this.changes.apply(who, async (trx, now) => {
+      const canceled = await cancelIn(trx, who.tenant, actionId, now);
+      return {
         result: undefined,
-        audit: { action: 'action.cancel', subject: { type: 'action', id: String(actionId) }, before: null, after: { status: 'CANCELING' } },
-      })),
-    );
+        // Already canceling: nothing changed, nothing to record.
+        audit:
+          canceled === null ? [] : { action: 'action.cancel', subject: { type: 'action', id: String(actionId) }, before: null, after: { status: 'CANCELING' } },
+      };
+    });
   }
 }

@@ -37,6 +37,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Db, PageRequest } from '../db/stores/common.js';
 import { TenantStore } from '../db/stores/tenants.js';
+import { SessionStore } from '../db/stores/sessions.js';
 import { ApiTokenStore, MAX_TOKEN_CHAIN, UserStore, type ApiTokenRow, type UserRow } from '../db/stores/users.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
 import { DEFAULT_TENANT } from './bootstrap.js';
@@ -212,10 +213,17 @@ export class UserService {
         );
       // The user's API tokens are that person's credentials too: they go with the user.
       const tokensRevoked = await new ApiTokenStore(trx).deleteOwnedBy(caller.tenant, `user:${username}`);
+      // So are its console sessions (the foreign key would cascade too; this counts them for the entry).
+      const sessionsEnded = await new SessionStore(trx).deleteOfUser(caller.tenant, username);
       await new UserStore(trx).delete(caller.tenant, username);
       return {
         result: undefined,
-        audit: { action: 'user.delete', subject: { type: 'user', id: username }, before: { username, roles: user.roles, tokensRevoked }, after: null },
+        audit: {
+          action: 'user.delete',
+          subject: { type: 'user', id: username },
+          before: { username, roles: user.roles, tokensRevoked, sessionsEnded },
+          after: null,
+        },
       };
     });
   }
@@ -268,13 +276,15 @@ export class UserService {
       if (!self) await this.assertCovers(trx, caller, user.roles, storedPermissions(user.roles), `setting the password of user ${username}`);
       await new UserStore(trx).setPasswordHash(caller.tenant, username, passwordHash);
       const tokensRevoked = await new ApiTokenStore(trx).deleteOwnedBy(caller.tenant, `user:${username}`);
+      // Console sessions end too, the caller's own included: whoever knew the old password may have signed in with it.
+      const sessionsEnded = await new SessionStore(trx).deleteOfUser(caller.tenant, username);
       return {
         result: undefined,
         audit: {
           action: 'user.password',
           subject: { type: 'user', id: username },
           before: null,
-          after: { passwordChanged: true, by: self ? 'self' : 'administrator', tokensRevoked },
+          after: { passwordChanged: true, by: self ? 'self' : 'administrator', tokensRevoked, sessionsEnded },
         },
       };
     });

@@ -1,20 +1,26 @@
 /**
  * The fastify application: one plugin per audience, each with its own authentication.
  *   /healthz, /readyz                        probes (no auth)
+ *   /metrics                                 Prometheus (OSPREY_METRICS_TOKEN, else loopback only)
  *   /{tenant}/controller/v1/{controllerId}   DDI (device credentials)
  *   /{tenant}/tuf/…                          TUF repository (public, signed)
- *   /rest/v1/…                               management API (users, API tokens)
+ *   /rest/v1/…                               management API (users, API tokens, console sessions)
+ *   /, /assets/…                             the operator console (http/console.ts), if built
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { BlobStore } from '../blob/store.js';
 import type { ServerConfig } from '../config.js';
 import type { DdiService } from '../domain/ddi.js';
+import type { ArtifactIntegrity } from '../domain/integrity.js';
 import type { LoginService } from '../domain/login.js';
+import type { ServerMetrics } from '../metrics.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
-import { managementPlugin } from './mgmt/plugin.js';
+import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
+import { registerMetrics } from './metrics.js';
+import { registerConsole, type ConsoleFallback } from './console.js';
 import type { DestinationStream } from 'pino';
 import { createLogger } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
@@ -27,6 +33,9 @@ import { tufPlugin } from './tuf.js';
 export interface AppDependencies {
   config: ServerConfig;
   blobs: BlobStore;
+  /** Downloads check stored bytes through it, and report what they find damaged. */
+  integrity: ArtifactIntegrity;
+  metrics: ServerMetrics;
   ddi: DdiService;
   /** The services of the management API (http/mgmt/context.ts). */
   management: ManagementServices;
@@ -35,6 +44,8 @@ export interface AppDependencies {
   ready: () => Promise<boolean>;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: DestinationStream;
+  /** The live channel's timing (tests inject its ticker). */
+  liveEvents?: ManagementPluginOptions['liveEvents'];
 }
 
 /** Each request is logged at debug, not info, so the info lines stay the few a person reads. */
@@ -72,7 +83,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ...https,
   }) as unknown as FastifyInstance;
-  installErrorHandlers(app);
+  // The console's page fallback is known once its routes are registered (last, below).
+  let consoleFallback: ConsoleFallback = async () => false;
+  installErrorHandlers(app, (request, reply) => consoleFallback(request, reply));
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);
@@ -87,18 +100,27 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('database unavailable') }) } } },
     async (_request, reply) => ((await deps.ready()) ? { status: 'ready' as const } : reply.status(503).send({ status: 'database unavailable' as const })),
   );
-  await app.register(ddiPlugin, { prefix: '/:tenant/controller/v1/:controllerId', ddi: deps.ddi, blobs: deps.blobs, trustedProxies: config.trustedProxies });
+  registerMetrics(probes, deps.metrics, config.metricsToken);
+  await app.register(ddiPlugin, {
+    prefix: '/:tenant/controller/v1/:controllerId',
+    ddi: deps.ddi,
+    blobs: deps.blobs,
+    integrity: deps.integrity,
+    trustedProxies: config.trustedProxies,
+  });
   await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.management.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {
     prefix: '/rest/v1',
     services: deps.management,
-    authenticator: new ManagementAuthenticator(deps.login),
+    authenticator: new ManagementAuthenticator(deps.login, deps.management.sessions),
     maxArtifactBytes: config.maxArtifactBytes,
+    ...(deps.liveEvents ? { liveEvents: deps.liveEvents } : {}),
   });
   // Public: the document describes the API, it grants nothing.
   probes.get('/rest/v1/openapi.json', { schema: { response: { 200: z.record(z.string(), z.unknown()).describe('this document') } } }, async () =>
     openApiDocument(app),
   );
+  consoleFallback = await registerConsole(app, config.consoleDir);
   return app;
 }
 

@@ -9,8 +9,8 @@
  */
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob/store.js';
-import { assertServable } from '../domain/artifacts.js';
 import type { DdiService } from '../domain/ddi.js';
+import type { ArtifactIntegrity } from '../domain/integrity.js';
 import { ServerError } from '../errors.js';
 import { deviceOf } from './ddi-auth.js';
 import { artifactBytes, empty, fileParams } from './ddi-schemas.js';
@@ -22,7 +22,7 @@ const disposition = (name: string) => `attachment;filename=${encodeURIComponent(
 /** A header sent more than once counts by its first value. */
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: BlobStore): void {
+export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: BlobStore, integrity: ArtifactIntegrity): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/softwaremodules/:moduleId/artifacts/:fileName',
@@ -49,7 +49,7 @@ export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: Bl
           .header('Content-Disposition', disposition(`${artifact.filename}.sig`))
           .send(Buffer.from(artifact.signature!));
       }
-      await assertServable(blobs, artifact);
+      await integrity.assertServable(d.target.tenant, artifact, 'device download');
       const size = artifact.size;
       const etag = `"${artifact.sha1}"`;
       reply
@@ -103,7 +103,7 @@ export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: Bl
           if (request.method === 'HEAD') return reply.send(undefined);
           // A full download is recorded; range requests are not (they would eat the status quota, #1249).
           if (actionId !== undefined) await ddi.deployments.recordDownload(d.target, actionId, request.url);
-          return reply.send(blobs.getVerified(artifact.sha256, size));
+          return reply.send(integrity.verifiedStream(d.target.tenant, artifact, 'device download'));
       }
     },
   });

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ddiFeedbackSchema } from '@osprey/protocol';
 import type { BlobStore } from '../blob/store.js';
+import type { ArtifactIntegrity } from '../domain/integrity.js';
 import type { DdiService } from '../domain/ddi.js';
 import { badRequest } from '../errors.js';
 import { authenticateDevice, deviceOf, type DeviceIdentity } from './ddi-auth.js';
@@ -37,6 +38,7 @@ import type { TypedApp } from './schema.js';
 export interface DdiPluginOptions {
   ddi: DdiService;
   blobs: BlobStore;
+  integrity: ArtifactIntegrity;
   trustedProxies: readonly string[];
 }
 
@@ -172,5 +174,5 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a)));
   });
 
-  registerDownloadRoutes(app, ddi, options.blobs);
+  registerDownloadRoutes(app, ddi, options.blobs, options.integrity);
 }

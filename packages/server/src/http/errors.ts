@@ -3,6 +3,7 @@
  * body `{ errorCode, message, exceptionClass }`. Unexpected errors are logged with their stack and
  * answered with a generic 500 that reveals nothing internal.
  */
+import type { ConsoleFallback } from './console.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOspreyError } from '@osprey/core';
 import { ServerError } from '../errors.js';
@@ -76,7 +77,7 @@ function fromStorage(error: unknown): ServerError | undefined {
   return new ServerError('STORAGE_FULL', "the server's storage is full: nothing was stored; free space or grow the volume, then try again", { cause: error });
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, fallback?: ConsoleFallback): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let known = error instanceof ServerError ? error : (fromFastify(error) ?? fromDatabase(error) ?? fromStorage(error));
     if (!known && isOspreyError(error)) known = new ServerError('BAD_REQUEST', error.message);
@@ -93,7 +94,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const internal = new ServerError('INTERNAL', 'internal server error; the request was not applied');
     return reply.status(500).type('application/json').send(internal.body());
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    // The console's client-side routes (http/console.ts) before the JSON 404.
+    if (fallback && (await fallback(request, reply))) return reply;
     const e = new ServerError('NOT_FOUND', `no such resource: ${request.method} ${request.url.split('?')[0]}`);
     return reply.status(404).type('application/json').send(e.body());
   });

@@ -72,12 +72,16 @@ const transform: SwaggerTransform = ({ schema, url, route }) => {
   const permissions = permissionsOf(route);
   out.tags = [audience];
   out.operationId = operationIdOf(Array.isArray(route.method) ? route.method[0]! : route.method, url);
-  if (SECURITY[audience].length > 0) out.security = SECURITY[audience];
+  // A public management route (sign-in) takes its credential in the body.
+  if (route.config?.public === true) out.security = [];
+  else if (SECURITY[audience].length > 0) out.security = SECURITY[audience];
   if (permissions.length > 0) {
     out['x-osprey-permissions'] = permissions;
     out.description = `Requires ${permissions.join(' and ')}.`;
   }
   if (typeof source.summary === 'string') out.summary = source.summary;
+  // Not part of the API (the console's page routes, http/console.ts).
+  if (source.hide === true) out.hide = true;
   return { schema: out as FastifySchema, url };
 };
 
@@ -97,7 +101,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         },
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'user, or TENANT\\user' },
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token (osp_…)' },
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token (osp_…) or console session (oss_…, POST /rest/v1/sessions)' },
           targetToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'TargetToken <token>' },
           gatewayToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'GatewayToken <key>' },
           // OpenAPI 3.1's mutualTLS scheme, which the 3.0-era typings of @fastify/swagger do not list.

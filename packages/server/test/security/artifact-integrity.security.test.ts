@@ -2,12 +2,15 @@
  * Issue 12: a stored artifact changed, cut short or removed on disk is never served as if
  * intact. A full download is hashed as it streams and is cut before its last byte on a
  * mismatch; a blob of another length than recorded, or a missing one, is refused with 503 and
- * `osprey.server.error.artifact.damaged` before any length is announced. Real server (PGlite),
- * real HTTP, real files.
+ * `osprey.server.error.artifact.damaged` before any length is announced. Whoever meets the damage
+ * first (a device, an operator, the scrub) records it: the artifact is no longer offered in a
+ * deployment, the error log names it, and `osprey_artifacts_damaged_total` counts it. Real server
+ * (PGlite), real HTTP, real files.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '@osprey/server';
@@ -26,9 +29,16 @@ for (const n of NAMES) writeFileSync(join(files, `${n}.bin`), images[n]);
 describe('artifact integrity on pglite', () => {
   let server: TestServer;
   const modules = {} as Record<Name, { moduleId: number; artifactId: number }>;
+  const logLines: Array<Record<string, unknown>> = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
 
   beforeAll(async () => {
-    server = await startTestServer('pglite', {}, { listen: true });
+    server = await startTestServer('pglite', { logLevel: 'error' }, { listen: true, logStream });
     await seed(server.database.db, server.blobs, server.keys, {
       targets: NAMES.map((n) => ({ controllerId: `dev-${n}`, securityToken: `token-${n}-abcdef` })),
       modules: NAMES.map((n) => ({ key: n, type: 'os', name: `fw-${n}`, version: '1', artifacts: [{ file: join(files, `${n}.bin`), filename: `${n}.bin` }] })),
@@ -70,18 +80,25 @@ describe('artifact integrity on pglite', () => {
     expect(mgmt.bytes).toEqual(images.intact);
   });
 
+  /** The artifact file names the device's deployment offers. */
+  const offered = async (n: Name): Promise<string[]> => {
+    const auth = { authorization: `TargetToken token-${n}-abcdef` };
+    const poll = (await (await fetch(`${server.url}/DEFAULT/controller/v1/dev-${n}`, { headers: auth })).json()) as any;
+    const deployment = (await (await fetch(poll._links.deploymentBase.href, { headers: auth })).json()) as any;
+    return deployment.deployment.chunks.flatMap((c: any) => c.artifacts.map((a: any) => a.filename));
+  };
+
   it('cuts a full download of a blob with a changed byte before it completes', async () => {
+    expect(await offered('flipped')).toEqual(['flipped.bin']);
     const bytes = readFileSync(blobPath('flipped'));
     bytes[bytes.length - 10]! ^= 0xff; // near the end: everything before it has already been sent
     writeFileSync(blobPath('flipped'), bytes);
 
+    // The device meets the damage first: its download is cut, and that alone records it.
     const res = await ddi('flipped');
     expect(res.status).toBe(200); // the length is right: only hashing can tell, and it cuts the stream
     const body = await readAll(res);
     expect(body).toBeInstanceOf(Error);
-
-    const mgmt = await fetch(`${server.url}/rest/v1${mgmtPath('flipped')}`, { headers: { authorization: TEST_ADMIN } });
-    expect(await readAll(mgmt)).toBeInstanceOf(Error);
 
     // Recorded (after the cut, so poll for it), audited as system:integrity, shown and then refused everywhere.
     const shown = async () => (await api('GET', `/softwaremodules/${modules.flipped.moduleId}/artifacts/${modules.flipped.artifactId}`)).json;
@@ -93,6 +110,8 @@ describe('artifact integrity on pglite', () => {
     expect(again.status).toBe(503);
     expect(((await again.json()) as { message: string }).message).toMatch(/does not match its SHA-256/);
     expect((await api('GET', mgmtPath('flipped'))).status).toBe(503);
+    // No longer offered: the device's deployment lists the module without it.
+    expect(await offered('flipped')).toEqual([]);
   });
 
   it('never announces a truncated blob at its full length', async () => {
@@ -116,9 +135,27 @@ describe('artifact integrity on pglite', () => {
     const body = (await res.json()) as { errorCode: string; message: string };
     expect(body.errorCode).toBe('osprey.server.error.artifact.damaged');
     expect(body.message).toMatch(/missing/);
+    // The device's refused download recorded it (before answering): no longer offered.
+    const shown = (await api('GET', `/softwaremodules/${modules.deleted.moduleId}/artifacts/${modules.deleted.artifactId}`)).json;
+    expect(shown).toMatchObject({ damaged: true, damage: 'missing' });
+    expect(await offered('deleted')).toEqual([]);
     const mgmt = await api('GET', mgmtPath('deleted'));
     expect(mgmt.status).toBe(503);
     expect(mgmt.json.errorCode).toBe('osprey.server.error.artifact.damaged');
+  });
+
+  it('reports each damaged artifact once: an error log line naming it, and the metric by kind of damage', async () => {
+    const damageLines = logLines.filter((l) => l.msg !== undefined && String(l.msg).includes('is damaged'));
+    expect(damageLines.map((l) => [l.level, l.artifactId, l.damage, l.seenBy])).toEqual([
+      [50, modules.flipped.artifactId, 'hash', 'device download'],
+      [50, modules.truncated.artifactId, 'size', 'device download'],
+      [50, modules.deleted.artifactId, 'missing', 'device download'],
+    ]);
+    expect(String(damageLines[0]!.msg)).toContain(`artifact ${modules.flipped.artifactId} of tenant DEFAULT is damaged`);
+    const metrics = await fetch(`${server.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    for (const damage of ['hash', 'size', 'missing']) expect(text).toContain(`osprey_artifacts_damaged_total{damage="${damage}"} 1`);
   });
 
   // Runs after the three damages above (vitest keeps the order of a file's tests).
@@ -133,7 +170,6 @@ describe('artifact integrity on pglite', () => {
     const text = formatScrubReport(report);
     expect(text).toContain(`damaged: tenant DEFAULT artifact ${modules.flipped.artifactId} (module ${modules.flipped.moduleId}, flipped.bin): hash`);
     expect(text.trimEnd().split('\n').at(-1)).toBe('scrub: 4 artifacts in 4 blobs checked, 3 damaged');
-    // The deleted one was only ever refused over DDI (which does not record); scrub recorded it.
     const deleted = (await api('GET', `/softwaremodules/${modules.deleted.moduleId}/artifacts/${modules.deleted.artifactId}`)).json;
     expect(deleted).toMatchObject({ damaged: true, damage: 'missing' });
     const intact = (await api('GET', `/softwaremodules/${modules.intact.moduleId}/artifacts/${modules.intact.artifactId}`)).json;

@@ -52,7 +52,7 @@ export function Layout() {
           </Group>
           <Group>
             <Tooltip label={label.hint}>
-              <Badge color={label.color} variant="light" data-testid="live-status" tabIndex={0}>
+              <Badge color={label.color} variant="dot" data-testid="live-status" tabIndex={0}>
                 {label.text}
               </Badge>
             </Tooltip>

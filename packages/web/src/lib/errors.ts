@@ -37,8 +37,11 @@ export function describeError(error: unknown): ErrorDescription {
   if (error instanceof ApiError) {
     const title = TITLES[error.status] ?? (error.status >= 500 ? 'The server failed' : `Refused (HTTP ${error.status})`);
     const known = error.errorCode ? CODES[error.errorCode] : undefined;
-    const forbidden = error.status === 403 ? ` Ask an administrator for the permission if you need it.` : '';
-    return { title, message: `${known ?? error.body?.message ?? error.message}${forbidden}` };
+    const said = known ?? error.body?.message ?? error.message;
+    // Only a missing permission is something an administrator can grant; other 403s (four eyes, not your own roles) say why themselves.
+    const grantable = error.errorCode === 'hawkbit.server.error.insufficientpermission';
+    const sentence = /[.!?]$/.test(said) ? said : `${said}.`;
+    return { title, message: grantable ? `${sentence} Ask an administrator for the permission if you need it.` : said };
   }
   if (error instanceof TypeError) return { title: 'The server cannot be reached', message: 'Check your connection; the console retries by itself.' };
   return { title: 'Something went wrong', message: error instanceof Error ? error.message : String(error) };

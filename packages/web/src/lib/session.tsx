@@ -6,16 +6,11 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, consoleClient, type ManagementClient } from './api.js';
+import { ApiError, consoleClient, ok, type ManagementClient, type paths } from './api.js';
 import { ERROR_CODES } from './errors.js';
 
-// TODO(#11 merge): from the generated client once POST /rest/v1/sessions is in docs/openapi.json.
-export interface SessionUser {
-  username: string;
-  tenant: string;
-  roles: string[];
-  permissions: string[];
-}
+type CreatedSession = paths['/rest/v1/sessions']['post']['responses'][201]['content']['application/json'];
+export type SessionUser = CreatedSession['user'];
 
 interface StoredSession {
   token: string;
@@ -79,21 +74,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!token) return;
     const abort = new AbortController();
+    // A 401 here ends the session through onUnauthorized, in the server's words (expired or not).
+    const client = consoleClient({ token, onUnauthorized: (error) => !abort.signal.aborted && endFor(error) });
     void (async () => {
-      const response = await fetch('/rest/v1/sessions/current', { headers: { authorization: `Bearer ${token}` }, signal: abort.signal }).catch(() => undefined);
       // Unreachable: the console's next call will say so.
-      if (!response) return;
-      const answer = (await response.json().catch(() => undefined)) as { user?: SessionUser } | undefined;
-      if (response.status === 401) endFor(new ApiError(401, answer as ConstructorParameters<typeof ApiError>[1]));
-      else if (response.ok && answer?.user) {
-        const user = answer.user;
-        setStored((s) => {
-          if (!s || s.token !== token || JSON.stringify(s.user) === JSON.stringify(user)) return s;
-          const next = { ...s, user };
-          window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-          return next;
-        });
-      }
+      const { data } = await client.GET('/rest/v1/sessions/current', { signal: abort.signal }).catch(() => ({ data: undefined }));
+      if (!data || abort.signal.aborted) return;
+      const user = data.user;
+      setStored((s) => {
+        if (!s || s.token !== token || JSON.stringify(s.user) === JSON.stringify(user)) return s;
+        const next = { ...s, user };
+        window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+        return next;
+      });
     })();
     return () => abort.abort();
   }, [token, endFor]);
@@ -109,17 +102,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       can: (...needed) => needed.every((p) => permissions.has(p)),
       signOut: async () => {
         // Revoke on the server first; the console forgets the token whatever the answer.
-        await fetch('/rest/v1/sessions/current', { method: 'DELETE', headers: { authorization: `Bearer ${stored.token}` } }).catch(() => undefined);
+        await api.DELETE('/rest/v1/sessions/current').catch(() => undefined);
         end(undefined);
       },
     };
   }, [stored, end, endFor]);
 
   const signIn = useCallback(async (input: { username: string; password: string; tenant?: string }) => {
-    const response = await fetch('/rest/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
-    const answer: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) throw new ApiError(response.status, answer as ConstructorParameters<typeof ApiError>[1]);
-    const created = answer as { token: string; user: SessionUser; expiresAt: number };
+    // Signing in is the one call without a session: no Authorization header, and a 401 here is a wrong password, not an ended session.
+    const anonymous = consoleClient({ token: '', onUnauthorized: () => undefined });
+    const created = await ok(anonymous.POST('/rest/v1/sessions', { body: input, headers: { authorization: null } }));
     const next: StoredSession = { token: created.token, user: created.user, expiresAt: created.expiresAt };
     window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
     setEndedBecause(undefined);

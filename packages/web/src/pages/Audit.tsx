@@ -1,12 +1,6 @@
-import { Text } from '@mantine/core';
-import { PageTitle } from '../components/PageTitle.js';
+/** The audit log with its chain verification. */
+import { AuditLog } from '../areas/audit/AuditLog.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
 export default function Audit() {
-  return (
-    <>
-      <PageTitle>Audit</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
-  );
+  return <AuditLog />;
 }

@@ -1,12 +1,22 @@
-import { Text } from '@mantine/core';
+/** Distribution sets: the list (/distributionsets) and one set with its release (/distributionsets/:id). */
+import { Route, Routes } from 'react-router';
 import { PageTitle } from '../components/PageTitle.js';
+import { SetList } from '../areas/distributionsets/SetList.js';
+import { SetPage } from '../areas/distributionsets/SetPage.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
 export default function DistributionSets() {
   return (
-    <>
-      <PageTitle>DistributionSets</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
+    <Routes>
+      <Route
+        index
+        element={
+          <>
+            <PageTitle>Distribution sets</PageTitle>
+            <SetList />
+          </>
+        }
+      />
+      <Route path=":id" element={<SetPage />} />
+    </Routes>
   );
 }

@@ -1,12 +1,15 @@
-import { Text } from '@mantine/core';
-import { PageTitle } from '../components/PageTitle.js';
+/** Rollouts: the list, the creation wizard and each rollout's page. */
+import { Route, Routes } from 'react-router';
+import { RolloutList } from '../areas/rollouts/RolloutList.js';
+import { RolloutPage } from '../areas/rollouts/RolloutPage.js';
+import { RolloutWizard } from '../areas/rollouts/RolloutWizard.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
 export default function Rollouts() {
   return (
-    <>
-      <PageTitle>Rollouts</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
+    <Routes>
+      <Route index element={<RolloutList />} />
+      <Route path="new" element={<RolloutWizard />} />
+      <Route path=":id" element={<RolloutPage />} />
+    </Routes>
   );
 }

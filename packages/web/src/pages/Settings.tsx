@@ -1,12 +1,6 @@
-import { Text } from '@mantine/core';
-import { PageTitle } from '../components/PageTitle.js';
+/** The tenant's configuration. */
+import { TenantSettings } from '../areas/settings/TenantSettings.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
 export default function Settings() {
-  return (
-    <>
-      <PageTitle>Settings</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
-  );
+  return <TenantSettings />;
 }

@@ -1,12 +1,6 @@
-import { Text } from '@mantine/core';
-import { PageTitle } from '../components/PageTitle.js';
+/** Users, API tokens and roles. */
+import { UsersAndTokens } from '../areas/users/UsersAndTokens.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
 export default function Users() {
-  return (
-    <>
-      <PageTitle>Users</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
-  );
+  return <UsersAndTokens />;
 }

@@ -518,6 +518,19 @@ export class ActionStore {
       .execute();
   }
 
+  /** Actions per group and status of one rollout (each group's progress on the rollout page). */
+  async countByGroupAndStatus(tenant: string, rolloutId: number): Promise<Array<{ groupId: number; status: ActionStatus; n: number }>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['rollout_group_id', 'status', sql<number>`count(*)::int`.as('n')])
+      .where('tenant', '=', tenant)
+      .where('rollout_id', '=', rolloutId)
+      .where('rollout_group_id', 'is not', null)
+      .groupBy(['rollout_group_id', 'status'])
+      .execute();
+    return rows.map((r) => ({ groupId: Number(r.rollout_group_id), status: r.status, n: r.n }));
+  }
+
   /** The targets of one rollout group with their action, by target id. */
   async targetsOfGroup(
     tenant: string,

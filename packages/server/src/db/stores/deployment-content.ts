@@ -43,8 +43,16 @@ export class DeploymentContentStore {
     }));
   }
 
-  async artifactsOf(tenant: string, moduleId: number): Promise<ArtifactRow[]> {
-    return this.db.selectFrom('artifacts').selectAll().where('tenant', '=', tenant).where('module_id', '=', moduleId).orderBy('id').execute();
+  /** The artifacts a device is offered: a damaged one (its stored bytes are not the recorded ones) is no longer listed. */
+  async offeredArtifactsOf(tenant: string, moduleId: number): Promise<ArtifactRow[]> {
+    return this.db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('module_id', '=', moduleId)
+      .where('damaged_at', 'is', null)
+      .orderBy('id')
+      .execute();
   }
 
   async artifact(tenant: string, moduleId: number, filename: string): Promise<ArtifactRow | undefined> {

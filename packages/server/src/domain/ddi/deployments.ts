@@ -185,7 +185,7 @@ export class DeploymentService {
     const recipient = parseRecipient(target.publicKey);
     const out: ChunkView[] = [];
     for (const m of await content.modulesOfSet(target.tenant, action.dsId)) {
-      const artifacts = await artifactViews(this.keys, target.tenant, await content.artifactsOf(target.tenant, m.id), recipient);
+      const artifacts = await artifactViews(this.keys, target.tenant, await content.offeredArtifactsOf(target.tenant, m.id), recipient);
       out.push({
         moduleId: m.id,
         part: LEGACY_PART[m.typeKey] ?? m.typeKey,
@@ -227,7 +227,7 @@ export class DeploymentService {
   /** GET softwaremodules/{id}/artifacts: the artifacts of a module the target may download. */
   async moduleArtifacts(target: DeviceTarget, moduleId: number): Promise<ArtifactView[]> {
     await this.moduleAccess(target, moduleId);
-    const artifacts = await new DeploymentContentStore(this.db).artifactsOf(target.tenant, moduleId);
+    const artifacts = await new DeploymentContentStore(this.db).offeredArtifactsOf(target.tenant, moduleId);
     return artifactViews(this.keys, target.tenant, artifacts, parseRecipient(target.publicKey));
   }
 

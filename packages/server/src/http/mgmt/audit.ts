@@ -1,6 +1,7 @@
 /**
  * `GET /rest/v1/audit`: the tenant's hash-chained audit log, as JSON (paged) or as JSON Lines
- * (`?format=jsonl`, every entry from the first) for `osprey audit verify`.
+ * (`?format=jsonl`, every entry from the first) for `osprey audit verify`;
+ * `GET /rest/v1/audit/verification`: the same check done on the server, for the console.
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
@@ -50,7 +51,7 @@ export async function registerAuditRoutes(app: TypedApp, context: ManagementCont
         // ?format=jsonl streams application/x-ndjson instead (a stream is sent as is, not serialised).
         response: {
           200: z
-            .object({ content: z.array(auditEntry), size: z.number().int() })
+            .object({ content: z.array(auditEntry), size: z.number().int(), total: z.number().int().describe('entries in the log') })
             .describe('a page of entries; with format=jsonl, application/x-ndjson instead'),
         },
       },
@@ -61,8 +62,31 @@ export async function registerAuditRoutes(app: TypedApp, context: ManagementCont
         reply.type('application/x-ndjson').header('Content-Disposition', `attachment;filename=audit-${tenant}.jsonl`);
         return sendStream(reply, Readable.from(jsonLines(context.auditLog.all(tenant))));
       }
-      const entries = await context.auditLog.page(tenant, request.query);
-      return { content: entries, size: entries.length };
+      const [entries, total] = await Promise.all([context.auditLog.page(tenant, request.query), context.auditLog.count(tenant)]);
+      return { content: entries, size: entries.length, total };
+    },
+  );
+
+  // The chain checked on the server, for the console's audit page (the CLI verifies an export).
+  app.get(
+    '/audit/verification',
+    {
+      preValidation: requires('READ_AUDIT'),
+      schema: {
+        response: {
+          200: z.union([
+            z.object({
+              ok: z.literal(true),
+              head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().describe('the last entry; null when the log is empty'),
+            }),
+            z.object({ ok: z.literal(false), seq: z.number().int().describe('the first entry where the chain breaks'), reason: z.string() }),
+          ]),
+        },
+      },
+    },
+    async (request) => {
+      const result = await context.auditLog.verify(principalOf(request).tenant);
+      return result.ok ? { ok: true as const, head: result.head ?? null } : result;
     },
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Management API authentication: HTTP Basic for people and hawkBit tools (`user` in tenant
- * DEFAULT, or `TENANT\user`), and `Authorization: Bearer <token>` for pipelines (API tokens).
+ * DEFAULT, or `TENANT\user`), `Authorization: Bearer osp_…` for pipelines (API tokens) and
+ * `Bearer oss_…` for the operator console (sessions, domain/sessions.ts).
  * This only reads the header and the client's address; what a password or token is worth, the
  * throttling of guesses and the bound on hashing are the login service's (domain/login.ts).
  */
@@ -8,13 +9,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_TENANT } from '../../domain/bootstrap.js';
 import type { LoginService } from '../../domain/login.js';
 import type { Permission } from '../../domain/permissions.js';
+import { isSessionToken, type SessionService } from '../../domain/sessions.js';
 import { ServerError } from '../../errors.js';
 
 export type { Principal } from '../../domain/permissions.js';
 import type { Principal } from '../../domain/permissions.js';
 
 export class ManagementAuthenticator {
-  constructor(private readonly login: LoginService) {}
+  constructor(
+    private readonly login: LoginService,
+    private readonly sessions: SessionService,
+  ) {}
 
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization ?? '';
@@ -23,8 +28,8 @@ export class ManagementAuthenticator {
     const value = space < 0 ? '' : header.slice(space + 1).trim();
     // request.ip: the peer, or the client named by a trusted proxy (OSPREY_TRUSTED_PROXIES).
     if (/^basic$/i.test(scheme)) return this.basic(value, request.ip);
-    if (/^bearer$/i.test(scheme)) return this.login.token(value);
-    throw new ServerError('UNAUTHORIZED', 'authentication required: HTTP Basic (user or TENANT\\user) or Bearer API token');
+    if (/^bearer$/i.test(scheme)) return isSessionToken(value) ? this.sessions.authenticate(value) : this.login.token(value);
+    throw new ServerError('UNAUTHORIZED', 'authentication required: HTTP Basic (user or TENANT\\user), a Bearer API token or a console session');
   }
 
   private async basic(encoded: string, address: string): Promise<Principal> {

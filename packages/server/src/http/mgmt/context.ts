@@ -19,6 +19,7 @@ import type { TenantConfigService } from '../../domain/tenant-config-service.js'
 import type { ReleaseService } from '../../domain/releases.js';
 import type { TufServices } from '../../domain/tuf/services.js';
 import type { UserService } from '../../domain/users.js';
+import type { SessionService } from '../../domain/sessions.js';
 
 /** The services of the management API, constructed in main.ts (the composition root). */
 export interface ManagementServices {
@@ -41,6 +42,8 @@ export interface ManagementServices {
   rollouts: RolloutService;
   autoAssign: AutoAssignService;
   users: UserService;
+  /** Console sign-in, "who am I", sign-out. */
+  sessions: SessionService;
 }
 
 /** What route modules get: the services and the request helpers. */

@@ -137,6 +137,9 @@ export const distributionSetReply = z.object({
   description: z.string().optional(),
   modules: z.array(moduleReply),
   complete: z.boolean(),
+  releaseState: z
+    .enum(['draft', 'pending_approval', 'released'])
+    .describe('the stored release state; GET …/release also says pending_signature while offline-signed targets are awaited'),
   createdBy: z.string().optional(),
   createdAt: time.optional(),
   lastModifiedAt: time.optional(),
@@ -153,6 +156,7 @@ export function distributionSetJson(base: string, d: DistributionSetRow, modules
     description: d.description ?? undefined,
     modules: modules.map((m) => moduleJson(base, m)),
     complete: modules.length > 0,
+    releaseState: d.release_state,
     createdBy: d.created_by ?? undefined,
     createdAt: ms(d.created_at),
     lastModifiedAt: ms(d.last_modified_at),

@@ -15,8 +15,10 @@ import { registerAutoAssignRoutes } from './auto-assign.js';
 import { registerCatalogueRoutes } from './catalogue.js';
 import type { ManagementContext, ManagementServices } from './context.js';
 import { registerDistributionSetRoutes } from './distribution-sets.js';
+import { registerEventRoutes, type EventStreamOptions } from './events.js';
 import { registerReleaseRoutes } from './release.js';
 import { registerRolloutRoutes } from './rollouts.js';
+import { registerSessionRoutes } from './sessions.js';
 import { registerSignatureRoutes } from './signatures.js';
 import { registerSoftwareModuleRoutes } from './software-modules.js';
 import { registerSystemRoutes } from './system.js';
@@ -28,6 +30,15 @@ export interface ManagementPluginOptions {
   authenticator: ManagementAuthenticator;
   /** Largest artifact accepted, in bytes. */
   maxArtifactBytes: number;
+  /** The live channel's timing and bounds (tests inject the ticker). */
+  liveEvents?: Omit<EventStreamOptions, 'bus' | 'authenticate'>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A management route that authenticates by its body (sign-in), not by the Authorization header. */
+    public?: boolean;
+  }
 }
 
 export async function managementPlugin(app: FastifyInstance, options: ManagementPluginOptions): Promise<void> {
@@ -36,10 +47,13 @@ export async function managementPlugin(app: FastifyInstance, options: Management
 
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public === true) return;
     try {
       (request as FastifyRequest & { principal: Principal }).principal = await options.authenticator.authenticate(request);
     } catch (e) {
-      reply.header('WWW-Authenticate', 'Basic realm="Osprey", charset="UTF-8"');
+      // A Bearer caller (the console, a pipeline) is not asked for Basic: a browser would pop up its password dialog.
+      const bearer = /^bearer\s/i.test(request.headers.authorization ?? '');
+      reply.header('WWW-Authenticate', bearer ? 'Bearer realm="Osprey"' : 'Basic realm="Osprey", charset="UTF-8"');
       throw e;
     }
   });
@@ -59,4 +73,10 @@ export async function managementPlugin(app: FastifyInstance, options: Management
   await registerCatalogueRoutes(typed, context);
   await registerRolloutRoutes(typed, context);
   await registerAutoAssignRoutes(typed, context);
+  await registerSessionRoutes(typed, context);
+  await registerEventRoutes(typed, {
+    ...options.liveEvents,
+    bus: options.services.changes.events,
+    authenticate: (request) => options.authenticator.authenticate(request),
+  });
 }

@@ -11,8 +11,7 @@ import { freeText } from './text.js';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ACTION_TYPES, DEFAULT_THRESHOLDS, GROUP_STATUSES, ROLLOUT_STATUSES, type RolloutCommand, type Thresholds } from '@osprey/protocol';
-import type { GroupRow } from '../../db/stores/rollouts.js';
-import type { GroupTarget, RolloutView } from '../../domain/rollouts.js';
+import type { GroupTarget, GroupView, RolloutView } from '../../domain/rollouts.js';
 import { INT4_MAX, entityId, links, listQuery, noContent, pageOf, type TypedApp } from '../schema.js';
 import { principalOf, requires } from './auth.js';
 import type { ManagementContext } from './context.js';
@@ -133,6 +132,14 @@ const COMMANDS: Record<string, { command: Exclude<RolloutCommand, 'retry' | 'del
 
 // --- replies (hawkBit's JSON) ----------------------------------------------------------------
 
+const statusCounts = z.object({
+  running: z.int(),
+  scheduled: z.int(),
+  notstarted: z.int(),
+  cancelled: z.int(),
+  finished: z.int(),
+  error: z.int(),
+});
 const rolloutJsonSchema = z.object({
   id: z.int(),
   name: z.string(),
@@ -142,14 +149,7 @@ const rolloutJsonSchema = z.object({
   distributionSetId: z.int(),
   totalTargets: z.int(),
   totalGroups: z.int(),
-  totalTargetsPerStatus: z.object({
-    running: z.int(),
-    scheduled: z.int(),
-    notstarted: z.int(),
-    cancelled: z.int(),
-    finished: z.int(),
-    error: z.int(),
-  }),
+  totalTargetsPerStatus: statusCounts,
   type: z.enum(ACTION_TYPES),
   startAt: z.int().optional().describe('epoch milliseconds'),
   forcetime: z.int().optional().describe('epoch milliseconds'),
@@ -158,6 +158,8 @@ const rolloutJsonSchema = z.object({
   dynamic: z.boolean(),
   approvalRemark: z.string().optional(),
   approveDecidedBy: z.string().optional(),
+  createdAt: z.int().describe('epoch milliseconds'),
+  createdBy: z.string().optional().describe('the actor, as in the audit log: user:<name> or token:<name>'),
   _links: links('self', 'groups', 'distributionset'),
 });
 const threshold = z.object({ percentage: z.number(), action: z.string() }).nullable();
@@ -170,6 +172,7 @@ const groupJsonSchema = z.object({
   totalTargets: z.int(),
   successCondition: threshold.optional(),
   errorCondition: threshold.optional(),
+  totalTargetsPerStatus: statusCounts.describe("the group's actions, counted as the rollout's are"),
 });
 const groupTargetsSchema = z.object({
   content: z.array(
@@ -201,11 +204,13 @@ function rolloutJson(base: string, v: RolloutView): z.input<typeof rolloutJsonSc
     dynamic: r.dynamic_template !== null,
     approvalRemark: r.approval_remark ?? undefined,
     approveDecidedBy: r.approval_decided_by ?? undefined,
+    createdAt: new Date(r.created_at).getTime(),
+    createdBy: r.created_by ?? undefined,
     _links: { self: { href: self }, groups: { href: `${self}/deploygroups` }, distributionset: { href: `${base}/distributionsets/${r.ds_id}` } },
   };
 }
 
-function groupJson(g: GroupRow): z.input<typeof groupJsonSchema> {
+function groupJson({ group: g, totalTargetsPerStatus }: GroupView): z.input<typeof groupJsonSchema> {
   return {
     id: Number(g.id),
     name: g.name,
@@ -214,6 +219,7 @@ function groupJson(g: GroupRow): z.input<typeof groupJsonSchema> {
     targetPercentage: g.target_percentage ?? undefined,
     totalTargets: g.total_targets,
     ...(g.thresholds ? { successCondition: g.thresholds.success, errorCondition: g.thresholds.error } : {}),
+    totalTargetsPerStatus,
   };
 }
 

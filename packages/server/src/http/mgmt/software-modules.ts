@@ -174,6 +174,9 @@ export async function registerSoftwareModuleRoutes(app: TypedApp, context: Manag
         // The file's bytes failed because the body did (it ended early, a part was malformed): the
         // client's error. Which of the file stream's 'error' event and the store's rejection comes
         // first differs between Node versions, so the parser's own errors are recognised too.
+        // The size limit is the exception: the store's refusal ends the file stream early itself
+        // (with a premature close), so a 413 stays a 413 however slowly the body arrives.
+        if (e instanceof ServerError && e.code === 'PAYLOAD_TOO_LARGE') throw e;
         throw state.failed ?? (isMultipartParserError(e) ? malformed(e) : e);
       }
       return reply.status(201).send(artifactJson(context.base(request), row));

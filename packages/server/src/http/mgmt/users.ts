@@ -1,6 +1,7 @@
 /**
  * Users, API tokens and tenants over the management API (Osprey's own; hawkBit has no user API):
  *
+ *   GET    /rest/v1/roles                       UPDATE_TENANT_CONFIGURATION (what each role grants)
  *   GET    /rest/v1/users                       UPDATE_TENANT_CONFIGURATION
  *   POST   /rest/v1/users                       UPDATE_TENANT_CONFIGURATION
  *   PUT    /rest/v1/users/{username}            UPDATE_TENANT_CONFIGURATION (roles)
@@ -28,7 +29,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parsePaging } from '../../db/rsql.js';
-import { PERMISSIONS } from '../../domain/permissions.js';
+import { PERMISSIONS, ROLES } from '../../domain/permissions.js';
 import {
   MAX_DATE_MS,
   MAX_PASSWORD_LENGTH,
@@ -116,6 +117,26 @@ export async function registerUserRoutes(app: TypedApp, context: ManagementConte
         throw new ServerError('FORBIDDEN', 'missing permission SYSTEM_ADMIN: creating tenants needs the role admin in tenant DEFAULT');
     },
     { permissions: ['SYSTEM_ADMIN'] },
+  );
+
+  // --- roles: fixed by the server, listed so that the console can say what a grant means -------
+  app.get(
+    '/roles',
+    {
+      preValidation: admin,
+      schema: {
+        response: {
+          200: z.object({
+            roles: z.array(z.object({ name: z.string(), permissions: z.array(z.string()) })),
+            permissions: z.array(z.string()).describe('every permission, each grantable on its own'),
+          }),
+        },
+      },
+    },
+    async () => ({
+      roles: Object.entries(ROLES).map(([roleName, permissions]) => ({ name: roleName, permissions: [...permissions].sort() })),
+      permissions: [...PERMISSIONS],
+    }),
   );
 
   // --- users ---------------------------------------------------------------------------------
