@@ -2,8 +2,8 @@
  * Every section of the console in Chromium against a real server: each page opens from the
  * navigation with one h1 and axe-core finds no serious or critical violation on it (nor on the
  * sign-in form); a screenshot of each lands in test-output/console. Users with fewer permissions
- * (made through the API) see fewer sections, are told in words why a section they may not read is
- * closed, and see the server's refusal (403) in words.
+ * (made through the API) see fewer sections and are told in words which permission a section they
+ * may not open needs; the server refuses them as well.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -88,14 +88,22 @@ describe('console sections', () => {
     expect((await h().axe()).map((f) => f.summary)).toEqual([]);
   });
 
-  it('a VIEWER sees the read-only sections, and the server refusing the user list (403) in words', async () => {
+  it('a VIEWER sees the read-only sections; Users and tokens says which permission it lacks, and the server refuses it too', async () => {
     const page = await h().newPage();
     await h().signIn('viewer', 'viewer-password-1');
-    // VIEWER holds every READ_ permission, so every section is listed; what it may change is not.
-    expect(await sectionNames(page)).toEqual(ALL_SECTIONS);
-    // The user list needs UPDATE_TENANT_CONFIGURATION: the page shows the server's refusal.
-    await page.getByRole('navigation', { name: 'sections' }).getByRole('link', { name: 'Users and tokens' }).click();
-    await page.getByRole('alert').filter({ hasText: 'You may not do this' }).first().waitFor();
+    // VIEWER holds every READ_ permission; user administration needs UPDATE_TENANT_CONFIGURATION.
+    expect(await sectionNames(page)).toEqual(ALL_SECTIONS.filter((s) => s !== 'Users and tokens'));
+    await page.goto(`${h().url}/users`);
+    await page.getByRole('heading', { level: 1, name: 'Users and tokens' }).waitFor();
+    const alert = page.getByRole('alert').filter({ hasText: 'You may not open this section' });
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('UPDATE_TENANT_CONFIGURATION');
     await h().screenshot('viewer-users-denied');
+    // The server checks again: the session's own token is refused the user list, in words.
+    const stored = await page.evaluate<string | null>("sessionStorage.getItem('osprey.session')");
+    const token = (JSON.parse(stored ?? '{}') as { token?: string }).token;
+    const refused = await api('GET', '/users', undefined, `Bearer ${token}`);
+    expect(refused.status).toBe(403);
+    expect(refused.json.message).toContain('UPDATE_TENANT_CONFIGURATION');
   });
 });
