@@ -64,7 +64,11 @@ describe('console sections', () => {
     expect(await sectionNames(page)).toEqual(ALL_SECTIONS);
     const findings: Record<string, string[]> = {};
     for (const label of ALL_SECTIONS) {
-      await page.getByRole('navigation', { name: 'sections' }).getByRole('link', { name: label, exact: true }).click();
+      const nav = page.getByRole('navigation', { name: 'sections' });
+      await nav.getByRole('link', { name: label, exact: true }).click();
+      // Navigation is a transition: the previous page stays until the next is ready, so wait
+      // until the clicked link is the current one (the new page is rendered), then for its data.
+      await nav.locator('a[aria-current="page"]', { hasText: label }).waitFor();
       await settled(page);
       expect(await page.getByRole('heading', { level: 1 }).count(), `${label}: one h1`).toBe(1);
       expect(await page.title(), label).toMatch(/ · Osprey$/);
