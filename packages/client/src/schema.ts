@@ -405,6 +405,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rest/v1/targetsummary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Requires READ_TARGET. */
+        get: operations["getRestV1Targetsummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rest/v1/targets/{controllerId}": {
         parameters: {
             query?: never;
@@ -3340,6 +3357,63 @@ export interface operations {
                             };
                         };
                     }[];
+                };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRestV1Targetsummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total: number;
+                        byUpdateStatus: {
+                            UNKNOWN: number;
+                            REGISTERED: number;
+                            PENDING: number;
+                            IN_SYNC: number;
+                            ERROR: number;
+                        };
+                        /** @description polled once, but not within pollingTime + pollingOverdueTime */
+                        overdue: number;
+                        /** @description never polled (not counted as overdue) */
+                        neverPolled: number;
+                        /** @description HH:MM:SS */
+                        pollingTime: string;
+                        /** @description HH:MM:SS */
+                        pollingOverdueTime: string;
+                        /** @description epoch milliseconds: a last poll before this is overdue */
+                        overdueBefore: number;
+                    };
                 };
             };
             /** @description hawkBit error body */
@@ -9559,6 +9633,10 @@ export interface operations {
     getRestV1Rollouts: {
         parameters: {
             query?: {
+                /** @description RSQL filter, e.g. name==gw* */
+                q?: string;
+                /** @description field:ASC or field:DESC, comma-separated */
+                sort?: string;
                 /** @description first row, default 0 */
                 offset?: string;
                 /** @description rows per page, default 50, at most 500 */

@@ -112,7 +112,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const events = options.events ?? new LocalEventBus((err) => warn('a live-event listener failed', err));
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   const changes = new Changes(database.db, options.clock, events);
-  const targets = new TargetService(database.db, changes, keys);
+  const targets = new TargetService(database.db, changes, keys, options.clock);
   const metrics = createMetrics();
   // Damage is reported once per artifact, when first recorded: a line an operator's alerting can match, and the metric.
   let logDamage: (finding: DamageFinding) => void = () => undefined;

@@ -65,6 +65,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/events', needs: [], stream: true },
   // targets (plugin.ts)
   { method: 'GET', path: '/targets', needs: ['READ_TARGET'] },
+  { method: 'GET', path: '/targetsummary', needs: ['READ_TARGET'] },
   { method: 'POST', path: '/targets', needs: ['CREATE_TARGET'] },
   { method: 'GET', path: '/targets/:controllerId', needs: ['READ_TARGET'] },
   { method: 'PUT', path: '/targets/:controllerId', needs: ['UPDATE_TARGET'] },

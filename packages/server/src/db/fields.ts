@@ -3,7 +3,7 @@
  * columns, for RSQL `q=` and `sort=` (db/rsql.ts), and the compiler of stored target filters.
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import { ACTION_STATUSES, TARGET_UPDATE_STATUSES } from '@osprey/protocol';
+import { ACTION_STATUSES, ROLLOUT_STATUSES, TARGET_UPDATE_STATUSES } from '@osprey/protocol';
 import { parseRsql, rsqlWhere, type RsqlFields } from './rsql.js';
 import type { Database } from './schema.js';
 
@@ -49,6 +49,17 @@ export const ACTION_FIELDS: RsqlFields = {
   },
   active: { column: 'active', type: 'boolean' },
   createdAt: { column: 'created_at', type: 'timestamp' },
+};
+
+/** `/rollouts?q=…&sort=…` fields (hawkBit's names); deleted rollouts are never listed anyway. */
+export const ROLLOUT_FIELDS: RsqlFields = {
+  id: { column: 'id', type: 'number' },
+  name: { column: 'name', type: 'string' },
+  description: { column: 'description', type: 'string' },
+  status: { column: 'status', type: 'enum', values: ROLLOUT_STATUSES },
+  'distributionSet.id': { column: 'ds_id', type: 'number' },
+  createdAt: { column: 'created_at', type: 'timestamp' },
+  lastModifiedAt: { column: 'updated_at', type: 'timestamp' },
 };
 
 /** A target filter as SQL over `targets` (rollouts, auto-assignments, target filter queries). */

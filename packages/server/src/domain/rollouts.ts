@@ -25,6 +25,7 @@ import type { Database } from '../db/schema.js';
 import { ActionStore, RUNNING_STATUSES } from '../db/stores/actions.js';
 import { AssignmentStore } from '../db/stores/assignments.js';
 import { conflictOnDuplicate } from '../db/stores/common.js';
+import type { ListQuery } from '../db/stores/list-query.js';
 import { DUE_AT_NEXT_TICK, RolloutStore, failedTargetsOf, type GroupRow, type RolloutRow } from '../db/stores/rollouts.js';
 import { TenantStore } from '../db/stores/tenants.js';
 import { ServerError, notFound } from '../errors.js';
@@ -124,9 +125,9 @@ export class RolloutService {
     return this.viewOf(rollout);
   }
 
-  /** The tenant's rollouts but deleted ones, by id; `offset`/`limit` as the query string gives them. */
-  async list(tenant: string, query: { offset?: string | undefined; limit?: string | undefined }): Promise<{ content: RolloutView[]; total: number }> {
-    const { rows, total } = await new RolloutStore(this.db).page(tenant, parsePaging(query.offset, query.limit));
+  /** The tenant's rollouts but deleted ones; `q`, `sort`, `offset`, `limit` as the query string gives them. */
+  async list(tenant: string, query: ListQuery): Promise<{ content: RolloutView[]; total: number }> {
+    const { rows, total } = await new RolloutStore(this.db).page(tenant, query);
     return { content: await Promise.all(rows.map((r) => this.viewOf(r))), total };
   }
 

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recipientFromDeviceKey, wrapHeader } from '@osprey/core';
+import { TARGET_UPDATE_STATUSES, type TargetUpdateStatus } from '@osprey/protocol';
 import type { Database } from '../db/schema.js';
 import { conflictOnDuplicate, type Page } from '../db/stores/common.js';
 import { ActionStore, type ActionRow, type ActionStatusRow } from '../db/stores/actions.js';
@@ -15,11 +16,13 @@ import { DistributionSetStore, type DistributionSetRow } from '../db/stores/dist
 import type { ListQuery } from '../db/stores/list-query.js';
 import { SoftwareModuleStore, type SoftwareModuleRow } from '../db/stores/software-modules.js';
 import { TargetStore, type TargetRow } from '../db/stores/targets.js';
+import { TenantStore } from '../db/stores/tenants.js';
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, notFound } from '../errors.js';
 import type { Actor, Changes } from './changes.js';
 import { parseRecipient } from './ddi.js';
 import { cancelIn } from './deployments.js';
+import { durationToSeconds, parseTenantConfig } from './tenant-config.js';
 
 export interface NewTarget {
   controllerId: string;
@@ -56,12 +59,53 @@ function deviceKey(text: string | undefined): string | null {
   }
 }
 
+/** The fleet at a glance (the console's dashboard): counts only, never rows. */
+export interface TargetSummary {
+  total: number;
+  byUpdateStatus: Record<TargetUpdateStatus, number>;
+  /** Polled once, but not within the polling time plus the overdue time (hawkBit's "overdue"). */
+  overdue: number;
+  /** Registered but never polled: not overdue, since it never started polling. */
+  neverPolled: number;
+  pollingTime: string;
+  pollingOverdueTime: string;
+  /** A device whose last poll is before this is overdue (epoch ms). */
+  overdueBefore: number;
+}
+
 export class TargetService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly changes: Changes,
     private readonly keys: KeyService,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  async summary(tenant: string): Promise<TargetSummary> {
+    const config = parseTenantConfig(await new TenantStore(this.db).config(tenant));
+    const graceMs = (durationToSeconds(config.pollingTime) + durationToSeconds(config.pollingOverdueTime)) * 1000;
+    const overdueBefore = new Date(this.clock().getTime() - graceMs);
+    const rows = await new TargetStore(this.db).summary(tenant, overdueBefore);
+    const byUpdateStatus = Object.fromEntries(TARGET_UPDATE_STATUSES.map((s) => [s, 0])) as Record<TargetUpdateStatus, number>;
+    let total = 0;
+    let overdue = 0;
+    let neverPolled = 0;
+    for (const row of rows) {
+      byUpdateStatus[row.status] = row.total;
+      total += row.total;
+      overdue += row.overdue;
+      neverPolled += row.neverPolled;
+    }
+    return {
+      total,
+      byUpdateStatus,
+      overdue,
+      neverPolled,
+      pollingTime: config.pollingTime,
+      pollingOverdueTime: config.pollingOverdueTime,
+      overdueBefore: overdueBefore.getTime(),
+    };
+  }
 
   async page(tenant: string, query: ListQuery): Promise<Page<TargetRow>> {
     return new TargetStore(this.db).page(tenant, query);

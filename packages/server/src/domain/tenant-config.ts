@@ -8,6 +8,8 @@ const duration = z.string().regex(/^\d{2}:[0-5]\d:[0-5]\d$/, 'must be HH:MM:SS')
 
 export const tenantConfigSchema = z.object({
   pollingTime: duration.default('00:05:00'),
+  /** hawkBit's grace after the polling time: a device silent for longer than both is overdue. */
+  pollingOverdueTime: duration.default('00:05:00'),
   'authentication.targettoken.enabled': z.boolean().default(true),
   'authentication.gatewaytoken.enabled': z.boolean().default(false),
   'authentication.gatewaytoken.key': z.string().default(''),

@@ -1,12 +1,6 @@
-import { Text } from '@mantine/core';
-import { PageTitle } from '../components/PageTitle.js';
+import { Dashboard } from '../areas/dashboard/Dashboard.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
-export default function Dashboard() {
-  return (
-    <>
-      <PageTitle>Dashboard</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
-  );
+/** /: the fleet at a glance, live. */
+export default function DashboardPage() {
+  return <Dashboard />;
 }

@@ -1,12 +1,13 @@
-import { Text } from '@mantine/core';
-import { PageTitle } from '../components/PageTitle.js';
+import { Route, Routes } from 'react-router';
+import { DeviceDetail } from '../areas/devices/DeviceDetail.js';
+import { DeviceList } from '../areas/devices/DeviceList.js';
 
-// Not built yet: a placeholder so the frame and navigation work.
+/** /devices: the list (filtered by ?q=…) and /devices/:controllerId, a device's page. */
 export default function Devices() {
   return (
-    <>
-      <PageTitle>Devices</PageTitle>
-      <Text>Coming soon.</Text>
-    </>
+    <Routes>
+      <Route index element={<DeviceList />} />
+      <Route path=":controllerId" element={<DeviceDetail />} />
+    </Routes>
   );
 }

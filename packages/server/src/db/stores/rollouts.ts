@@ -7,9 +7,10 @@
  */
 import { sql, type Expression, type Insertable, type Selectable } from 'kysely';
 import type { GroupStatus, RolloutStatus } from '@osprey/protocol';
-import type { TargetFilter } from '../fields.js';
+import { ROLLOUT_FIELDS, type TargetFilter } from '../fields.js';
 import type { RolloutGroupsTable, RolloutsTable } from '../schema.js';
-import { pageOf, type Db, type Page, type PageRequest } from './common.js';
+import { pageOf, type Db, type Page } from './common.js';
+import { pageRequestOf, type ListQuery } from './list-query.js';
 
 export type RolloutRow = Selectable<RolloutsTable>;
 export type GroupRow = Selectable<RolloutGroupsTable>;
@@ -36,8 +37,9 @@ export class RolloutStore {
     return this.db.selectFrom('rollouts').selectAll().where('tenant', '=', tenant).where('id', '=', id).forUpdate().executeTakeFirst();
   }
 
-  /** The tenant's rollouts but deleted ones, by id. */
-  async page(tenant: string, request: PageRequest): Promise<Page<RolloutRow>> {
+  /** The tenant's rollouts but deleted ones, filtered and sorted by ROLLOUT_FIELDS, then by id. */
+  async page(tenant: string, query: ListQuery): Promise<Page<RolloutRow>> {
+    const request = pageRequestOf(query, ROLLOUT_FIELDS);
     return pageOf(this.db.selectFrom('rollouts').selectAll().where('tenant', '=', tenant).where('status', '!=', 'deleted'), request);
   }
 

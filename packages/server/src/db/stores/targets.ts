@@ -76,6 +76,24 @@ export class TargetStore {
     return pageOf(this.db.selectFrom('targets').selectAll().where('tenant', '=', tenant), request);
   }
 
+  /**
+   * How many of the tenant's targets are in each update status, and of those how many last
+   * polled before `overdueBefore` or never: one pass over the tenant's rows, whatever their number.
+   */
+  async summary(tenant: string, overdueBefore: Date): Promise<Array<{ status: TargetUpdateStatus; total: number; overdue: number; neverPolled: number }>> {
+    return this.db
+      .selectFrom('targets')
+      .select([
+        'update_status as status',
+        sql<number>`count(*)::int`.as('total'),
+        sql<number>`(count(*) filter (where last_seen_at < ${overdueBefore}))::int`.as('overdue'),
+        sql<number>`(count(*) filter (where last_seen_at is null))::int`.as('neverPolled'),
+      ])
+      .where('tenant', '=', tenant)
+      .groupBy('update_status')
+      .execute();
+  }
+
   async byControllerId(tenant: string, controllerId: string): Promise<TargetRow | undefined> {
     return this.db.selectFrom('targets').selectAll().where('tenant', '=', tenant).where('controller_id', '=', controllerId).executeTakeFirst();
   }

@@ -274,7 +274,7 @@ export async function registerRolloutRoutes(app: TypedApp, context: ManagementCo
 
   app.get(
     '/rollouts',
-    { preValidation: requires('READ_ROLLOUT'), schema: { querystring: paging, response: { 200: pageOf(rolloutJsonSchema) } } },
+    { preValidation: requires('READ_ROLLOUT'), schema: { querystring: listQuery, response: { 200: pageOf(rolloutJsonSchema) } } },
     async (request) => {
       const { content, total } = await rollouts.list(principalOf(request).tenant, request.query);
       return { content: content.map((v) => rolloutJson(base(request), v)), total, size: content.length };

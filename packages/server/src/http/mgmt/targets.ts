@@ -1,10 +1,12 @@
 /**
  * Targets (hawkBit `/rest/v1/targets`, shared/reference/hawkbit-api.md §2.2–2.3): CRUD, their
  * attributes, assigned and installed sets, assignment, their actions with cancel and status
- * history, and a device's age header for offline bundles. Handlers map the request to one
- * TargetService / DistributionSetService call and the result to hawkBit's JSON.
+ * history, a device's age header for offline bundles, and the fleet's counts for the console
+ * (GET /targetsummary). Handlers map the request to one TargetService / DistributionSetService
+ * call and the result to hawkBit's JSON.
  */
 import { z } from 'zod';
+import { TARGET_UPDATE_STATUSES, type TargetUpdateStatus } from '@osprey/protocol';
 import { badRequest } from '../../errors.js';
 import { binary, entityId, listQuery, noContent, pageOf, pathText, type TypedApp } from '../schema.js';
 import { principalOf, requires, type Principal } from './auth.js';
@@ -42,6 +44,17 @@ const assignToTarget = z.union([
   z.array(z.strictObject({ id: z.int().positive() }).extend(assignmentOptions.shape)).min(1),
 ]);
 
+const count = z.number().int().min(0);
+const targetSummaryReply = z.object({
+  total: count,
+  byUpdateStatus: z.object(Object.fromEntries(TARGET_UPDATE_STATUSES.map((s) => [s, count])) as Record<TargetUpdateStatus, typeof count>),
+  overdue: count.describe('polled once, but not within pollingTime + pollingOverdueTime'),
+  neverPolled: count.describe('never polled (not counted as overdue)'),
+  pollingTime: z.string().describe('HH:MM:SS'),
+  pollingOverdueTime: z.string().describe('HH:MM:SS'),
+  overdueBefore: z.number().int().describe('epoch milliseconds: a last poll before this is overdue'),
+});
+
 const target = z.object({ controllerId: pathText('controllerId') });
 const targetAction = target.extend({ actionId: entityId('action') });
 
@@ -60,6 +73,11 @@ export async function registerTargetRoutes(app: TypedApp, context: ManagementCon
         total,
       );
     },
+  );
+
+  // Not /targets/summary: that would hide a device whose controllerId is "summary".
+  app.get('/targetsummary', { preValidation: requires('READ_TARGET'), schema: { response: { 200: targetSummaryReply } } }, async (request) =>
+    targets.summary(principalOf(request).tenant),
   );
 
   app.post(
