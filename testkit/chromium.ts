@@ -47,14 +47,15 @@ export async function launchChromium(): Promise<BrowserSession> {
       locale: 'en-US',
     });
   } catch (e) {
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
     throw e;
   }
   return {
     browser: context,
     async close() {
       await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium's last writes to its profile may still land while it goes: retry a non-empty directory.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
