@@ -15,6 +15,8 @@ export interface OspreySpec {
   dataDir: string;
   /** postgres://… of a fresh database; PGlite in dataDir when absent. */
   databaseUrl?: string;
+  /** The built console to serve at `/` (the console benchmark); the server's default when absent. */
+  consoleDir?: string;
   /** How many targets (controller ids `poll-1` … `poll-N`) to register for the root-poll test. */
   devices: number;
   /** Target tokens are md5(tokenKey ‖ controllerId), see targetToken(). */

@@ -54,6 +54,7 @@ async function osprey(spec: OspreySpec): Promise<void> {
       logLevel: 'silent',
       adminPassword: 'bench-admin-password',
       ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl } : {}),
+      ...(spec.consoleDir ? { consoleDir: spec.consoleDir } : {}),
     }),
     // PGlite on disk in dataDir (the server's default, what a small installation runs), not in memory.
     { inMemoryDatabase: false, listen: true },

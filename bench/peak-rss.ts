@@ -35,3 +35,13 @@ export interface RssResultBase {
   diffPct: number | null;
   ok: boolean;
 }
+
+/** VmHWM (peak RSS) of another live process, in KiB; undefined when it is gone or not on Linux. */
+export function peakRssOfPid(pid: number): number | undefined {
+  try {
+    const hwm = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return hwm ? Number(hwm[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

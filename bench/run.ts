@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, string> = {
   upload: './upload.ts',
   rollout: './rollout.ts',
   fleet: './fleet.ts',
+  console: './console.ts',
 };
 
 interface BenchmarkModule {

@@ -8,6 +8,7 @@
  * (`/{tenant}/tuf/metadata/1.root.json`) — trust on first use, acceptable for a simulator only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from './agent.js';
@@ -43,6 +44,11 @@ export interface SimulatedFleetOptions {
   readonly hardware?: string;
   /** Applied to every device. Default: always healthy. */
   readonly healthCheck?: HealthCheck;
+  /**
+   * A device's own health check, before `healthCheck` (undefined: that one). Demos make some
+   * devices fail their trial boot this way: they roll back and report the action failed.
+   */
+  readonly healthCheckOf?: (controllerId: string) => HealthCheck | undefined;
   /** The tenant's TUF root; fetched from the server when absent. */
   readonly rootJson?: Uint8Array;
   /** The image in slot a of a new device. Default: 64 KiB of random bytes per device. */
@@ -53,6 +59,13 @@ export interface SimulatedFleetOptions {
   readonly registerKeys?: boolean;
   /** Delay between polls of an idle device, and after a failed step (ms). Default 1000. */
   readonly pollMs?: number;
+  /**
+   * Pause after every step of an install too (ms; each pause random between half and one and a
+   * half times this), so that a person watching a console sees an update progress. Default 0.
+   */
+  readonly stepDelayMs?: number;
+  /** Random numbers in [0, 1) for that pause (injectable for tests). Default Math.random. */
+  readonly random?: () => number;
   /** Stop when this holds (checked after every step). */
   readonly until?: (devices: readonly SimulatedDeviceOutcome[]) => boolean;
   /** Stop after this long in any case (ms). Default 60 s. */
@@ -129,6 +142,7 @@ async function openSimulatedDevice(
       { length: image.length, sha256: sha256(image) },
     );
   }
+  const healthCheck = o.healthCheckOf?.(controllerId) ?? o.healthCheck;
   const element = new SoftwareKeyElement(join(dir, 'device-key.pem'));
   const ddi = new DdiClient({
     server: o.server,
@@ -146,7 +160,7 @@ async function openSimulatedDevice(
     metadataDir,
     workDir: join(dir, 'work'),
     hardware: o.hardware ?? 'board-a',
-    ...(o.healthCheck ? { healthCheck: o.healthCheck } : {}),
+    ...(healthCheck ? { healthCheck } : {}),
     logger: o.logger ?? silentLogger,
   });
   return { agent, element, ddi };
@@ -176,6 +190,8 @@ export async function runSimulatedFleet(options: SimulatedFleetOptions): Promise
   }));
 
   const stop = new AbortController();
+  // Every device waits on this one signal between polls: not a leak however large the fleet.
+  setMaxListeners(options.count + 10, stop.signal);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => stop.abort(), options.durationMs ?? 60_000);
@@ -187,6 +203,8 @@ export async function runSimulatedFleet(options: SimulatedFleetOptions): Promise
     }
   };
   const pollMs = options.pollMs ?? 1000;
+  const stepDelayMs = options.stepDelayMs ?? 0;
+  const random = options.random ?? Math.random;
 
   try {
     if (options.registerKeys ?? true) {
@@ -209,6 +227,7 @@ export async function runSimulatedFleet(options: SimulatedFleetOptions): Promise
             outcome.log.push(r.did);
             outcome.lastError = null;
             if (r.idle) delay = pollMs;
+            else if (stepDelayMs > 0) delay = Math.round(stepDelayMs * (0.5 + random()));
             outcome.installed = agent.installed();
             options.onStep?.(outcome.controllerId, r.did, r.phase);
           } catch (e) {

@@ -36,9 +36,15 @@ const theme = createTheme({
     Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close notification' } } }),
   },
 });
-const cssVariablesResolver: CSSVariablesResolver = () => ({
+// The light variants darken on hover (shade 9 text on shade 2: 4.1:1, e.g. the navigation link
+// under the pointer): they lighten instead (shade 0), which keeps the text readable.
+const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)', '--mantine-color-error': 'var(--mantine-color-red-8)' },
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-error': 'var(--mantine-color-red-8)',
+    ...Object.fromEntries(Object.keys(t.colors).map((color) => [`--mantine-color-${color}-light-hover`, `var(--mantine-color-${color}-0)`])),
+  },
   dark: {},
 });
 

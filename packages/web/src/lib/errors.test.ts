@@ -18,7 +18,7 @@ describe('describeError', () => {
     ],
     [
       'an expired session',
-      new ApiError(401, { errorCode: 'SESSION_EXPIRED', message: 'x' }),
+      new ApiError(401, { errorCode: 'osprey.server.error.session.expired', message: 'x' }),
       'You are not signed in',
       'Your session has expired. Sign in again.',
     ],

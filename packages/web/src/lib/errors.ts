@@ -22,10 +22,15 @@ const TITLES: Record<number, string> = {
   507: 'The server has no room left',
 };
 
+/** The server's errorCodes (packages/server/src/errors.ts) that deserve words of their own. */
+export const ERROR_CODES = {
+  sessionExpired: 'osprey.server.error.session.expired',
+  loginThrottled: 'osprey.server.error.login.throttled',
+} as const;
+
 const CODES: Record<string, string> = {
-  SESSION_EXPIRED: 'Your session has expired. Sign in again.',
-  LOGIN_THROTTLED: 'Too many failed sign-ins. Wait a moment and try again.',
-  UNAUTHORIZED: 'Sign in to continue.',
+  [ERROR_CODES.sessionExpired]: 'Your session has expired. Sign in again.',
+  [ERROR_CODES.loginThrottled]: 'Too many failed sign-ins. Wait a moment and try again.',
 };
 
 export function describeError(error: unknown): ErrorDescription {

@@ -5,8 +5,9 @@
  * What the console shows is shaped by `can(permission)`, but the server checks every call again.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, consoleClient, ok, type ManagementClient, type paths } from './api.js';
+import { ERROR_CODES } from './errors.js';
 
 type CreatedSession = paths['/rest/v1/sessions']['post']['responses'][201]['content']['application/json'];
 export type SessionUser = CreatedSession['user'];
@@ -60,13 +61,40 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  const endFor = useCallback(
+    (error: ApiError) =>
+      end(error.errorCode === ERROR_CODES.sessionExpired ? 'Your session has expired. Sign in again.' : 'You were signed out. Sign in again.'),
+    [end],
+  );
+
+  // A stored session may have ended while the tab was closed or reloading (expired, signed out
+  // elsewhere, its user deleted): ask the server once when the console opens, and take the user's
+  // permissions as they are now rather than as they were at sign-in.
+  const token = stored?.token;
+  useEffect(() => {
+    if (!token) return;
+    const abort = new AbortController();
+    // A 401 here ends the session through onUnauthorized, in the server's words (expired or not).
+    const client = consoleClient({ token, onUnauthorized: (error) => !abort.signal.aborted && endFor(error) });
+    void (async () => {
+      // Unreachable: the console's next call will say so.
+      const { data } = await client.GET('/rest/v1/sessions/current', { signal: abort.signal }).catch(() => ({ data: undefined }));
+      // Only a well-formed answer replaces what is stored (a proxy's or a test's other answer does not).
+      const user = data?.user;
+      if (!user || !Array.isArray(user.permissions) || abort.signal.aborted) return;
+      setStored((s) => {
+        if (!s || s.token !== token || JSON.stringify(s.user) === JSON.stringify(user)) return s;
+        const next = { ...s, user };
+        window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+        return next;
+      });
+    })();
+    return () => abort.abort();
+  }, [token, endFor]);
+
   const session = useMemo<SignedIn | undefined>(() => {
     if (!stored) return undefined;
-    const api = consoleClient({
-      token: stored.token,
-      onUnauthorized: (error: ApiError) =>
-        end(error.errorCode === 'SESSION_EXPIRED' ? 'Your session has expired. Sign in again.' : 'You were signed out. Sign in again.'),
-    });
+    const api = consoleClient({ token: stored.token, onUnauthorized: endFor });
     const permissions = new Set(stored.user.permissions);
     return {
       user: stored.user,
@@ -79,7 +107,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         end(undefined);
       },
     };
-  }, [stored, end]);
+  }, [stored, end, endFor]);
 
   const signIn = useCallback(async (input: { username: string; password: string; tenant?: string }) => {
     // Signing in is the one call without a session: no Authorization header, and a 401 here is a wrong password, not an ended session.
