@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/domain/audit.js';
 import { verifyAuditChain } from '@osprey/core';
@@ -135,24 +136,34 @@ describe.each(kinds)('management API on %s', (kind) => {
     );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const chunks = [head, ...Array.from({ length: 40 }, () => randomBytes(64 * 1024)), tail];
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        // Yield to the event loop between chunks (no timer): the server reads each as it comes.
-        await new Promise((resolve) => setImmediate(resolve));
-        const next = chunks.shift();
-        if (next) controller.enqueue(next);
-        else controller.close();
-      },
-    });
     const blobsBefore = blobCount();
-    const response = await fetch(`${server.url}/rest/v1/softwaremodules/${module.id}/artifacts`, {
-      method: 'POST',
-      headers: { authorization: ADMIN, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body,
-      duplex: 'half',
-    } as RequestInit);
-    expect(response.status).toBe(413);
-    expect(((await response.json()) as { message: string }).message).toMatch(/larger than the limit/);
+    // node:http, not fetch: the server may answer and close while the client is still sending, and
+    // the answer must be read even though the rest of the body can no longer be written (EPIPE).
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const url = new URL(`${server.url}/rest/v1/softwaremodules/${module.id}/artifacts`);
+      const req = httpRequest(url, { method: 'POST', headers: { authorization: ADMIN, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+      let answered = false;
+      req.on('response', (res) => {
+        answered = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', (e) => {
+        if (!answered) reject(e);
+      });
+      const next = () => {
+        const chunk = chunks.shift();
+        if (!chunk) return void req.end();
+        // Yield to the event loop between chunks (no timer): the server reads each as it comes.
+        if (req.write(chunk)) setImmediate(next);
+        else req.once('drain', next);
+      };
+      next();
+    });
+    expect(answer.status).toBe(413);
+    expect((JSON.parse(answer.text) as { message: string }).message).toMatch(/larger than the limit/);
     expect(blobCount()).toBe(blobsBefore);
   });
 
