@@ -12,7 +12,7 @@ import { DataTable, type PageRequest } from '../../components/DataTable.js';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
-import { PermittedButton } from './Permitted.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { actionStatusLook, canCancel, canForce, formatTime } from './status.js';
 import type { Action, ActionStatusPage } from './types.js';
 
@@ -100,28 +100,26 @@ function ActionControls({ controllerId, action }: { controllerId: string; action
   return (
     <Stack gap={4}>
       <Group gap="xs" wrap="nowrap">
-        <PermittedButton
+        <PermissionButton
           size="xs"
           variant="default"
           needs={['UPDATE_TARGET']}
-          disabled={!canCancel(action)}
-          why="Already canceling"
+          blocked={canCancel(action) ? undefined : 'Already canceling'}
           loading={cancel.isPending}
           onClick={() => cancel.mutate()}
         >
           Cancel action
-        </PermittedButton>
-        <PermittedButton
+        </PermissionButton>
+        <PermissionButton
           size="xs"
           variant="default"
           needs={['UPDATE_TARGET']}
-          disabled={!canForce(action)}
-          why={action.forceType === 'forced' ? 'Forced already' : 'Not while canceling'}
+          blocked={canForce(action) ? undefined : action.forceType === 'forced' ? 'Forced already' : 'Not while canceling'}
           loading={force.isPending}
           onClick={() => force.mutate()}
         >
           Force
-        </PermittedButton>
+        </PermissionButton>
       </Group>
       <ErrorNote error={cancel.error ?? force.error} mb="0" />
     </Stack>

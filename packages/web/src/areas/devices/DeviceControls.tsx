@@ -8,7 +8,7 @@ import { useNavigate } from 'react-router';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
-import { missingOf, PermittedButton } from './Permitted.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { nameContains } from './SavedFilters.js';
 import { ServerSelect } from './ServerSelect.js';
 
@@ -66,15 +66,14 @@ export function AssignSet({ controllerId }: { controllerId: string }) {
           </Text>
           <SegmentedControl aria-labelledby="assign-type-label" data={TYPES} value={type} onChange={(v) => setType(v as AssignType)} />
         </div>
-        <PermittedButton
+        <PermissionButton
           needs={needs}
-          disabled={setId === null}
-          why="Choose a distribution set first"
+          blocked={setId === null ? 'Choose a distribution set first' : undefined}
           loading={assign.isPending}
           onClick={() => setId !== null && assign.mutate({ id: Number(setId), type })}
         >
           Assign
-        </PermittedButton>
+        </PermissionButton>
       </Group>
       <ErrorNote error={assign.error} mb="0" />
     </Stack>
@@ -98,15 +97,10 @@ export function DeleteDevice({ controllerId }: { controllerId: string }) {
   });
   return (
     <>
-      <PermittedButton color="red" variant="outline" needs={['DELETE_TARGET']} onClick={open}>
+      <PermissionButton color="red" variant="outline" needs={['DELETE_TARGET']} onClick={open}>
         Delete device
-      </PermittedButton>
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
-        opened={opened && missingOf((p) => session.can(p), ['DELETE_TARGET']).length === 0}
-        onClose={close}
-        title={`Delete ${controllerId}?`}
-      >
+      </PermissionButton>
+      <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened && session.can('DELETE_TARGET')} onClose={close} title={`Delete ${controllerId}?`}>
         <Stack>
           <Text>The device, its attributes and its action history are deleted. This cannot be undone.</Text>
           <ErrorNote error={remove.error} mb="0" />

@@ -10,7 +10,7 @@ import { useState, type FormEvent } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
-import { PermittedButton } from './Permitted.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { rowToRsql } from './rsql.js';
 import { ServerSelect } from './ServerSelect.js';
 
@@ -57,9 +57,9 @@ export function SavedFilters({ q, onApply }: { q: string; onApply: (q: string) =
         }}
         onChange={(_value, option) => option?.detail && onApply(option.detail)}
       />
-      <PermittedButton variant="default" needs={['CREATE_TARGET']} disabled={!q} why="Filter the list first" onClick={open}>
+      <PermissionButton variant="default" needs={['CREATE_TARGET']} blocked={q ? undefined : 'Filter the list first'} onClick={open}>
         Save as filter
-      </PermittedButton>
+      </PermissionButton>
       <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={close} title="Save the current filter">
         <form onSubmit={submit}>
           <Stack>

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
-import { PermissionButton } from '../software/PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 
 function RemoveKey({ setId, entryKey }: { setId: number; entryKey: string }) {
   const session = useSession();

@@ -9,7 +9,7 @@ import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { pageQuery } from '../software/api.js';
 import { formatTime } from '../software/format.js';
-import { PermissionButton } from '../software/PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { SearchBox, useSearch } from '../software/SearchBox.js';
 import type { DistributionSet } from '../software/types.js';
 import { ReleaseBadge } from '../trust/ReleasePanel.js';

@@ -6,7 +6,7 @@ import { DataTable, type PageRequest } from '../../components/DataTable.js';
 import { PageTitle } from '../../components/PageTitle.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
-import { GuardedButton } from '../shared/GuardedButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { progressOf, type Rollout } from './model.js';
 import { setNames } from './queries.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -74,12 +74,12 @@ export function RolloutList() {
     <>
       <PageTitle
         actions={
-          <GuardedButton
+          <PermissionButton
             blocked={mayCreate ? undefined : 'Needs the permissions CREATE_ROLLOUT, READ_TARGET and READ_DISTRIBUTION_SET.'}
             onClick={() => void navigate('/rollouts/new')}
           >
             New rollout
-          </GuardedButton>
+          </PermissionButton>
         }
       >
         Rollouts

@@ -16,7 +16,7 @@ import { PageTitle } from '../../components/PageTitle.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { notify } from '../shared/notify.js';
-import { GuardedButton } from '../shared/GuardedButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { CONTROLS, CONTROL_LABELS, SERIES, controlState, groupChartData, groupStatusColor, type Control, type Rollout, type RolloutGroup } from './model.js';
 import { RolloutProgress } from './RolloutList.js';
 import { setNames } from './queries.js';
@@ -169,7 +169,7 @@ function Controls({ rollout, groups }: { rollout: Rollout; groups: RolloutGroup[
         {CONTROLS.map((control) => {
           const state = controlState(control, rollout, groups, can);
           return (
-            <GuardedButton
+            <PermissionButton
               key={control}
               blocked={state.reason}
               variant={control === 'stop' || control === 'deny' ? 'outline' : 'filled'}
@@ -178,7 +178,7 @@ function Controls({ rollout, groups }: { rollout: Rollout; groups: RolloutGroup[
               onClick={() => command.mutate(control)}
             >
               {CONTROL_LABELS[control]}
-            </GuardedButton>
+            </PermissionButton>
           );
         })}
       </Group>

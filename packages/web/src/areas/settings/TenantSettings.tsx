@@ -11,7 +11,7 @@ import { ApiError, ok } from '../../lib/api.js';
 import { describeError } from '../../lib/errors.js';
 import { useSession } from '../../lib/session.js';
 import { notify } from '../shared/notify.js';
-import { GuardedButton } from '../shared/GuardedButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { draftOf, fieldOf, valueOf, type FieldKind } from './fields.js';
 
 interface Entry {
@@ -117,14 +117,14 @@ function ConfigRow({ configKey, entry }: { configKey: string; entry: Entry }) {
               default
             </Badge>
           ) : null}
-          <GuardedButton
+          <PermissionButton
             type="submit"
             blocked={!mayChange ? 'Needs the permission UPDATE_TENANT_CONFIGURATION.' : unchanged ? 'Nothing changed.' : undefined}
             loading={save.isPending}
             aria-label={`Save ${label}`}
           >
             Save
-          </GuardedButton>
+          </PermissionButton>
         </Group>
         {save.error && !refusedValue ? <ErrorNote error={save.error} mb="0" /> : null}
       </form>

@@ -9,7 +9,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { useSession } from '../../lib/session.js';
 import { formatBytes } from './format.js';
-import { PermissionButton } from './PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { describeProgress, percentOf, uploadArtifact, UploadCancelled, type Upload, type UploadProgress, type UploadRequest } from './upload.js';
 
 type State = { kind: 'idle' } | { kind: 'uploading'; progress: UploadProgress | undefined } | { kind: 'failed'; error: unknown };

@@ -14,7 +14,7 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import type { ManagementClient } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { ConfirmButton } from './ConfirmButton.js';
-import { PermissionButton } from './PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { SearchBox, useSearch } from './SearchBox.js';
 
 export interface Named {

@@ -4,7 +4,7 @@ import { useDisclosure } from '@mantine/hooks';
 import type { UseMutationResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
-import { PermissionButton } from './PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 
 export function ConfirmButton({
   label,

@@ -9,7 +9,7 @@ import { useSession } from '../../lib/session.js';
 import { pageQuery } from './api.js';
 import { formatTime } from './format.js';
 import { NewModuleModal } from './NewModuleModal.js';
-import { PermissionButton } from './PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { SearchBox, useSearch } from './SearchBox.js';
 import type { SoftwareModule } from './types.js';
 

@@ -11,7 +11,7 @@ import { ApiError, ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { ConfirmButton } from '../software/ConfirmButton.js';
 import { WarningAlert } from './WarningAlert.js';
-import { PermissionButton } from '../software/PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { JsonField, parseJsonObject, saveJson } from './JsonField.js';
 
 export function PendingTargets() {

@@ -14,7 +14,7 @@ import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { formatBytes } from '../software/format.js';
 import { WarningAlert } from './WarningAlert.js';
-import { PermissionButton } from '../software/PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import type { Release, ReleaseRequest } from '../software/types.js';
 import { hardwareIds, validateRelease, type FieldErrors } from '../software/validation.js';
 import { approvalRefusal, releaseStateLabel } from './release.js';
@@ -171,7 +171,7 @@ export function ReleasePanel({ setId }: { setId: number }) {
             {r.state === 'pending_approval' ? (
               <PermissionButton
                 needs={[]}
-                refusal={approvalRefusal(r, session.user, (p) => session.can(p))}
+                blocked={approvalRefusal(r, session.user, (p) => session.can(p))}
                 loading={approve.isPending}
                 onClick={() => approve.mutate()}
               >

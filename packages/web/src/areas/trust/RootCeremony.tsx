@@ -11,7 +11,7 @@ import { useState } from 'react';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
-import { PermissionButton } from '../software/PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { JsonField, parseJsonObject, saveJson } from './JsonField.js';
 
 function RotateRoot({ opened, onClose }: { opened: boolean; onClose: () => void }) {

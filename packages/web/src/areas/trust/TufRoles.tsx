@@ -8,7 +8,7 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { ApiError, ok } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { WarningAlert } from './WarningAlert.js';
-import { PermissionButton } from '../software/PermissionButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { expiryState, type TufRole } from './expiry.js';
 import { metaVersion, ROLES, summarize, type Metadata, type RoleSummary } from './repository.js';
 

@@ -15,7 +15,7 @@ import { PageTitle } from '../../components/PageTitle.js';
 import { ok, type paths } from '../../lib/api.js';
 import { useSession } from '../../lib/session.js';
 import { notify } from '../shared/notify.js';
-import { GuardedButton } from '../shared/GuardedButton.js';
+import { PermissionButton } from '../../components/PermissionButton.js';
 import { checkPassword, checkUsername, expiryFromInput, expiryOf, grantOptions, type RoleInfo } from './model.js';
 
 type User = paths['/rest/v1/users']['get']['responses'][200]['content']['application/json']['content'][number];
@@ -100,7 +100,7 @@ function Users() {
         const self = user.username === me;
         return (
           <Group gap={4} wrap="nowrap">
-            <GuardedButton
+            <PermissionButton
               size="compact-xs"
               variant="default"
               blocked={admin ?? (self ? 'You cannot change your own roles; ask another administrator.' : undefined)}
@@ -108,8 +108,8 @@ function Users() {
               aria-label={`Change roles of ${user.username}`}
             >
               Roles
-            </GuardedButton>
-            <GuardedButton
+            </PermissionButton>
+            <PermissionButton
               size="compact-xs"
               variant="default"
               blocked={self ? undefined : admin}
@@ -117,8 +117,8 @@ function Users() {
               aria-label={self ? 'Change your password' : `Reset the password of ${user.username}`}
             >
               Password
-            </GuardedButton>
-            <GuardedButton
+            </PermissionButton>
+            <PermissionButton
               size="compact-xs"
               variant="outline"
               color="red.9"
@@ -127,7 +127,7 @@ function Users() {
               aria-label={`Delete ${user.username}`}
             >
               Delete
-            </GuardedButton>
+            </PermissionButton>
           </Group>
         );
       },
@@ -141,9 +141,9 @@ function Users() {
   return (
     <>
       <Group justify="flex-end" mb="sm">
-        <GuardedButton blocked={admin} onClick={() => setDialog({ kind: 'create' })}>
+        <PermissionButton blocked={admin} onClick={() => setDialog({ kind: 'create' })}>
           New user
-        </GuardedButton>
+        </PermissionButton>
       </Group>
       <DataTable<User> queryKey={['users']} caption="users" fetchPage={fetchPage} columns={columns} />
       {dialog?.kind === 'create' ? <CreateUser onClose={close} /> : null}
@@ -408,7 +408,7 @@ function Tokens() {
       id: 'revoke',
       header: 'Actions',
       cell: (c) => (
-        <GuardedButton
+        <PermissionButton
           size="compact-xs"
           variant="outline"
           color="red.9"
@@ -417,7 +417,7 @@ function Tokens() {
           aria-label={`Revoke ${c.row.original.name}`}
         >
           Revoke
-        </GuardedButton>
+        </PermissionButton>
       ),
     }),
   ];
@@ -428,9 +428,9 @@ function Tokens() {
   return (
     <>
       <Group justify="flex-end" mb="sm">
-        <GuardedButton blocked={admin} onClick={() => setCreating(true)}>
+        <PermissionButton blocked={admin} onClick={() => setCreating(true)}>
           New API token
-        </GuardedButton>
+        </PermissionButton>
       </Group>
       <DataTable<Token> queryKey={['apitokens']} caption="API tokens" fetchPage={fetchPage} columns={columns} />
       {creating ? <CreateToken onClose={() => setCreating(false)} /> : null}
