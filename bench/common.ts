@@ -3,9 +3,11 @@
  * that turns a child-process entry point and everything it imports into plain JavaScript.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -141,6 +143,47 @@ export function parseThroughputRssOptions(args: string[]): ThroughputRssOptions 
 
 /** Children a benchmark started: killed on exit or signal, so no multi-GiB writer outlives the run. */
 export const liveChildren = new Set<ChildProcess>();
+
+/**
+ * Start a long-lived child (a server) and resolve with the first stdout line that is JSON with
+ * `ready: true`; other lines go to stderr. The child lives until its stdin closes (stopChild).
+ */
+export function startReadyChild<T>(childJs: string, args: string[]): Promise<{ child: ChildProcess; ready: T }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    liveChildren.add(child);
+    let ready = false;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (ready) return;
+      try {
+        const message = JSON.parse(line) as T & { ready?: boolean };
+        if (message.ready) {
+          ready = true;
+          resolve({ child, ready: message });
+          return;
+        }
+      } catch {
+        // not the ready line
+      }
+      process.stderr.write(`[server] ${line}\n`);
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      liveChildren.delete(child);
+      if (!ready) reject(new Error(`server child (${args[0]}) exited (${code ?? signal}) before it was ready`));
+    });
+  });
+}
+
+/** Close a startReadyChild's stdin (it then stops gracefully); SIGKILL after 15 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
 
 /**
  * Run `childJs` to its end and parse the JSON on its last stdout line. Peak RSS is a process-lifetime

@@ -23,18 +23,16 @@
  * Selectors it relies on (the devices page's fixed names): the table caption "devices", rows in
  * its tbody, the search field labelled "Filter (RSQL)" applying on Enter.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../testkit/chromium.js';
-import { kibToMB, liveChildren, median, parseOrExplain, positive, REPO_ROOT, round1, scratchDir, transpileChild } from './common.js';
+import { kibToMB, median, parseOrExplain, positive, REPO_ROOT, round1, scratchDir, startReadyChild, stopChild, transpileChild } from './common.js';
 import type { OspreyReady, OspreySpec } from './ddi-common.js';
 import { peakRssOfPid } from './peak-rss.js';
 
@@ -129,42 +127,6 @@ function initialJs(): { files: string[]; bytes: number; gzipBytes: number } {
   return { files: refs, bytes, gzipBytes };
 }
 
-function startServerChild(childJs: string, spec: OspreySpec): Promise<{ child: ChildProcess; ready: OspreyReady }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, 'osprey', JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-    liveChildren.add(child);
-    let ready = false;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (ready) return;
-      try {
-        const message = JSON.parse(line) as OspreyReady;
-        if (message.ready) {
-          ready = true;
-          resolve({ child, ready: message });
-          return;
-        }
-      } catch {
-        // not the ready line
-      }
-      process.stderr.write(`[server] ${line}\n`);
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      liveChildren.delete(child);
-      if (!ready) reject(new Error(`server child exited (${code ?? signal}) before it was ready`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.stdin?.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 const p95 = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
@@ -209,14 +171,17 @@ export async function main(args: string[]): Promise<void> {
     mkdirSync(jsDir);
     const serverJs = await transpileChild(join(fileURLToPath(new URL('.', import.meta.url)), 'ddi-server-child.ts'), jsDir);
     console.log(`console: starting the server (PGlite on disk) and registering ${o.devices.toLocaleString('en')} devices ...`);
-    server = await startServerChild(serverJs, {
-      phase: 'init',
-      dataDir: join(dir, 'data'),
-      devices: o.devices,
-      tokenKey: 'console-bench',
-      requestAttributes: false,
-      consoleDir: CONSOLE_DIST,
-    });
+    server = await startReadyChild<OspreyReady>(serverJs, [
+      'osprey',
+      JSON.stringify({
+        phase: 'init',
+        dataDir: join(dir, 'data'),
+        devices: o.devices,
+        tokenKey: 'console-bench',
+        requestAttributes: false,
+        consoleDir: CONSOLE_DIST,
+      } satisfies OspreySpec),
+    ]);
     const { url, pid } = server.ready;
     console.log(`console: ${server.ready.targetsInDb.toLocaleString('en')} targets after ${server.ready.startSeconds.toFixed(1)} s; Chromium ...`);
 

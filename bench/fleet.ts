@@ -21,18 +21,15 @@
  * keep-alive). The parent samples pg_stat_activity once a second for the connections the server
  * holds. Nothing here asserts anything: it prints a table and a last line `result: {json}`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { kibToMB, liveChildren, parseOrExplain, positive, REPO_ROOT, round1, runJsonChild, scratchDir, transpileChild } from './common.js';
+import { kibToMB, parseOrExplain, positive, round1, runJsonChild, scratchDir, startReadyChild, stopChild, transpileChild } from './common.js';
 import type { HelloReady, OspreyReady, OspreySpec } from './ddi-common.js';
 import type { LoadResult, LoadSpec } from './fleet-load-child.js';
 
@@ -86,43 +83,6 @@ function parseOptions(args: string[]): Options | undefined {
     downloadConnections: int('--download-connections', values['download-connections']),
     postgres: values.postgres,
   };
-}
-
-/** Start a ddi-server-child mode; resolves with its ready line (the child lives until its stdin closes). */
-function startServerChild<T>(childJs: string, args: string[]): Promise<{ child: ChildProcess; ready: T }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-    liveChildren.add(child);
-    let ready = false;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (ready) return;
-      try {
-        const message = JSON.parse(line) as T & { ready?: boolean };
-        if (message.ready) {
-          ready = true;
-          resolve({ child, ready: message });
-          return;
-        }
-      } catch {
-        // not the ready line
-      }
-      process.stderr.write(`[server] ${line}\n`);
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      liveChildren.delete(child);
-      if (!ready) reject(new Error(`server child (${args[0]}) exited (${code ?? signal}) before it was ready`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.stdin?.end(); // the child closes gracefully when its stdin ends
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** VmHWM (peak RSS) of a live process, in KiB. */
@@ -276,7 +236,7 @@ export async function main(args: string[]): Promise<void> {
     console.log(
       `fleet: starting the server on PostgreSQL (${dbName}) and registering ${o.devices.toLocaleString('en')} + ${clients.toLocaleString('en')} devices ...`,
     );
-    const osprey = await startServerChild<OspreyReady>(serverJs, ['osprey', JSON.stringify(spec)]);
+    const osprey = await startReadyChild<OspreyReady>(serverJs, ['osprey', JSON.stringify(spec)]);
     const dl = osprey.ready.download!;
     const peakWhenReadyKiB = peakKiBOf(osprey.ready.pid);
     const rollout = await startRollout(osprey.ready.url, dbUrl.href, clients);
@@ -309,7 +269,7 @@ export async function main(args: string[]): Promise<void> {
     await stopChild(osprey.child);
 
     console.log(`fleet: baseline (bare fastify, same poll load) for ${o.duration} s ...`);
-    const hello = await startServerChild<HelloReady>(serverJs, ['hello']);
+    const hello = await startReadyChild<HelloReady>(serverJs, ['hello']);
     const baseline = await runJsonChild<LoadResult>(loadJs, [JSON.stringify(loadSpec('poll', hello.ready.url))], 'load child');
     await stopChild(hello.child);
 
