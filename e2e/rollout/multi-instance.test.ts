@@ -61,7 +61,8 @@ interface ServerProcess {
 
 const BUCKET = 'osprey-multi';
 
-function startServer(name: string, databaseUrl: string, s3: S3Service): Promise<ServerProcess> {
+/** The instances share the key store (a shared volume in production) and its passphrase. */
+function startServer(name: string, databaseUrl: string, s3: S3Service, keyDir: string): Promise<ServerProcess> {
   // Each instance's connections carry its name, so pg_locks tells who holds the rollout's lock.
   const url = new URL(databaseUrl);
   url.searchParams.set('application_name', `osprey-${name}`);
@@ -77,6 +78,8 @@ function startServer(name: string, databaseUrl: string, s3: S3Service): Promise<
       OSPREY_ROLLOUT_TICK_MS: '100',
       OSPREY_LAST_SEEN_FLUSH_MS: '200',
       OSPREY_LOG_LEVEL: 'warn',
+      OSPREY_KEY_DIR: keyDir,
+      OSPREY_KEY_PASSPHRASE: 'multi-instance key passphrase',
       OSPREY_BLOB_STORE: 's3',
       OSPREY_S3_ENDPOINT: s3.endpoint,
       OSPREY_S3_REGION: s3.region,
@@ -182,6 +185,7 @@ describe.runIf(runnable)('three server processes behind nginx on one PostgreSQL 
   let a: ServerProcess | undefined;
   let b: ServerProcess | undefined;
   let c: ServerProcess | undefined;
+  let keyDir: string | undefined;
   const viaA = restClient(() => a!.url, ADMIN);
   const viaC = restClient(() => c!.url, ADMIN);
   const viaProxy = restClient(() => proxy!.url, ADMIN);
@@ -207,9 +211,10 @@ describe.runIf(runnable)('three server processes behind nginx on one PostgreSQL 
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     client.destroy();
     // One after the other: the first start migrates and bootstraps the database, the others join it.
-    a = await startServer('A', databaseUrl, s3);
-    b = await startServer('B', databaseUrl, s3);
-    c = await startServer('C', databaseUrl, s3);
+    keyDir = mkdtempSync(join(tmpdir(), 'osprey-multi-keys-'));
+    a = await startServer('A', databaseUrl, s3, keyDir);
+    b = await startServer('B', databaseUrl, s3, keyDir);
+    c = await startServer('C', databaseUrl, s3, keyDir);
     proxy = await startProxy([a, b, c].map((s) => new URL(s.url).host));
   }, 120_000);
 
@@ -218,6 +223,7 @@ describe.runIf(runnable)('three server processes behind nginx on one PostgreSQL 
     await proxy?.stop();
     await Promise.all([stopServer(a), stopServer(b), stopServer(c)]);
     await s3?.stop();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
     if (dbName) await adminQuery(`drop database if exists ${dbName} with (force)`);
   });
 

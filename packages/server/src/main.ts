@@ -103,9 +103,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     signing = token.artifactSigning();
     closeKeys = () => token.close();
   } else {
-    keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
+    const keyDir = config.keyDir ?? join(config.dataDir, 'keys');
+    keys = new FileKeyService(keyDir, config.keyPassphrase);
     // Artifact signing keys live next to the escrow keys, under the same passphrase.
-    signing = fileArtifactSigning(join(config.dataDir, 'keys'), config.keyPassphrase);
+    signing = fileArtifactSigning(keyDir, config.keyPassphrase);
   }
   bindArtifactSigning(keys, signing); // so seed(db, blobs, keys, spec) signs with them too
   const cache = new DeviceCache(config.deviceCacheSize);
@@ -124,6 +125,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await database.listen(EVENTS_CHANNEL, shared.handlers);
     events = shared;
   } else events = new LocalEventBus((err) => warn('a live-event listener failed', err));
+  // Another instance sharing the key store may have rotated a tenant's keys or made a tenant.
+  events.subscribe((event) => {
+    if (event.kind === 'tuf-key' || event.kind === 'tuf' || event.kind === 'tenant') keys.forget(event.tenant);
+  });
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   const changes = new Changes(database.db, options.clock, events);
   const targets = new TargetService(database.db, changes, keys, options.clock);
