@@ -38,7 +38,7 @@ const s3BlobStoreSchema = z
         code: 'custom',
         input: undefined,
         path: [accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'],
-        message: 'give both the access key id and the secret access key, or neither (the SDK\'s default chain)',
+        message: "give both the access key id and the secret access key, or neither (the SDK's default chain)",
       });
   });
 

@@ -107,6 +107,11 @@ export class S3BlobStore implements BlobStore {
     return new S3BlobStore(new S3Client(s3ClientConfig(cfg)), cfg.bucket, cfg.prefix, { description, ...options });
   }
 
+  /** Close the client's connections (at shutdown). */
+  close(): void {
+    this.client.destroy();
+  }
+
   /** The content-addressed key of a blob. */
   key(sha256: string): string {
     if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
@@ -229,7 +234,9 @@ export class S3BlobStore implements BlobStore {
     const prefix = `${this.prefix}sha256/`;
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(ContinuationToken ? { ContinuationToken } : {}) }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(ContinuationToken ? { ContinuationToken } : {}) }),
+      );
       for (const object of page.Contents ?? []) {
         const sha256 = object.Key!.slice(object.Key!.lastIndexOf('/') + 1);
         if (SHA256.test(sha256) && object.Key === this.key(sha256)) yield { sha256, size: object.Size ?? 0, modifiedAt: object.LastModified ?? new Date(0) };
@@ -266,7 +273,12 @@ export class S3BlobStore implements BlobStore {
     let UploadIdMarker: string | undefined;
     for (;;) {
       const page = await this.client.send(
-        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.tempPrefix, ...(KeyMarker ? { KeyMarker } : {}), ...(UploadIdMarker ? { UploadIdMarker } : {}) }),
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.tempPrefix,
+          ...(KeyMarker ? { KeyMarker } : {}),
+          ...(UploadIdMarker ? { UploadIdMarker } : {}),
+        }),
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Initiated && upload.Initiated < olderThan) {
