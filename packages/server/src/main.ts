@@ -158,7 +158,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     },
     (err) => warn('recording a damaged artifact failed; the next download finds it again', err),
   );
-  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity);
+  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity, options.clock, (err) =>
+    warn('removing the blob of a deleted artifact failed; osprey-server gc removes it later', err),
+  );
   const sets = new DistributionSetService(database.db, changes);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);

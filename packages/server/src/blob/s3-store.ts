@@ -213,9 +213,13 @@ export class S3BlobStore implements BlobStore {
   }
 
   async size(sha256: string): Promise<number | undefined> {
+    return (await this.stat(sha256))?.size;
+  }
+
+  async stat(sha256: string): Promise<Omit<ListedBlob, 'sha256'> | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(sha256) }));
-      return head.ContentLength;
+      return { size: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;

@@ -37,6 +37,8 @@ export interface BlobStore {
   /** Full check (re-hashes the file), for scrubbing: why the blob is damaged, or undefined. */
   verify(sha256: string, size: number): Promise<BlobDamage | undefined>;
   size(sha256: string): Promise<number | undefined>;
+  /** Size and last write of a blob, or undefined when there is none. */
+  stat(sha256: string): Promise<Omit<ListedBlob, 'sha256'> | undefined>;
   has(sha256: string): Promise<boolean>;
   /** Remove a blob (callers make sure nothing refers to it any more). */
   delete(sha256: string): Promise<void>;
@@ -121,8 +123,13 @@ export class FileBlobStore implements BlobStore {
   }
 
   async size(sha256: string): Promise<number | undefined> {
+    return (await this.stat(sha256))?.size;
+  }
+
+  async stat(sha256: string): Promise<Omit<ListedBlob, 'sha256'> | undefined> {
     try {
-      return (await stat(this.path(sha256))).size;
+      const info = await stat(this.path(sha256));
+      return { size: info.size, modifiedAt: info.mtime };
     } catch {
       return undefined;
     }
