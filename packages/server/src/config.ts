@@ -25,7 +25,7 @@ const s3BlobStoreSchema = z
     /** Prepended to every key (e.g. `osprey/`), so several deployments can share a bucket. */
     prefix: z
       .string()
-      .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments each ending in "/" (e.g. osprey/)')
+      .regex(/^((?!\.\.?\/)[A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments each ending in "/" (e.g. osprey/), no . or ..')
       .default(''),
     /** Without both keys, the SDK's default credential chain (environment, profile, instance role). */
     accessKeyId: z.string().min(1).optional(),
