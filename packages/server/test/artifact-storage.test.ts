@@ -13,7 +13,7 @@ import { StartError, type S3BlobStoreConfig } from '@osprey/server';
 import { s3ClientConfig } from '../src/blob/s3-store.js';
 import { collectGarbage } from '../src/domain/blob-gc.js';
 import { hasCeph, startS3, type S3Service } from '../../../testkit/ceph.js';
-import { restClient, TEST_ADMIN } from '../../../testkit/rest.js';
+import { basicAuth, restClient, TEST_ADMIN, type RestCall } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { hasTool } from '../../../testkit/tools.js';
 
@@ -70,8 +70,8 @@ afterAll(async () => {
 });
 
 /** The management API and DDI calls a test needs, on a server that listens. */
-function calls(server: () => TestServer) {
-  const api = restClient(() => server().url, TEST_ADMIN);
+function calls(server: () => TestServer, authorization = TEST_ADMIN) {
+  const api: RestCall = restClient(() => server().url, authorization);
   let n = 0;
   return {
     api,
@@ -204,6 +204,37 @@ for (const { kind, run, blobStore } of stores) {
       expect(served.bytes.equals(bytes)).toBe(true);
       expect((await api('DELETE', `/softwaremodules/${b.module}`)).status).toBe(204);
       expect(await server.blobs.has(sha)).toBe(false);
+    });
+
+    it('deleting one of two artifacts with the same bytes (in two tenants) keeps the blob; deleting the last removes it', async () => {
+      offset = 0;
+      const tenant = `T${kind.replace(/\W/g, '').toUpperCase()}`;
+      expect((await api('POST', '/tenants', { id: tenant, adminPassword: 'other-tenant-password' })).status).toBe(201);
+      const other = calls(() => server, basicAuth(`${tenant}\\admin`, 'other-tenant-password'));
+      const bytes = randomBytes(40_000);
+      const mine = await moduleWith(bytes);
+      const theirs = await other.moduleWith(bytes);
+      const sha = mine.artifact.hashes.sha256;
+      expect(theirs.artifact.hashes.sha256).toBe(sha);
+      offset = 2 * HOUR;
+      expect((await api('DELETE', `/softwaremodules/${mine.module}/artifacts/${mine.artifact.id}`)).status).toBe(204);
+      expect((await api('GET', `/softwaremodules/${mine.module}/artifacts`)).json).toEqual([]);
+      expect(await server.blobs.has(sha)).toBe(true);
+      const served = await other.api('GET', `/softwaremodules/${theirs.module}/artifacts/${theirs.artifact.id}/download`);
+      expect(served.bytes.equals(bytes)).toBe(true);
+      // Another tenant's artifact is not found, and so not deleted.
+      expect((await api('DELETE', `/softwaremodules/${theirs.module}/artifacts/${theirs.artifact.id}`)).status).toBe(404);
+      expect((await other.api('DELETE', `/softwaremodules/${theirs.module}/artifacts/${theirs.artifact.id}`)).status).toBe(204);
+      expect(await server.blobs.has(sha)).toBe(false);
+    });
+
+    it('an artifact of a module in a distribution set is kept (409), with its blob', async () => {
+      offset = 2 * HOUR;
+      const { module, artifact } = await moduleWith(randomBytes(1000));
+      await api('POST', '/distributionsets', [{ name: `kept-${kind.replace(/\W/g, '')}`, version: '1', modules: [{ id: module }] }]);
+      const refused = await api('DELETE', `/softwaremodules/${module}/artifacts/${artifact.id}`);
+      expect(refused.status).toBe(409);
+      expect(await server.blobs.has(artifact.hashes.sha256)).toBe(true);
     });
 
     it('deleting the last module of a blob written within the grace period leaves it to gc', async () => {

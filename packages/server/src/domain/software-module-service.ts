@@ -145,6 +145,33 @@ export class SoftwareModuleService {
     return row;
   }
 
+  /**
+   * Delete one artifact. An artifact of a module in a distribution set is kept (409), as the
+   * module itself is: devices may be installing that set. After the commit its blob goes too,
+   * unless another row (of any tenant) still refers to it (blob-gc.ts).
+   */
+  async deleteArtifact(who: Actor, moduleId: number, artifactId: number): Promise<void> {
+    await this.artifact(who.tenant, moduleId, artifactId);
+    const sha256 = await this.changes.apply(who, async (trx) => {
+      const modules = new SoftwareModuleStore(trx);
+      const used = await modules.aSetUsing(who.tenant, moduleId);
+      if (used)
+        throw new ServerError('CONFLICT', `software module ${moduleId} belongs to distribution set ${used.ds_id}; its artifacts are kept while it does`);
+      const row = await modules.deleteArtifact(who.tenant, moduleId, artifactId);
+      if (!row) throw notFound(`artifact ${artifactId}`);
+      return {
+        result: row.sha256,
+        audit: {
+          action: 'artifact.delete',
+          subject: { type: 'artifact', id: String(artifactId) },
+          before: { module: moduleId, filename: row.filename, sha256: row.sha256 },
+          after: null,
+        },
+      };
+    });
+    await releaseBlobs(this.db, this.blobs, [sha256], this.clock()).catch(this.onBlobError);
+  }
+
   /** The stored bytes of an artifact: for an encrypted one the ciphertext (the server never hands out plaintext). */
   async download(tenant: string, moduleId: number, artifactId: number): Promise<{ artifact: ArtifactRow; body: Readable }> {
     const artifact = await this.artifact(tenant, moduleId, artifactId);
