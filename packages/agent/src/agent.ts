@@ -51,6 +51,7 @@ import {
   type SideFile,
 } from './state/side-files.js';
 import { isStateCorrupted } from './state/store.js';
+import { PollSignal } from './wakeup.js';
 
 export type { AgentOptions, StepResult } from './agent-options.js';
 
@@ -447,28 +448,47 @@ export class Agent {
    */
   async run(signal?: AbortSignal): Promise<void> {
     const backoff = new Backoff(this.#o.backoff);
+    // With wake-ups (MQTT), the idle wait ends early when the server says "poll now". The wait
+    // after an error does not: the backoff protects a struggling server from its whole fleet.
+    const wakeups = this.#o.wakeups
+      ? new PollSignal(this.#o.wakeups, {
+          ...(this.#o.wakeupDebounceMs === undefined ? {} : { debounceMs: this.#o.wakeupDebounceMs }),
+          ...(this.#o.wakeupTimers ? { timers: this.#o.wakeupTimers } : {}),
+        })
+      : undefined;
     let pollSeconds = 60;
-    while (!signal?.aborted) {
-      let delay = 0;
-      try {
-        const result = await this.step();
-        backoff.reset();
-        if (result.pollSeconds !== undefined) pollSeconds = result.pollSeconds;
-        if (result.idle) delay = Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(pollSeconds));
-        this.#log.info(result.did, { phase: result.phase });
-      } catch (e) {
-        const failure = failureOf(e);
-        const retryAfter = typeof failure.details.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined;
-        delay = backoff.next(retryAfter);
-        this.#log.error('step failed', { error: failureDetails(e)[0], retryInMs: delay });
-      }
-      if (delay > 0) {
+    let idle = true;
+    try {
+      while (!signal?.aborted) {
+        let delay = 0;
+        // An idle step polls: it answers every wake-up that came before it.
+        if (idle) wakeups?.polling();
         try {
-          await sleep(delay, signal);
-        } catch {
-          return;
+          const result = await this.step();
+          backoff.reset();
+          idle = result.idle;
+          if (result.pollSeconds !== undefined) pollSeconds = result.pollSeconds;
+          if (result.idle) delay = Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(pollSeconds));
+          this.#log.info(result.did, { phase: result.phase });
+        } catch (e) {
+          idle = false;
+          const failure = failureOf(e);
+          const retryAfter = typeof failure.details.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined;
+          delay = backoff.next(retryAfter);
+          this.#log.error('step failed', { error: failureDetails(e)[0], retryInMs: delay });
+        }
+        if (delay > 0) {
+          try {
+            if (idle && wakeups) {
+              if (await wakeups.wait(delay, signal)) this.#log.info('woken by the server: polling now', {});
+            } else await sleep(delay, signal);
+          } catch {
+            return;
+          }
         }
       }
+    } finally {
+      wakeups?.close();
     }
   }
 }

@@ -74,6 +74,24 @@ const configSchema = z.strictObject({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  // --- MQTT wake-up (#16, docs/operations.md "MQTT wake-up"): absent, devices learn of actions at their next poll.
+  mqtt: z
+    .strictObject({
+      /** The broker, mqtt://host:port or mqtts://host:port (OSPREY_MQTT_URL). */
+      url: z.string().regex(/^mqtts?:\/\/[^/\s]+/, 'use mqtt://host:port or mqtts://host:port'),
+      /** The server's broker login; its ACL lets it write `<prefix>/+/+/wakeup`. */
+      username: z.string().min(1).optional(),
+      /** Never logged. */
+      password: z.string().min(1).optional(),
+      /** First topic level(s) of every wake-up topic (OSPREY_MQTT_TOPIC_PREFIX). */
+      topicPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'use letters, digits, _ and -, levels separated by /')
+        .default('osprey'),
+      /** CA bundle (PEM file) to trust for mqtts:// (OSPREY_MQTT_CA). */
+      ca: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
@@ -109,6 +127,18 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.OSPREY_PKCS11_MODULE || env.OSPREY_PKCS11_TOKEN) {
     out.pkcs11 = { module: env.OSPREY_PKCS11_MODULE, tokenLabel: env.OSPREY_PKCS11_TOKEN, pin: env.OSPREY_PKCS11_PIN };
   }
+  if (env.OSPREY_MQTT_URL || env.OSPREY_MQTT_USERNAME || env.OSPREY_MQTT_PASSWORD || env.OSPREY_MQTT_TOPIC_PREFIX || env.OSPREY_MQTT_CA) {
+    const mqtt: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries({
+      url: env.OSPREY_MQTT_URL,
+      username: env.OSPREY_MQTT_USERNAME,
+      password: env.OSPREY_MQTT_PASSWORD,
+      topicPrefix: env.OSPREY_MQTT_TOPIC_PREFIX,
+      ca: env.OSPREY_MQTT_CA,
+    }))
+      if (value !== undefined && value !== '') mqtt[key] = value;
+    out.mqtt = mqtt;
+  }
   if (env.OSPREY_TRUSTED_PROXIES)
     out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
@@ -137,6 +167,7 @@ const ENV_NAMES: Record<string, string> = {
   tls: 'OSPREY_TLS_CERT/OSPREY_TLS_KEY',
   pkcs11: 'OSPREY_PKCS11_MODULE/OSPREY_PKCS11_TOKEN/OSPREY_PKCS11_PIN',
   trustedProxies: 'OSPREY_TRUSTED_PROXIES',
+  mqtt: 'OSPREY_MQTT_URL/OSPREY_MQTT_USERNAME/OSPREY_MQTT_PASSWORD/OSPREY_MQTT_TOPIC_PREFIX/OSPREY_MQTT_CA',
 };
 
 /**
