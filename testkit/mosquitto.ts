@@ -45,7 +45,7 @@ export interface TestBroker {
 
 const passwordOf = (username: string) => `pw-${Buffer.from(username).toString('hex').slice(0, 40)}-secret`;
 
-export async function startMosquitto(options: { prefix?: string; devices?: Array<{ tenant: string; controllerId: string }> } = {}): Promise<TestBroker> {
+export async function startMosquitto(options: { prefix?: string } = {}): Promise<TestBroker> {
   const prefix = options.prefix ?? DEFAULT_WAKEUP_TOPIC_PREFIX;
   // Not temp-dir.ts: the benchmark uses this too, outside vitest.
   const dir = mkdtempSync(join(tmpdir(), 'osprey-mosquitto-'));

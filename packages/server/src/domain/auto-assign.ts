@@ -113,7 +113,13 @@ export async function assignMany(
 }
 
 /** One tick over every auto-assignment of every tenant: each filter in its own transaction. Returns how many actions were created. */
-export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterCompiler, now: Date, events?: EventBus, wakeups?: WakeupPublisher): Promise<number> {
+export async function tickAutoAssignments(
+  db: Kysely<Database>,
+  compile: FilterCompiler,
+  now: Date,
+  events?: EventBus,
+  wakeups?: WakeupPublisher,
+): Promise<number> {
   const changes = new Changes(db, () => now, events, wakeups);
   let assigned = 0;
   for (const f of await new AutoAssignStore(db).withAutoAssignment()) {

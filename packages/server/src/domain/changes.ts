@@ -77,7 +77,8 @@ export class Changes {
       return work(trx);
     });
     this.events.publish(events);
-    for (const w of wakeups) this.wakeups.publish(w.tenant, w.controllerId, { reason: w.reason, ...(w.actionId === undefined ? {} : { actionId: w.actionId }) });
+    for (const w of wakeups)
+      this.wakeups.publish(w.tenant, w.controllerId, { reason: w.reason, ...(w.actionId === undefined ? {} : { actionId: w.actionId }) });
     return result;
   }
 

@@ -65,8 +65,12 @@ export class MqttWakeupPublisher implements WakeupPublisher {
       this.#outageReported = false;
     });
     // mqtt.js reconnects by itself; an error (refused login, unreachable) is reported once per outage.
-    this.#client.on('error', (err) => this.#outage(`MQTT broker ${name}: ${err.message}; wake-ups are dropped until it is back (devices poll on their interval)`));
-    this.#client.on('offline', () => this.#outage(`MQTT broker ${name} is unreachable; wake-ups are dropped until it is back (devices poll on their interval)`));
+    this.#client.on('error', (err) =>
+      this.#outage(`MQTT broker ${name}: ${err.message}; wake-ups are dropped until it is back (devices poll on their interval)`),
+    );
+    this.#client.on('offline', () =>
+      this.#outage(`MQTT broker ${name} is unreachable; wake-ups are dropped until it is back (devices poll on their interval)`),
+    );
   }
 
   #outage(message: string): void {
