@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../../../testkit/server.js';
 const mosquitto = hasMosquitto();
 const TENANT = 'DEFAULT';
 // `+` and `:` are allowed in controller ids: they must be escaped into one safe topic level.
-const DEVICES = ['wk-dev-1', 'wk-dev-2', 'wk+gw:3'];
+const DEVICES = ['wk-dev-1', 'wk-dev-2', 'wk+gw:3', 'wk-ro-1', 'wk-ro-2'];
 
 interface Inbox {
   client: MqttClient;
@@ -59,7 +59,8 @@ describe.runIf(mosquitto)('MQTT wake-up with Mosquitto', () => {
     await broker.addDevice(...DEVICES.map((controllerId) => ({ tenant: TENANT, controllerId })));
     server = await startTestServer(
       'pglite',
-      { mqtt: { url: broker.url, username: broker.server.username, password: broker.server.password, topicPrefix: broker.prefix } },
+      // The server's own scheduler ticks (every 200 ms): the rollout's wake-ups come the way they do in production.
+      { rolloutTickMs: 200, mqtt: { url: broker.url, username: broker.server.username, password: broker.server.password, topicPrefix: broker.prefix } },
       { listen: true },
     );
     await (server.wakeups as MqttWakeupPublisher).connected();
@@ -139,6 +140,27 @@ describe.runIf(mosquitto)('MQTT wake-up with Mosquitto', () => {
     expect(again.json).toMatchObject({ assigned: 1 });
     expect(await one.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-dev-1'), payload: { reason: 'action', actionId: again.json.assignedActions[0].id } });
     expect(one.messages).toHaveLength(3);
+  });
+
+  it('wakes the devices a rollout releases, and those its stop cancels', async () => {
+    const ro1 = await device('wk-ro-1');
+    const ro2 = await device('wk-ro-2');
+    const created = await api('POST', '/rollouts', {
+      name: 'wk-rollout',
+      distributionSetId: dsId,
+      targetFilterQuery: 'controllerId==wk-ro-*',
+      amountGroups: 1,
+    });
+    expect(created.status, created.text).toBe(201);
+    // Created, the rollout offers nothing yet: the first wake-up each device gets is the release's.
+    expect((await api('POST', `/rollouts/${created.json.id}/start`)).status).toBe(200);
+    expect(await ro1.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-ro-1'), payload: { reason: 'action' } });
+    expect(await ro2.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-ro-2'), payload: { reason: 'action' } });
+    const offered = await api('GET', '/targets/wk-ro-1/actions');
+    expect(offered.json.content[0]).toMatchObject({ status: 'running' });
+    expect((await api('POST', `/rollouts/${created.json.id}/stop`)).status).toBe(200);
+    expect(await ro1.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-ro-1'), payload: { reason: 'cancel' } });
+    expect(await ro2.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-ro-2'), payload: { reason: 'cancel' } });
   });
 });
 
