@@ -7,9 +7,13 @@
  * on polling on its interval.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { MqttWakeupSource, silentLogger, type AgentLogger } from '@osprey/agent';
+import { loadConfig } from '../src/config.js';
+import { openAgent, provision } from '../src/device.js';
 import { wakeupTopic } from '@osprey/protocol';
 import type { MqttWakeupPublisher } from '@osprey/server';
 import { hasMosquitto, startMosquitto, type TestBroker } from '../../../testkit/mosquitto.js';
@@ -100,6 +104,50 @@ describe.runIf(mosquitto)('the agent woken over MQTT', () => {
     expect(woken).toBeGreaterThan(0);
     expect(logger.lines.slice(0, woken).filter((l) => l === 'polled')).toHaveLength(1);
     expect(logger.lines.slice(woken + 1).find((l) => !l.startsWith('state '))).toBe(`started action ${actionId}`);
+  });
+
+  it("subscribes as agent.json says, with the scheme's username and topic by default", async () => {
+    const id = 'wk+cfg:1';
+    await broker.addDevice({ tenant: 'DEFAULT', controllerId: id });
+    const { token } = await provisionDevice(api, join(work, 'cfg'), id, { rootJson, factoryImage: OLD, securityVersion: 1 });
+    const dir = join(work, 'cfg');
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    const file = join(dir, 'agent.json');
+    const base = {
+      server: server.url,
+      controllerId: id,
+      token,
+      hardware: 'board-a',
+      metadataDir: 'tuf',
+      stateDir: 'state',
+      slots: { a: 'slot-a.img', b: 'slot-b.img' },
+      bootloader: { kind: 'simulated', envPath: 'bootenv' },
+      key: { file: 'device.pem' },
+    };
+    for (const [mqtt, problem] of [
+      [{ url: 'http://127.0.0.1:1883' }, /mqtt\.url: use mqtt:\/\/host:port/],
+      [{ url: broker.url, topic: 'osprey/#' }, /mqtt\.topic: a topic to subscribe to, without the wildcards/],
+    ] as const) {
+      writeFileSync(file, JSON.stringify({ ...base, mqtt }));
+      expect(() => loadConfig(file)).toThrow(problem);
+    }
+    writeFileSync(file, JSON.stringify({ ...base, mqtt: { url: broker.url, password: broker.device('DEFAULT', id).password } }));
+    const config = loadConfig(file);
+    await provision(config);
+    // Only `run` subscribes: other commands open no broker connection.
+    const quiet = openAgent(config);
+    expect(quiet.wakeups).toBeUndefined();
+    quiet.element.close();
+    const { wakeups, element } = openAgent(config, { wakeups: true });
+    stops.push(async () => {
+      element.close();
+      await wakeups?.close();
+    });
+    await wakeups!.subscribed();
+    let heard = 0;
+    wakeups!.subscribe(() => heard++);
+    expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }])).json).toMatchObject({ assigned: 1 });
+    await until(() => heard === 1);
   });
 
   it('keeps polling on its interval while the broker is unreachable', async () => {
