@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../../../testkit/server.js';
 const mosquitto = hasMosquitto();
 const TENANT = 'DEFAULT';
 // `+` and `:` are allowed in controller ids: they must be escaped into one safe topic level.
-const DEVICES = ['wk-dev-1', 'wk-dev-2', 'wk+gw:3', 'wk-ro-1', 'wk-ro-2'];
+const DEVICES = ['wk-dev-1', 'wk-dev-2', 'wk+gw:3', 'wk-ro-1', 'wk-ro-2', 'wk-auto-1'];
 
 interface Inbox {
   client: MqttClient;
@@ -161,6 +161,17 @@ describe.runIf(mosquitto)('MQTT wake-up with Mosquitto', () => {
     expect((await api('POST', `/rollouts/${created.json.id}/stop`)).status).toBe(200);
     expect(await ro1.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-ro-1'), payload: { reason: 'cancel' } });
     expect(await ro2.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-ro-2'), payload: { reason: 'cancel' } });
+  });
+
+  it('wakes the devices an auto-assignment reaches', async () => {
+    const auto = await device('wk-auto-1');
+    const created = await api('POST', '/targetfilters', [{ name: 'wk-auto', query: 'controllerId==wk-auto-*' }]);
+    expect(created.status, created.text).toBe(201);
+    const filterId = (created.json[0] ?? created.json).id as number;
+    expect((await api('POST', `/targetfilters/${filterId}/autoAssignDS`, { id: otherDsId })).status).toBe(200);
+    expect(await auto.next()).toEqual({ topic: wakeupTopic(TENANT, 'wk-auto-1'), payload: { reason: 'action' } });
+    const actions = await api('GET', '/targets/wk-auto-1/actions');
+    expect(actions.json.content).toHaveLength(1);
   });
 });
 
