@@ -12,9 +12,11 @@ import { MqttWakeupPublisher } from '@osprey/server';
 import { hasMosquitto, startMosquitto, type TestBroker } from '../../../testkit/mosquitto.js';
 import { freePort } from '../../../testkit/ports.js';
 import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
-import { startTestServer, type TestServer } from '../../../testkit/server.js';
+import { hasPostgres, startTestServer, type DbKind, type TestServer } from '../../../testkit/server.js';
 
 const mosquitto = hasMosquitto();
+// On both databases: the bulk paths resolve controller ids with SQL of their own.
+const kinds: DbKind[] = ['pglite', ...((await hasPostgres()) ? (['postgres'] as const) : [])];
 const TENANT = 'DEFAULT';
 // `+` and `:` are allowed in controller ids: they must be escaped into one safe topic level.
 const DEVICES = ['wk-dev-1', 'wk-dev-2', 'wk+gw:3', 'wk-ro-1', 'wk-ro-2', 'wk-auto-1'];
@@ -46,7 +48,7 @@ async function listen(broker: TestBroker, login: { username: string; password: s
   };
 }
 
-describe.runIf(mosquitto)('MQTT wake-up with Mosquitto', () => {
+describe.runIf(mosquitto).each(kinds)('MQTT wake-up with Mosquitto on %s', (kind) => {
   let broker: TestBroker;
   let server: TestServer;
   const api = restClient(() => server.url, ADMIN);
@@ -58,7 +60,7 @@ describe.runIf(mosquitto)('MQTT wake-up with Mosquitto', () => {
     broker = await startMosquitto();
     await broker.addDevice(...DEVICES.map((controllerId) => ({ tenant: TENANT, controllerId })));
     server = await startTestServer(
-      'pglite',
+      kind,
       // The server's own scheduler ticks (every 200 ms): the rollout's wake-ups come the way they do in production.
       { rolloutTickMs: 200, mqtt: { url: broker.url, username: broker.server.username, password: broker.server.password, topicPrefix: broker.prefix } },
       { listen: true },
