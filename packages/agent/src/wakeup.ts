@@ -126,7 +126,8 @@ export class MqttWakeupSource implements WakeupSource {
   constructor(options: MqttWakeupOptions, log: AgentLogger) {
     this.#topic = options.topic;
     const clientOptions: IClientOptions = {
-      reconnectPeriod: 5000,
+      // 5–10 s, a different period per device: a fleet whose broker restarted does not reconnect in lockstep.
+      reconnectPeriod: 5000 + Math.floor(Math.random() * 5000),
       connectTimeout: 15_000,
       clean: true,
       resubscribe: true,
