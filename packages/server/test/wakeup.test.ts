@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wakeupTopic } from '@osprey/protocol';
-import { MqttWakeupPublisher } from '@osprey/server';
+import { loadConfig, type MqttWakeupPublisher } from '@osprey/server';
 import { hasMosquitto, startMosquitto, type TestBroker } from '../../../testkit/mosquitto.js';
 import { freePort } from '../../../testkit/ports.js';
 import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
@@ -218,5 +218,31 @@ describe.runIf(mosquitto)('MQTT wake-up with the broker down', () => {
       .filter((line) => line.includes('MQTT broker'));
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(log.join('')).not.toContain(PASSWORD);
+  });
+});
+
+describe('MQTT wake-up configuration', () => {
+  it('is read from OSPREY_MQTT_*, and absent without them', () => {
+    expect(loadConfig({}).mqtt).toBeUndefined();
+    expect(
+      loadConfig({ OSPREY_MQTT_URL: 'mqtts://broker.example:8883', OSPREY_MQTT_USERNAME: 'osprey-server', OSPREY_MQTT_PASSWORD: 'pw-0123456789' }).mqtt,
+    ).toEqual({ url: 'mqtts://broker.example:8883', username: 'osprey-server', password: 'pw-0123456789', topicPrefix: 'osprey' });
+    expect(loadConfig({ OSPREY_MQTT_URL: 'mqtt://127.0.0.1:1883', OSPREY_MQTT_TOPIC_PREFIX: 'fleet/eu' }).mqtt?.topicPrefix).toBe('fleet/eu');
+  });
+
+  it('refuses a wrong setting naming the variable, never echoing the password', () => {
+    const refusal = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected a refusal');
+    };
+    const badUrl = refusal({ OSPREY_MQTT_URL: 'http://broker:1883', OSPREY_MQTT_PASSWORD: 'secret-password-1' });
+    expect(badUrl).toMatch(/mqtt\.url \(OSPREY_MQTT_URL\/.*\): use mqtt:\/\/host:port or mqtts:\/\/host:port/);
+    expect(badUrl).not.toContain('secret-password-1');
+    expect(refusal({ OSPREY_MQTT_PASSWORD: 'secret-password-2' })).toMatch(/mqtt\.url/);
+    expect(refusal({ OSPREY_MQTT_URL: 'mqtt://b:1883', OSPREY_MQTT_TOPIC_PREFIX: 'osprey/#' })).toMatch(/mqtt\.topicPrefix/);
   });
 });
