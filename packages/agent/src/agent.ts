@@ -68,18 +68,28 @@ export class Agent {
   #pollSeconds = 60;
   #recoveryChecked = false;
   #crash: unknown = undefined;
+  /** "Poll now" from the server (MQTT): ends the idle wait of run() and the cancel watch's wait early. */
+  readonly #wakeups: PollSignal | undefined;
 
   constructor(options: AgentOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
     this.#admission = new ReleaseAdmission({ ...options, bundleDir: this.#bundleDir });
+    const wakeups = options.wakeups
+      ? new PollSignal(options.wakeups, {
+          ...(options.wakeupDebounceMs === undefined ? {} : { debounceMs: options.wakeupDebounceMs }),
+          ...(options.wakeupTimers ? { timers: options.wakeupTimers } : {}),
+        })
+      : undefined;
+    this.#wakeups = wakeups;
     this.#writer = new SlotWriter({
       ...options,
       admission: this.#admission,
       log: this.#log,
       cancelPollDelayMs: () => options.busyPollMs ?? Math.max(options.minPollMs ?? 1000, pollDelayMs(this.#pollSeconds)),
       polled: (seconds) => (this.#pollSeconds = seconds),
+      ...(wakeups ? { cancelPollWait: (ms: number, signal: AbortSignal) => wakeups.wait(ms, signal) } : {}),
       point: (name) => this.#point(name),
       crashed: () => this.#crash,
     });
@@ -450,45 +460,36 @@ export class Agent {
     const backoff = new Backoff(this.#o.backoff);
     // With wake-ups (MQTT), the idle wait ends early when the server says "poll now". The wait
     // after an error does not: the backoff protects a struggling server from its whole fleet.
-    const wakeups = this.#o.wakeups
-      ? new PollSignal(this.#o.wakeups, {
-          ...(this.#o.wakeupDebounceMs === undefined ? {} : { debounceMs: this.#o.wakeupDebounceMs }),
-          ...(this.#o.wakeupTimers ? { timers: this.#o.wakeupTimers } : {}),
-        })
-      : undefined;
+    const wakeups = this.#wakeups;
     let pollSeconds = 60;
     let idle = true;
-    try {
-      while (!signal?.aborted) {
-        let delay = 0;
-        // An idle step polls: it answers every wake-up that came before it.
-        if (idle) wakeups?.polling();
+    while (!signal?.aborted) {
+      let delay = 0;
+      // An idle step polls: it answers every wake-up that came before it.
+      if (idle) wakeups?.polling();
+      try {
+        const result = await this.step();
+        backoff.reset();
+        idle = result.idle;
+        if (result.pollSeconds !== undefined) pollSeconds = result.pollSeconds;
+        if (result.idle) delay = Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(pollSeconds));
+        this.#log.info(result.did, { phase: result.phase });
+      } catch (e) {
+        idle = false;
+        const failure = failureOf(e);
+        const retryAfter = typeof failure.details.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined;
+        delay = backoff.next(retryAfter);
+        this.#log.error('step failed', { error: failureDetails(e)[0], retryInMs: delay });
+      }
+      if (delay > 0) {
         try {
-          const result = await this.step();
-          backoff.reset();
-          idle = result.idle;
-          if (result.pollSeconds !== undefined) pollSeconds = result.pollSeconds;
-          if (result.idle) delay = Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(pollSeconds));
-          this.#log.info(result.did, { phase: result.phase });
-        } catch (e) {
-          idle = false;
-          const failure = failureOf(e);
-          const retryAfter = typeof failure.details.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined;
-          delay = backoff.next(retryAfter);
-          this.#log.error('step failed', { error: failureDetails(e)[0], retryInMs: delay });
-        }
-        if (delay > 0) {
-          try {
-            if (idle && wakeups) {
-              if (await wakeups.wait(delay, signal)) this.#log.info('woken by the server: polling now', {});
-            } else await sleep(delay, signal);
-          } catch {
-            return;
-          }
+          if (idle && wakeups) {
+            if (await wakeups.wait(delay, signal)) this.#log.info('woken by the server: polling now', {});
+          } else await sleep(delay, signal);
+        } catch {
+          return;
         }
       }
-    } finally {
-      wakeups?.close();
     }
   }
 }

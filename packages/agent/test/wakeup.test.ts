@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { MqttWakeupSource, silentLogger, type AgentLogger } from '@osprey/agent';
+import { DdiClient, MqttWakeupSource, PollSignal, silentLogger, type AgentLogger } from '@osprey/agent';
+import { watchForCancel } from '../src/ddi/cancel-watch.js';
 import { loadConfig } from '../src/config.js';
 import { openAgent, provision } from '../src/device.js';
 import { wakeupTopic } from '@osprey/protocol';
@@ -148,6 +149,34 @@ describe.runIf(mosquitto)('the agent woken over MQTT', () => {
     wakeups!.subscribe(() => heard++);
     expect((await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }])).json).toMatchObject({ assigned: 1 });
     await until(() => heard === 1);
+  });
+
+  it('sees a cancel at once while an update streams: the cancel watch waits for a wake-up, not an hour', async () => {
+    const id = 'wk-agent-3';
+    await broker.addDevice({ tenant: 'DEFAULT', controllerId: id });
+    const { token } = await provisionDevice(api, join(work, id), id, { rootJson, factoryImage: OLD, securityVersion: 1 });
+    const source = new MqttWakeupSource({ url: broker.url, ...broker.device('DEFAULT', id), topic: wakeupTopic('DEFAULT', id) }, silentLogger);
+    stops.push(() => source.close());
+    await source.subscribed();
+    const assigned = await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }]);
+    const actionId = assigned.json.assignedActions[0].id as number;
+    // What the agent's SlotWriter starts beside the stream, with the agent's wake-up signal as its wait.
+    const signal = new PollSignal(source);
+    const abort = new AbortController();
+    const watch = watchForCancel({
+      ddi: new DdiClient({ server: server.url, tenant: 'DEFAULT', controllerId: id, targetToken: token }),
+      actionId,
+      abort,
+      delayMs: () => 3_600_000,
+      polled: () => undefined,
+      log: silentLogger,
+      wait: (ms, s) => signal.wait(ms, s),
+    });
+    expect((await api('DELETE', `/targets/${id}/actions/${actionId}`)).status).toBe(204);
+    await until(() => abort.signal.aborted);
+    expect(await watch.stop()).toBe(true);
+    expect(abort.signal.reason).toMatchObject({ code: 'AGENT_DOWNLOAD_ABORTED' });
+    signal.close();
   });
 
   it('keeps polling on its interval while the broker is unreachable', async () => {
