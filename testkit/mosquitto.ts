@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
 import { DEFAULT_WAKEUP_TOPIC_PREFIX, wakeupUsername } from '@osprey/protocol';
 import { freePort } from './ports.js';
 import { hasTool } from './tools.js';
@@ -123,9 +124,21 @@ export async function startMosquitto(options: { prefix?: string } = {}): Promise
       }
       writeFiles();
       child.kill('SIGHUP');
-      // The reload is synchronous in the broker's loop; a connection accepted after it sees the new files.
-      await new Promise((r) => setTimeout(r, 100));
-      await waitForPort(port, child, () => stderr);
+      // Reloaded once the last added login is accepted (the broker reads the files in its own loop).
+      const last = devices.at(-1);
+      if (!last) return;
+      const username = wakeupUsername(last.tenant, last.controllerId);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { username, password: users.get(username)!, reconnectPeriod: 0, connectTimeout: 5000 });
+          await client.endAsync(true);
+          return;
+        } catch (e) {
+          if (attempt >= 100 || child.exitCode !== null)
+            throw new Error(`mosquitto did not take the new logins: ${(e as Error).message} ${stderr}`, { cause: e });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
