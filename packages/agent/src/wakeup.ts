@@ -68,7 +68,10 @@ export class PollSignal {
     this.#pending = false;
   }
 
-  /** Wait `ms`, or less if a wake-up comes (then resolves `true`); rejects when `signal` aborts. */
+  /**
+   * Wait `ms`, or less if a wake-up comes (then resolves `true`); rejects when `signal` aborts.
+   * One waiter at a time: the agent's idle wait and its cancel watch (inside a step) never overlap.
+   */
   wait(ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
