@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, string> = {
   rollout: './rollout.ts',
   fleet: './fleet.ts',
   console: './console.ts',
+  wakeup: './wakeup.ts',
 };
 
 interface BenchmarkModule {

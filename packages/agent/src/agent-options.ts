@@ -14,6 +14,7 @@ import type { AbSlots } from './slots/ab.js';
 import type { InstallPhase } from './state/machine.js';
 import type { StateStore } from './state/store.js';
 import type { TrustAnchor } from './verify/anchor.js';
+import type { WakeupSource, WakeupTimers } from './wakeup.js';
 
 export interface AgentOptions {
   readonly ddi: DdiClient;
@@ -63,6 +64,15 @@ export interface AgentOptions {
    * Default 16 MiB; 0 turns it off.
    */
   readonly checkpointEveryBytes?: number;
+  /**
+   * Wake-ups from the server (MQTT, wakeup.ts): an idle `run()` polls at once when one comes
+   * instead of waiting out its interval. Absent: polling only, as before.
+   */
+  readonly wakeups?: WakeupSource;
+  /** A burst of wake-ups within this window is one poll (ms). Default 100. */
+  readonly wakeupDebounceMs?: number;
+  /** The timers of the wake-up wait and its debounce (tests inject their own). */
+  readonly wakeupTimers?: WakeupTimers;
   /** Fault injection (tests): called at each crash point; throwing there simulates a crash. */
   readonly crashPoint?: (name: string) => void;
 }

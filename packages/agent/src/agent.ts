@@ -51,6 +51,7 @@ import {
   type SideFile,
 } from './state/side-files.js';
 import { isStateCorrupted } from './state/store.js';
+import { PollSignal } from './wakeup.js';
 
 export type { AgentOptions, StepResult } from './agent-options.js';
 
@@ -67,18 +68,28 @@ export class Agent {
   #pollSeconds = 60;
   #recoveryChecked = false;
   #crash: unknown = undefined;
+  /** "Poll now" from the server (MQTT): ends the idle wait of run() and the cancel watch's wait early. */
+  readonly #wakeups: PollSignal | undefined;
 
   constructor(options: AgentOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
     this.#admission = new ReleaseAdmission({ ...options, bundleDir: this.#bundleDir });
+    const wakeups = options.wakeups
+      ? new PollSignal(options.wakeups, {
+          ...(options.wakeupDebounceMs === undefined ? {} : { debounceMs: options.wakeupDebounceMs }),
+          ...(options.wakeupTimers ? { timers: options.wakeupTimers } : {}),
+        })
+      : undefined;
+    this.#wakeups = wakeups;
     this.#writer = new SlotWriter({
       ...options,
       admission: this.#admission,
       log: this.#log,
       cancelPollDelayMs: () => options.busyPollMs ?? Math.max(options.minPollMs ?? 1000, pollDelayMs(this.#pollSeconds)),
       polled: (seconds) => (this.#pollSeconds = seconds),
+      ...(wakeups ? { cancelPollWait: (ms: number, signal: AbortSignal) => wakeups.wait(ms, signal) } : {}),
       point: (name) => this.#point(name),
       crashed: () => this.#crash,
     });
@@ -447,16 +458,24 @@ export class Agent {
    */
   async run(signal?: AbortSignal): Promise<void> {
     const backoff = new Backoff(this.#o.backoff);
+    // With wake-ups (MQTT), the idle wait ends early when the server says "poll now". The wait
+    // after an error does not: the backoff protects a struggling server from its whole fleet.
+    const wakeups = this.#wakeups;
     let pollSeconds = 60;
+    let idle = true;
     while (!signal?.aborted) {
       let delay = 0;
+      // An idle step polls: it answers every wake-up that came before it.
+      if (idle) wakeups?.polling();
       try {
         const result = await this.step();
         backoff.reset();
+        idle = result.idle;
         if (result.pollSeconds !== undefined) pollSeconds = result.pollSeconds;
         if (result.idle) delay = Math.max(this.#o.minPollMs ?? 1000, pollDelayMs(pollSeconds));
         this.#log.info(result.did, { phase: result.phase });
       } catch (e) {
+        idle = false;
         const failure = failureOf(e);
         const retryAfter = typeof failure.details.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined;
         delay = backoff.next(retryAfter);
@@ -464,7 +483,9 @@ export class Agent {
       }
       if (delay > 0) {
         try {
-          await sleep(delay, signal);
+          if (idle && wakeups) {
+            if (await wakeups.wait(delay, signal)) this.#log.info('woken by the server: polling now', {});
+          } else await sleep(delay, signal);
         } catch {
           return;
         }

@@ -80,12 +80,13 @@ export function buildProgram(): Command {
     .action(async (opts: { config: string }) => {
       const config = loadConfig(opts.config);
       const unlock = acquireAgentLock(config.stateDir);
-      const { agent, element } = openAgent(config, { logger: jsonLogger({ controllerId: config.controllerId }) });
+      const { agent, element, wakeups } = openAgent(config, { logger: jsonLogger({ controllerId: config.controllerId }), wakeups: true });
       const controller = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
       try {
         await agent.run(controller.signal);
       } finally {
+        await wakeups?.close();
         element.close();
         unlock();
       }

@@ -82,6 +82,26 @@ export const agentConfigSchema = z
     requireEncryption: z.boolean().default(false),
     /** Lower bound of the poll delay (ms). */
     minPollMs: z.int().positive().default(1000),
+    /**
+     * MQTT wake-up (docs/operations.md "MQTT wake-up"): the device subscribes to its own topic and
+     * polls at once when the server publishes there. Without it, or while the broker is down, the
+     * device polls on its interval. username default `<tenant>/<controllerId>`, topic default
+     * `osprey/<tenant>/<controllerId>/wakeup` (ids escaped as @osprey/protocol wakeupTopic says).
+     */
+    mqtt: z
+      .strictObject({
+        url: z.string().regex(/^mqtts?:\/\/[^/\s]+/, 'use mqtt://host:port or mqtts://host:port'),
+        username: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        topic: z
+          .string()
+          .min(1)
+          .refine((t) => !/[+#]/.test(t), 'a topic to subscribe to, without the wildcards + and #')
+          .optional(),
+        /** CA certificates (PEM file) to trust for mqtts://. */
+        ca: z.string().min(1).optional(),
+      })
+      .optional(),
   })
   .refine((c) => c.token !== undefined || c.tls?.cert !== undefined, {
     message: 'give the target security token (token) or a client certificate (tls.cert and tls.key)',
@@ -120,6 +140,7 @@ export function loadConfig(path: string): AgentConfig {
       ...(c.bootloader.link ? { link: abs(c.bootloader.link) } : {}),
     },
     key: 'file' in c.key ? { file: abs(c.key.file) } : c.key,
+    ...(c.mqtt?.ca ? { mqtt: { ...c.mqtt, ca: abs(c.mqtt.ca) } } : {}),
     ...(c.tls
       ? {
           tls: {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { INSTALL_TYPES, type InstallType } from '@osprey/core';
 import { writeFileAtomic } from '@osprey/fs';
 import { Pkcs11Token } from '@osprey/pkcs11';
+import { wakeupTopic, wakeupUsername } from '@osprey/protocol';
 import { Agent } from './agent.js';
 import { GrubEnvBootloader } from './bootloader/grub.js';
 import {
@@ -27,7 +28,7 @@ import type { AgentConfig } from './config.js';
 import { DdiClient } from './ddi/client.js';
 import { AgentError } from './errors.js';
 import { commandHealthCheck, httpHealthCheck, type HealthCheck } from './health/index.js';
-import type { AgentLogger } from './log.js';
+import { silentLogger, type AgentLogger } from './log.js';
 import { Pkcs11Element } from './secure-element/pkcs11.js';
 import { SoftwareKeyElement } from './secure-element/software.js';
 import type { SecureElement } from './secure-element/types.js';
@@ -38,6 +39,7 @@ import { BlockDeviceSlot, FileSlot } from './slots/image-slot.js';
 import type { Slot } from './slots/types.js';
 import { StateStore } from './state/store.js';
 import { TrustAnchor } from './verify/anchor.js';
+import { MqttWakeupSource } from './wakeup.js';
 
 function openElement(config: AgentConfig): SecureElement {
   if ('file' in config.key) return new SoftwareKeyElement(config.key.file);
@@ -110,7 +112,30 @@ export function ddiClientOf(config: AgentConfig): DdiClient {
 }
 
 /** The device's objects, as configured. */
-export function openAgent(config: AgentConfig, options: { logger?: AgentLogger } = {}): { agent: Agent; element: SecureElement; bootloader: Bootloader } {
+/** The device's MQTT wake-up subscription, when configured (its username and topic default to the scheme's). */
+export function wakeupSourceOf(config: AgentConfig, logger: AgentLogger = silentLogger): MqttWakeupSource | undefined {
+  const mqtt = config.mqtt;
+  if (!mqtt) return undefined;
+  return new MqttWakeupSource(
+    {
+      url: mqtt.url,
+      username: mqtt.username ?? wakeupUsername(config.tenant, config.controllerId),
+      ...(mqtt.password === undefined ? {} : { password: mqtt.password }),
+      topic: mqtt.topic ?? wakeupTopic(config.tenant, config.controllerId),
+      ...(mqtt.ca === undefined ? {} : { ca: readFileSync(mqtt.ca) }),
+    },
+    logger,
+  );
+}
+
+/**
+ * The device's objects, as configured. `wakeups`: subscribe to the MQTT wake-up topic if one is
+ * configured (only `run` does; the caller closes `wakeups`).
+ */
+export function openAgent(
+  config: AgentConfig,
+  options: { logger?: AgentLogger; wakeups?: boolean } = {},
+): { agent: Agent; element: SecureElement; bootloader: Bootloader; wakeups?: MqttWakeupSource } {
   const { element, token, mac } = openElementAndMac(config);
   if (token && existsSync(secverKeyPath(config))) {
     element.close();
@@ -138,6 +163,7 @@ export function openAgent(config: AgentConfig, options: { logger?: AgentLogger }
     throw e;
   }
   const ddi = ddiClientOf(config);
+  const wakeups = options.wakeups ? wakeupSourceOf(config, options.logger) : undefined;
   const hc = config.healthCheck;
   const healthCheck = healthCheckOf(config);
   const run = execCommand();
@@ -174,8 +200,9 @@ export function openAgent(config: AgentConfig, options: { logger?: AgentLogger }
     requireEncryption: config.requireEncryption,
     minPollMs: config.minPollMs,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(wakeups ? { wakeups } : {}),
   });
-  return { agent, element, bootloader };
+  return { agent, element, bootloader, ...(wakeups ? { wakeups } : {}) };
 }
 
 /**

@@ -11,4 +11,5 @@ export * from './bootloader/index.js';
 export * from './health/index.js';
 export * from './log.js';
 export * from './agent.js';
+export * from './wakeup.js';
 export * from './simulator.js';

@@ -1,2 +1,3 @@
 export * from './ddi.js';
 export * from './rollout.js';
+export * from './wakeup.js';

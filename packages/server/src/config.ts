@@ -123,6 +123,24 @@ const configSchema = z.strictObject({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  // --- MQTT wake-up (#16, docs/operations.md "MQTT wake-up"): absent, devices learn of actions at their next poll.
+  mqtt: z
+    .strictObject({
+      /** The broker, mqtt://host:port or mqtts://host:port (OSPREY_MQTT_URL). */
+      url: z.string().regex(/^mqtts?:\/\/[^/\s]+/, 'use mqtt://host:port or mqtts://host:port'),
+      /** The server's broker login; its ACL lets it write `<prefix>/+/+/wakeup`. */
+      username: z.string().min(1).optional(),
+      /** Never logged. */
+      password: z.string().min(1).optional(),
+      /** First topic level(s) of every wake-up topic (OSPREY_MQTT_TOPIC_PREFIX). */
+      topicPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'use letters, digits, _ and -, levels separated by /')
+        .default('osprey'),
+      /** CA bundle (PEM file) to trust for mqtts:// (OSPREY_MQTT_CA). */
+      ca: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
@@ -176,6 +194,18 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
           )
         : { kind: env.OSPREY_BLOB_STORE };
   }
+  if (env.OSPREY_MQTT_URL || env.OSPREY_MQTT_USERNAME || env.OSPREY_MQTT_PASSWORD || env.OSPREY_MQTT_TOPIC_PREFIX || env.OSPREY_MQTT_CA) {
+    const mqtt: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries({
+      url: env.OSPREY_MQTT_URL,
+      username: env.OSPREY_MQTT_USERNAME,
+      password: env.OSPREY_MQTT_PASSWORD,
+      topicPrefix: env.OSPREY_MQTT_TOPIC_PREFIX,
+      ca: env.OSPREY_MQTT_CA,
+    }))
+      if (value !== undefined && value !== '') mqtt[key] = value;
+    out.mqtt = mqtt;
+  }
   if (env.OSPREY_TRUSTED_PROXIES)
     out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
@@ -214,6 +244,7 @@ const ENV_NAMES: Record<string, string> = {
   'blobStore.prefix': 'OSPREY_S3_PREFIX',
   'blobStore.accessKeyId': 'OSPREY_S3_ACCESS_KEY_ID',
   'blobStore.secretAccessKey': 'OSPREY_S3_SECRET_ACCESS_KEY',
+  mqtt: 'OSPREY_MQTT_URL/OSPREY_MQTT_USERNAME/OSPREY_MQTT_PASSWORD/OSPREY_MQTT_TOPIC_PREFIX/OSPREY_MQTT_CA',
 };
 
 /**

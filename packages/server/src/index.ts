@@ -6,3 +6,5 @@ export { seed, type SeedSpec } from './domain/seed.js';
 export { DdiService } from './domain/ddi.js';
 export { TufRepositoryService } from './domain/tuf/repository.js';
 export { ReleaseService, type ReleaseRequest, type ReleaseStatus } from './domain/releases.js';
+export { MqttWakeupPublisher } from './wakeup/mqtt.js';
+export type { WakeupPublisher } from './domain/wakeups.js';

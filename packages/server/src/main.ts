@@ -43,6 +43,8 @@ import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
 import { UserService } from './domain/users.js';
 import { FileKeyService, type KeyService } from './keys/keyservice.js';
 import { Pkcs11KeyService } from './keys/pkcs11-keyservice.js';
+import { NO_WAKEUPS, type WakeupPublisher } from './domain/wakeups.js';
+import { wakeupPublisherOf } from './wakeup/compose.js';
 
 /** How often timestamps are checked for re-signing (each is re-signed within half its lifetime). */
 const TUF_RESIGN_INTERVAL_MS = 60_000;
@@ -58,6 +60,8 @@ export interface RunningServer {
   tuf: TufRepositoryService;
   /** Where committed changes are announced (the live channel's source). */
   events: EventBus;
+  /** Where devices are told to poll now (MQTT when configured, else nowhere). */
+  wakeups: WakeupPublisher;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   url: string;
   generatedAdminPassword?: string;
@@ -163,9 +167,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     if (event.kind === 'tuf-key' || event.kind === 'tuf' || event.kind === 'tenant') keys.forget(event.tenant);
   });
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
-  const changes = new Changes(database.db, options.clock, events);
+  // MQTT wake-up (#16): with OSPREY_MQTT_URL, devices are told to poll at once after their action commits.
+  const wakeups = config.mqtt ? wakeupPublisherOf(config.mqtt, (message, err) => warn(message, err)) : { publisher: NO_WAKEUPS, counter: undefined };
+  const changes = new Changes(database.db, options.clock, events, wakeups.publisher);
   const targets = new TargetService(database.db, changes, keys, options.clock);
   const metrics = createMetrics();
+  if (wakeups.counter) metrics.registry.registerMetric(wakeups.counter);
   // Damage is reported once per artifact, when first recorded: a line an operator's alerting can match, and the metric.
   let logDamage: (finding: DamageFinding) => void = () => undefined;
   const integrity = new ArtifactIntegrity(
@@ -261,8 +268,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ? setInterval(() => {
           if (ticking) return;
           const now = options.clock?.() ?? new Date();
-          ticking = tickRollouts(database.db, now, { compileFilter: compileTargetFilter, events })
-            .then(() => tickAutoAssignments(database.db, compileTargetFilter, now, events))
+          ticking = tickRollouts(database.db, now, { compileFilter: compileTargetFilter, events, wakeups: wakeups.publisher })
+            .then(() => tickAutoAssignments(database.db, compileTargetFilter, now, events, wakeups.publisher))
             .catch((err: unknown) => app.log.warn({ err }, 'rollout tick failed; will retry'))
             .finally(() => (ticking = undefined));
         }, config.rolloutTickMs)
@@ -278,6 +285,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await resigning;
     await ticking;
     await app.close();
+    await wakeups.publisher.close();
     await ddi.flushLastSeen().catch(() => undefined);
     await database.close();
     closeKeys();
@@ -309,6 +317,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     keys,
     tuf,
     events,
+    wakeups: wakeups.publisher,
     url,
     ...(boot.generatedPassword ? { generatedAdminPassword: boot.generatedPassword } : {}),
     close,

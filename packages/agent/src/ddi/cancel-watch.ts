@@ -23,6 +23,11 @@ export interface CancelWatchOptions {
   /** Told the server's polling interval of each poll (seconds). */
   readonly polled: (sleepSeconds: number) => void;
   readonly log: AgentLogger;
+  /**
+   * The wait before each poll (default: sleep). The agent's wake-up signal (wakeup.ts) ends it
+   * early, so a cancel the server announces over MQTT stops the stream at once.
+   */
+  readonly wait?: (ms: number, signal: AbortSignal) => Promise<unknown>;
 }
 
 /** Polls until stopped; a failing poll is logged and the next one tried (the stream goes on). */
@@ -33,7 +38,7 @@ export function watchForCancel(options: CancelWatchOptions): CancelWatch {
   const loop = (async () => {
     for (;;) {
       try {
-        await sleep(options.delayMs(), stop.signal);
+        await (options.wait ?? sleep)(options.delayMs(), stop.signal);
       } catch {
         return; // stopped
       }

@@ -33,6 +33,8 @@ export interface SlotWriterOptions {
   readonly cancelPollDelayMs: () => number;
   /** Told the server's polling interval from each of those polls (seconds). */
   readonly polled: (sleepSeconds: number) => void;
+  /** The wait before each of those polls, ended early by a wake-up (default: sleep). */
+  readonly cancelPollWait?: (ms: number, signal: AbortSignal) => Promise<unknown>;
   readonly log: AgentLogger;
   /** The agent's crash points (fault injection); throwing there simulates a crash. */
   readonly point: (name: string) => void;
@@ -73,6 +75,7 @@ export class SlotWriter {
             delayMs: this.#o.cancelPollDelayMs,
             polled: this.#o.polled,
             log,
+            ...(this.#o.cancelPollWait ? { wait: this.#o.cancelPollWait } : {}),
           });
     let crashed: unknown;
     let failure: unknown;

@@ -15,6 +15,7 @@ import { AutoAssignStore, type TargetFilterRow } from '../db/stores/auto-assignm
 import { notFound } from '../errors.js';
 import { Changes, type Actor, type AuditRecord } from './changes.js';
 import type { EventBus } from './events.js';
+import type { WakeupPublisher } from './wakeups.js';
 import { SCHEDULER_ACTOR, type FilterCompiler } from './rollout-scheduler.js';
 
 export type { AutoAssignment } from '../db/schema.js';
@@ -112,8 +113,14 @@ export async function assignMany(
 }
 
 /** One tick over every auto-assignment of every tenant: each filter in its own transaction. Returns how many actions were created. */
-export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterCompiler, now: Date, events?: EventBus): Promise<number> {
-  const changes = new Changes(db, () => now, events);
+export async function tickAutoAssignments(
+  db: Kysely<Database>,
+  compile: FilterCompiler,
+  now: Date,
+  events?: EventBus,
+  wakeups?: WakeupPublisher,
+): Promise<number> {
+  const changes = new Changes(db, () => now, events, wakeups);
   let assigned = 0;
   for (const f of await new AutoAssignStore(db).withAutoAssignment()) {
     assigned += await changes.apply({ tenant: f.tenant, actor: SCHEDULER_ACTOR }, async (trx, now) => {
@@ -130,6 +137,7 @@ export async function tickAutoAssignments(db: Kysely<Database>, compile: FilterC
         { type: auto.type, weight: auto.weight, message: `Update Server: Auto-assigned by target filter ${filter.name}` },
         now,
       );
+      await changes.wakeTargets(trx, f.tenant, targets, 'action');
       // As before: the tick's assignments are in the actions' status history, not the audit log.
       // The console still hears of them: the filter's targets and their actions changed.
       if (n > 0)

@@ -12,8 +12,10 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { TargetStore } from '../db/stores/targets.js';
 import { appendAudit } from './audit.js';
 import { NO_EVENTS, type ChangeEvent, type EventBus } from './events.js';
+import { NO_WAKEUPS, type Wakeup, type WakeupPublisher } from './wakeups.js';
 
 /** Who acts: the tenant and the name the audit log records (`user:alice`, `token:ci`, `device:dev01`, `system`). */
 export interface Actor {
@@ -45,6 +47,8 @@ export type ChangeWork<T> = (trx: Transaction<Database>, now: Date) => Promise<C
 export class Changes {
   /** The events of each open transaction this opened, published when it commits. */
   private readonly pending = new WeakMap<Transaction<Database>, ChangeEvent[]>();
+  /** The device wake-ups of each open transaction, sent when it commits (domain/wakeups.ts). */
+  private readonly pendingWakeups = new WeakMap<Transaction<Database>, Wakeup[]>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -52,6 +56,8 @@ export class Changes {
     private readonly clock: () => Date = () => new Date(),
     /** Where committed changes are announced (the console's live channel). */
     readonly events: EventBus = NO_EVENTS,
+    /** Where devices are told to poll now once their new or canceled action committed (MQTT). */
+    readonly wakeups: WakeupPublisher = NO_WAKEUPS,
   ) {}
 
   async apply<T>(who: Actor, work: ChangeWork<T>): Promise<T> {
@@ -64,11 +70,15 @@ export class Changes {
    */
   async transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     const events: ChangeEvent[] = [];
+    const wakeups: Wakeup[] = [];
     const result = await this.db.transaction().execute((trx) => {
       this.pending.set(trx, events);
+      this.pendingWakeups.set(trx, wakeups);
       return work(trx);
     });
     this.events.publish(events);
+    for (const w of wakeups)
+      this.wakeups.publish(w.tenant, w.controllerId, { reason: w.reason, ...(w.actionId === undefined ? {} : { actionId: w.actionId }) });
     return result;
   }
 
@@ -87,6 +97,25 @@ export class Changes {
   /** Announce, after `trx` commits, changes that are not audited but that operators watch (the scheduler moving a rollout). */
   announce(trx: Transaction<Database>, events: readonly ChangeEvent[]): void {
     this.eventsOf(trx).push(...events);
+  }
+
+  /** Wake these devices (they poll at once) after `trx` commits; nothing when it rolls back. */
+  wake(trx: Transaction<Database>, wakeups: readonly Wakeup[]): void {
+    this.eventsOf(trx); // the same rule: only a transaction opened by `transaction` commits where this sees it
+    this.pendingWakeups.get(trx)!.push(...wakeups);
+  }
+
+  /**
+   * Wake the devices of these targets (by id, as bulk assignments hold them) after `trx` commits.
+   * Without a publisher (no MQTT) it does not even look their controller ids up.
+   */
+  async wakeTargets(trx: Transaction<Database>, tenant: string, targetIds: readonly number[], reason: Wakeup['reason']): Promise<void> {
+    if (this.wakeups === NO_WAKEUPS || targetIds.length === 0) return;
+    const targets = await new TargetStore(trx).controllerIdsOf(tenant, targetIds);
+    this.wake(
+      trx,
+      targets.map((t) => ({ tenant, controllerId: t.controllerId, reason })),
+    );
   }
 
   private eventsOf(trx: Transaction<Database>): ChangeEvent[] {

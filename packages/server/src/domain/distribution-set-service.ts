@@ -161,15 +161,20 @@ export class DistributionSetService {
         continue;
       }
       checkOptions(options);
-      const { actionId } = await this.changes.apply(who, async (trx, now) => ({
-        result: await assignIn(trx, who.tenant, target.id, dsId, options, now),
-        audit: {
-          action: 'distributionset.assign',
-          subject: { type: 'target', id: target.controller_id },
-          before: { assignedDs: target.assigned_ds_id },
-          after: { assignedDs: dsId, type: options.type ?? 'forced' },
-        },
-      }));
+      const { actionId } = await this.changes.apply(who, async (trx, now) => {
+        const result = await assignIn(trx, who.tenant, target.id, dsId, options, now);
+        // The device polls at once (MQTT), once this commits; its older actions' cancels ride along.
+        this.changes.wake(trx, [{ tenant: who.tenant, controllerId: target.controller_id, reason: 'action', actionId: result.actionId }]);
+        return {
+          result,
+          audit: {
+            action: 'distributionset.assign',
+            subject: { type: 'target', id: target.controller_id },
+            before: { assignedDs: target.assigned_ds_id },
+            after: { assignedDs: dsId, type: options.type ?? 'forced' },
+          },
+        };
+      });
       assigned.push(actionId);
     }
     return { assigned: assigned.length, alreadyAssigned, total: assignments.length, assignedActions: assigned.map((id) => ({ id })) };

@@ -20,6 +20,7 @@ import { TenantStore } from '../db/stores/tenants.js';
 import { notFound } from '../errors.js';
 import { Changes, type AuditRecord } from './changes.js';
 import type { ChangeEvent, EventBus } from './events.js';
+import type { WakeupPublisher } from './wakeups.js';
 import { parseTenantConfig } from './tenant-config.js';
 
 type Trx = Transaction<Database>;
@@ -36,15 +37,17 @@ const OPEN_GROUPS = ['creating', 'ready', 'scheduled', 'running'] as const;
 /**
  * Stop (§3.2): SCHEDULED actions removed (no device was offered them), open groups FINISHED,
  * running actions canceled, the rollout STOPPED. Shared by the `stop`/`delete` commands and an
- * abort; `from` is the status the caller found under its lock.
+ * abort; `from` is the status the caller found under its lock. Returns the ids of the targets
+ * whose action was canceled (the caller wakes them).
  */
-export async function stopRollout(trx: Trx, tenant: string, rolloutId: number, from: RolloutStatus, now: Date): Promise<void> {
+export async function stopRollout(trx: Trx, tenant: string, rolloutId: number, from: RolloutStatus, now: Date): Promise<number[]> {
   const actions = new ActionStore(trx);
   const rollouts = new RolloutStore(trx);
   await actions.deleteScheduledOfRollout(tenant, rolloutId);
   await rollouts.transitionGroups(tenant, rolloutId, OPEN_GROUPS, 'finished');
-  await actions.cancelActiveOfRollout(tenant, rolloutId, now);
+  const canceled = await actions.cancelActiveOfRollout(tenant, rolloutId, now);
   await rollouts.transition(tenant, rolloutId, from, 'stopped', { updatedAt: now });
+  return canceled;
 }
 
 /**
@@ -55,10 +58,10 @@ export async function stopRollout(trx: Trx, tenant: string, rolloutId: number, f
 export async function tickRollouts(
   db: Kysely<Database>,
   now: Date,
-  options: { limit?: number; compileFilter?: FilterCompiler; events?: EventBus } = {},
+  options: { limit?: number; compileFilter?: FilterCompiler; events?: EventBus; wakeups?: WakeupPublisher } = {},
 ): Promise<number> {
   const limit = options.limit ?? 50;
-  const changes = new Changes(db, () => now, options.events);
+  const changes = new Changes(db, () => now, options.events, options.wakeups);
   let handled = 0;
   for (let i = 0; i < limit; i++) {
     const done = await changes.transaction(async (trx) => {
@@ -69,7 +72,7 @@ export async function tickRollouts(
         if (options.compileFilter) await absorbNewTargets(trx, rollout, options.compileFilter);
         const { snapshot, groups } = await snapshotOf(trx, rollout, now);
         const transitions = decide(snapshot, groups, now);
-        const audit = await apply(trx, rollout, snapshot.status, transitions, now);
+        const audit = await apply(trx, rollout, snapshot.status, transitions, now, changes);
         // Most ticks change nothing; the console hears of those that moved the rollout or its actions.
         if (transitions.length > 0) changes.announce(trx, tickEvents(rollout, transitions));
         // Handled at `now`: the next due rollout is another one (or this one at the next tick).
@@ -201,7 +204,7 @@ async function snapshotOf(trx: Trx, due: DueRollout, now: Date): Promise<{ snaps
  * Apply the engine's transitions, each as the named store transition from the status the engine
  * saw (the rollout is locked, so it is still that). Returns the audit entries: an abort's only.
  */
-async function apply(trx: Trx, due: DueRollout, seen: RolloutStatus, transitions: readonly Transition[], now: Date): Promise<AuditRecord[]> {
+async function apply(trx: Trx, due: DueRollout, seen: RolloutStatus, transitions: readonly Transition[], now: Date, changes: Changes): Promise<AuditRecord[]> {
   const rollouts = new RolloutStore(trx);
   const audit: AuditRecord[] = [];
   let status = seen;
@@ -234,16 +237,18 @@ async function apply(trx: Trx, due: DueRollout, seen: RolloutStatus, transitions
         await become('finished');
         break;
       case 'releaseActions':
-        await releaseActions(trx, due.tenant, t.groupId, t.count, now);
+        // The released devices poll at once (MQTT) when the tick commits.
+        await changes.wakeTargets(trx, due.tenant, await releaseActions(trx, due.tenant, t.groupId, t.count, now), 'action');
         break;
       case 'retryActions':
         await new ActionStore(trx).retryFailed(due.tenant, t.groupId, due.maxRetries, t.count, now);
         break;
       case 'abortRollout':
-        await stopRollout(trx, due.tenant, due.id, status, now);
+        await changes.wakeTargets(trx, due.tenant, await stopRollout(trx, due.tenant, due.id, status, now), 'cancel');
         status = 'stopped';
         // Azure Device Update: put the devices the rollout reached back on a known-good set.
-        if (t.rollbackDistributionSetId !== undefined) await assignRollback(trx, due.tenant, due.id, t.rollbackDistributionSetId, now);
+        if (t.rollbackDistributionSetId !== undefined)
+          await changes.wakeTargets(trx, due.tenant, await assignRollback(trx, due.tenant, due.id, t.rollbackDistributionSetId, now), 'action');
         audit.push({ action: 'rollout.abort', subject: { type: 'rollout', id: String(due.id) }, before: null, after: { reason: t.reason } });
         break;
     }
@@ -251,12 +256,12 @@ async function apply(trx: Trx, due: DueRollout, seen: RolloutStatus, transitions
   return audit;
 }
 
-/** Activate up to `count` scheduled actions of a group (oldest first), as an assignment does. */
-async function releaseActions(trx: Trx, tenant: string, groupId: number, count: number, now: Date): Promise<number> {
+/** Activate up to `count` scheduled actions of a group (oldest first), as an assignment does; the ids of their targets. */
+async function releaseActions(trx: Trx, tenant: string, groupId: number, count: number, now: Date): Promise<number[]> {
   const actions = new ActionStore(trx);
   const config = parseTenantConfig(await new TenantStore(trx).config(tenant));
   const released = await actions.releaseScheduled(tenant, groupId, count, now, config['user.confirmation.flow.enabled']);
-  if (released.length === 0) return 0;
+  if (released.length === 0) return [];
   const ids = released.map((r) => r.id);
   // Older open actions of these targets are canceled, as a new assignment does (§2.3).
   await actions.cancelOpenOfTargets(
@@ -267,7 +272,7 @@ async function releaseActions(trx: Trx, tenant: string, groupId: number, count: 
   );
   await new AssignmentStore(trx).pointTargetsAtActions(tenant, ids);
   await actions.addStatuses(tenant, ids, 'Update Server: Rollout released the action');
-  return released.length;
+  return released.map((r) => r.target_id);
 }
 
 /**
@@ -275,10 +280,10 @@ async function releaseActions(trx: Trx, tenant: string, groupId: number, count: 
  * resolved in the rollout's tenant when the rollout was created, and every statement here is
  * scoped to that tenant too.
  */
-async function assignRollback(trx: Trx, tenant: string, rolloutId: number, dsId: number, now: Date): Promise<void> {
+async function assignRollback(trx: Trx, tenant: string, rolloutId: number, dsId: number, now: Date): Promise<number[]> {
   const actions = new ActionStore(trx);
   const inserted = await actions.insertRollback(tenant, rolloutId, dsId, now);
-  if (inserted.length === 0) return;
+  if (inserted.length === 0) return [];
   await actions.addStatuses(
     tenant,
     inserted.map((r) => r.id),
@@ -289,4 +294,5 @@ async function assignRollback(trx: Trx, tenant: string, rolloutId: number, dsId:
     inserted.map((r) => r.target_id),
     dsId,
   );
+  return inserted.map((r) => r.target_id);
 }

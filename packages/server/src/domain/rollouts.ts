@@ -334,11 +334,12 @@ export class RolloutService {
           await rollouts.transition(who.tenant, id, rollout.status, 'starting', { updatedAt: DUE_AT_NEXT_TICK });
           break;
         case 'stop':
-          await stopRollout(trx, who.tenant, id, rollout.status, now);
+          // The devices whose action was canceled hear of it at once (MQTT), after the commit.
+          await this.changes.wakeTargets(trx, who.tenant, await stopRollout(trx, who.tenant, id, rollout.status, now), 'cancel');
           after = 'stopped';
           break;
         case 'delete':
-          await stopRollout(trx, who.tenant, id, rollout.status, now);
+          await this.changes.wakeTargets(trx, who.tenant, await stopRollout(trx, who.tenant, id, rollout.status, now), 'cancel');
           await rollouts.transition(who.tenant, id, 'stopped', 'deleted');
           after = 'deleted';
           break;

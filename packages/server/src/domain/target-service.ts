@@ -267,6 +267,11 @@ export class TargetService {
   async cancel(who: Actor, actionId: number): Promise<void> {
     await this.changes.apply(who, async (trx, now) => {
       const canceled = await cancelIn(trx, who.tenant, actionId, now);
+      if (canceled !== null) {
+        // The device hears of the cancel at once (MQTT) and stops; resolved in the tenant, under the lock cancelIn took.
+        const action = await new ActionStore(trx).find(who.tenant, actionId);
+        if (action) this.changes.wake(trx, [{ tenant: who.tenant, controllerId: action.controller_id, reason: 'cancel', actionId }]);
+      }
       return {
         result: undefined,
         // Already canceling: nothing changed, nothing to record.

@@ -459,16 +459,18 @@ export class ActionStore {
     await this.db.deleteFrom('actions').where('tenant', '=', tenant).where('rollout_id', '=', rolloutId).where('status', '=', 'SCHEDULED').execute();
   }
 
-  /** A stopped rollout's open actions become CANCELING (§3.2). */
-  async cancelActiveOfRollout(tenant: string, rolloutId: number, now: Date): Promise<void> {
-    await this.db
+  /** A stopped rollout's open actions become CANCELING (§3.2); their targets' ids (whom to wake). */
+  async cancelActiveOfRollout(tenant: string, rolloutId: number, now: Date): Promise<number[]> {
+    const rows = await this.db
       .updateTable('actions')
       .set({ status: 'CANCELING', updated_at: now })
       .where('tenant', '=', tenant)
       .where('rollout_id', '=', rolloutId)
       .where('active', '=', true)
       .where('status', '!=', 'CANCELING')
+      .returning('target_id')
       .execute();
+    return rows.map((r) => Number(r.target_id));
   }
 
   /** A forced RUNNING action of `dsId` for every target the rollout reached (released at least once). */

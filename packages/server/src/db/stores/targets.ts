@@ -94,6 +94,14 @@ export class TargetStore {
       .execute();
   }
 
+  /** The controller ids of these targets of the tenant (whom to wake after a bulk assignment). */
+  async controllerIdsOf(tenant: string, ids: readonly number[]): Promise<Array<{ id: number; controllerId: string }>> {
+    if (ids.length === 0) return [];
+    const { rows } = await sql<{ id: number; controller_id: string }>`
+      select id, controller_id from targets where tenant = ${tenant} and id = any(${sql.val([...ids])}::bigint[])`.execute(this.db);
+    return rows.map((r) => ({ id: Number(r.id), controllerId: r.controller_id }));
+  }
+
   async byControllerId(tenant: string, controllerId: string): Promise<TargetRow | undefined> {
     return this.db.selectFrom('targets').selectAll().where('tenant', '=', tenant).where('controller_id', '=', controllerId).executeTakeFirst();
   }

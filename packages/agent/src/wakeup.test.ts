@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { PollSignal, type WakeupSource, type WakeupTimers } from './wakeup.js';
+
+/** Timers the test moves by hand. */
+class ManualTimers implements WakeupTimers {
+  now = 0;
+  #next = 1;
+  readonly #due = new Map<number, { at: number; fn: () => void }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#next++;
+    this.#due.set(id, { at: this.now + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#due.delete(handle as number);
+  }
+  get pending(): number {
+    return this.#due.size;
+  }
+  advance(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      const [id, first] = [...this.#due.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0] ?? [];
+      if (id === undefined || !first) break;
+      this.#due.delete(id);
+      this.now = first.at;
+      first.fn();
+    }
+    this.now = until;
+  }
+}
+
+class Source implements WakeupSource {
+  readonly listeners = new Set<() => void>();
+  subscribe(listener: () => void) {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+  emit(): void {
+    for (const l of this.listeners) l();
+  }
+  async close() {}
+}
+
+/** Whether the promise has settled after the microtasks queued so far. */
+async function settled<T>(p: Promise<T>): Promise<{ done: boolean; value?: T }> {
+  let state: { done: boolean; value?: T } = { done: false };
+  void p.then((value) => (state = { done: true, value }));
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  return state;
+}
+
+describe('PollSignal', () => {
+  const setup = () => {
+    const timers = new ManualTimers();
+    const source = new Source();
+    const signal = new PollSignal(source, { debounceMs: 100, timers });
+    return { timers, source, signal };
+  };
+
+  it('waits out the interval when no wake-up comes', async () => {
+    const { timers, signal } = setup();
+    const waiting = signal.wait(60_000);
+    timers.advance(59_999);
+    expect((await settled(waiting)).done).toBe(false);
+    timers.advance(1);
+    expect(await settled(waiting)).toEqual({ done: true, value: false });
+  });
+
+  it('ends the wait once for a burst of wake-ups', async () => {
+    const { timers, source, signal } = setup();
+    const waiting = signal.wait(3_600_000);
+    for (let i = 0; i < 20; i++) source.emit();
+    timers.advance(99);
+    expect((await settled(waiting)).done).toBe(false);
+    timers.advance(1);
+    expect(await settled(waiting)).toEqual({ done: true, value: true });
+    expect(signal.received).toBe(1);
+    // The burst is answered: the next wait is a whole interval again.
+    const next = signal.wait(3_600_000);
+    timers.advance(1_000_000);
+    expect((await settled(next)).done).toBe(false);
+  });
+
+  it('remembers a wake-up that came while a poll was in flight, and forgets one a poll answered', async () => {
+    const { timers, source, signal } = setup();
+    signal.polling();
+    source.emit(); // during the poll: the action may have been committed after it read
+    timers.advance(100);
+    expect(await settled(signal.wait(3_600_000))).toEqual({ done: true, value: true });
+    source.emit(); // before the next poll starts: that poll sees it
+    timers.advance(100);
+    signal.polling();
+    const waiting = signal.wait(3_600_000);
+    timers.advance(1_000_000);
+    expect((await settled(waiting)).done).toBe(false);
+  });
+
+  it('stops listening when closed, and a wait rejects on abort', async () => {
+    const { timers, source, signal } = setup();
+    const abort = new AbortController();
+    const waiting = signal.wait(3_600_000, abort.signal);
+    abort.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    signal.close();
+    expect(source.listeners.size).toBe(0);
+    source.emit();
+    timers.advance(1000);
+    expect(timers.pending).toBe(0);
+  });
+});
