@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { FileBlobStore } from './blob/store.js';
+import { FileBlobStore, type BlobStore } from './blob/store.js';
+import { TimedBlobStore } from './blob/timed.js';
+import { readStatusCounts } from './db/stores/status-counts.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
@@ -26,7 +28,7 @@ import { buildApp, type AppDependencies } from './http/app.js';
 import type { ManagementServices } from './http/mgmt/context.js';
 import { Changes } from './domain/changes.js';
 import { ArtifactIntegrity, type DamageFinding } from './domain/integrity.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, watchScrapeSources } from './metrics.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
 import { ActionService } from './domain/actions.js';
 import { SignatureService } from './domain/artifact-signatures.js';
@@ -50,7 +52,7 @@ export interface RunningServer {
   ddi: DdiService;
   /** The management API's services (http/mgmt/context.ts). */
   management: ManagementServices;
-  blobs: FileBlobStore;
+  blobs: BlobStore;
   keys: KeyService;
   tuf: TufRepositoryService;
   /** Where committed changes are announced (the live channel's source). */
@@ -90,7 +92,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
   });
   const boot = await bootstrap(database.db, config.adminPassword);
-  const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
+  const metrics = createMetrics();
+  // Every store is timed by one decorator (blob/timed.ts): latency by operation, in the metrics.
+  const blobs: BlobStore = new TimedBlobStore(new FileBlobStore(join(config.dataDir, 'blobs')), (operation, outcome, seconds) =>
+    metrics.blobOperations.observe({ operation, outcome }, seconds),
+  );
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
   let keys: KeyService;
   let signing: ArtifactSigning;
@@ -113,7 +119,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   const changes = new Changes(database.db, options.clock, events);
   const targets = new TargetService(database.db, changes, keys, options.clock);
-  const metrics = createMetrics();
   // Damage is reported once per artifact, when first recorded: a line an operator's alerting can match, and the metric.
   let logDamage: (finding: DamageFinding) => void = () => undefined;
   const integrity = new ArtifactIntegrity(
@@ -174,11 +179,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ddi,
     management,
     login,
-    ready: () => database.ping(),
+    readiness: {
+      database: async () => {
+        if (!(await database.ping())) throw new Error('the database does not answer a query');
+      },
+      blobStore: () => blobs.ping(),
+    },
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.liveEvents ? { liveEvents: options.liveEvents } : {}),
   });
   warn = (message, err) => app.log.warn({ err }, message);
+  // Gauges read at scrape time only: status counts (one grouped query, cached), the pool (in memory).
+  watchScrapeSources(metrics, {
+    statusCounts: () => readStatusCounts(database.db),
+    pool: () => database.poolStats(),
+    cacheMs: config.metricsDatabaseCacheMs,
+    onError: (err) => warn('reading status counts for the metrics failed; the gauges show the last values read', err),
+  });
   logDamage = (f) =>
     app.log.error(
       { tenant: f.tenant, artifactId: f.artifactId, sha256: f.sha256, damage: f.damage, seenBy: f.seenBy },

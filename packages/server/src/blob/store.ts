@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -36,6 +36,8 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** Remove a blob (callers make sure nothing refers to it any more). */
   delete(sha256: string): Promise<void>;
+  /** The readiness probe: resolves when the store can be read and written now, else rejects saying why. */
+  ping(): Promise<void>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -175,6 +177,17 @@ export class FileBlobStore implements BlobStore {
 
   async delete(sha256: string): Promise<void> {
     await rm(this.path(sha256), { force: true });
+  }
+
+  /** The blobs directory is there and a file can be written into it (a full or read-only disk fails). */
+  async ping(): Promise<void> {
+    if (!(await stat(this.root)).isDirectory()) throw new Error(`${this.root} is not a directory`);
+    const probe = join(this.temp, `ping-${randomBytes(6).toString('hex')}`);
+    try {
+      await writeFile(probe, 'ping', { flag: 'wx' });
+    } finally {
+      await rm(probe, { force: true });
+    }
   }
 
   async has(sha256: string): Promise<boolean> {
