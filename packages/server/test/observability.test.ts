@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +168,50 @@ describe('metrics as a small rollout runs (PGlite)', () => {
       expect(ours).toEqual([]);
       expect([0, 3]).toContain(check.status);
     }
+  });
+});
+
+describe('a download the device cuts', () => {
+  let server: TestServer;
+  const big = randomBytes(48 * 1024 * 1024); // more than loopback's socket buffers hold
+  beforeAll(async () => {
+    writeFileSync(join(files, 'big.swu'), big);
+    server = await startTestServer('pglite', { rolloutTickMs: 0 }, { listen: true });
+    await seed(server.database.db, server.blobs, server.keys, {
+      targets: [{ controllerId: 'cut-1', securityToken: 'token-cut-1-0123456789' }],
+      modules: [{ key: 'os', name: 'cut-os', version: '1.0', artifacts: [{ file: join(files, 'big.swu'), filename: 'big.swu' }] }],
+      distributionSets: [{ key: 'ds', name: 'cut', version: '1.0', modules: ['os'] }],
+      assignments: [{ target: 'cut-1', ds: 'ds' }],
+    });
+    await server.ddi.settle();
+  });
+  afterAll(() => server?.stop());
+
+  it('counts it as aborted, with the bytes that left before the cut', async () => {
+    const headers = { authorization: 'TargetToken token-cut-1-0123456789', accept: 'application/json' };
+    const poll = (await (await fetch(`${server.url}/DEFAULT/controller/v1/cut-1`, { headers })).json()) as { _links: { deploymentBase: { href: string } } };
+    const deployment = (await (await fetch(poll._links.deploymentBase.href.replace(/^https?:\/\/[^/]+/, server.url), { headers })).json()) as any;
+    const href = new URL(deployment.deployment.chunks[0].artifacts[0]._links['download-http'].href).pathname;
+    await new Promise<void>((resolve, reject) => {
+      const req = httpGet(`${server.url}${href}`, { headers }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (e) => (e.message === 'socket hang up' ? undefined : reject(e)));
+    });
+    // The server sees the cut when its write fails or the socket closes: wait for the count (bounded).
+    let families = (await scrape(server)).families;
+    for (let i = 0; i < 100 && value(families, 'osprey_ddi_downloads_total', { mode: 'full', outcome: 'aborted' }) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      families = (await scrape(server)).families;
+    }
+    expect(value(families, 'osprey_ddi_downloads_total', { mode: 'full', outcome: 'aborted' })).toBe(1);
+    expect(value(families, 'osprey_ddi_downloads_total', { mode: 'full', outcome: 'complete' })).toBe(0);
+    const sent = value(families, 'osprey_ddi_download_sent_bytes_total', { mode: 'full' });
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(big.length);
   });
 });
 
