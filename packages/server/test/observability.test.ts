@@ -91,6 +91,10 @@ describe('metrics as a small rollout runs (PGlite)', () => {
     expect((await fetch(`${server.url}/DEFAULT/controller/v1/obs-1`, { headers: { authorization: 'TargetToken wrong-token-000' } })).status).toBe(401);
     expect((await fetch(`${server.url}/DEFAULT/controller/v1/obs-1`)).status).toBe(401);
     expect((await api('GET', '/targets', undefined, 'Basic ' + Buffer.from('admin:not-the-password').toString('base64'))).status).toBe(401);
+    expect((await fetch(`${server.url}/DEFAULT/controller/v1/obs-1`, { headers: { authorization: 'GatewayToken not-the-key-000' } })).status).toBe(401);
+    expect((await api('GET', '/targets', undefined, 'Bearer oss_not-a-session-0000000000')).status).toBe(401);
+    expect((await api('GET', '/targets', undefined, 'Bearer osp_not-a-token-00000000000')).status).toBe(401);
+    expect((await api('POST', '/sessions', { username: 'admin', password: 'not-the-password' }, '')).status).toBe(401);
 
     for (const id of devices) {
       const poll = await ddi(id);
@@ -121,7 +125,7 @@ describe('metrics as a small rollout runs (PGlite)', () => {
     const m = after.families;
     expect(value(m, 'osprey_ddi_polls_total', { outcome: 'ok' })).toBe(2);
     expect(value(m, 'osprey_ddi_polls_total', { outcome: 'not_modified' })).toBe(2);
-    expect(value(m, 'osprey_ddi_polls_total', { outcome: 'unauthorized' })).toBe(2);
+    expect(value(m, 'osprey_ddi_polls_total', { outcome: 'unauthorized' })).toBe(3);
     expect(value(m, 'osprey_ddi_downloads_total', { mode: 'full', outcome: 'complete' })).toBe(2);
     expect(value(m, 'osprey_ddi_downloads_total', { mode: 'range', outcome: 'complete' })).toBe(2);
     expect(value(m, 'osprey_ddi_download_sent_bytes_total', { mode: 'full' })).toBe(2 * image.length);
@@ -133,6 +137,11 @@ describe('metrics as a small rollout runs (PGlite)', () => {
     expect(value(m, 'osprey_authentication_failures_total', { kind: 'device_token' })).toBe(1);
     expect(value(m, 'osprey_authentication_failures_total', { kind: 'missing' })).toBe(1);
     expect(value(m, 'osprey_authentication_failures_total', { kind: 'basic' })).toBe(1);
+    expect(value(m, 'osprey_authentication_failures_total', { kind: 'gateway_token' })).toBe(1);
+    expect(value(m, 'osprey_authentication_failures_total', { kind: 'session' })).toBe(1);
+    expect(value(m, 'osprey_authentication_failures_total', { kind: 'api_token' })).toBe(1);
+    expect(value(m, 'osprey_authentication_failures_total', { kind: 'login' })).toBe(1);
+    expect(value(m, 'osprey_authentication_failures_total', { kind: 'other' })).toBe(0);
     expect(value(m, 'osprey_actions', { status: 'running' })).toBe(0);
     expect(value(m, 'osprey_actions', { status: 'finished' })).toBe(2);
     expect(value(m, 'osprey_rollouts', { status: 'finished' })).toBe(1);
