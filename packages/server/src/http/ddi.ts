@@ -15,7 +15,7 @@ import { badRequest } from '../errors.js';
 import { authenticateDevice, deviceOf, type DeviceIdentity } from './ddi-auth.js';
 import { registerDownloadRoutes } from './ddi-downloads.js';
 import type { ServerMetrics } from '../metrics.js';
-import { feedbackHook, pollHook } from './metrics.js';
+import { countFeedback, feedbackErrorHook, pollHook } from './metrics.js';
 import { artifactBody, cancelActionBody, confirmationStateBody, deploymentBody, deviceUrls, pollBody, type DeviceUrls } from './ddi-dto.js';
 import {
   actionParams,
@@ -116,9 +116,10 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
 
   app.post(
     '/deploymentBase/:actionId/feedback',
-    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } }, onResponse: feedbackHook(metrics, 'deployment') },
+    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } }, onResponse: feedbackErrorHook(metrics, 'deployment') },
     async (request, reply) => {
       await ddi.feedback.deploymentFeedback(deviceOf(request).target, request.params.actionId, request.body);
+      countFeedback(metrics, 'deployment', request.body.status);
       return reply.status(200).send(undefined);
     },
   );
@@ -130,9 +131,10 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
 
   app.post(
     '/cancelAction/:actionId/feedback',
-    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } }, onResponse: feedbackHook(metrics, 'cancel') },
+    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } }, onResponse: feedbackErrorHook(metrics, 'cancel') },
     async (request, reply) => {
       await ddi.feedback.cancelFeedback(deviceOf(request).target, request.params.actionId, request.body);
+      countFeedback(metrics, 'cancel', request.body.status);
       return reply.status(200).send(undefined);
     },
   );

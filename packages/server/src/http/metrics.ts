@@ -102,23 +102,20 @@ export function pollHook(metrics: ServerMetrics): onResponseHookHandler {
   };
 }
 
-/** Feedback counted by what the device reported (the schema's enums only) or why it was not applied. */
-export function feedbackHook(metrics: ServerMetrics, kind: 'deployment' | 'cancel'): onResponseHookHandler {
-  return (request, reply, done) => {
+/** Accepted feedback, by what the device reported (the schema's enums: a label never holds device text). */
+export function countFeedback(metrics: ServerMetrics, kind: 'deployment' | 'cancel', status: { execution: string; result: { finished: string } }): void {
+  metrics.feedback.inc({
+    kind,
+    execution: FEEDBACK_EXECUTIONS.includes(status.execution) ? status.execution : 'other',
+    finished: FEEDBACK_RESULTS.includes(status.result.finished) ? status.result.finished : 'other',
+  });
+}
+
+/** Feedback not applied, by why: the body the schema refused (400), or no such open action, or a quota (404, 410, 429). */
+export function feedbackErrorHook(metrics: ServerMetrics, kind: 'deployment' | 'cancel'): onResponseHookHandler {
+  return (_request, reply, done) => {
     const status = reply.statusCode;
-    if (status === 200) {
-      const reported = (request.body as { status?: { execution?: string; result?: { finished?: string } } } | undefined)?.status;
-      const execution = reported?.execution ?? '';
-      const finished = reported?.result?.finished ?? '';
-      metrics.feedback.inc({
-        kind,
-        execution: FEEDBACK_EXECUTIONS.includes(execution) ? execution : 'other',
-        finished: FEEDBACK_RESULTS.includes(finished) ? finished : 'other',
-      });
-    } else if (status >= 400 && status < 500 && status !== 401) {
-      // 400: the body is refused by the schema; 404, 410, 429: no such open action, or over a quota.
-      metrics.feedbackErrors.inc({ kind, reason: status === 400 ? 'invalid' : 'refused' });
-    }
+    if (status >= 400 && status < 500 && status !== 401) metrics.feedbackErrors.inc({ kind, reason: status === 400 ? 'invalid' : 'refused' });
     done();
   };
 }
