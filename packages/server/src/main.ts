@@ -2,10 +2,12 @@
  * The composition root: configuration in, a running server out. Everything is constructed here and
  * injected; `close()` shuts down in order (stop accepting, flush last-seen times, close the database).
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { FileBlobStore, type BlobStore } from './blob/store.js';
+import { S3BlobStore } from './blob/s3-store.js';
 import { TimedBlobStore } from './blob/timed.js';
 import { readStatusCounts } from './db/stores/status-counts.js';
 import type { ServerConfig } from './config.js';
@@ -36,7 +38,8 @@ import { AuditLog } from './domain/audit.js';
 import { CatalogueService } from './domain/catalogue.js';
 import { MetadataService } from './domain/metadata.js';
 import { LoginService } from './domain/login.js';
-import { LocalEventBus, type EventBus } from './domain/events.js';
+import { EVENTS_CHANNEL, LocalEventBus, SharedEventBus, type EventBus } from './domain/events.js';
+import { AnnouncementStore } from './db/stores/announcements.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
 import { UserService } from './domain/users.js';
@@ -68,6 +71,38 @@ export class StartError extends Error {
   override readonly name = 'StartError';
 }
 
+/**
+ * Temporaries younger than this are left alone at start: in a shared bucket another instance may
+ * still be uploading them (an upload of the largest artifact takes well under a day).
+ */
+const STALE_TEMPORARY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The configured blob store, checked before anything else starts: a missing bucket or refused
+ * credentials is a StartError saying what to fix (never the secret itself).
+ */
+async function openBlobStore(config: ServerConfig, now: Date): Promise<{ blobs: BlobStore; close(): void }> {
+  const cfg = config.blobStore;
+  if (cfg.kind === 'file') return { blobs: new FileBlobStore(join(config.dataDir, 'blobs')), close: () => undefined };
+  const store = S3BlobStore.fromConfig(cfg);
+  const where = `S3 bucket ${cfg.bucket}${cfg.endpoint ? ` at ${cfg.endpoint}` : ` in ${cfg.region}`}`;
+  try {
+    await store.ping();
+    await store.removeStaleTemporaries(new Date(now.getTime() - STALE_TEMPORARY_MS));
+  } catch (cause) {
+    store.close();
+    const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const keys = cfg.accessKeyId ? 'OSPREY_S3_ACCESS_KEY_ID and OSPREY_S3_SECRET_ACCESS_KEY' : "the SDK's credentials (environment, profile or instance role)";
+    if (status === 404) throw new StartError(`${where} does not exist: create it or set OSPREY_S3_BUCKET`, { cause });
+    if (status === 403 || status === 401) throw new StartError(`${where} refused these credentials: check ${keys} and the bucket's policy`, { cause });
+    if (status === 301 || status === 400) throw new StartError(`${where} answered ${status}: check OSPREY_S3_REGION and OSPREY_S3_ENDPOINT`, { cause });
+    if ((cause as Error).name === 'CredentialsProviderError') throw new StartError(`no S3 credentials for ${where}: set ${keys}`, { cause });
+    const code = (cause as { code?: string }).code;
+    throw new StartError(`cannot reach ${where}${code ? ` (${code})` : ''}: check OSPREY_S3_ENDPOINT and the network`, { cause });
+  }
+  return { blobs: store, close: () => store.close() };
+}
+
 export interface StartOptions {
   inMemoryDatabase?: boolean;
   listen?: boolean;
@@ -85,6 +120,11 @@ export interface StartOptions {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   // The logger exists once fastify does; until then a lost idle connection is not worth a line.
   let warn: (message: string, err: unknown) => void = () => undefined;
+  const metrics = createMetrics();
+  const opened = await openBlobStore(config, options.clock?.() ?? new Date());
+  const closeBlobs = opened.close;
+  // Every store is timed by one decorator (blob/timed.ts): latency by operation, in the metrics.
+  const blobs: BlobStore = new TimedBlobStore(opened.blobs, (operation, outcome, seconds) => metrics.blobOperations.observe({ operation, outcome }, seconds));
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -92,11 +132,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
   });
   const boot = await bootstrap(database.db, config.adminPassword);
-  const metrics = createMetrics();
-  // Every store is timed by one decorator (blob/timed.ts): latency by operation, in the metrics.
-  const blobs: BlobStore = new TimedBlobStore(new FileBlobStore(join(config.dataDir, 'blobs')), (operation, outcome, seconds) =>
-    metrics.blobOperations.observe({ operation, outcome }, seconds),
-  );
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
   let keys: KeyService;
   let signing: ArtifactSigning;
@@ -107,15 +142,32 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     signing = token.artifactSigning();
     closeKeys = () => token.close();
   } else {
-    keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
+    const keyDir = config.keyDir ?? join(config.dataDir, 'keys');
+    keys = new FileKeyService(keyDir, config.keyPassphrase);
     // Artifact signing keys live next to the escrow keys, under the same passphrase.
-    signing = fileArtifactSigning(join(config.dataDir, 'keys'), config.keyPassphrase);
+    signing = fileArtifactSigning(keyDir, config.keyPassphrase);
   }
   bindArtifactSigning(keys, signing); // so seed(db, blobs, keys, spec) signs with them too
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   // Committed changes are announced here; the console's live channel (GET /rest/v1/events) listens.
-  const events = options.events ?? new LocalEventBus((err) => warn('a live-event listener failed', err));
+  // On PostgreSQL other instances may share the database: their consoles hear of changes made here.
+  let events: EventBus;
+  if (options.events) events = options.events;
+  else if (database.kind === 'postgres') {
+    const announcements = new AnnouncementStore(database.db);
+    const shared = new SharedEventBus({
+      instanceId: randomBytes(8).toString('hex'),
+      announce: (payload) => announcements.announce(EVENTS_CHANNEL, payload),
+      onError: (message, err) => warn(message, err),
+    });
+    await database.listen(EVENTS_CHANNEL, shared.handlers);
+    events = shared;
+  } else events = new LocalEventBus((err) => warn('a live-event listener failed', err));
+  // Another instance sharing the key store may have rotated a tenant's keys or made a tenant.
+  events.subscribe((event) => {
+    if (event.kind === 'tuf-key' || event.kind === 'tuf' || event.kind === 'tenant') keys.forget(event.tenant);
+  });
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   const changes = new Changes(database.db, options.clock, events);
   const targets = new TargetService(database.db, changes, keys, options.clock);
@@ -130,7 +182,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     },
     (err) => warn('recording a damaged artifact failed; the next download finds it again', err),
   );
-  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity);
+  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity, options.clock, (err) =>
+    warn('removing the blob of a deleted artifact failed; osprey-server gc removes it later', err),
+  );
   const sets = new DistributionSetService(database.db, changes);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
@@ -244,6 +298,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await ddi.flushLastSeen().catch(() => undefined);
     await database.close();
     closeKeys();
+    closeBlobs();
   };
   let url = '';
   try {

@@ -33,8 +33,6 @@ export const AUTH_FAILURE_KINDS = [
   'other',
 ] as const;
 export type AuthFailureKind = (typeof AUTH_FAILURE_KINDS)[number];
-export const BLOB_OPERATIONS = ['put', 'get', 'get_verified', 'check', 'verify', 'size', 'has', 'delete', 'ping'] as const;
-export type BlobOperation = (typeof BLOB_OPERATIONS)[number];
 
 export interface ServerMetrics {
   registry: Registry;

@@ -6,20 +6,24 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobDamage, BlobStore, StoredBlob } from './store.js';
+import type { BlobDamage, BlobStore, ListedBlob, StoredBlob } from './store.js';
 
-export type TimedOperation = 'put' | 'get' | 'get_verified' | 'check' | 'verify' | 'size' | 'has' | 'delete' | 'ping';
+export type TimedOperation = 'put' | 'get' | 'get_verified' | 'check' | 'verify' | 'size' | 'stat' | 'has' | 'delete' | 'ping' | 'remove_temporaries';
 
 /** Receives one observation per operation: its name, whether it succeeded, and how long it took in seconds. */
 export type ObserveBlobOperation = (operation: TimedOperation, outcome: 'ok' | 'error', seconds: number) => void;
 
 export class TimedBlobStore implements BlobStore {
+  readonly description: string;
+
   constructor(
     private readonly inner: BlobStore,
     private readonly observe: ObserveBlobOperation,
     /** Milliseconds, monotonic; injected in tests. */
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.description = inner.description;
+  }
 
   private async timed<T>(operation: TimedOperation, run: () => Promise<T>): Promise<T> {
     const start = this.now();
@@ -87,6 +91,19 @@ export class TimedBlobStore implements BlobStore {
 
   size(sha256: string): Promise<number | undefined> {
     return this.timed('size', () => this.inner.size(sha256));
+  }
+
+  stat(sha256: string): Promise<Omit<ListedBlob, 'sha256'> | undefined> {
+    return this.timed('stat', () => this.inner.stat(sha256));
+  }
+
+  /** Not timed: a listing runs as long as garbage collection takes to walk it. */
+  list(): AsyncIterable<ListedBlob> {
+    return this.inner.list();
+  }
+
+  removeStaleTemporaries(olderThan: Date): Promise<number> {
+    return this.timed('remove_temporaries', () => this.inner.removeStaleTemporaries(olderThan));
   }
 
   has(sha256: string): Promise<boolean> {

@@ -22,6 +22,7 @@ import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
 import { discardArtifact, recordArtifact, stageArtifact, type StagedArtifact } from './artifacts.js';
 import type { ArtifactIntegrity } from './integrity.js';
+import { releaseBlobs } from './blob-gc.js';
 import type { Actor, Changes } from './changes.js';
 import type { ArtifactSigning } from './signatures.js';
 
@@ -53,6 +54,9 @@ export class SoftwareModuleService {
     /** The largest artifact accepted, in bytes (OSPREY_MAX_ARTIFACT_BYTES): above it, a 413. */
     readonly maxArtifactBytes: number,
     private readonly integrity: ArtifactIntegrity,
+    private readonly clock: () => Date = () => new Date(),
+    /** A blob that could not be removed after its last row went (`osprey-server gc` removes it later). */
+    private readonly onBlobError: (err: unknown) => void = () => undefined,
   ) {}
 
   async page(tenant: string, query: ListQuery): Promise<Page<SoftwareModuleRow>> {
@@ -101,23 +105,30 @@ export class SoftwareModuleService {
     );
   }
 
-  /** A module in a distribution set is kept (409): remove it from the set first. */
+  /**
+   * A module in a distribution set is kept (409): remove it from the set first. Once the deletion
+   * has committed, the blobs its artifacts named go too, unless another row (of any tenant) still
+   * refers to them (blob-gc.ts).
+   */
   async delete(who: Actor, id: number): Promise<void> {
     await this.get(who.tenant, id);
-    await conflictWhileReferenced(
+    const released = await conflictWhileReferenced(
       () =>
         this.changes.apply(who, async (trx) => {
           const modules = new SoftwareModuleStore(trx);
           const used = await modules.aSetUsing(who.tenant, id);
           if (used) throw new ServerError('CONFLICT', `software module ${id} belongs to distribution set ${used.ds_id}; remove it there first`);
+          const artifacts = await modules.artifactsOf(who.tenant, id);
           await modules.delete(who.tenant, id);
           return {
-            result: undefined,
+            result: artifacts.map((a) => a.sha256),
             audit: { action: 'softwaremodule.delete', subject: { type: 'softwaremodule', id: String(id) }, before: { id }, after: null },
           };
         }),
       `software module ${id} is still referenced and is kept`,
     );
+    // After the commit, never inside the transaction: a rolled-back deletion must find its blobs.
+    await releaseBlobs(this.db, this.blobs, released, this.clock()).catch(this.onBlobError);
   }
 
   // --- artifacts -------------------------------------------------------------------------------
@@ -132,6 +143,33 @@ export class SoftwareModuleService {
     const row = await new SoftwareModuleStore(this.db).artifact(tenant, moduleId, artifactId);
     if (!row) throw notFound(`artifact ${artifactId}`);
     return row;
+  }
+
+  /**
+   * Delete one artifact. An artifact of a module in a distribution set is kept (409), as the
+   * module itself is: devices may be installing that set. After the commit its blob goes too,
+   * unless another row (of any tenant) still refers to it (blob-gc.ts).
+   */
+  async deleteArtifact(who: Actor, moduleId: number, artifactId: number): Promise<void> {
+    await this.artifact(who.tenant, moduleId, artifactId);
+    const sha256 = await this.changes.apply(who, async (trx) => {
+      const modules = new SoftwareModuleStore(trx);
+      const used = await modules.aSetUsing(who.tenant, moduleId);
+      if (used)
+        throw new ServerError('CONFLICT', `software module ${moduleId} belongs to distribution set ${used.ds_id}; its artifacts are kept while it does`);
+      const row = await modules.deleteArtifact(who.tenant, moduleId, artifactId);
+      if (!row) throw notFound(`artifact ${artifactId}`);
+      return {
+        result: row.sha256,
+        audit: {
+          action: 'artifact.delete',
+          subject: { type: 'artifact', id: String(artifactId) },
+          before: { module: moduleId, filename: row.filename, sha256: row.sha256 },
+          after: null,
+        },
+      };
+    });
+    await releaseBlobs(this.db, this.blobs, [sha256], this.clock()).catch(this.onBlobError);
   }
 
   /** The stored bytes of an artifact: for an encrypted one the ciphertext (the server never hands out plaintext). */

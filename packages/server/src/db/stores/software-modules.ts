@@ -83,6 +83,17 @@ export class SoftwareModuleStore {
     return this.db.selectFrom('artifacts').select('escrow_header').where('tenant', '=', tenant).where('tuf_target', '=', tufTarget).executeTakeFirst();
   }
 
+  /** Delete one artifact row of this module; undefined when there is none (its blob stays: see blob-gc.ts). */
+  async deleteArtifact(tenant: string, moduleId: number, artifactId: number): Promise<ArtifactRow | undefined> {
+    return this.db
+      .deleteFrom('artifacts')
+      .where('tenant', '=', tenant)
+      .where('module_id', '=', moduleId)
+      .where('id', '=', artifactId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   /** Record an artifact; undefined when the module already has one of that file name. */
   async insertArtifact(values: Insertable<ArtifactsTable>): Promise<ArtifactRow | undefined> {
     return this.db
