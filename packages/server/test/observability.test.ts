@@ -16,11 +16,15 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seed } from '@osprey/server';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { seed, type S3BlobStoreConfig } from '@osprey/server';
+import { s3ClientConfig } from '../src/blob/s3-store.js';
 import { compileTargetFilter } from '../src/db/fields.js';
 import { tickRollouts } from '../src/domain/rollouts.js';
 import { histogramCount, metricValue as value, parseMetrics, promtoolCheck, type MetricFamilies } from '../../../testkit/prometheus.js';
+import { hasCeph, startS3, type S3Service } from '../../../testkit/ceph.js';
 import { restClient, TEST_ADMIN } from '../../../testkit/rest.js';
+import { hasTool } from '../../../testkit/tools.js';
 import { hasPostgres, startTestServer, type TestServer } from '../../../testkit/server.js';
 
 const files = mkdtempSync(join(tmpdir(), 'osprey-obs-files-'));
@@ -305,6 +309,58 @@ describe('readiness', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+const cephPresent = hasTool('Ceph RGW', hasCeph, 'apt-get install ceph-mon ceph-osd radosgw ceph-common');
+
+describe.runIf(cephPresent)('on the S3 store (Ceph RGW)', () => {
+  let s3: S3Service;
+  let client: S3Client;
+  let server: TestServer;
+  let cfg: S3BlobStoreConfig;
+  beforeAll(async () => {
+    s3 = await startS3();
+    cfg = {
+      kind: 's3',
+      bucket: 'observed',
+      region: s3.region,
+      endpoint: s3.endpoint,
+      prefix: '',
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    };
+    client = new S3Client(s3ClientConfig(cfg));
+    await client.send(new CreateBucketCommand({ Bucket: cfg.bucket }));
+    server = await startTestServer('pglite', { blobStore: cfg, rolloutTickMs: 0 }, { listen: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    client?.destroy();
+    await s3?.stop();
+  });
+
+  it('times the S3 store like the file store, and /readyz names it once its bucket is gone', async () => {
+    const api = restClient(() => server.url, TEST_ADMIN);
+    const [module] = (await api('POST', '/softwaremodules', [{ name: 'on-s3', version: '1.0', type: 'os' }])).json;
+    const form = new FormData();
+    form.append('file', new Blob([randomBytes(100_000)]), 'image.bin');
+    expect((await api('POST', `/softwaremodules/${module.id}/artifacts`, form)).status).toBe(201);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(histogramCount(text, 'osprey_blob_operation_duration_seconds', { operation: 'put', outcome: 'ok' })).toBe(1);
+    expect(histogramCount(text, 'osprey_blob_operation_duration_seconds', { operation: 'ping', outcome: 'ok' })).toBe(1);
+
+    for (const object of (await client.send(new ListObjectsV2Command({ Bucket: cfg.bucket }))).Contents ?? []) {
+      await client.send(new DeleteObjectCommand({ Bucket: cfg.bucket, Key: object.Key! }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: cfg.bucket }));
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      status: 'not ready',
+      failed: [{ check: 'blobStore', code: 'BLOB_STORE_UNAVAILABLE', message: expect.stringMatching(/^the blob store cannot be read and written/) }],
+    });
   });
 });
 
