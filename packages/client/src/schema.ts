@@ -1869,7 +1869,14 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        status: "database unavailable";
+                        status: "not ready";
+                        failed: {
+                            /** @enum {string} */
+                            check: "database" | "blobStore";
+                            /** @enum {string} */
+                            code: "DATABASE_UNAVAILABLE" | "BLOB_STORE_UNAVAILABLE";
+                            message: string;
+                        }[];
                     };
                 };
             };

@@ -34,6 +34,8 @@ Settings come from the environment (or a JSON file named by OSPREY_CONFIG):
   OSPREY_LOG_FORMAT    pretty (default on a terminal) or json
   OSPREY_BLOB_STORE    file (default: OSPREY_DATA_DIR/blobs) or s3 (OSPREY_S3_BUCKET, _REGION, _ENDPOINT,
                        _FORCE_PATH_STYLE, _PREFIX, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY; see docs/operations.md)
+  OSPREY_METRICS_TOKEN  bearer token a Prometheus scraper sends to /metrics (default: loopback callers only);
+                       OSPREY_METRICS_DB_CACHE_MS how long its database figures are reused (default 5000)
   OSPREY_TLS_CERT, OSPREY_TLS_KEY, OSPREY_TRUSTED_PROXIES, OSPREY_PKCS11_MODULE/TOKEN/PIN: see README.md
 `;
 

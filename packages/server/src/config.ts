@@ -98,6 +98,8 @@ const configSchema = z.strictObject({
    * callers on loopback (a scraper on the same host or a sidecar).
    */
   metricsToken: z.string().min(16).optional(),
+  /** How long the metrics' database figures (actions, rollouts, groups by status) are reused between scrapes, in ms. */
+  metricsDatabaseCacheMs: z.coerce.number().int().min(0).default(5000),
   /** A console session ends after this long without a request, in seconds (OSPREY_SESSION_IDLE_SECONDS). */
   sessionIdleSeconds: z.coerce
     .number()
@@ -168,6 +170,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('maxArtifactBytes', env.OSPREY_MAX_ARTIFACT_BYTES);
   set('rolloutTickMs', env.OSPREY_ROLLOUT_TICK_MS);
   set('metricsToken', env.OSPREY_METRICS_TOKEN);
+  set('metricsDatabaseCacheMs', env.OSPREY_METRICS_DB_CACHE_MS);
   set('sessionIdleSeconds', env.OSPREY_SESSION_IDLE_SECONDS);
   set('sessionMaxSeconds', env.OSPREY_SESSION_MAX_SECONDS);
   set('consoleDir', env.OSPREY_CONSOLE_DIR);
@@ -229,6 +232,7 @@ const ENV_NAMES: Record<string, string> = {
   maxArtifactBytes: 'OSPREY_MAX_ARTIFACT_BYTES',
   rolloutTickMs: 'OSPREY_ROLLOUT_TICK_MS',
   metricsToken: 'OSPREY_METRICS_TOKEN',
+  metricsDatabaseCacheMs: 'OSPREY_METRICS_DB_CACHE_MS',
   sessionIdleSeconds: 'OSPREY_SESSION_IDLE_SECONDS',
   sessionMaxSeconds: 'OSPREY_SESSION_MAX_SECONDS',
   consoleDir: 'OSPREY_CONSOLE_DIR',

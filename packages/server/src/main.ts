@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { FileBlobStore, type BlobStore } from './blob/store.js';
 import { S3BlobStore } from './blob/s3-store.js';
+import { TimedBlobStore } from './blob/timed.js';
+import { readStatusCounts } from './db/stores/status-counts.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
@@ -28,7 +30,7 @@ import { buildApp, type AppDependencies } from './http/app.js';
 import type { ManagementServices } from './http/mgmt/context.js';
 import { Changes } from './domain/changes.js';
 import { ArtifactIntegrity, type DamageFinding } from './domain/integrity.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, watchScrapeSources } from './metrics.js';
 import { TenantConfigService } from './domain/tenant-config-service.js';
 import { ActionService } from './domain/actions.js';
 import { SignatureService } from './domain/artifact-signatures.js';
@@ -122,7 +124,11 @@ export interface StartOptions {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   // The logger exists once fastify does; until then a lost idle connection is not worth a line.
   let warn: (message: string, err: unknown) => void = () => undefined;
-  const { blobs, close: closeBlobs } = await openBlobStore(config, options.clock?.() ?? new Date());
+  const metrics = createMetrics();
+  const opened = await openBlobStore(config, options.clock?.() ?? new Date());
+  const closeBlobs = opened.close;
+  // Every store is timed by one decorator (blob/timed.ts): latency by operation, in the metrics.
+  const blobs: BlobStore = new TimedBlobStore(opened.blobs, (operation, outcome, seconds) => metrics.blobOperations.observe({ operation, outcome }, seconds));
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -171,7 +177,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const wakeups = config.mqtt ? wakeupPublisherOf(config.mqtt, (message, err) => warn(message, err)) : { publisher: NO_WAKEUPS, counter: undefined };
   const changes = new Changes(database.db, options.clock, events, wakeups.publisher);
   const targets = new TargetService(database.db, changes, keys, options.clock);
-  const metrics = createMetrics();
   if (wakeups.counter) metrics.registry.registerMetric(wakeups.counter);
   // Damage is reported once per artifact, when first recorded: a line an operator's alerting can match, and the metric.
   let logDamage: (finding: DamageFinding) => void = () => undefined;
@@ -235,11 +240,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ddi,
     management,
     login,
-    ready: () => database.ping(),
+    readiness: {
+      database: async () => {
+        if (!(await database.ping())) throw new Error('the database does not answer a query');
+      },
+      blobStore: () => blobs.ping(),
+    },
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.liveEvents ? { liveEvents: options.liveEvents } : {}),
   });
   warn = (message, err) => app.log.warn({ err }, message);
+  // Gauges read at scrape time only: status counts (one grouped query, cached), the pool (in memory).
+  watchScrapeSources(metrics, {
+    statusCounts: () => readStatusCounts(database.db),
+    pool: () => database.poolStats(),
+    cacheMs: config.metricsDatabaseCacheMs,
+    onError: (err) => warn('reading status counts for the metrics failed; the gauges show the last values read', err),
+  });
   logDamage = (f) =>
     app.log.error(
       { tenant: f.tenant, artifactId: f.artifactId, sha256: f.sha256, damage: f.damage, seenBy: f.seenBy },

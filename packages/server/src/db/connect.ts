@@ -30,7 +30,18 @@ export interface DatabaseHandle {
   listen(channel: string, handlers: { onMessage: (payload: string) => void; onLost: () => void; onResumed: () => void }): Promise<void>;
   /** Whether the database answers a trivial query now (the readiness probe). */
   ping(): Promise<boolean>;
+  /** The connection pool now, for the metrics (read at scrape time; no query). */
+  poolStats(): DatabasePoolStats;
   close(): Promise<void>;
+}
+
+export interface DatabasePoolStats {
+  /** Connections open, busy or idle. */
+  total: number;
+  idle: number;
+  /** Queries (or transactions) waiting for a connection. */
+  waiting: number;
+  max: number;
 }
 
 // bigint columns (ids, sizes) come back as strings from pg; ids stay far below 2^53.
@@ -96,9 +107,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   let kind: DatabaseHandle['kind'];
   let listen: DatabaseHandle['listen'];
   let closeListener: () => Promise<void> = async () => undefined;
+  let poolStats: DatabaseHandle['poolStats'];
   if (options.databaseUrl) {
     kind = 'postgres';
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const max = 10;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max });
+    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
     // pg emits 'error' on a client whose connection the server cut, idle in the pool or checked
     // out between queries; unhandled, it would end the process. A query running on it fails on
     // its own (and becomes a 503); the pool then drops the client and the next query reconnects.
@@ -120,7 +134,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       mkdirSync(dataDir, { recursive: true });
     }
     const lite = new PGlite(dataDir, { parsers: { 20: (v: string) => Number(v) } });
-    db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
+    const dialect = new PGliteDialect(lite);
+    db = new Kysely<Database>({ dialect });
+    poolStats = () => dialect.stats();
     // PGlite lives in this process: the "connection" cannot drop while it is open.
     listen = async (channel, handlers) => {
       if (!CHANNEL.test(channel)) throw new Error(`invalid channel ${channel}`);
@@ -137,6 +153,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db,
     kind,
     listen,
+    poolStats,
     ping: () =>
       sql`select 1`.execute(db).then(
         () => true,

@@ -41,6 +41,9 @@ class PGliteConnection implements DatabaseConnection {
 
 class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
+  /** For the metrics: whether the connection is leased now, and how many wait for it. */
+  leased = false;
+  waiting = 0;
 
   constructor(private readonly db: PGlite) {}
 
@@ -52,8 +55,14 @@ class PGliteDriver implements Driver {
     let release!: () => void;
     const previous = this.queue;
     this.queue = new Promise<void>((r) => (release = r));
+    this.waiting++;
     await previous;
-    return new PGliteConnection(this.db, release);
+    this.waiting--;
+    this.leased = true;
+    return new PGliteConnection(this.db, () => {
+      this.leased = false;
+      release();
+    });
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -80,12 +89,19 @@ class PGliteDriver implements Driver {
 }
 
 export class PGliteDialect implements Dialect {
+  private driver: PGliteDriver | undefined;
   constructor(private readonly db: PGlite) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.db);
+    this.driver = new PGliteDriver(this.db);
+    return this.driver;
+  }
+  /** Its one connection as a pool of one: busy or idle, and the queries queued for it. */
+  stats(): { total: number; idle: number; waiting: number; max: number } {
+    const leased = this.driver?.leased ?? false;
+    return { total: 1, idle: leased ? 0 : 1, waiting: this.driver?.waiting ?? 0, max: 1 };
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);

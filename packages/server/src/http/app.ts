@@ -19,10 +19,11 @@ import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
 import { ddiPlugin } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
-import { registerMetrics } from './metrics.js';
+import { instrumentRequests, registerMetrics } from './metrics.js';
+import { registerReadiness, type ReadinessChecks } from './readiness.js';
 import { registerConsole, type ConsoleFallback } from './console.js';
 import type { DestinationStream } from 'pino';
-import { createLogger } from './log.js';
+import { REQUEST_ID_HEADER, createLogger, requestIdOf } from './log.js';
 import { openApiDocument, registerOpenApi } from './openapi.js';
 import { useRouteSchemas } from './schema.js';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -40,8 +41,8 @@ export interface AppDependencies {
   /** The services of the management API (http/mgmt/context.ts). */
   management: ManagementServices;
   login: LoginService;
-  /** Whether the database answers (the readiness probe). */
-  ready: () => Promise<boolean>;
+  /** What the readiness probe checks: the database and the blob store. */
+  readiness: ReadinessChecks;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: DestinationStream;
   /** The live channel's timing (tests inject its ticker). */
@@ -76,7 +77,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     : {};
   const app = Fastify({
     loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, stream: deps.logStream }),
-    logController: new RequestsAtDebug(),
+    // Every log line of a request carries `requestId`: the caller's X-Request-Id when it is sane
+    // (a proxy's, to follow one request across hops), else a fresh one; echoed in the response.
+    logController: new RequestsAtDebug({ requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdOf,
     bodyLimit: config.bodyLimit,
     // DDI controller ids and file names can be long; hawkBit allows up to 256 characters.
     routerOptions: { maxParamLength: 512 },
@@ -86,6 +90,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // The console's page fallback is known once its routes are registered (last, below).
   let consoleFallback: ConsoleFallback = async () => false;
   installErrorHandlers(app, (request, reply) => consoleFallback(request, reply));
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  instrumentRequests(app, deps.metrics);
   // Route schemas (zod): requests validated and typed, replies checked, the OpenAPI document generated from them.
   useRouteSchemas(app);
   app.setSerializerCompiler(serializerCompiler);
@@ -95,11 +104,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   const probes = app.withTypeProvider<ZodTypeProvider>();
   probes.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
-  probes.get(
-    '/readyz',
-    { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('database unavailable') }) } } },
-    async (_request, reply) => ((await deps.ready()) ? { status: 'ready' as const } : reply.status(503).send({ status: 'database unavailable' as const })),
-  );
+  registerReadiness(probes, deps.readiness);
   registerMetrics(probes, deps.metrics, config.metricsToken);
   await app.register(ddiPlugin, {
     prefix: '/:tenant/controller/v1/:controllerId',
@@ -107,6 +112,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     blobs: deps.blobs,
     integrity: deps.integrity,
     trustedProxies: config.trustedProxies,
+    metrics: deps.metrics,
   });
   await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.management.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {

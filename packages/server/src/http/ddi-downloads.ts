@@ -12,8 +12,10 @@ import type { BlobStore } from '../blob/store.js';
 import type { DdiService } from '../domain/ddi.js';
 import type { ArtifactIntegrity } from '../domain/integrity.js';
 import { ServerError } from '../errors.js';
+import type { ServerMetrics } from '../metrics.js';
 import { deviceOf } from './ddi-auth.js';
 import { artifactBytes, empty, fileParams } from './ddi-schemas.js';
+import { downloadHook } from './metrics.js';
 import { MULTIPART_BOUNDARY, multipartLayout, planDownload } from './ranges.js';
 import type { TypedApp } from './schema.js';
 
@@ -22,9 +24,11 @@ const disposition = (name: string) => `attachment;filename=${encodeURIComponent(
 /** A header sent more than once counts by its first value. */
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: BlobStore, integrity: ArtifactIntegrity): void {
+export function registerDownloadRoutes(app: TypedApp, ddi: DdiService, blobs: BlobStore, integrity: ArtifactIntegrity, metrics: ServerMetrics): void {
   app.route({
     method: ['GET', 'HEAD'],
+    // Downloads and bytes sent, counted as the response leaves (http/metrics.ts).
+    onSend: downloadHook(metrics),
     url: '/softwaremodules/:moduleId/artifacts/:fileName',
     schema: {
       params: fileParams,

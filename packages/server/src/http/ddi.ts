@@ -14,6 +14,8 @@ import type { DdiService } from '../domain/ddi.js';
 import { badRequest } from '../errors.js';
 import { authenticateDevice, deviceOf, type DeviceIdentity } from './ddi-auth.js';
 import { registerDownloadRoutes } from './ddi-downloads.js';
+import type { ServerMetrics } from '../metrics.js';
+import { countFeedback, feedbackErrorHook, pollHook } from './metrics.js';
 import { artifactBody, cancelActionBody, confirmationStateBody, deploymentBody, deviceUrls, pollBody, type DeviceUrls } from './ddi-dto.js';
 import {
   actionParams,
@@ -40,6 +42,8 @@ export interface DdiPluginOptions {
   blobs: BlobStore;
   integrity: ArtifactIntegrity;
   trustedProxies: readonly string[];
+  /** Polls, downloads and feedback are counted through route hooks (http/metrics.ts). */
+  metrics: ServerMetrics;
 }
 
 /** Links under the device's own DDI base, as the device reached us. */
@@ -67,7 +71,7 @@ async function pollETag(request: FastifyRequest, reply: FastifyReply, payload: u
 }
 
 export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promise<void> {
-  const { ddi } = options;
+  const { ddi, metrics } = options;
 
   app.decorateRequest('device', null);
   app.addHook('preValidation', async (request) => {
@@ -81,10 +85,14 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
   });
 
   // Root poll (§1.3), with an ETag over the body so an unchanged answer costs a 304.
-  app.get('/', { schema: { params: deviceParams, response: { 200: pollReply, 304: empty } }, onSend: pollETag }, async (request, reply) => {
-    const d = deviceOf(request);
-    return reply.type(jsonType(request)).send(pollBody(urlsOf(request, d), await ddi.deployments.poll(d.target, d.config)));
-  });
+  app.get(
+    '/',
+    { schema: { params: deviceParams, response: { 200: pollReply, 304: empty } }, onSend: pollETag, onResponse: pollHook(metrics) },
+    async (request, reply) => {
+      const d = deviceOf(request);
+      return reply.type(jsonType(request)).send(pollBody(urlsOf(request, d), await ddi.deployments.poll(d.target, d.config)));
+    },
+  );
 
   app.put('/configData', { schema: { params: deviceParams, body: configDataBody, response: { 200: empty } } }, async (request, reply) => {
     const d = deviceOf(request);
@@ -108,9 +116,10 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
 
   app.post(
     '/deploymentBase/:actionId/feedback',
-    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } } },
+    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } }, onResponse: feedbackErrorHook(metrics, 'deployment') },
     async (request, reply) => {
       await ddi.feedback.deploymentFeedback(deviceOf(request).target, request.params.actionId, request.body);
+      countFeedback(metrics, 'deployment', request.body.status);
       return reply.status(200).send(undefined);
     },
   );
@@ -122,9 +131,10 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
 
   app.post(
     '/cancelAction/:actionId/feedback',
-    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } } },
+    { schema: { params: actionParams, body: ddiFeedbackSchema, response: { 200: empty } }, onResponse: feedbackErrorHook(metrics, 'cancel') },
     async (request, reply) => {
       await ddi.feedback.cancelFeedback(deviceOf(request).target, request.params.actionId, request.body);
+      countFeedback(metrics, 'cancel', request.body.status);
       return reply.status(200).send(undefined);
     },
   );
@@ -174,5 +184,5 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a)));
   });
 
-  registerDownloadRoutes(app, ddi, options.blobs, options.integrity);
+  registerDownloadRoutes(app, ddi, options.blobs, options.integrity, metrics);
 }
