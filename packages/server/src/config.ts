@@ -62,6 +62,11 @@ const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty` (human lines, the default on a terminal) or `json` (one object a line, the default otherwise). */
   logFormat: z.enum(['pretty', 'json']).default('json'),
+  /**
+   * The file-backed key service's directory (default `<dataDir>/keys`). Several instances share one
+   * (a shared volume), with one passphrase: each must be able to sign and unwrap for every tenant.
+   */
+  keyDir: z.string().optional(),
   /** Passphrase protecting the file-backed key service (tenant keys at rest). */
   keyPassphrase: z.string().min(8).optional(),
   /** Keep tenant keys in a PKCS#11 token instead of files (module path, token label, user PIN). */
@@ -138,6 +143,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('adminPassword', env.OSPREY_ADMIN_PASSWORD);
   set('logLevel', env.OSPREY_LOG_LEVEL);
   set('logFormat', env.OSPREY_LOG_FORMAT);
+  set('keyDir', env.OSPREY_KEY_DIR);
   set('keyPassphrase', env.OSPREY_KEY_PASSPHRASE);
   set('lastSeenFlushMs', env.OSPREY_LAST_SEEN_FLUSH_MS);
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
@@ -186,6 +192,7 @@ const ENV_NAMES: Record<string, string> = {
   adminPassword: 'OSPREY_ADMIN_PASSWORD',
   logLevel: 'OSPREY_LOG_LEVEL',
   logFormat: 'OSPREY_LOG_FORMAT',
+  keyDir: 'OSPREY_KEY_DIR',
   keyPassphrase: 'OSPREY_KEY_PASSPHRASE',
   lastSeenFlushMs: 'OSPREY_LAST_SEEN_FLUSH_MS',
   deviceCacheSize: 'OSPREY_DEVICE_CACHE_SIZE',
@@ -234,7 +241,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const { blobStore } = parsed.data;
   // Path-style addressing by default for an S3-compatible endpoint (RGW, MinIO rarely have per-bucket DNS names).
   if (blobStore.kind === 's3' && blobStore.forcePathStyle === undefined) blobStore.forcePathStyle = blobStore.endpoint !== undefined;
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), consoleDir: resolve(parsed.data.consoleDir) };
+  return {
+    ...parsed.data,
+    dataDir: resolve(parsed.data.dataDir),
+    consoleDir: resolve(parsed.data.consoleDir),
+    ...(parsed.data.keyDir ? { keyDir: resolve(parsed.data.keyDir) } : {}),
+  };
 }
 
 export function parseConfig(input: unknown): ServerConfig {
