@@ -134,6 +134,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     dataDir: config.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
     onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
+  }).catch((e: unknown) => {
+    closeBlobs(); // the store's connections must not keep a failed start's process alive
+    throw e;
   });
   const boot = await bootstrap(database.db, config.adminPassword);
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.

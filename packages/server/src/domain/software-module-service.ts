@@ -128,7 +128,7 @@ export class SoftwareModuleService {
       `software module ${id} is still referenced and is kept`,
     );
     // After the commit, never inside the transaction: a rolled-back deletion must find its blobs.
-    await releaseBlobs(this.db, this.blobs, released, this.clock()).catch(this.onBlobError);
+    await releaseBlobs(new SoftwareModuleStore(this.db), this.blobs, released, this.clock()).catch(this.onBlobError);
   }
 
   // --- artifacts -------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ export class SoftwareModuleService {
         },
       };
     });
-    await releaseBlobs(this.db, this.blobs, [sha256], this.clock()).catch(this.onBlobError);
+    await releaseBlobs(new SoftwareModuleStore(this.db), this.blobs, [sha256], this.clock()).catch(this.onBlobError);
   }
 
   /** The stored bytes of an artifact: for an encrypted one the ciphertext (the server never hands out plaintext). */
@@ -220,7 +220,7 @@ export class SoftwareModuleService {
       if (!staged) throw badRequest('no part named "file" in the upload');
       const accepted = staged;
       return await this.changes.apply(who, async (trx) => ({
-        result: await recordArtifact(new SoftwareModuleStore(trx), accepted, moduleId),
+        result: await recordArtifact(new SoftwareModuleStore(trx), this.blobs, accepted, moduleId),
         audit: {
           action: 'artifact.create',
           subject: { type: 'artifact', id: `${moduleId}/${accepted.filename}` },
