@@ -74,6 +74,13 @@ const configSchema = z.strictObject({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  // Direct downloads (#16, blob/direct.ts): devices fetch artifact bytes from storage, not from us.
+  /** off: through this server; presigned: S3 presigned URLs (needs the s3 blob store); cdn: `${downloadBaseUrl}/${key}`. */
+  directDownloads: z.enum(['off', 'presigned', 'cdn']).default('off'),
+  /** How long a presigned download URL is valid, in seconds (S3 allows at most 7 days). */
+  directDownloadTtlSeconds: z.coerce.number().int().min(60).max(604_800).default(900),
+  /** The CDN's base URL in front of the bucket (cdn mode): links are `${base}/${prefix}sha256/ab/abcd…`. */
+  downloadBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
@@ -103,6 +110,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('sessionIdleSeconds', env.OSPREY_SESSION_IDLE_SECONDS);
   set('sessionMaxSeconds', env.OSPREY_SESSION_MAX_SECONDS);
   set('consoleDir', env.OSPREY_CONSOLE_DIR);
+  set('directDownloads', env.OSPREY_DIRECT_DOWNLOADS);
+  set('directDownloadTtlSeconds', env.OSPREY_DIRECT_DOWNLOAD_TTL_SECONDS);
+  set('downloadBaseUrl', env.OSPREY_DOWNLOAD_BASE_URL);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
   }
@@ -137,7 +147,26 @@ const ENV_NAMES: Record<string, string> = {
   tls: 'OSPREY_TLS_CERT/OSPREY_TLS_KEY',
   pkcs11: 'OSPREY_PKCS11_MODULE/OSPREY_PKCS11_TOKEN/OSPREY_PKCS11_PIN',
   trustedProxies: 'OSPREY_TRUSTED_PROXIES',
+  directDownloads: 'OSPREY_DIRECT_DOWNLOADS',
+  directDownloadTtlSeconds: 'OSPREY_DIRECT_DOWNLOAD_TTL_SECONDS',
+  downloadBaseUrl: 'OSPREY_DOWNLOAD_BASE_URL',
 };
+
+/**
+ * Direct downloads' settings against each other: cdn needs its base URL; presigned needs the S3
+ * blob store (whose credentials sign the URLs) — a file store has nothing a device could reach.
+ */
+function checkDirectDownloads(config: ServerConfig): void {
+  if (config.directDownloads === 'cdn' && !config.downloadBaseUrl) {
+    throw new ConfigError('invalid configuration directDownloads (OSPREY_DIRECT_DOWNLOADS): cdn needs the CDN base URL in OSPREY_DOWNLOAD_BASE_URL');
+  }
+  const store = (config as { blobStore?: { kind?: string } }).blobStore;
+  if (config.directDownloads === 'presigned' && store?.kind !== 's3') {
+    throw new ConfigError(
+      'invalid configuration directDownloads (OSPREY_DIRECT_DOWNLOADS): presigned URLs need the S3 blob store (the file store has nothing a device could fetch)',
+    );
+  }
+}
 
 /**
  * Build the configuration from a file (optional) and the environment; throws ConfigError with one
@@ -161,9 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     });
     throw new ConfigError(`invalid configuration ${problems.join('; ')}`);
   }
+  checkDirectDownloads(parsed.data);
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), consoleDir: resolve(parsed.data.consoleDir) };
 }
 
 export function parseConfig(input: unknown): ServerConfig {
-  return configSchema.parse(input);
+  const config = configSchema.parse(input);
+  checkDirectDownloads(config);
+  return config;
 }

@@ -5,8 +5,9 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { CdnDownloads, type DirectDownloads } from './blob/direct.js';
 import { FileBlobStore } from './blob/store.js';
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
@@ -78,9 +79,28 @@ export interface StartOptions {
   events?: EventBus;
   /** The live channel's flush and heartbeat timers and bounds (tests drive them). */
   liveEvents?: AppDependencies['liveEvents'];
+  /** Direct downloads made elsewhere (tests: presigned URLs on a store of their own); wins over the configuration. */
+  directDownloads?: DirectDownloads;
+}
+
+/**
+ * Direct downloads (#16) as configured: off, a CDN in front of the bucket, or presigned URLs of
+ * the S3 blob store (its client signs them; config.ts refuses presigned without it).
+ */
+function directDownloadsOf(config: ServerConfig, injected: DirectDownloads | undefined): AppDependencies['direct'] {
+  const ttlSeconds = config.directDownloadTtlSeconds;
+  if (injected) return { downloads: injected, ttlSeconds };
+  if (config.directDownloads === 'cdn') return { downloads: new CdnDownloads(config.downloadBaseUrl!), ttlSeconds };
+  if (config.directDownloads === 'presigned') {
+    // Wired to the S3 blob store's client once it exists (wave2-s3): new PresignedDownloads({ client, bucket, prefix, origin }).
+    throw new ConfigError('OSPREY_DIRECT_DOWNLOADS=presigned needs the S3 blob store');
+  }
+  return undefined;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  // Before anything opens: a configuration that cannot work stops here.
+  const direct = directDownloadsOf(config, options.directDownloads);
   // The logger exists once fastify does; until then a lost idle connection is not worth a line.
   let warn: (message: string, err: unknown) => void = () => undefined;
   const database = await openDatabase({
@@ -168,6 +188,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
   const app = await buildApp({
     config,
+    ...(direct ? { direct } : {}),
     blobs,
     integrity,
     metrics,

@@ -17,7 +17,7 @@ import type { LoginService } from '../domain/login.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
-import { ddiPlugin } from './ddi.js';
+import { ddiPlugin, type DdiPluginOptions } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerConsole, type ConsoleFallback } from './console.js';
@@ -46,6 +46,8 @@ export interface AppDependencies {
   logStream?: DestinationStream;
   /** The live channel's timing (tests inject its ticker). */
   liveEvents?: ManagementPluginOptions['liveEvents'];
+  /** Direct downloads: DDI artifact links point at storage (blob/direct.ts). */
+  direct?: DdiPluginOptions['direct'];
 }
 
 /** Each request is logged at debug, not info, so the info lines stay the few a person reads. */
@@ -107,6 +109,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     blobs: deps.blobs,
     integrity: deps.integrity,
     trustedProxies: config.trustedProxies,
+    ...(deps.direct ? { direct: deps.direct } : {}),
   });
   await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.management.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {
