@@ -4,3 +4,4 @@ export { seed, type SeedSpec } from './domain/seed.js';
 export { DdiService } from './domain/ddi.js';
 export { TufRepositoryService } from './domain/tuf/repository.js';
 export { ReleaseService, type ReleaseRequest, type ReleaseStatus } from './domain/releases.js';
+export { blobKey, CdnDownloads, PresignedDownloads, type DirectDownloads } from './blob/direct.js';

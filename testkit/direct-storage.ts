@@ -1,0 +1,144 @@
+/**
+ * Storage for direct-download tests (#16): a real Ceph RGW (startS3) with a bucket, objects laid
+ * out as the S3 blob store lays them out (`${prefix}sha256/ab/abcd…`), presigned downloads signed
+ * by its credentials, and a recording proxy in front of it — what storage receives (every
+ * request's headers: no device credentials may be among them), and cuts on demand (a connection
+ * broken mid-body, or a 403 for a link that should be refused).
+ *
+ * Until the S3 blob store holds the server's artifacts itself, `publish` copies a blob from the
+ * server's file store into the bucket (the fixture the brief allows).
+ */
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { Readable } from 'node:stream';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { blobKey, PresignedDownloads } from '@osprey/server';
+import { hasCeph, startS3, type S3Service } from './ceph.js';
+import { closeServer, listenOnLoopback } from './http.js';
+
+/** Whether RGW can run here; in CI its absence fails the suite instead of skipping it. */
+export function cephOrFail(): boolean {
+  const ok = hasCeph();
+  if (!ok) {
+    if (process.env.CI) throw new Error('Ceph (ceph-mon, ceph-osd, radosgw) is not installed: CI must install it (.ci/install-system-packages)');
+    console.warn('skipping direct-download tests: Ceph RGW is not installed');
+  }
+  return ok;
+}
+
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  status?: number;
+}
+
+/** A proxy in front of RGW: keeps the Host header (a presigned URL is signed for the proxy's host), records, cuts. */
+export interface StorageProxy {
+  /** `http://127.0.0.1:<port>`: the origin of presigned URLs and of a CDN base URL. */
+  origin: string;
+  requests: ProxiedRequest[];
+  /** The next GET answered with a body is cut after `bytes` bytes. */
+  cutNextAfter(bytes: number): void;
+  close(): Promise<void>;
+}
+
+async function startProxy(target: URL, pathPrefix: string): Promise<StorageProxy> {
+  const requests: ProxiedRequest[] = [];
+  let cutAfter: number | undefined;
+  const server: Server = createServer((req, res) => {
+    const record: ProxiedRequest = { method: req.method!, url: req.url!, headers: { ...req.headers } };
+    requests.push(record);
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: `${pathPrefix}${req.url}`, headers: req.headers },
+      (up) => {
+        record.status = up.statusCode;
+        res.writeHead(up.statusCode!, up.headers);
+        const cut = req.method === 'GET' && up.statusCode! < 300 ? cutAfter : undefined;
+        if (cut === undefined) return void up.pipe(res);
+        cutAfter = undefined;
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (sent >= cut) return;
+          const part = chunk.subarray(0, cut - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= cut) setTimeout(() => (res.socket?.destroy(), up.destroy()), 20);
+        });
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  const origin = await listenOnLoopback(server);
+  return {
+    origin,
+    requests,
+    cutNextAfter: (bytes) => (cutAfter = bytes),
+    close: async () => {
+      server.closeAllConnections();
+      await closeServer(server);
+    },
+  };
+}
+
+export interface DirectStorage {
+  s3: S3Service;
+  bucket: string;
+  /** RGW's own client (path-style). */
+  client: S3Client;
+  /** In front of RGW for presigned URLs (host kept, so signatures hold). */
+  proxy: StorageProxy;
+  /** In front of the bucket as a CDN would be: `${cdn.origin}/<key>` is `/<bucket>/<key>` on RGW (the bucket is readable anonymously). */
+  cdn: StorageProxy;
+  /** Presigned downloads on the proxy's origin, signed at `clock()`. */
+  presigned(clock?: () => Date): PresignedDownloads;
+  /** Puts bytes into the bucket under the blob store's key for `sha256`. */
+  publish(sha256: string, body: Buffer | Readable): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDirectStorage(): Promise<DirectStorage> {
+  const s3 = await startS3();
+  try {
+    const bucket = 'osprey-artifacts';
+    const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+    const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, credentials, forcePathStyle: true });
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    // The CDN reads objects anonymously (a CDN in front of a bucket is given such access; devices never are).
+    await client.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${bucket}/*`] }],
+        }),
+      }),
+    );
+    const rgw = new URL(s3.endpoint);
+    const proxy = await startProxy(rgw, '');
+    const cdn = await startProxy(rgw, `/${bucket}`);
+    const signer = new S3Client({ endpoint: proxy.origin, region: s3.region, credentials, forcePathStyle: true });
+    return {
+      s3,
+      bucket,
+      client,
+      proxy,
+      cdn,
+      presigned: (clock) => new PresignedDownloads({ client: signer, bucket, prefix: '', origin: proxy.origin, ...(clock ? { clock } : {}) }),
+      async publish(sha256, body) {
+        const bytes = Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray());
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: blobKey('', sha256), Body: bytes }));
+      },
+      async stop() {
+        await proxy.close();
+        await cdn.close();
+        client.destroy();
+        signer.destroy();
+        await s3.stop();
+      },
+    };
+  } catch (e) {
+    await s3.stop();
+    throw e;
+  }
+}
