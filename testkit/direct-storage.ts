@@ -39,15 +39,18 @@ export interface StorageProxy {
   requests: ProxiedRequest[];
   /** The next GET answered with a body is cut after `bytes` bytes. */
   cutNextAfter(bytes: number): void;
+  /** Awaited before each request is forwarded (a test holds a request back until a link expired). */
+  beforeForward?: (request: ProxiedRequest) => Promise<void> | void;
   close(): Promise<void>;
 }
 
 async function startProxy(target: URL, pathPrefix: string): Promise<StorageProxy> {
   const requests: ProxiedRequest[] = [];
   let cutAfter: number | undefined;
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const record: ProxiedRequest = { method: req.method!, url: req.url!, headers: { ...req.headers } };
     requests.push(record);
+    await proxy.beforeForward?.(record);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: `${pathPrefix}${req.url}`, headers: req.headers },
       (up) => {
@@ -69,9 +72,8 @@ async function startProxy(target: URL, pathPrefix: string): Promise<StorageProxy
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  const origin = await listenOnLoopback(server);
-  return {
-    origin,
+  const proxy: StorageProxy = {
+    origin: '',
     requests,
     cutNextAfter: (bytes) => (cutAfter = bytes),
     close: async () => {
@@ -79,6 +81,8 @@ async function startProxy(target: URL, pathPrefix: string): Promise<StorageProxy
       await closeServer(server);
     },
   };
+  proxy.origin = await listenOnLoopback(server);
+  return proxy;
 }
 
 export interface DirectStorage {

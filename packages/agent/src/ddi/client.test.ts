@@ -141,6 +141,8 @@ describe('DdiClient', () => {
     // The storage origin shares the server's host: still storage, still no credentials.
     expect(ddi.downloadHeaders(`${storage}/bucket/key`)).toEqual({});
     expect(ddi.downloadOrigin(`${origin}/x`)).toBe('server');
+    // The server's host on another port is neither the server nor storage.
+    expect(() => ddi.downloadHeaders(`http://127.0.0.1:${port + 2}/x`)).toThrow(expect.objectContaining({ code: 'AGENT_DOWNLOAD_ORIGIN_REFUSED' }));
     expect(ddi.downloadTransport(`${origin}/x`)).toBe(ddi.transport);
     for (const foreign of ['https://cdn.example:8443/x', 'http://cdn.example/x', 'https://evil.example/x', 'https://sub.cdn.example/x']) {
       expect(() => ddi.downloadOrigin(foreign), foreign).toThrow(expect.objectContaining({ code: 'AGENT_DOWNLOAD_ORIGIN_REFUSED' }));

@@ -175,7 +175,7 @@ export class DdiClient {
 
   /**
    * A URL the server handed out, on the configured origin when it names the configured host
-   * (`authenticated`), else unchanged.
+   * (`authenticated`: on the configured port, or on none), else unchanged.
    */
   resolve(href: string): { url: string; authenticated: boolean } {
     let url: URL;
@@ -187,7 +187,10 @@ export class DdiClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`link ${JSON.stringify(href)} (not http)`);
     // A storage origin first: it may share the server's host name on another port.
     if (this.storageOrigins.has(url.origin)) return { url: url.toString(), authenticated: false };
-    if (url.hostname !== this.origin.hostname) return { url: url.toString(), authenticated: false };
+    // The server's host with another explicit port is another origin (storage may live there);
+    // without a port it is the server behind a proxy that terminates TLS (and says http).
+    const sameServer = url.hostname === this.origin.hostname && (url.port === '' || url.port === this.origin.port);
+    if (!sameServer) return { url: url.toString(), authenticated: false };
     return { url: `${this.origin.origin}${url.pathname}${url.search}`, authenticated: true };
   }
 
