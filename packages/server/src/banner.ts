@@ -7,8 +7,13 @@ import type { RunningServer } from './main.js';
 
 export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPassword'>, config: ServerConfig, passwordFile?: string): string {
   const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}/pglite`;
+  const store = config.blobStore;
+  const artifacts =
+    store.kind === 's3'
+      ? `S3 bucket ${store.bucket}${store.prefix ? ` prefix ${store.prefix}` : ''} ${store.endpoint ? `at ${store.endpoint}` : `in ${store.region}`}`
+      : `${config.dataDir}/blobs`;
   const lines = [
-    `Osprey server ${SERVER_VERSION} listening on ${server.url} (database: ${where}, artifacts: ${config.dataDir}/blobs)`,
+    `Osprey server ${SERVER_VERSION} listening on ${server.url} (database: ${where}, artifacts: ${artifacts})`,
     `  Console: ${server.url}/${existsSync(join(config.consoleDir, 'index.html')) ? '' : '   (not built yet: npm run build)'}`,
     `  management API  ${server.url}/rest/v1   OpenAPI: ${server.url}/rest/v1/openapi.json`,
     `  DDI for devices ${server.url}/DEFAULT/controller/v1/<controllerId>`,

@@ -15,10 +15,12 @@ import { seed } from './domain/seed.js';
 import { keepInitialAdminPassword } from './initial-password.js';
 import { formatScrubReport, scrubArtifacts } from './domain/scrub.js';
 import { Changes } from './domain/changes.js';
+import { collectGarbage, formatGcReport } from './domain/blob-gc.js';
 
 const HELP = `Usage: osprey-server [start]         run the update server
        osprey-server seed FILE.json    load tenants, targets, modules, artifacts and assignments, then exit
        osprey-server scrub             re-hash every stored artifact; exit 1 if any is damaged
+       osprey-server gc                remove stored blobs no artifact refers to (older than an hour)
        osprey-server --help | --version
 
 Settings come from the environment (or a JSON file named by OSPREY_CONFIG):
@@ -30,6 +32,8 @@ Settings come from the environment (or a JSON file named by OSPREY_CONFIG):
   OSPREY_KEY_PASSPHRASE  protects tenant keys at rest (default: a generated key file)
   OSPREY_LOG_LEVEL     fatal, error, warn, info (default), debug (every request), trace, silent
   OSPREY_LOG_FORMAT    pretty (default on a terminal) or json
+  OSPREY_BLOB_STORE    file (default: OSPREY_DATA_DIR/blobs) or s3 (OSPREY_S3_BUCKET, _REGION, _ENDPOINT,
+                       _FORCE_PATH_STYLE, _PREFIX, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY; see docs/operations.md)
   OSPREY_TLS_CERT, OSPREY_TLS_KEY, OSPREY_TRUSTED_PROXIES, OSPREY_PKCS11_MODULE/TOKEN/PIN: see README.md
 `;
 
@@ -66,6 +70,17 @@ async function runScrub(config: ServerConfig): Promise<number> {
   }
 }
 
+/** Remove blobs no artifact row refers to; one summary line. */
+async function runGc(config: ServerConfig): Promise<number> {
+  const server = await startServer({ ...config, logLevel: 'warn', rolloutTickMs: 0 }, { listen: false });
+  try {
+    process.stdout.write(formatGcReport(await collectGarbage(server.database.db, server.blobs, new Date())));
+    return 0;
+  } finally {
+    await server.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -82,12 +97,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'start', file, ...extra] = parsed.positionals;
-  if (command !== 'start' && command !== 'seed' && command !== 'scrub')
-    throw new UsageError(`unknown command "${command}": use start, seed FILE.json or scrub (see --help)`);
+  if (command !== 'start' && command !== 'seed' && command !== 'scrub' && command !== 'gc')
+    throw new UsageError(`unknown command "${command}": use start, seed FILE.json, scrub or gc (see --help)`);
   if (extra.length > 0 || (command !== 'seed' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}" (see --help)`);
   const config = loadConfig(process.env, {}, process.stdout.isTTY === true);
   if (command === 'seed') return runSeed(config, file);
   if (command === 'scrub') return runScrub(config);
+  if (command === 'gc') return runGc(config);
 
   const server = await startServer(config);
   let stopping = false;

@@ -7,6 +7,48 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
+// --- artifact storage (blob store) ---------------------------------------------------------------
+const envBoolean = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')], { error: 'must be true or false' });
+
+const s3BlobStoreSchema = z
+  .strictObject({
+    kind: z.literal('s3'),
+    /** S3 bucket names: 3–63 lower-case letters, digits, dots and hyphens. */
+    bucket: z
+      .string({ error: 'set the bucket name' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens'),
+    region: z.string().min(1).default('us-east-1'),
+    /** An S3-compatible server's URL (Ceph RGW, MinIO); absent: AWS S3 of the region. */
+    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    /** Path-style addressing (endpoint/bucket/key); default: on when an endpoint is set. */
+    forcePathStyle: envBoolean.optional(),
+    /** Prepended to every key (e.g. `osprey/`), so several deployments can share a bucket. */
+    prefix: z
+      .string()
+      .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments each ending in "/" (e.g. osprey/)')
+      .default(''),
+    /** Without both keys, the SDK's default credential chain (environment, profile, instance role). */
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+  })
+  .check((ctx) => {
+    const { accessKeyId, secretAccessKey } = ctx.value;
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+      ctx.issues.push({
+        code: 'custom',
+        input: undefined,
+        path: [accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'],
+        message: "give both the access key id and the secret access key, or neither (the SDK's default chain)",
+      });
+  });
+
+const blobStoreSchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('file') }), s3BlobStoreSchema], {
+  error: 'must be file or s3',
+});
+
+export type S3BlobStoreConfig = z.output<typeof s3BlobStoreSchema>;
+export type BlobStoreConfig = z.output<typeof blobStoreSchema>;
+
 const configSchema = z.strictObject({
   /** The embedded default listens on loopback only; set 0.0.0.0 (OSPREY_HOST) to serve a network. */
   host: z.string().default('127.0.0.1'),
@@ -68,6 +110,8 @@ const configSchema = z.strictObject({
    * the repository; when it has no index.html, `/` says how to build it.
    */
   consoleDir: z.string().default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
+  /** Where artifacts are stored: files under dataDir/blobs (default) or an S3 bucket. */
+  blobStore: blobStoreSchema.default({ kind: 'file' }),
   /** Largest JSON body accepted, in bytes. */
   bodyLimit: z.coerce
     .number()
@@ -119,6 +163,23 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.OSPREY_PKCS11_MODULE || env.OSPREY_PKCS11_TOKEN) {
     out.pkcs11 = { module: env.OSPREY_PKCS11_MODULE, tokenLabel: env.OSPREY_PKCS11_TOKEN, pin: env.OSPREY_PKCS11_PIN };
   }
+  if (env.OSPREY_BLOB_STORE) {
+    out.blobStore =
+      env.OSPREY_BLOB_STORE === 's3'
+        ? Object.fromEntries(
+            Object.entries({
+              kind: 's3',
+              bucket: env.OSPREY_S3_BUCKET,
+              region: env.OSPREY_S3_REGION,
+              endpoint: env.OSPREY_S3_ENDPOINT,
+              forcePathStyle: env.OSPREY_S3_FORCE_PATH_STYLE,
+              prefix: env.OSPREY_S3_PREFIX,
+              accessKeyId: env.OSPREY_S3_ACCESS_KEY_ID,
+              secretAccessKey: env.OSPREY_S3_SECRET_ACCESS_KEY,
+            }).filter(([, v]) => v !== undefined && v !== ''),
+          )
+        : { kind: env.OSPREY_BLOB_STORE };
+  }
   if (env.OSPREY_TRUSTED_PROXIES)
     out.trustedProxies = env.OSPREY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
@@ -147,6 +208,15 @@ const ENV_NAMES: Record<string, string> = {
   tls: 'OSPREY_TLS_CERT/OSPREY_TLS_KEY',
   pkcs11: 'OSPREY_PKCS11_MODULE/OSPREY_PKCS11_TOKEN/OSPREY_PKCS11_PIN',
   trustedProxies: 'OSPREY_TRUSTED_PROXIES',
+  blobStore: 'OSPREY_BLOB_STORE',
+  'blobStore.kind': 'OSPREY_BLOB_STORE',
+  'blobStore.bucket': 'OSPREY_S3_BUCKET',
+  'blobStore.region': 'OSPREY_S3_REGION',
+  'blobStore.endpoint': 'OSPREY_S3_ENDPOINT',
+  'blobStore.forcePathStyle': 'OSPREY_S3_FORCE_PATH_STYLE',
+  'blobStore.prefix': 'OSPREY_S3_PREFIX',
+  'blobStore.accessKeyId': 'OSPREY_S3_ACCESS_KEY_ID',
+  'blobStore.secretAccessKey': 'OSPREY_S3_SECRET_ACCESS_KEY',
   directDownloads: 'OSPREY_DIRECT_DOWNLOADS',
   directDownloadTtlSeconds: 'OSPREY_DIRECT_DOWNLOAD_TTL_SECONDS',
   downloadBaseUrl: 'OSPREY_DOWNLOAD_BASE_URL',
@@ -160,8 +230,7 @@ function checkDirectDownloads(config: ServerConfig): void {
   if (config.directDownloads === 'cdn' && !config.downloadBaseUrl) {
     throw new ConfigError('invalid configuration directDownloads (OSPREY_DIRECT_DOWNLOADS): cdn needs the CDN base URL in OSPREY_DOWNLOAD_BASE_URL');
   }
-  const store = (config as { blobStore?: { kind?: string } }).blobStore;
-  if (config.directDownloads === 'presigned' && store?.kind !== 's3') {
+  if (config.directDownloads === 'presigned' && config.blobStore.kind !== 's3') {
     throw new ConfigError(
       'invalid configuration directDownloads (OSPREY_DIRECT_DOWNLOADS): presigned URLs need the S3 blob store (the file store has nothing a device could fetch)',
     );
@@ -185,11 +254,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = issue.path.join('.') || '(root)';
-      const name = ENV_NAMES[String(issue.path[0])];
+      const name = ENV_NAMES[issue.path.join('.')] ?? ENV_NAMES[String(issue.path[0])];
       return `${field}${name ? ` (${name})` : ''}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration ${problems.join('; ')}`);
   }
+  const { blobStore } = parsed.data;
+  // Path-style addressing by default for an S3-compatible endpoint (RGW, MinIO rarely have per-bucket DNS names).
+  if (blobStore.kind === 's3' && blobStore.forcePathStyle === undefined) blobStore.forcePathStyle = blobStore.endpoint !== undefined;
   checkDirectDownloads(parsed.data);
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), consoleDir: resolve(parsed.data.consoleDir) };
 }

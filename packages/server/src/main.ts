@@ -3,10 +3,12 @@
  * injected; `close()` shuts down in order (stop accepting, flush last-seen times, close the database).
  */
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { CdnDownloads, type DirectDownloads } from './blob/direct.js';
-import { FileBlobStore } from './blob/store.js';
+import { CdnDownloads, PresignedDownloads, presignedOrigin, type DirectDownloads } from './blob/direct.js';
+import { FileBlobStore, type BlobStore } from './blob/store.js';
+import { S3BlobStore, s3ClientConfig } from './blob/s3-store.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
@@ -51,7 +53,7 @@ export interface RunningServer {
   ddi: DdiService;
   /** The management API's services (http/mgmt/context.ts). */
   management: ManagementServices;
-  blobs: FileBlobStore;
+  blobs: BlobStore;
   keys: KeyService;
   tuf: TufRepositoryService;
   /** Where committed changes are announced (the live channel's source). */
@@ -65,6 +67,38 @@ export interface RunningServer {
 /** The server could not start for a reason the operator can fix (a taken port); one line says which. */
 export class StartError extends Error {
   override readonly name = 'StartError';
+}
+
+/**
+ * Temporaries younger than this are left alone at start: in a shared bucket another instance may
+ * still be uploading them (an upload of the largest artifact takes well under a day).
+ */
+const STALE_TEMPORARY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The configured blob store, checked before anything else starts: a missing bucket or refused
+ * credentials is a StartError saying what to fix (never the secret itself).
+ */
+async function openBlobStore(config: ServerConfig, now: Date): Promise<{ blobs: BlobStore; close(): void }> {
+  const cfg = config.blobStore;
+  if (cfg.kind === 'file') return { blobs: new FileBlobStore(join(config.dataDir, 'blobs')), close: () => undefined };
+  const store = S3BlobStore.fromConfig(cfg);
+  const where = `S3 bucket ${cfg.bucket}${cfg.endpoint ? ` at ${cfg.endpoint}` : ` in ${cfg.region}`}`;
+  try {
+    await store.ping();
+    await store.removeStaleTemporaries(new Date(now.getTime() - STALE_TEMPORARY_MS));
+  } catch (cause) {
+    store.close();
+    const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const keys = cfg.accessKeyId ? 'OSPREY_S3_ACCESS_KEY_ID and OSPREY_S3_SECRET_ACCESS_KEY' : "the SDK's credentials (environment, profile or instance role)";
+    if (status === 404) throw new StartError(`${where} does not exist: create it or set OSPREY_S3_BUCKET`, { cause });
+    if (status === 403 || status === 401) throw new StartError(`${where} refused these credentials: check ${keys} and the bucket's policy`, { cause });
+    if (status === 301 || status === 400) throw new StartError(`${where} answered ${status}: check OSPREY_S3_REGION and OSPREY_S3_ENDPOINT`, { cause });
+    if ((cause as Error).name === 'CredentialsProviderError') throw new StartError(`no S3 credentials for ${where}: set ${keys}`, { cause });
+    const code = (cause as { code?: string }).code;
+    throw new StartError(`cannot reach ${where}${code ? ` (${code})` : ''}: check OSPREY_S3_ENDPOINT and the network`, { cause });
+  }
+  return { blobs: store, close: () => store.close() };
 }
 
 export interface StartOptions {
@@ -90,10 +124,14 @@ export interface StartOptions {
 function directDownloadsOf(config: ServerConfig, injected: DirectDownloads | undefined): AppDependencies['direct'] {
   const ttlSeconds = config.directDownloadTtlSeconds;
   if (injected) return { downloads: injected, ttlSeconds };
-  if (config.directDownloads === 'cdn') return { downloads: new CdnDownloads(config.downloadBaseUrl!), ttlSeconds };
+  const store = config.blobStore;
+  const prefix = store.kind === 's3' ? store.prefix : '';
+  if (config.directDownloads === 'cdn') return { downloads: new CdnDownloads(config.downloadBaseUrl!, prefix), ttlSeconds };
   if (config.directDownloads === 'presigned') {
-    // Wired to the S3 blob store's client once it exists (wave2-s3): new PresignedDownloads({ client, bucket, prefix, origin }).
-    throw new ConfigError('OSPREY_DIRECT_DOWNLOADS=presigned needs the S3 blob store');
+    if (store.kind !== 's3') throw new ConfigError('OSPREY_DIRECT_DOWNLOADS=presigned needs the S3 blob store (OSPREY_BLOB_STORE=s3)');
+    // Signing is local (no request): a client of its own, with the store's endpoint and credentials.
+    const client = new S3Client(s3ClientConfig(store));
+    return { downloads: new PresignedDownloads({ client, bucket: store.bucket, prefix, origin: presignedOrigin(store) }), ttlSeconds };
   }
   return undefined;
 }
@@ -103,6 +141,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const direct = directDownloadsOf(config, options.directDownloads);
   // The logger exists once fastify does; until then a lost idle connection is not worth a line.
   let warn: (message: string, err: unknown) => void = () => undefined;
+  const { blobs, close: closeBlobs } = await openBlobStore(config, options.clock?.() ?? new Date());
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -110,7 +149,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
   });
   const boot = await bootstrap(database.db, config.adminPassword);
-  const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
   let keys: KeyService;
   let signing: ArtifactSigning;
@@ -145,7 +183,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     },
     (err) => warn('recording a damaged artifact failed; the next download finds it again', err),
   );
-  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity);
+  const modules = new SoftwareModuleService(database.db, changes, blobs, keys, signing, config.maxArtifactBytes, integrity, options.clock, (err) =>
+    warn('removing the blob of a deleted artifact failed; osprey-server gc removes it later', err),
+  );
   const sets = new DistributionSetService(database.db, changes);
   const configs = new TenantConfigService(database.db, changes);
   const tuf = new TufRepositoryService(database.db, keys, changes, options.clock);
@@ -248,6 +288,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await ddi.flushLastSeen().catch(() => undefined);
     await database.close();
     closeKeys();
+    closeBlobs();
   };
   let url = '';
   try {

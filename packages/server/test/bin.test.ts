@@ -132,7 +132,7 @@ describe('osprey-server binary', () => {
     expect(version.output().trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const unknown = start({}, ['frobnicate']);
     expect(await unknown.exited).toBe(2);
-    expect(unknown.output().trim()).toBe('osprey-server: unknown command "frobnicate": use start, seed FILE.json or scrub (see --help)');
+    expect(unknown.output().trim()).toBe('osprey-server: unknown command "frobnicate": use start, seed FILE.json, scrub or gc (see --help)');
   });
 
   it('prints where the management API, its OpenAPI document and the DDI base are', async () => {

@@ -56,6 +56,16 @@ export interface PresignedDownloadsOptions {
   clock?: () => Date;
 }
 
+/**
+ * The origin presigned URLs of a bucket are on: the endpoint's with path-style addressing, the
+ * bucket's own host name otherwise (AWS S3 without an endpoint: `https://<bucket>.s3.<region>.amazonaws.com`).
+ */
+export function presignedOrigin(store: { bucket: string; region: string; endpoint?: string | undefined; forcePathStyle?: boolean | undefined }): string {
+  const endpoint = new URL(store.endpoint ?? `https://s3.${store.region}.amazonaws.com`);
+  const pathStyle = store.forcePathStyle ?? store.endpoint !== undefined;
+  return pathStyle ? endpoint.origin : `${endpoint.protocol}//${store.bucket}.${endpoint.host}`;
+}
+
 export class PresignedDownloads implements DirectDownloads {
   readonly origin: string;
   private readonly clock: () => Date;

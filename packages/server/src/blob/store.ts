@@ -3,18 +3,22 @@
  * temporary file while hashing, are fsynced, then renamed into place, so a blob is either absent
  * or complete; a crash leaves at most a temporary file, removed at the next start.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { damageOf, hashingLimiter, SHA256, verifiedStream, type BlobDamage, type StoredBlob } from './hashing.js';
 
-export interface StoredBlob {
+export { BlobDamagedError, BlobTooLargeError, type BlobDamage, type StoredBlob } from './hashing.js';
+
+/** One stored blob, as listed for garbage collection. */
+export interface ListedBlob {
   sha256: string;
-  sha1: string;
-  md5: string;
   size: number;
+  /** When it was last written (a re-upload of the same bytes writes it again). */
+  modifiedAt: Date;
 }
 
 export interface BlobStore {
@@ -33,35 +37,28 @@ export interface BlobStore {
   /** Full check (re-hashes the file), for scrubbing: why the blob is damaged, or undefined. */
   verify(sha256: string, size: number): Promise<BlobDamage | undefined>;
   size(sha256: string): Promise<number | undefined>;
+  /** Size and last write of a blob, or undefined when there is none. */
+  stat(sha256: string): Promise<Omit<ListedBlob, 'sha256'> | undefined>;
   has(sha256: string): Promise<boolean>;
   /** Remove a blob (callers make sure nothing refers to it any more). */
   delete(sha256: string): Promise<void>;
-}
-
-const SHA256 = /^[0-9a-f]{64}$/;
-
-/** Why a stored blob is not the one recorded: gone, of another length, or other bytes. */
-export type BlobDamage = 'missing' | 'size' | 'hash';
-
-export class BlobDamagedError extends Error {
-  override readonly name = 'BlobDamagedError';
-  constructor(
-    readonly sha256: string,
-    readonly damage: BlobDamage,
-  ) {
-    super(`blob ${sha256} is damaged (${damage})`);
-  }
-}
-
-export class BlobTooLargeError extends Error {
-  override readonly name = 'BlobTooLargeError';
+  /** Every stored blob (for garbage collection). */
+  list(): AsyncIterable<ListedBlob>;
+  /** Resolves when the store can be written (readiness); rejects saying why not. */
+  ping(): Promise<void>;
+  /** Remove temporaries of uploads begun before `olderThan` (left by a crash); returns how many. */
+  removeStaleTemporaries(olderThan: Date): Promise<number>;
+  /** Where the blobs are, for the start banner: "files in /data/blobs", "S3 bucket b at …". */
+  readonly description: string;
 }
 
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
   private readonly temp: string;
+  readonly description: string;
 
   constructor(dir: string) {
+    this.description = `files in ${dir}`;
     this.root = join(dir, 'sha256');
     this.temp = join(dir, 'tmp');
     mkdirSync(this.root, { recursive: true });
@@ -76,41 +73,29 @@ export class FileBlobStore implements BlobStore {
   }
 
   async put(source: Readable, options: { maxBytes?: number } = {}): Promise<StoredBlob> {
-    const sha256 = createHash('sha256');
-    const sha1 = createHash('sha1');
-    const md5 = createHash('md5');
-    let size = 0;
-    const max = options.maxBytes ?? Number.POSITIVE_INFINITY;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > max) return done(new BlobTooLargeError(`blob larger than ${max} bytes`));
-        sha256.update(chunk);
-        sha1.update(chunk);
-        md5.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const hasher = hashingLimiter(options.maxBytes);
     const tempPath = join(this.temp, randomBytes(12).toString('hex'));
     try {
-      await pipeline(source, hasher, createWriteStream(tempPath, { flags: 'wx' }));
+      await pipeline(source, hasher.stream, createWriteStream(tempPath, { flags: 'wx' }));
       const handle = await open(tempPath, 'r');
       try {
         await handle.sync();
       } finally {
         await handle.close();
       }
-      const digest = sha256.digest('hex');
-      const finalPath = this.path(digest);
-      mkdirSync(join(this.root, digest.slice(0, 2)), { recursive: true });
-      await rename(tempPath, finalPath); // same content, same name: replacing is harmless
-      const dir = await open(join(this.root, digest.slice(0, 2)), 'r');
+      const stored = hasher.result();
+      const finalPath = this.path(stored.sha256);
+      mkdirSync(join(this.root, stored.sha256.slice(0, 2)), { recursive: true });
+      // Same content, same name: replacing is harmless, and it renews the blob's mtime, so that
+      // garbage collection's grace period counts from this upload.
+      await rename(tempPath, finalPath);
+      const dir = await open(join(this.root, stored.sha256.slice(0, 2)), 'r');
       try {
         await dir.sync();
       } finally {
         await dir.close();
       }
-      return { sha256: digest, sha1: sha1.digest('hex'), md5: md5.digest('hex'), size };
+      return stored;
     } catch (e) {
       await rm(tempPath, { force: true });
       throw e;
@@ -122,29 +107,7 @@ export class FileBlobStore implements BlobStore {
   }
 
   getVerified(sha256: string, size: number): Readable {
-    const hash = createHash('sha256');
-    let seen = 0;
-    // The latest chunk is held back until the whole file is hashed: the last byte leaves only
-    // once the file is known intact.
-    let held: Buffer | undefined;
-    const verifier = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        seen += chunk.length;
-        if (seen > size) return done(new BlobDamagedError(sha256, 'size'));
-        hash.update(chunk);
-        const previous = held;
-        held = chunk;
-        done(null, previous);
-      },
-      flush(done) {
-        if (seen !== size) return done(new BlobDamagedError(sha256, 'size'));
-        if (hash.digest('hex') !== sha256) return done(new BlobDamagedError(sha256, 'hash'));
-        done(null, held);
-      },
-    });
-    const source = createReadStream(this.path(sha256));
-    source.on('error', (e: NodeJS.ErrnoException) => verifier.destroy(e.code === 'ENOENT' ? new BlobDamagedError(sha256, 'missing') : e));
-    return source.pipe(verifier);
+    return verifiedStream(createReadStream(this.path(sha256)), sha256, size, (e) => (e as NodeJS.ErrnoException).code === 'ENOENT');
   }
 
   async check(sha256: string, size: number): Promise<BlobDamage | undefined> {
@@ -156,18 +119,17 @@ export class FileBlobStore implements BlobStore {
   async verify(sha256: string, size: number): Promise<BlobDamage | undefined> {
     const quick = await this.check(sha256, size);
     if (quick) return quick;
-    try {
-      await pipeline(this.getVerified(sha256, size), new Writable({ write: (_c, _e, done) => done() }));
-      return undefined;
-    } catch (e) {
-      if (e instanceof BlobDamagedError) return e.damage;
-      throw e;
-    }
+    return damageOf(this.getVerified(sha256, size));
   }
 
   async size(sha256: string): Promise<number | undefined> {
+    return (await this.stat(sha256))?.size;
+  }
+
+  async stat(sha256: string): Promise<Omit<ListedBlob, 'sha256'> | undefined> {
     try {
-      return (await stat(this.path(sha256))).size;
+      const info = await stat(this.path(sha256));
+      return { size: info.size, modifiedAt: info.mtime };
     } catch {
       return undefined;
     }
@@ -183,5 +145,33 @@ export class FileBlobStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+
+  async *list(): AsyncIterable<ListedBlob> {
+    for (const fan of await readdir(this.root)) {
+      for (const name of await readdir(join(this.root, fan)).catch(() => [] as string[])) {
+        if (!SHA256.test(name)) continue;
+        const info = await stat(join(this.root, fan, name)).catch(() => undefined);
+        if (info?.isFile()) yield { sha256: name, size: info.size, modifiedAt: info.mtime };
+      }
+    }
+  }
+
+  /** The directories are there and writable (a read-only or removed volume fails here). */
+  async ping(): Promise<void> {
+    await access(this.root, constants.W_OK);
+    await access(this.temp, constants.W_OK);
+  }
+
+  async removeStaleTemporaries(olderThan: Date): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.temp)) {
+      const info = await stat(join(this.temp, name)).catch(() => undefined);
+      if (info && info.mtime < olderThan) {
+        await rm(join(this.temp, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 }

@@ -22,6 +22,7 @@ import type { KeyService } from '../keys/keyservice.js';
 import { ServerError, badRequest, notFound } from '../errors.js';
 import { discardArtifact, recordArtifact, stageArtifact, type StagedArtifact } from './artifacts.js';
 import type { ArtifactIntegrity } from './integrity.js';
+import { releaseBlobs } from './blob-gc.js';
 import type { Actor, Changes } from './changes.js';
 import type { ArtifactSigning } from './signatures.js';
 
@@ -53,6 +54,9 @@ export class SoftwareModuleService {
     /** The largest artifact accepted, in bytes (OSPREY_MAX_ARTIFACT_BYTES): above it, a 413. */
     readonly maxArtifactBytes: number,
     private readonly integrity: ArtifactIntegrity,
+    private readonly clock: () => Date = () => new Date(),
+    /** A blob that could not be removed after its last row went (`osprey-server gc` removes it later). */
+    private readonly onBlobError: (err: unknown) => void = () => undefined,
   ) {}
 
   async page(tenant: string, query: ListQuery): Promise<Page<SoftwareModuleRow>> {
@@ -101,23 +105,30 @@ export class SoftwareModuleService {
     );
   }
 
-  /** A module in a distribution set is kept (409): remove it from the set first. */
+  /**
+   * A module in a distribution set is kept (409): remove it from the set first. Once the deletion
+   * has committed, the blobs its artifacts named go too, unless another row (of any tenant) still
+   * refers to them (blob-gc.ts).
+   */
   async delete(who: Actor, id: number): Promise<void> {
     await this.get(who.tenant, id);
-    await conflictWhileReferenced(
+    const released = await conflictWhileReferenced(
       () =>
         this.changes.apply(who, async (trx) => {
           const modules = new SoftwareModuleStore(trx);
           const used = await modules.aSetUsing(who.tenant, id);
           if (used) throw new ServerError('CONFLICT', `software module ${id} belongs to distribution set ${used.ds_id}; remove it there first`);
+          const artifacts = await modules.artifactsOf(who.tenant, id);
           await modules.delete(who.tenant, id);
           return {
-            result: undefined,
+            result: artifacts.map((a) => a.sha256),
             audit: { action: 'softwaremodule.delete', subject: { type: 'softwaremodule', id: String(id) }, before: { id }, after: null },
           };
         }),
       `software module ${id} is still referenced and is kept`,
     );
+    // After the commit, never inside the transaction: a rolled-back deletion must find its blobs.
+    await releaseBlobs(this.db, this.blobs, released, this.clock()).catch(this.onBlobError);
   }
 
   // --- artifacts -------------------------------------------------------------------------------
