@@ -5,13 +5,12 @@
  * request's headers: no device credentials may be among them), and cuts on demand (a connection
  * broken mid-body, or a 403 for a link that should be refused).
  *
- * Until the S3 blob store holds the server's artifacts itself, `publish` copies a blob from the
- * server's file store into the bucket (the fixture the brief allows).
+ * The server stores its artifacts in the bucket with its S3 blob store (`blobStoreConfig()`); the
+ * proxy's origin is where presigned URLs point.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { Readable } from 'node:stream';
-import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { blobKey, PresignedDownloads } from '@osprey/server';
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { PresignedDownloads, type ServerConfig } from '@osprey/server';
 import { hasCeph, startS3, type S3Service } from './ceph.js';
 import { closeServer, listenOnLoopback } from './http.js';
 
@@ -51,24 +50,21 @@ async function startProxy(target: URL, pathPrefix: string): Promise<StorageProxy
     const record: ProxiedRequest = { method: req.method!, url: req.url!, headers: { ...req.headers } };
     requests.push(record);
     await proxy.beforeForward?.(record);
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: `${pathPrefix}${req.url}`, headers: req.headers },
-      (up) => {
-        record.status = up.statusCode;
-        res.writeHead(up.statusCode!, up.headers);
-        const cut = req.method === 'GET' && up.statusCode! < 300 ? cutAfter : undefined;
-        if (cut === undefined) return void up.pipe(res);
-        cutAfter = undefined;
-        let sent = 0;
-        up.on('data', (chunk: Buffer) => {
-          if (sent >= cut) return;
-          const part = chunk.subarray(0, cut - sent);
-          sent += part.length;
-          res.write(part);
-          if (sent >= cut) setTimeout(() => (res.socket?.destroy(), up.destroy()), 20);
-        });
-      },
-    );
+    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: `${pathPrefix}${req.url}`, headers: req.headers }, (up) => {
+      record.status = up.statusCode;
+      res.writeHead(up.statusCode!, up.headers);
+      const cut = req.method === 'GET' && up.statusCode! < 300 ? cutAfter : undefined;
+      if (cut === undefined) return void up.pipe(res);
+      cutAfter = undefined;
+      let sent = 0;
+      up.on('data', (chunk: Buffer) => {
+        if (sent >= cut) return;
+        const part = chunk.subarray(0, cut - sent);
+        sent += part.length;
+        res.write(part);
+        if (sent >= cut) setTimeout(() => (res.socket?.destroy(), up.destroy()), 20);
+      });
+    });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -96,8 +92,8 @@ export interface DirectStorage {
   cdn: StorageProxy;
   /** Presigned downloads on the proxy's origin, signed at `clock()`. */
   presigned(clock?: () => Date): PresignedDownloads;
-  /** Puts bytes into the bucket under the blob store's key for `sha256`. */
-  publish(sha256: string, body: Buffer | Readable): Promise<void>;
+  /** The server's S3 blob store on this bucket: on RGW itself, or through the proxy (whose origin its presigned URLs then name). */
+  blobStoreConfig(via?: 'rgw' | 'proxy'): ServerConfig['blobStore'];
   stop(): Promise<void>;
 }
 
@@ -129,10 +125,17 @@ export async function startDirectStorage(): Promise<DirectStorage> {
       proxy,
       cdn,
       presigned: (clock) => new PresignedDownloads({ client: signer, bucket, prefix: '', origin: proxy.origin, ...(clock ? { clock } : {}) }),
-      async publish(sha256, body) {
-        const bytes = Buffer.isBuffer(body) ? body : Buffer.concat(await body.toArray());
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: blobKey('', sha256), Body: bytes }));
-      },
+      blobStoreConfig: (via = 'rgw') => ({
+        kind: 's3',
+        bucket,
+        region: s3.region,
+        endpoint: via === 'proxy' ? proxy.origin : s3.endpoint,
+        forcePathStyle: true,
+        prefix: '',
+        // Not `credentials` itself: the SDK marks the objects it is given.
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+      }),
       async stop() {
         await proxy.close();
         await cdn.close();

@@ -6,8 +6,8 @@
  * the device was not configured with — the storage host on another port included — refused with
  * AGENT_DOWNLOAD_ORIGIN_REFUSED before a byte is fetched.
  *
- * The server is a real Osprey server (file blob store); its blobs are copied into the bucket at
- * the S3 store's layout (testkit/direct-storage.ts), and its direct downloads sign for that bucket.
+ * The server is a real Osprey server on its S3 blob store in that bucket; its presigned direct
+ * downloads name the proxy's origin and are signed at a time the test sets (to make one expire).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -65,12 +65,15 @@ describe.runIf(cephOrFail())('the agent downloading directly from storage (RGW)'
   beforeAll(async () => {
     storage = await startDirectStorage();
     const presigned = storage.presigned(() => new Date(Date.now() - signedAgo * 1000));
-    server = await startTestServer('pglite', { directDownloadTtlSeconds: TTL_SECONDS }, { listen: true, directDownloads: presigned });
+    server = await startTestServer(
+      'pglite',
+      { blobStore: storage.blobStoreConfig(), directDownloadTtlSeconds: TTL_SECONDS },
+      { listen: true, directDownloads: presigned },
+    );
     rootJson = Buffer.from((await api('GET', '/tuf/root')).text);
     setId = await makeRelease(api, 'gw-os', '3.0.0', NEW, { encrypted: true, release: { securityVersion: 2, hardware: ['board-a'] } });
-    // The fixture standing in for the S3 blob store: the stored artifact, at its layout key.
     const rows = await server.database.db.selectFrom('artifacts').select('sha256').execute();
-    for (const { sha256: sha } of rows) await storage.publish(sha, server.blobs.get(sha));
+    expect(rows).toHaveLength(1);
     payloadKey = `sha256/${rows[0]!.sha256.slice(0, 2)}/${rows[0]!.sha256}`;
   }, 120_000);
   afterAll(async () => {

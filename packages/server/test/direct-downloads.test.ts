@@ -1,6 +1,7 @@
 /**
- * Direct downloads (#16) against a real Ceph RGW, which checks every signature: deploymentBase
- * links the artifact to a presigned URL on storage (the `.MD5SUM` and `.sig` links stay on the
+ * Direct downloads (#16) against a real Ceph RGW, which checks every signature, with the server on
+ * its S3 blob store and OSPREY_DIRECT_DOWNLOADS=presigned: deploymentBase links the artifact to a
+ * presigned URL on storage (the `.MD5SUM` and `.sig` links stay on the
  * server, and so does its own download route); the URL serves the bytes with Range and the
  * artifact's file name; an expired or altered URL is refused by RGW (403); a damaged artifact gets
  * no link to storage; CDN mode builds links on the base URL, and a CDN in front of the bucket
@@ -78,7 +79,8 @@ describe.runIf(cephOrFail())('direct downloads from Ceph RGW', () => {
 
   beforeAll(async () => {
     storage = await startDirectStorage();
-    server = await startTestServer('pglite', {}, { directDownloads: storage.presigned() });
+    // Through the proxy: the presigned URLs name its origin (and it sees what storage receives).
+    server = await startTestServer('pglite', { blobStore: storage.blobStoreConfig('proxy'), directDownloads: 'presigned' });
     ids = await seed(server.database.db, server.blobs, server.keys, {
       targets: [
         { controllerId: 'dev01', securityToken: 'token-dev01-abcdef' },
@@ -97,7 +99,6 @@ describe.runIf(cephOrFail())('direct downloads from Ceph RGW', () => {
         { target: 'dev02', ds: 'ds2', type: 'forced' },
       ],
     });
-    await storage.publish(sha(image), image);
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
@@ -159,6 +160,26 @@ describe.runIf(cephOrFail())('direct downloads from Ceph RGW', () => {
     }
   });
 
+  it('the artifact is in the bucket at the S3 layout; an s3 store without presigned keeps links on the server', async () => {
+    const stored = await fetch(await storage.presigned().urlFor(sha(image), { expiresInSeconds: 60, fileName: 'x' }));
+    expect(Buffer.from(await stored.arrayBuffer()).equals(image)).toBe(true);
+    const plain = await startTestServer('pglite', { blobStore: storage.blobStoreConfig() });
+    try {
+      await seed(plain.database.db, plain.blobs, plain.keys, {
+        targets: [{ controllerId: 'dev01', securityToken: 'token-dev01-abcdef' }],
+        modules: [{ key: 'os', type: 'os', name: 'gw-os', version: '1.0', artifacts: [{ file: join(files, 'image.swu'), filename: 'image.swu' }] }],
+        distributionSets: [{ key: 'ds1', name: 'gw', version: '1.0', modules: ['os'] }],
+        assignments: [{ target: 'dev01', ds: 'ds1', type: 'forced' }],
+      });
+      const artifact = await deployment(plain, 'dev01');
+      expect(new URL(artifact._links['download-http']!.href).pathname).toMatch(
+        /^\/DEFAULT\/controller\/v1\/dev01\/softwaremodules\/\d+\/artifacts\/image\.swu$/,
+      );
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('a damaged artifact (its blob gone) gets no link to storage, and the damage is recorded', async () => {
     await server.blobs.delete(sha(other));
     const artifact = await deployment(server, 'dev02');
@@ -169,7 +190,7 @@ describe.runIf(cephOrFail())('direct downloads from Ceph RGW', () => {
   });
 
   it('CDN mode: links on the base URL; a CDN in front of the bucket serves them', async () => {
-    const cdn = await startTestServer('pglite', { directDownloads: 'cdn', downloadBaseUrl: `${storage.cdn.origin}/` });
+    const cdn = await startTestServer('pglite', { blobStore: storage.blobStoreConfig(), directDownloads: 'cdn', downloadBaseUrl: `${storage.cdn.origin}/` });
     try {
       await seed(cdn.database.db, cdn.blobs, cdn.keys, {
         targets: [{ controllerId: 'dev01', securityToken: 'token-dev01-abcdef' }],

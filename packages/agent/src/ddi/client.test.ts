@@ -134,7 +134,13 @@ describe('DdiClient', () => {
   it('admits download links to the configured storage origins only (scheme, host and port), without credentials', () => {
     const port = Number(new URL(origin).port);
     const storage = `http://127.0.0.1:${port + 1}`;
-    const ddi = new DdiClient({ server: origin, tenant: 'DEFAULT', controllerId: 'dev-1', targetToken: 'secret-token', storageOrigins: ['https://cdn.example', storage] });
+    const ddi = new DdiClient({
+      server: origin,
+      tenant: 'DEFAULT',
+      controllerId: 'dev-1',
+      targetToken: 'secret-token',
+      storageOrigins: ['https://cdn.example', storage],
+    });
     expect(ddi.downloadOrigin('https://cdn.example/sha256/ab/abcd?X-Amz-Signature=1')).toBe('storage');
     expect(ddi.downloadHeaders('https://cdn.example/sha256/ab/abcd')).toEqual({});
     expect(ddi.downloadTransport('https://cdn.example/x')).not.toBe(ddi.transport);

@@ -16,16 +16,7 @@ import type { DdiService } from '../domain/ddi.js';
 import { badRequest, ServerError } from '../errors.js';
 import { authenticateDevice, deviceOf, type DeviceIdentity } from './ddi-auth.js';
 import { registerDownloadRoutes } from './ddi-downloads.js';
-import {
-  artifactBody,
-  cancelActionBody,
-  confirmationStateBody,
-  deploymentBody,
-  deviceUrls,
-  pollBody,
-  type DeviceUrls,
-  type DirectLinks,
-} from './ddi-dto.js';
+import { artifactBody, cancelActionBody, confirmationStateBody, deploymentBody, deviceUrls, pollBody, type DeviceUrls, type DirectLinks } from './ddi-dto.js';
 import {
   actionParams,
   autoConfirmBody,
@@ -138,7 +129,14 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
       const d = deviceOf(request);
       const view = await ddi.deployments.deployment(d.target, request.params.actionId, kind, request.query.actionHistory ?? 0);
       // Consent comes before the bytes: a confirmation's links stay on the server.
-      const direct = kind === 'confirmation' ? undefined : await directLinks(options, d.target.tenant, view.chunks.flatMap((c) => c.artifacts));
+      const direct =
+        kind === 'confirmation'
+          ? undefined
+          : await directLinks(
+              options,
+              d.target.tenant,
+              view.chunks.flatMap((c) => c.artifacts),
+            );
       return reply.type(jsonType(request)).send(deploymentBody(urlsOf(request, d), view, direct));
     });
   }
