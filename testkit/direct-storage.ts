@@ -27,8 +27,20 @@ export function cephOrFail(): boolean {
 export interface ProxiedRequest {
   method: string;
   url: string;
+  /** As the proxy received them. */
   headers: IncomingHttpHeaders;
+  /** The Authorization header passed on to RGW (see `dropForeignAuthorization`). */
+  forwardedAuthorization?: string;
   status?: number;
+}
+
+export interface DirectStorageOptions {
+  /**
+   * The proxy drops an Authorization header that is not an S3 signature (SigV4) before RGW sees
+   * it, as a front proxy for hawkBit clients that send their TargetToken with every request
+   * (SWUpdate does) must: S3 refuses a request with a foreign Authorization (400).
+   */
+  dropForeignAuthorization?: boolean;
 }
 
 /** A proxy in front of RGW: keeps the Host header (a presigned URL is signed for the proxy's host), records, cuts. */
@@ -43,14 +55,19 @@ export interface StorageProxy {
   close(): Promise<void>;
 }
 
-async function startProxy(target: URL, pathPrefix: string): Promise<StorageProxy> {
+const SIGV4 = /^AWS4-HMAC-SHA256 /;
+
+async function startProxy(target: URL, pathPrefix: string, options: DirectStorageOptions = {}): Promise<StorageProxy> {
   const requests: ProxiedRequest[] = [];
   let cutAfter: number | undefined;
   const server: Server = createServer(async (req, res) => {
     const record: ProxiedRequest = { method: req.method!, url: req.url!, headers: { ...req.headers } };
     requests.push(record);
     await proxy.beforeForward?.(record);
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: `${pathPrefix}${req.url}`, headers: req.headers }, (up) => {
+    const headers = { ...req.headers };
+    if (options.dropForeignAuthorization && headers.authorization && !SIGV4.test(headers.authorization)) delete headers.authorization;
+    if (headers.authorization) record.forwardedAuthorization = headers.authorization;
+    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: `${pathPrefix}${req.url}`, headers }, (up) => {
       record.status = up.statusCode;
       res.writeHead(up.statusCode!, up.headers);
       const cut = req.method === 'GET' && up.statusCode! < 300 ? cutAfter : undefined;
@@ -97,7 +114,7 @@ export interface DirectStorage {
   stop(): Promise<void>;
 }
 
-export async function startDirectStorage(): Promise<DirectStorage> {
+export async function startDirectStorage(options: DirectStorageOptions = {}): Promise<DirectStorage> {
   const s3 = await startS3();
   try {
     const bucket = 'osprey-artifacts';
@@ -115,7 +132,7 @@ export async function startDirectStorage(): Promise<DirectStorage> {
       }),
     );
     const rgw = new URL(s3.endpoint);
-    const proxy = await startProxy(rgw, '');
+    const proxy = await startProxy(rgw, '', options);
     const cdn = await startProxy(rgw, `/${bucket}`);
     const signer = new S3Client({ endpoint: proxy.origin, region: s3.region, credentials, forcePathStyle: true });
     return {
