@@ -8,11 +8,93 @@
  * The server stores its artifacts in the bucket with its S3 blob store (`blobStoreConfig()`); the
  * proxy's origin is where presigned URLs point.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { PresignedDownloads, type ServerConfig } from '@osprey/server';
 import { hasCeph, startS3, type S3Service } from './ceph.js';
 import { closeServer, listenOnLoopback } from './http.js';
+import { freePort } from './ports.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
+
+const NGINX = '/usr/sbin/nginx';
+
+/** A CDN in front of the bucket: Debian's nginx proxying `/<key>` to RGW's `/<bucket>/<key>` (read anonymously). */
+export interface Cdn {
+  origin: string;
+  close(): Promise<void>;
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}) before it listened`);
+    const ok = await new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), done(true)));
+      socket.once('error', () => done(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not listen on 127.0.0.1:${port}`);
+}
+
+async function startNginxCdn(rgw: URL, bucket: string): Promise<Cdn> {
+  const dir = makeTempDir('osprey-cdn-');
+  const port = await freePort();
+  const path = (name: string) => join(dir, name);
+  mkdirSync(path('tmp'));
+  writeFileSync(
+    path('nginx.conf'),
+    `daemon off;
+master_process off;
+worker_processes 1;
+pid ${path('nginx.pid')};
+error_log ${path('error.log')} warn;
+events { worker_connections 256; }
+http {
+  access_log ${path('access.log')};
+  client_body_temp_path ${path('tmp')};
+  proxy_temp_path ${path('tmp')};
+  fastcgi_temp_path ${path('tmp')};
+  uwsgi_temp_path ${path('tmp')};
+  scgi_temp_path ${path('tmp')};
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://${rgw.host}/${bucket}/;
+      proxy_set_header Host ${rgw.host};
+      proxy_set_header Authorization "";
+      proxy_buffering off;
+    }
+  }
+}
+`,
+  );
+  const child = spawn(NGINX, ['-p', `${dir}/`, '-c', path('nginx.conf'), '-e', path('error.log')], { stdio: 'ignore' });
+  try {
+    await waitForPort(port, child);
+  } catch (e) {
+    child.kill('SIGKILL');
+    removeTempDir(dir);
+    throw e;
+  }
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      if (child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+      removeTempDir(dir);
+    },
+  };
+}
 
 /** Whether RGW can run here; in CI its absence fails the suite instead of skipping it. */
 export function cephOrFail(): boolean {
@@ -105,8 +187,11 @@ export interface DirectStorage {
   client: S3Client;
   /** In front of RGW for presigned URLs (host kept, so signatures hold). */
   proxy: StorageProxy;
-  /** In front of the bucket as a CDN would be: `${cdn.origin}/<key>` is `/<bucket>/<key>` on RGW (the bucket is readable anonymously). */
-  cdn: StorageProxy;
+  /**
+   * In front of the bucket as a CDN would be: `${cdn.origin}/<key>` is `/<bucket>/<key>` on RGW
+   * (read anonymously). Debian's nginx where installed (CI installs it), else a Node proxy.
+   */
+  cdn: Cdn;
   /** Presigned downloads on the proxy's origin, signed at `clock()`. */
   presigned(clock?: () => Date): PresignedDownloads;
   /** The server's S3 blob store on this bucket: on RGW itself, or through the proxy (whose origin its presigned URLs then name). */
@@ -133,7 +218,7 @@ export async function startDirectStorage(options: DirectStorageOptions = {}): Pr
     );
     const rgw = new URL(s3.endpoint);
     const proxy = await startProxy(rgw, '', options);
-    const cdn = await startProxy(rgw, `/${bucket}`);
+    const cdn = existsSync(NGINX) ? await startNginxCdn(rgw, bucket) : await startProxy(rgw, `/${bucket}`);
     const signer = new S3Client({ endpoint: proxy.origin, region: s3.region, credentials, forcePathStyle: true });
     return {
       s3,

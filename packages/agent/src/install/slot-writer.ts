@@ -190,7 +190,8 @@ export class SlotWriter {
       ...(element ? { identity: element.identity() } : {}),
       ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
       ...(typeof source === 'string' ? { headers: ddi.downloadHeaders(source), transport: ddi.downloadTransport(source) } : {}),
-      ...(typeof source === 'string' && action ? { refresh: () => this.#freshLink(action) } : {}),
+      // Only storage's 403 means "this link expired"; the server's own links do not expire.
+      ...(typeof source === 'string' && action && ddi.downloadOrigin(source) === 'storage' ? { refresh: () => this.#freshLink(action) } : {}),
     };
   }
 
