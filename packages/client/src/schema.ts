@@ -628,7 +628,8 @@ export interface paths {
         get: operations["getRestV1SoftwaremodulesIdArtifactsArtifactId"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** @description Requires DELETE_SOFTWARE_MODULE. */
+        delete: operations["deleteRestV1SoftwaremodulesIdArtifactsArtifactId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4832,6 +4833,45 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description hawkBit error body */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description hawkBit error body */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRestV1SoftwaremodulesIdArtifactsArtifactId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                artifactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description hawkBit error body */
             "4XX": {

@@ -37,6 +37,11 @@ Settings come from the environment (or a JSON file named by OSPREY_CONFIG):
   OSPREY_TLS_CERT, OSPREY_TLS_KEY, OSPREY_TRUSTED_PROXIES, OSPREY_PKCS11_MODULE/TOKEN/PIN: see README.md
 `;
 
+// The AWS SDK (the S3 store) warns on stderr, once per process, that its releases from 2027 will
+// need Node 22: a note for whoever upgrades the dependency (package.json engines), not for the
+// operator, and it would break the one line a failed start prints. Set it to false to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Thrown for a wrong command line: exit 2 with one line. */
 class UsageError extends Error {}
 

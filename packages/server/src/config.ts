@@ -25,7 +25,7 @@ const s3BlobStoreSchema = z
     /** Prepended to every key (e.g. `osprey/`), so several deployments can share a bucket. */
     prefix: z
       .string()
-      .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments each ending in "/" (e.g. osprey/)')
+      .regex(/^((?!\.\.?\/)[A-Za-z0-9._-]+\/)*$/, 'must be empty or path segments each ending in "/" (e.g. osprey/), no . or ..')
       .default(''),
     /** Without both keys, the SDK's default credential chain (environment, profile, instance role). */
     accessKeyId: z.string().min(1).optional(),
@@ -62,6 +62,11 @@ const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty` (human lines, the default on a terminal) or `json` (one object a line, the default otherwise). */
   logFormat: z.enum(['pretty', 'json']).default('json'),
+  /**
+   * The file-backed key service's directory (default `<dataDir>/keys`). Several instances share one
+   * (a shared volume), with one passphrase: each must be able to sign and unwrap for every tenant.
+   */
+  keyDir: z.string().optional(),
   /** Passphrase protecting the file-backed key service (tenant keys at rest). */
   keyPassphrase: z.string().min(8).optional(),
   /** Keep tenant keys in a PKCS#11 token instead of files (module path, token label, user PIN). */
@@ -145,6 +150,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('adminPassword', env.OSPREY_ADMIN_PASSWORD);
   set('logLevel', env.OSPREY_LOG_LEVEL);
   set('logFormat', env.OSPREY_LOG_FORMAT);
+  set('keyDir', env.OSPREY_KEY_DIR);
   set('keyPassphrase', env.OSPREY_KEY_PASSPHRASE);
   set('lastSeenFlushMs', env.OSPREY_LAST_SEEN_FLUSH_MS);
   set('deviceCacheSize', env.OSPREY_DEVICE_CACHE_SIZE);
@@ -196,6 +202,7 @@ const ENV_NAMES: Record<string, string> = {
   adminPassword: 'OSPREY_ADMIN_PASSWORD',
   logLevel: 'OSPREY_LOG_LEVEL',
   logFormat: 'OSPREY_LOG_FORMAT',
+  keyDir: 'OSPREY_KEY_DIR',
   keyPassphrase: 'OSPREY_KEY_PASSPHRASE',
   lastSeenFlushMs: 'OSPREY_LAST_SEEN_FLUSH_MS',
   deviceCacheSize: 'OSPREY_DEVICE_CACHE_SIZE',
@@ -263,7 +270,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // Path-style addressing by default for an S3-compatible endpoint (RGW, MinIO rarely have per-bucket DNS names).
   if (blobStore.kind === 's3' && blobStore.forcePathStyle === undefined) blobStore.forcePathStyle = blobStore.endpoint !== undefined;
   checkDirectDownloads(parsed.data);
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), consoleDir: resolve(parsed.data.consoleDir) };
+  return {
+    ...parsed.data,
+    dataDir: resolve(parsed.data.dataDir),
+    consoleDir: resolve(parsed.data.consoleDir),
+    ...(parsed.data.keyDir ? { keyDir: resolve(parsed.data.keyDir) } : {}),
+  };
 }
 
 export function parseConfig(input: unknown): ServerConfig {

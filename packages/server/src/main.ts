@@ -2,6 +2,7 @@
  * The composition root: configuration in, a running server out. Everything is constructed here and
  * injected; `close()` shuts down in order (stop accepting, flush last-seen times, close the database).
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
@@ -37,7 +38,8 @@ import { AuditLog } from './domain/audit.js';
 import { CatalogueService } from './domain/catalogue.js';
 import { MetadataService } from './domain/metadata.js';
 import { LoginService } from './domain/login.js';
-import { LocalEventBus, type EventBus } from './domain/events.js';
+import { EVENTS_CHANNEL, LocalEventBus, SharedEventBus, type EventBus } from './domain/events.js';
+import { AnnouncementStore } from './db/stores/announcements.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
 import { UserService } from './domain/users.js';
@@ -147,6 +149,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     dataDir: config.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
     onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
+  }).catch((e: unknown) => {
+    closeBlobs(); // the store's connections must not keep a failed start's process alive
+    throw e;
   });
   const boot = await bootstrap(database.db, config.adminPassword);
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
@@ -159,15 +164,32 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     signing = token.artifactSigning();
     closeKeys = () => token.close();
   } else {
-    keys = new FileKeyService(join(config.dataDir, 'keys'), config.keyPassphrase);
+    const keyDir = config.keyDir ?? join(config.dataDir, 'keys');
+    keys = new FileKeyService(keyDir, config.keyPassphrase);
     // Artifact signing keys live next to the escrow keys, under the same passphrase.
-    signing = fileArtifactSigning(join(config.dataDir, 'keys'), config.keyPassphrase);
+    signing = fileArtifactSigning(keyDir, config.keyPassphrase);
   }
   bindArtifactSigning(keys, signing); // so seed(db, blobs, keys, spec) signs with them too
   const cache = new DeviceCache(config.deviceCacheSize);
   if (config.deviceCacheSize > 0) await database.listen(CACHE_CHANNEL, cache.handlers);
   // Committed changes are announced here; the console's live channel (GET /rest/v1/events) listens.
-  const events = options.events ?? new LocalEventBus((err) => warn('a live-event listener failed', err));
+  // On PostgreSQL other instances may share the database: their consoles hear of changes made here.
+  let events: EventBus;
+  if (options.events) events = options.events;
+  else if (database.kind === 'postgres') {
+    const announcements = new AnnouncementStore(database.db);
+    const shared = new SharedEventBus({
+      instanceId: randomBytes(8).toString('hex'),
+      announce: (payload) => announcements.announce(EVENTS_CHANNEL, payload),
+      onError: (message, err) => warn(message, err),
+    });
+    await database.listen(EVENTS_CHANNEL, shared.handlers);
+    events = shared;
+  } else events = new LocalEventBus((err) => warn('a live-event listener failed', err));
+  // Another instance sharing the key store may have rotated a tenant's keys or made a tenant.
+  events.subscribe((event) => {
+    if (event.kind === 'tuf-key' || event.kind === 'tuf' || event.kind === 'tenant') keys.forget(event.tenant);
+  });
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   const changes = new Changes(database.db, options.clock, events);
   const targets = new TargetService(database.db, changes, keys, options.clock);

@@ -5,7 +5,9 @@
  * shared blobs and remove unreferenced ones, on both stores. A missing bucket or refused
  * credentials stop the start with one line saying what to fix.
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +15,11 @@ import { StartError, type S3BlobStoreConfig } from '@osprey/server';
 import { s3ClientConfig } from '../src/blob/s3-store.js';
 import { collectGarbage } from '../src/domain/blob-gc.js';
 import { hasCeph, startS3, type S3Service } from '../../../testkit/ceph.js';
-import { restClient, TEST_ADMIN } from '../../../testkit/rest.js';
+import { basicAuth, restClient, TEST_ADMIN, type RestCall } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { hasTool } from '../../../testkit/tools.js';
+import { freePort } from '../../../testkit/ports.js';
+import { makeTempDir, removeTempDir } from '../../../testkit/temp-dir.js';
 
 const cephPresent = hasTool('Ceph RGW', hasCeph, 'apt-get install ceph-mon ceph-osd radosgw ceph-common');
 const sha256Of = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -70,8 +74,8 @@ afterAll(async () => {
 });
 
 /** The management API and DDI calls a test needs, on a server that listens. */
-function calls(server: () => TestServer) {
-  const api = restClient(() => server().url, TEST_ADMIN);
+function calls(server: () => TestServer, authorization = TEST_ADMIN) {
+  const api: RestCall = restClient(() => server().url, authorization);
   let n = 0;
   return {
     api,
@@ -158,6 +162,18 @@ describe.runIf(cephPresent)('starting on a bucket that cannot be used', () => {
     expect((failure as Error).message).toBe(`S3 bucket no-such-bucket at ${cfg.endpoint} does not exist: create it or set OSPREY_S3_BUCKET`);
   });
 
+  it('an endpoint where nothing listens is a StartError naming OSPREY_S3_ENDPOINT', async () => {
+    const cfg = { ...(await newBucket()), endpoint: `http://127.0.0.1:${await freePort()}` };
+    const failure = await startTestServer('pglite', { blobStore: cfg }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(StartError);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^cannot reach S3 bucket ${cfg.bucket} at ${cfg.endpoint}.*: check OSPREY_S3_ENDPOINT and the network$`),
+    );
+  });
+
   it('a wrong secret is a StartError naming the key variables, never the secret', async () => {
     const cfg = { ...(await newBucket()), secretAccessKey: 'wrong-secret-never-printed-000000000000' };
     const failure = await startTestServer('pglite', { blobStore: cfg }).then(
@@ -169,6 +185,65 @@ describe.runIf(cephPresent)('starting on a bucket that cannot be used', () => {
       `S3 bucket ${cfg.bucket} at ${cfg.endpoint} refused these credentials: check OSPREY_S3_ACCESS_KEY_ID and OSPREY_S3_SECRET_ACCESS_KEY and the bucket's policy`,
     );
     expect((failure as Error).message).not.toContain('wrong-secret');
+  });
+});
+
+describe.runIf(cephPresent)('osprey-server on S3, configured from the environment', () => {
+  /** Run the built server until it prints its banner's first line or exits; then stop it. */
+  async function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    const dataDir = makeTempDir('osprey-s3-bin-');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'bin.js')], {
+      env: { ...process.env, OSPREY_DATA_DIR: dataDir, OSPREY_PORT: '0', OSPREY_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c) => {
+      output += c;
+      if (/listening on/.test(output)) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (c) => (output += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    removeTempDir(dataDir);
+    return { code, output };
+  }
+
+  const envOf = (cfg: S3BlobStoreConfig) => ({
+    OSPREY_BLOB_STORE: 's3',
+    OSPREY_S3_BUCKET: cfg.bucket,
+    OSPREY_S3_ENDPOINT: cfg.endpoint!,
+    OSPREY_S3_REGION: cfg.region,
+    OSPREY_S3_PREFIX: cfg.prefix,
+    OSPREY_S3_ACCESS_KEY_ID: cfg.accessKeyId!,
+    OSPREY_S3_SECRET_ACCESS_KEY: cfg.secretAccessKey!,
+  });
+
+  it('names the bucket in its banner', async () => {
+    const cfg = await newBucket();
+    const { output } = await run(envOf(cfg));
+    expect(output).toMatch(
+      new RegExp(`listening on http://\\S+ \\(database: PGlite in .*, artifacts: S3 bucket ${cfg.bucket} prefix osprey/ at ${cfg.endpoint}\\)`),
+    );
+  });
+
+  it('exits 1 with one line for a missing bucket and a wrong secret, never printing the secret', async () => {
+    const cfg = await newBucket();
+    const missing = await run({ ...envOf(cfg), OSPREY_S3_BUCKET: 'not-there' });
+    expect(missing.code).toBe(1);
+    expect(missing.output.trim().split('\n')).toEqual([
+      `osprey-server: S3 bucket not-there at ${cfg.endpoint} does not exist: create it or set OSPREY_S3_BUCKET`,
+    ]);
+    const wrong = await run({ ...envOf(cfg), OSPREY_S3_SECRET_ACCESS_KEY: 'wrong-secret-9f8e7d6c5b4a' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.output.trim().split('\n')).toHaveLength(1);
+    expect(wrong.output).toMatch(/refused these credentials: check OSPREY_S3_ACCESS_KEY_ID and OSPREY_S3_SECRET_ACCESS_KEY/);
+    expect(wrong.output).not.toContain('wrong-secret');
+  });
+
+  it('exits 2 with one line naming the variable for a bad setting', async () => {
+    const bad = await run({ OSPREY_BLOB_STORE: 's3', OSPREY_S3_BUCKET: 'Bad_Name' });
+    expect(bad.code).toBe(2);
+    expect(bad.output.trim().split('\n')).toHaveLength(1);
+    expect(bad.output).toMatch(/blobStore\.bucket \(OSPREY_S3_BUCKET\)/);
   });
 });
 
@@ -204,6 +279,37 @@ for (const { kind, run, blobStore } of stores) {
       expect(served.bytes.equals(bytes)).toBe(true);
       expect((await api('DELETE', `/softwaremodules/${b.module}`)).status).toBe(204);
       expect(await server.blobs.has(sha)).toBe(false);
+    });
+
+    it('deleting one of two artifacts with the same bytes (in two tenants) keeps the blob; deleting the last removes it', async () => {
+      offset = 0;
+      const tenant = `T${kind.replace(/\W/g, '').toUpperCase()}`;
+      expect((await api('POST', '/tenants', { id: tenant, adminPassword: 'other-tenant-password' })).status).toBe(201);
+      const other = calls(() => server, basicAuth(`${tenant}\\admin`, 'other-tenant-password'));
+      const bytes = randomBytes(40_000);
+      const mine = await moduleWith(bytes);
+      const theirs = await other.moduleWith(bytes);
+      const sha = mine.artifact.hashes.sha256;
+      expect(theirs.artifact.hashes.sha256).toBe(sha);
+      offset = 2 * HOUR;
+      expect((await api('DELETE', `/softwaremodules/${mine.module}/artifacts/${mine.artifact.id}`)).status).toBe(204);
+      expect((await api('GET', `/softwaremodules/${mine.module}/artifacts`)).json).toEqual([]);
+      expect(await server.blobs.has(sha)).toBe(true);
+      const served = await other.api('GET', `/softwaremodules/${theirs.module}/artifacts/${theirs.artifact.id}/download`);
+      expect(served.bytes.equals(bytes)).toBe(true);
+      // Another tenant's artifact is not found, and so not deleted.
+      expect((await api('DELETE', `/softwaremodules/${theirs.module}/artifacts/${theirs.artifact.id}`)).status).toBe(404);
+      expect((await other.api('DELETE', `/softwaremodules/${theirs.module}/artifacts/${theirs.artifact.id}`)).status).toBe(204);
+      expect(await server.blobs.has(sha)).toBe(false);
+    });
+
+    it('an artifact of a module in a distribution set is kept (409), with its blob', async () => {
+      offset = 2 * HOUR;
+      const { module, artifact } = await moduleWith(randomBytes(1000));
+      await api('POST', '/distributionsets', [{ name: `kept-${kind.replace(/\W/g, '')}`, version: '1', modules: [{ id: module }] }]);
+      const refused = await api('DELETE', `/softwaremodules/${module}/artifacts/${artifact.id}`);
+      expect(refused.status).toBe(409);
+      expect(await server.blobs.has(artifact.hashes.sha256)).toBe(true);
     });
 
     it('deleting the last module of a blob written within the grace period leaves it to gc', async () => {

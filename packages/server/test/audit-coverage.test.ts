@@ -498,6 +498,12 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
       subjectType: 'distributionset',
       subjectId: () => String(ids.spareDs),
     },
+    'DELETE /rest/v1/softwaremodules/{id}/artifacts/{artifactId}': {
+      request: () => ['DELETE', `/softwaremodules/${ids.spareModule}/artifacts/${ids.spareArtifact}`],
+      action: 'artifact.delete',
+      subjectType: 'artifact',
+      subjectId: () => String(ids.spareArtifact),
+    },
     'DELETE /rest/v1/softwaremodules/{id}': {
       request: () => ['DELETE', `/softwaremodules/${ids.spareModule}`],
       action: 'softwaremodule.delete',
@@ -607,6 +613,7 @@ describe.each(kinds)('audit coverage of the management API (%s)', (kind) => {
     });
     await ok('POST', '/targets', [{ controllerId: 'aw-2' }, { controllerId: 'aw-spare' }]);
     ids.spareModule = (await ok('POST', '/softwaremodules', [{ name: 'aw-spare', version: '1', type: 'os' }])).json[0].id;
+    ids.spareArtifact = (await ok('POST', `/softwaremodules/${ids.spareModule}/artifacts`, form())).json.id;
     const spareSetModule = (await ok('POST', '/softwaremodules', [{ name: 'aw-spare-set', version: '1', type: 'os' }])).json[0].id;
     ids.spareDs = (await ok('POST', '/distributionsets', [{ name: 'aw-spare', version: '1', type: 'os', modules: [{ id: spareSetModule }] }])).json[0].id;
 

@@ -109,6 +109,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/softwaremodules/:id/artifacts', needs: ['READ_SOFTWARE_MODULE'] },
   { method: 'POST', path: '/softwaremodules/:id/artifacts', needs: ['CREATE_SOFTWARE_MODULE'] },
   { method: 'GET', path: '/softwaremodules/:id/artifacts/:artifactId', needs: ['READ_SOFTWARE_MODULE'] },
+  { method: 'DELETE', path: '/softwaremodules/:id/artifacts/:artifactId', needs: ['DELETE_SOFTWARE_MODULE'] },
   { method: 'GET', path: '/softwaremodules/:id/artifacts/:artifactId/download', needs: ['READ_SOFTWARE_MODULE_ARTIFACT'] },
   { method: 'GET', path: '/softwaremodules/:id/artifacts/:artifactId/signature', needs: ['READ_SOFTWARE_MODULE_ARTIFACT'] },
   { method: 'GET', path: '/system/signingkey', needs: ['READ_SOFTWARE_MODULE'] },

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,38 @@ describe('osprey-server binary', () => {
       expect(damaged.output().trim().split('\n').at(-1)).toBe('scrub: 1 artifacts in 1 blobs checked, 1 damaged');
     } finally {
       rmSync(scrubDir, { recursive: true, force: true });
+    }
+  });
+
+  it('gc removes a blob no artifact refers to once it is older than an hour, and keeps the rest', async () => {
+    const gcDir = mkdtempSync(join(tmpdir(), 'osprey-bin-gc-'));
+    try {
+      writeFileSync(join(gcDir, 'fw.bin'), 'firmware bytes');
+      const spec = { modules: [{ key: 'os', type: 'os', name: 'fw', version: '1', artifacts: [{ file: 'fw.bin', filename: 'fw.bin' }] }] };
+      writeFileSync(join(gcDir, 'seed.json'), JSON.stringify(spec));
+      const env = { OSPREY_DATA_DIR: join(gcDir, 'data') };
+      expect(await start(env, ['seed', join(gcDir, 'seed.json')]).exited).toBe(0);
+      // Two orphans as an interrupted delete leaves them: one written two hours ago, one just now.
+      const orphan = (text: string, ageMs: number) => {
+        const sha = createHash('sha256').update(text).digest('hex');
+        const dir = join(gcDir, 'data', 'blobs', 'sha256', sha.slice(0, 2));
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, sha), text);
+        const then = new Date(Date.now() - ageMs);
+        utimesSync(join(dir, sha), then, then);
+        return join(dir, sha);
+      };
+      const old = orphan('old orphan', 2 * 60 * 60 * 1000);
+      const fresh = orphan('fresh orphan', 0);
+      const gc = start(env, ['gc']);
+      expect(await gc.exited).toBe(0);
+      expect(gc.output().trim()).toBe('gc: 3 blobs, 1 removed (10 bytes) that no artifact refers to');
+      expect(existsSync(old)).toBe(false);
+      expect(existsSync(fresh)).toBe(true);
+      const firmware = createHash('sha256').update('firmware bytes').digest('hex');
+      expect(existsSync(join(gcDir, 'data', 'blobs', 'sha256', firmware.slice(0, 2), firmware))).toBe(true);
+    } finally {
+      rmSync(gcDir, { recursive: true, force: true });
     }
   });
 });

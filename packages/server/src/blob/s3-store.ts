@@ -35,6 +35,8 @@ import type { BlobStore, ListedBlob } from './store.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
+/** Connections to the store at once (downloads streamed through the server, uploads, checks). */
+const MAX_SOCKETS = 1024;
 
 /**
  * The S3Client options for a configured store: the presigned-download links build their client
@@ -51,6 +53,14 @@ export function s3ClientConfig(cfg: S3BlobStoreConfig): S3ClientConfig {
     // not understood by every S3-compatible server (Ceph RGW 16), so only where S3 requires them.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Every download through the server holds a connection to the store for as long as the
+    // device reads (the SDK's default of 50 would queue the 51st device); an endpoint that never
+    // answers fails the start within seconds instead of hanging it.
+    requestHandler: {
+      connectionTimeout: 10_000,
+      httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+    },
   };
 }
 

@@ -20,6 +20,7 @@ import { SoftwareModuleStore, type ArtifactRow } from '../db/stores/software-mod
 import type { KeyService } from '../keys/keyservice.js';
 import { ServerError } from '../errors.js';
 import type { Changes } from './changes.js';
+import { releaseBlobs } from './blob-gc.js';
 import type { ArtifactSigning } from './signatures.js';
 
 export interface ArtifactInput {
@@ -119,8 +120,16 @@ export async function stageArtifact(blobs: BlobStore, keys: KeyService, input: A
 }
 
 /** Write the row of a staged artifact of module `moduleId` (in the caller's transaction); 409 if the name is taken. */
-export async function recordArtifact(store: SoftwareModuleStore, staged: StagedArtifact, moduleId: number): Promise<ArtifactRow> {
+export async function recordArtifact(store: SoftwareModuleStore, blobs: BlobStore, staged: StagedArtifact, moduleId: number): Promise<ArtifactRow> {
   const { stored } = staged;
+  // A deletion of other rows with these bytes may have removed the blob since this upload wrote
+  // it (blob-gc.ts); under the blob's lock, held until this transaction ends, it is either still
+  // there and stays, or the upload is refused — never a row naming nothing.
+  await store.underBlobLock(stored.sha256, async () => undefined);
+  if (!(await blobs.has(stored.sha256)))
+    throw new ServerError('UNAVAILABLE', 'the uploaded bytes were removed by a deletion running at the same time; upload the artifact again', {
+      retryAfterSeconds: 1,
+    });
   const row = await store.insertArtifact({
     tenant: staged.tenant,
     module_id: moduleId,
@@ -142,14 +151,15 @@ export async function recordArtifact(store: SoftwareModuleStore, staged: StagedA
 
 /** Remove a staged artifact's blob, unless an artifact (of any tenant: blobs are shared) refers to it. */
 export async function discardArtifact(store: SoftwareModuleStore, blobs: BlobStore, staged: StagedArtifact): Promise<void> {
-  if (!(await store.blobInUse(staged.stored.sha256))) await blobs.delete(staged.stored.sha256);
+  // No grace period: the blob was written just now, by this very upload.
+  await releaseBlobs(store, blobs, [staged.stored.sha256], new Date(), 0);
 }
 
 /** Stage and record in one go, outside the management API (the seed command: nothing to audit there). */
 export async function addArtifact(db: Kysely<Database>, blobs: BlobStore, keys: KeyService, input: ArtifactInput & { moduleId: number }) {
   const staged = await stageArtifact(blobs, keys, input, new SoftwareModuleStore(db));
   try {
-    const row = await db.transaction().execute((trx: Db) => recordArtifact(new SoftwareModuleStore(trx), staged, input.moduleId));
+    const row = await db.transaction().execute((trx: Db) => recordArtifact(new SoftwareModuleStore(trx), blobs, staged, input.moduleId));
     return { id: Number(row.id), sha256: row.sha256, sha1: row.sha1, md5: row.md5, size: Number(row.size), plaintext: staged.plaintext };
   } catch (e) {
     await discardArtifact(new SoftwareModuleStore(db), blobs, staged);

@@ -14,24 +14,34 @@ import { SoftwareModuleStore } from '../db/stores/software-modules.js';
 /** How long a written blob is safe from removal although no row refers to it (yet). */
 export const BLOB_GRACE_MS = 60 * 60 * 1000;
 
-/** Whether this blob may go: no row refers to it and it was last written before the grace period. */
-async function removable(db: Db, sha256: string, modifiedAt: Date, now: Date, graceMs: number): Promise<boolean> {
-  if (modifiedAt.getTime() > now.getTime() - graceMs) return false;
-  return !(await new SoftwareModuleStore(db).blobInUse(sha256));
+/**
+ * Remove the blob if it may go: no row refers to it and it was last written before the grace
+ * period. Checked and done under the blob's lock, which an upload takes to record its row.
+ */
+async function removeIfUnused(store: SoftwareModuleStore, blobs: BlobStore, sha256: string, now: Date, graceMs: number): Promise<number | undefined> {
+  return store.underBlobLock(sha256, async (locked) => {
+    const stat = await blobs.stat(sha256);
+    if (!stat || stat.modifiedAt.getTime() > now.getTime() - graceMs) return undefined;
+    if (await locked.blobInUse(sha256)) return undefined;
+    await blobs.delete(sha256);
+    return stat.size;
+  });
 }
 
 /**
- * After rows naming these blobs were deleted (and committed): remove each blob no row refers to
- * any more. Returns the blobs removed; a fresh one stays for the next `gc`.
+ * After rows naming these blobs were deleted (and committed), or an upload was refused: remove
+ * each blob no row refers to any more. Returns the blobs removed; a fresh one stays for `gc`.
  */
-export async function releaseBlobs(db: Db, blobs: BlobStore, sha256s: Iterable<string>, now: Date, graceMs = BLOB_GRACE_MS): Promise<string[]> {
+export async function releaseBlobs(
+  store: SoftwareModuleStore,
+  blobs: BlobStore,
+  sha256s: Iterable<string>,
+  now: Date,
+  graceMs = BLOB_GRACE_MS,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const sha256 of new Set(sha256s)) {
-    const stat = await blobs.stat(sha256);
-    if (stat && (await removable(db, sha256, stat.modifiedAt, now, graceMs))) {
-      await blobs.delete(sha256);
-      removed.push(sha256);
-    }
+    if ((await removeIfUnused(store, blobs, sha256, now, graceMs)) !== undefined) removed.push(sha256);
   }
   return removed;
 }
@@ -48,12 +58,15 @@ export interface GcReport {
 /** Remove every blob no artifact row refers to that was written before `now - graceMs`. */
 export async function collectGarbage(db: Db, blobs: BlobStore, now: Date, graceMs = BLOB_GRACE_MS): Promise<GcReport> {
   const report: GcReport = { blobs: 0, removed: [], bytes: 0 };
+  const store = new SoftwareModuleStore(db);
   for await (const blob of blobs.list()) {
     report.blobs++;
-    if (await removable(db, blob.sha256, blob.modifiedAt, now, graceMs)) {
-      await blobs.delete(blob.sha256);
+    // Cheap tests first; the decision is made again under the blob's lock.
+    if (blob.modifiedAt.getTime() > now.getTime() - graceMs || (await store.blobInUse(blob.sha256))) continue;
+    const size = await removeIfUnused(store, blobs, blob.sha256, now, graceMs);
+    if (size !== undefined) {
       report.removed.push(blob.sha256);
-      report.bytes += blob.size;
+      report.bytes += size;
     }
   }
   return report;

@@ -2,8 +2,9 @@
  * Live change events for the operator console (GET /rest/v1/events): "target dev01 changed", so
  * an open page reloads what it shows instead of polling.
  *
- * The bus is in-process and an interface, so it can later be backed by PostgreSQL LISTEN/NOTIFY
- * to reach the consoles connected to other instances (#16). Events are published only after the
+ * The bus is an interface: LocalEventBus reaches this process's listeners, SharedEventBus also the
+ * consoles connected to other instances, over the database's NOTIFY channel `osprey_events` (a
+ * browser's live channel may land on any instance behind the proxy). Events are published only after the
  * transaction that made the change has committed (Changes.transaction, changes.ts): a listener
  * that reads on receipt sees the change, and a rolled-back change is never announced.
  *
@@ -63,6 +64,120 @@ export class LocalEventBus implements EventBus {
   }
 }
 
+/**
+ * "Something may have changed that you did not hear of": sent to every listener when delivery
+ * from other instances was interrupted. It names no tenant and nothing that changed, so every
+ * connection may hear it (event-permissions.ts) and answers it with a full reload.
+ */
+export const RESYNC_EVENT: ChangeEvent = Object.freeze({ tenant: '*', kind: '*', id: '*', action: 'events.resync' });
+
+/** The NOTIFY channel the instances share their events on. */
+export const EVENTS_CHANNEL = 'osprey_events';
+
+/**
+ * PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; events are sent in batches below this
+ * (measured in UTF-8 bytes), and an event too large for any batch is replaced by a resync.
+ */
+const MAX_PAYLOAD_BYTES = 7900;
+
+interface WirePayload {
+  /** The instance that published (it delivered to its own listeners already). */
+  o: string;
+  /** [tenant, kind, id, action] per event. */
+  e: Array<[string, string, string, string]>;
+}
+
+function isWirePayload(value: unknown): value is WirePayload {
+  if (typeof value !== 'object' || value === null) return false;
+  const { o, e } = value as Partial<WirePayload>;
+  return typeof o === 'string' && Array.isArray(e) && e.every((x) => Array.isArray(x) && x.length === 4 && x.every((f) => typeof f === 'string'));
+}
+
+export interface SharedEventBusOptions {
+  /** This instance's name on the channel (random per process): its own events come back and are skipped. */
+  instanceId: string;
+  /** NOTIFY `payload` on EVENTS_CHANNEL (AnnouncementStore.announce). */
+  announce: (payload: string) => Promise<void>;
+  /** A failed announce or an unreadable payload: the operator hears of it; nothing else breaks. */
+  onError?: (message: string, err?: unknown) => void;
+}
+
+/**
+ * The bus of several instances: delivered here at once, and announced to the others through the
+ * database. PostgreSQL delivers a notification only after the publishing transaction — here a
+ * transaction of its own, after the change's has committed — so a listener on another instance that
+ * reads on receipt sees the change. Subscribe with DatabaseHandle.listen(EVENTS_CHANNEL, bus.handlers).
+ */
+export class SharedEventBus implements EventBus {
+  private readonly local: LocalEventBus;
+
+  constructor(private readonly options: SharedEventBusOptions) {
+    this.local = new LocalEventBus((err) => options.onError?.('a live-event listener failed', err));
+  }
+
+  publish(events: readonly ChangeEvent[]): void {
+    if (events.length === 0) return;
+    this.local.publish(events);
+    for (const payload of this.batches(events)) {
+      this.options.announce(payload).catch((err: unknown) => {
+        this.options.onError?.('announcing live events to the other instances failed; their consoles miss this change until they reload', err);
+      });
+    }
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    return this.local.subscribe(listener);
+  }
+
+  get subscribers(): number {
+    return this.local.subscribers;
+  }
+
+  /** Handlers for DatabaseHandle.listen(EVENTS_CHANNEL, …). */
+  readonly handlers = {
+    onMessage: (payload: string): void => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(payload);
+      } catch {
+        parsed = undefined;
+      }
+      if (!isWirePayload(parsed)) {
+        this.options.onError?.('an unreadable live-event announcement was ignored');
+        return;
+      }
+      if (parsed.o === this.options.instanceId) return;
+      this.local.publish(parsed.e.map(([tenant, kind, id, action]) => ({ tenant, kind, id, action })));
+    },
+    // Announcements may have been missed while the listener was away: every console reloads.
+    onLost: (): void => this.local.publish([RESYNC_EVENT]),
+    onResumed: (): void => this.local.publish([RESYNC_EVENT]),
+  };
+
+  private *batches(events: readonly ChangeEvent[]): Generator<string> {
+    const head = `{"o":${JSON.stringify(this.options.instanceId)},"e":[`;
+    let body: string[] = [];
+    let bytes = Buffer.byteLength(head) + 2;
+    const flush = () => `${head}${body.join(',')}]}`;
+    for (const event of events) {
+      let entry = JSON.stringify([event.tenant, event.kind, event.id, event.action]);
+      let size = Buffer.byteLength(entry) + 1;
+      if (Buffer.byteLength(head) + 2 + size > MAX_PAYLOAD_BYTES) {
+        entry = JSON.stringify([RESYNC_EVENT.tenant, RESYNC_EVENT.kind, RESYNC_EVENT.id, RESYNC_EVENT.action]);
+        size = Buffer.byteLength(entry) + 1;
+      }
+      if (bytes + size > MAX_PAYLOAD_BYTES && body.length > 0) {
+        yield flush();
+        body = [];
+        bytes = Buffer.byteLength(head) + 2;
+      }
+      body.push(entry);
+      bytes += size;
+    }
+    if (body.length > 0) yield flush();
+  }
+}
+
 /** The bus where nobody listens (tools that change state without a server, like `scrub`). */
 export const NO_EVENTS: EventBus = { publish: () => undefined, subscribe: () => () => undefined, subscribers: 0 };
 
@@ -87,6 +202,11 @@ export class ChangeBuffer {
 
   add(kind: string, id: string): void {
     if (this.overflowed) return;
+    if (kind === RESYNC_EVENT.kind) {
+      this.overflowed = true;
+      this.refs.clear();
+      return;
+    }
     const key = `${kind}\u0000${id}`;
     if (this.refs.has(key)) return;
     if (this.refs.size >= this.max) {

@@ -128,7 +128,7 @@ export class SoftwareModuleService {
       `software module ${id} is still referenced and is kept`,
     );
     // After the commit, never inside the transaction: a rolled-back deletion must find its blobs.
-    await releaseBlobs(this.db, this.blobs, released, this.clock()).catch(this.onBlobError);
+    await releaseBlobs(new SoftwareModuleStore(this.db), this.blobs, released, this.clock()).catch(this.onBlobError);
   }
 
   // --- artifacts -------------------------------------------------------------------------------
@@ -143,6 +143,33 @@ export class SoftwareModuleService {
     const row = await new SoftwareModuleStore(this.db).artifact(tenant, moduleId, artifactId);
     if (!row) throw notFound(`artifact ${artifactId}`);
     return row;
+  }
+
+  /**
+   * Delete one artifact. An artifact of a module in a distribution set is kept (409), as the
+   * module itself is: devices may be installing that set. After the commit its blob goes too,
+   * unless another row (of any tenant) still refers to it (blob-gc.ts).
+   */
+  async deleteArtifact(who: Actor, moduleId: number, artifactId: number): Promise<void> {
+    await this.artifact(who.tenant, moduleId, artifactId);
+    const sha256 = await this.changes.apply(who, async (trx) => {
+      const modules = new SoftwareModuleStore(trx);
+      const used = await modules.aSetUsing(who.tenant, moduleId);
+      if (used)
+        throw new ServerError('CONFLICT', `software module ${moduleId} belongs to distribution set ${used.ds_id}; its artifacts are kept while it does`);
+      const row = await modules.deleteArtifact(who.tenant, moduleId, artifactId);
+      if (!row) throw notFound(`artifact ${artifactId}`);
+      return {
+        result: row.sha256,
+        audit: {
+          action: 'artifact.delete',
+          subject: { type: 'artifact', id: String(artifactId) },
+          before: { module: moduleId, filename: row.filename, sha256: row.sha256 },
+          after: null,
+        },
+      };
+    });
+    await releaseBlobs(new SoftwareModuleStore(this.db), this.blobs, [sha256], this.clock()).catch(this.onBlobError);
   }
 
   /** The stored bytes of an artifact: for an encrypted one the ciphertext (the server never hands out plaintext). */
@@ -193,7 +220,7 @@ export class SoftwareModuleService {
       if (!staged) throw badRequest('no part named "file" in the upload');
       const accepted = staged;
       return await this.changes.apply(who, async (trx) => ({
-        result: await recordArtifact(new SoftwareModuleStore(trx), accepted, moduleId),
+        result: await recordArtifact(new SoftwareModuleStore(trx), this.blobs, accepted, moduleId),
         audit: {
           action: 'artifact.create',
           subject: { type: 'artifact', id: `${moduleId}/${accepted.filename}` },

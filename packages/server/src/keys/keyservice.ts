@@ -13,7 +13,7 @@
  * A PKCS#11 implementation plugs in behind the same interface.
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyObjectSigner, unwrapHeader, X25519Identity, type Recipient, type Signer, type TopLevelRole, type X25519Recipient } from '@osprey/core';
 
@@ -41,6 +41,11 @@ export interface KeyService {
   importTufKey(tenant: string, role: TufKeyRole, key: KeyObject): Signer;
   /** Move a role's keys aside, except those listed: they sign nothing any more. */
   retireTufKeys(tenant: string, role: TufKeyRole, keepKeyIds?: readonly string[]): void;
+  /**
+   * Drop what is held in memory of the tenant's keys: another instance sharing the key store
+   * changed them (a rotation, a new tenant). The next use reads the store again.
+   */
+  forget(tenant: string): void;
 }
 
 const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
@@ -82,10 +87,32 @@ export class FileKeyService implements KeyService {
 
   /** Atomically write an encrypted PKCS#8 key file (mode 0600). */
   private writeKey(path: string, key: KeyObject): void {
+    const temp = this.writeTemp(path, key);
+    renameSync(temp, path);
+  }
+
+  /**
+   * Atomically create a key file unless one is there: false when another writer (another instance
+   * sharing this directory) created it first — its key is the one to use, not ours.
+   */
+  private createKey(path: string, key: KeyObject): boolean {
+    const temp = this.writeTemp(path, key);
+    try {
+      linkSync(temp, path); // link, unlike rename, never replaces
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  private writeTemp(path: string, key: KeyObject): string {
     mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     writeFileSync(temp, key.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: this.passphrase }), { mode: 0o600, flag: 'wx' });
-    renameSync(temp, path);
+    return temp;
   }
 
   private tufDir(tenant: string, role: TufKeyRole): string {
@@ -98,7 +125,8 @@ export class FileKeyService implements KeyService {
     const cached = this.cache.get(tenant);
     if (cached) return cached;
     const path = this.file(tenant);
-    if (!existsSync(path)) this.write(tenant, generateKeyPairSync('x25519').privateKey);
+    // Two instances may get here at once for a new tenant: exactly one key is created, both use it.
+    if (!existsSync(path)) this.createKey(path, generateKeyPairSync('x25519').privateKey);
     const identity = new X25519Identity(createPrivateKey({ key: readFileSync(path), passphrase: this.passphrase }));
     this.cache.set(tenant, identity);
     return identity;
@@ -121,6 +149,11 @@ export class FileKeyService implements KeyService {
     }
     this.write(tenant, key);
     this.cache.delete(tenant);
+  }
+
+  forget(tenant: string): void {
+    this.cache.delete(tenant);
+    for (const role of ROLES) this.tufCache.delete(`${tenant}/${role}`);
   }
 
   // --- online TUF keys -------------------------------------------------------------------------

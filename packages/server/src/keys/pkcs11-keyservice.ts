@@ -95,6 +95,10 @@ export class Pkcs11KeyService implements KeyService {
     return this.token.signer(label);
   }
 
+  forget(): void {
+    // Nothing is held here: every use asks the token, which all instances share.
+  }
+
   retireTufKeys(tenant: string, role: TufKeyRole, keepKeyIds: readonly string[] = []): void {
     for (const label of this.token.privateKeyLabels(this.tufPrefix(tenant, role))) {
       if (keepKeyIds.includes(this.token.signer(label).key.keyID)) continue;

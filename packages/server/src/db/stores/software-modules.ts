@@ -2,9 +2,9 @@
  * Software modules and their artifacts (the rows; the bytes are in the blob store). Every query
  * names the tenant, except `blobInUse`: blobs are content-addressed and shared by all tenants.
  */
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { MODULE_FIELDS } from '../fields.js';
-import type { ArtifactsTable, SoftwareModulesTable } from '../schema.js';
+import type { ArtifactsTable, Database, SoftwareModulesTable } from '../schema.js';
 import { pageOf, type Db, type Page } from './common.js';
 import { pageRequestOf, type ListQuery } from './list-query.js';
 
@@ -83,6 +83,17 @@ export class SoftwareModuleStore {
     return this.db.selectFrom('artifacts').select('escrow_header').where('tenant', '=', tenant).where('tuf_target', '=', tufTarget).executeTakeFirst();
   }
 
+  /** Delete one artifact row of this module; undefined when there is none (its blob stays: see blob-gc.ts). */
+  async deleteArtifact(tenant: string, moduleId: number, artifactId: number): Promise<ArtifactRow | undefined> {
+    return this.db
+      .deleteFrom('artifacts')
+      .where('tenant', '=', tenant)
+      .where('module_id', '=', moduleId)
+      .where('id', '=', artifactId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   /** Record an artifact; undefined when the module already has one of that file name. */
   async insertArtifact(values: Insertable<ArtifactsTable>): Promise<ArtifactRow | undefined> {
     return this.db
@@ -100,4 +111,21 @@ export class SoftwareModuleStore {
   async blobInUse(sha256: string): Promise<boolean> {
     return (await this.db.selectFrom('artifacts').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst()) !== undefined;
   }
+
+  /**
+   * Run `work` holding this blob's lock (a transaction-scoped advisory lock; in a transaction of
+   * its own unless this store is already in one). Whoever removes a blob, and whoever records a
+   * row naming one, take it: so a blob is never removed between an upload's check that it is
+   * still there and the commit of its row (see domain/blob-gc.ts).
+   */
+  async underBlobLock<T>(sha256: string, work: (store: SoftwareModuleStore) => Promise<T>): Promise<T> {
+    const run = async (trx: Db) => {
+      await sql`select pg_advisory_xact_lock(${BLOB_LOCK_SPACE}, hashtext(${sha256}))`.execute(trx);
+      return work(new SoftwareModuleStore(trx));
+    };
+    return this.db.isTransaction ? run(this.db) : (this.db as Kysely<Database>).transaction().execute(run);
+  }
 }
+
+/** The first key of the blob locks' advisory lock pairs (an arbitrary constant: "blob" in ASCII). */
+const BLOB_LOCK_SPACE = 0x626c6f62;

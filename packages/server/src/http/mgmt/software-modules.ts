@@ -142,6 +142,15 @@ export async function registerSoftwareModuleRoutes(app: TypedApp, context: Manag
     async (request) => artifactJson(context.base(request), await modules.artifact(principalOf(request).tenant, request.params.id, request.params.artifactId)),
   );
 
+  app.delete(
+    '/softwaremodules/:id/artifacts/:artifactId',
+    { preValidation: requires('DELETE_SOFTWARE_MODULE'), schema: { params: artifactParams, response: { 204: noContent } } },
+    async (request, reply) => {
+      await modules.deleteArtifact(principalOf(request), request.params.id, request.params.artifactId);
+      return reply.status(204).send(null);
+    },
+  );
+
   // Management downloads of an encrypted artifact return ciphertext: the server never hands out plaintext.
   app.get(
     '/softwaremodules/:id/artifacts/:artifactId/download',

@@ -1,0 +1,36 @@
+/**
+ * The file-backed key service shared by several instances (one key directory, one passphrase):
+ * a tenant's escrow key is created once whoever asks first, and an instance that held a tenant's
+ * keys in memory sees another's rotation after forget() (main.ts calls it on the tenant's key events).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '../../../../testkit/temp-dir.js';
+import { FileKeyService } from './keyservice.js';
+
+describe('FileKeyService on a shared directory', () => {
+  let dir = '';
+  tempDirEachTest('osprey-keys-', (d) => (dir = d));
+
+  it('two instances asking for a new tenant’s escrow key get the same one', () => {
+    const one = new FileKeyService(dir, 'a shared passphrase');
+    const two = new FileKeyService(dir, 'a shared passphrase');
+    const first = one.escrowRecipient('ACME').toString();
+    expect(two.escrowRecipient('ACME').toString()).toBe(first);
+    // No temporary file left behind.
+    expect(readdirSync(join(dir, 'ACME'))).toEqual(['escrow.pem']);
+  });
+
+  it('an instance that had loaded the keys sees another instance’s new TUF key after forget()', () => {
+    const one = new FileKeyService(dir, 'a shared passphrase');
+    const two = new FileKeyService(dir, 'a shared passphrase');
+    one.generateTufKeys('ACME', ['timestamp']);
+    expect(two.tufSigners('ACME', 'timestamp')).toHaveLength(1);
+    const next = one.generateTufKeys('ACME', ['timestamp']).timestamp.key.keyID;
+    // Held in memory: still the old list until told.
+    expect(two.tufSigners('ACME', 'timestamp').map((s) => s.key.keyID)).not.toContain(next);
+    two.forget('ACME');
+    expect(two.tufSigners('ACME', 'timestamp').map((s) => s.key.keyID)).toContain(next);
+  });
+});
