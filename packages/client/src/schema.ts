@@ -2096,6 +2096,10 @@ export interface operations {
                                     };
                                     size: number;
                                     _links: {
+                                        /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                                        download?: {
+                                            href: string;
+                                        };
                                         "download-http": {
                                             href: string;
                                         };
@@ -2206,6 +2210,10 @@ export interface operations {
                                     };
                                     size: number;
                                     _links: {
+                                        /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                                        download?: {
+                                            href: string;
+                                        };
                                         "download-http": {
                                             href: string;
                                         };
@@ -2316,6 +2324,10 @@ export interface operations {
                                     };
                                     size: number;
                                     _links: {
+                                        /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                                        download?: {
+                                            href: string;
+                                        };
                                         "download-http": {
                                             href: string;
                                         };
@@ -2882,6 +2894,10 @@ export interface operations {
                         };
                         size: number;
                         _links: {
+                            /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                            download?: {
+                                href: string;
+                            };
                             "download-http": {
                                 href: string;
                             };
