@@ -12,7 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, seed, ConfigError } from '@osprey/server';
-import { blobKey, CdnDownloads } from '../src/blob/direct.js';
+import { blobKey, CdnDownloads, presignedOrigin } from '../src/blob/direct.js';
+import { artifactBody, deviceUrls } from '../src/http/ddi-dto.js';
 import { cephOrFail, startDirectStorage, type DirectStorage } from '../../../testkit/direct-storage.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
@@ -60,6 +61,31 @@ describe('direct-download configuration', () => {
     expect(new CdnDownloads('https://cdn.example:8443/x').origin).toBe('https://cdn.example:8443');
     expect(blobKey('p/', s)).toBe(`p/sha256/${s.slice(0, 2)}/${s}`);
     expect(() => blobKey('', 'nope')).toThrow();
+  });
+
+  it("presigned URLs are on the endpoint (path-style) or the bucket host; https links get hawkBit's download rel too", () => {
+    expect(presignedOrigin({ bucket: 'b', region: 'eu-west-1', endpoint: 'https://s3.example.com:8443/x', forcePathStyle: true })).toBe(
+      'https://s3.example.com:8443',
+    );
+    expect(presignedOrigin({ bucket: 'b', region: 'eu-west-1', endpoint: 'https://s3.example.com', forcePathStyle: false })).toBe('https://b.s3.example.com');
+    expect(presignedOrigin({ bucket: 'b', region: 'eu-west-1' })).toBe('https://b.s3.eu-west-1.amazonaws.com');
+    const urls = deviceUrls('http://osprey.example', 'DEFAULT', 'dev01');
+    const view = { id: 7, filename: 'a.bin', hashes: { sha1: 'x', md5: 'y', sha256: 'z' }, size: 1, signature: true };
+    const https = artifactBody(urls, 3, view, new Map([[7, 'https://s3.example.com/b/k?X-Amz-Signature=1']]));
+    expect(https._links).toMatchObject({
+      download: { href: 'https://s3.example.com/b/k?X-Amz-Signature=1' },
+      'download-http': { href: 'https://s3.example.com/b/k?X-Amz-Signature=1' },
+      'md5sum-http': { href: 'http://osprey.example/DEFAULT/controller/v1/dev01/softwaremodules/3/artifacts/a.bin.MD5SUM' },
+      'signature-http': { href: 'http://osprey.example/DEFAULT/controller/v1/dev01/softwaremodules/3/artifacts/a.bin.sig' },
+    });
+    const http = artifactBody(urls, 3, view, new Map([[7, 'http://s3.example.com/b/k']]));
+    expect(http._links.download).toBeUndefined();
+    // Another artifact of the response (no direct link for it): the server's route.
+    expect(artifactBody(urls, 3, { ...view, id: 8 }, new Map([[7, 'https://s3.example.com/b/k']]))._links).toEqual({
+      'download-http': { href: 'http://osprey.example/DEFAULT/controller/v1/dev01/softwaremodules/3/artifacts/a.bin' },
+      'md5sum-http': { href: 'http://osprey.example/DEFAULT/controller/v1/dev01/softwaremodules/3/artifacts/a.bin.MD5SUM' },
+      'signature-http': { href: 'http://osprey.example/DEFAULT/controller/v1/dev01/softwaremodules/3/artifacts/a.bin.sig' },
+    });
   });
 });
 
