@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, seed, ConfigError } from '@osprey/server';
+import { banner } from '../src/banner.js';
 import { blobKey, CdnDownloads, presignedOrigin } from '../src/blob/direct.js';
 import { artifactBody, deviceUrls } from '../src/http/ddi-dto.js';
 import { cephOrFail, startDirectStorage, type DirectStorage } from '../../../testkit/direct-storage.js';
@@ -52,6 +53,15 @@ describe('direct-download configuration', () => {
     expect(refused({ OSPREY_DIRECT_DOWNLOADS: 'cdn', OSPREY_DOWNLOAD_BASE_URL: 'ftp://cdn.example' })).toContain('OSPREY_DOWNLOAD_BASE_URL');
     // Presigned URLs are signed by the S3 blob store's credentials: with the file store there is nothing to sign.
     expect(refused({ OSPREY_DIRECT_DOWNLOADS: 'presigned' })).toContain('S3 blob store');
+    const s3 = { OSPREY_BLOB_STORE: 's3', OSPREY_S3_BUCKET: 'osprey', OSPREY_S3_ENDPOINT: 'https://s3.example.com' };
+    expect(loadConfig({ ...s3, OSPREY_DIRECT_DOWNLOADS: 'presigned', OSPREY_DIRECT_DOWNLOAD_TTL_SECONDS: '600' })).toMatchObject({
+      directDownloads: 'presigned',
+      directDownloadTtlSeconds: 600,
+    });
+    // The banner says where devices get the bytes (and so what their agents must admit).
+    const running = { url: 'http://127.0.0.1:8080' };
+    expect(banner(running, loadConfig({ ...s3, OSPREY_DIRECT_DOWNLOADS: 'presigned' }))).toContain('presigned S3 URLs, valid 900 s (agents: storageOrigins)');
+    expect(banner(running, loadConfig({}))).not.toContain('storageOrigins');
   });
 
   it('CDN links are the base URL and the S3 layout key', async () => {
