@@ -17,6 +17,10 @@ export interface OspreySpec {
   databaseUrl?: string;
   /** The built console to serve at `/` (the console benchmark); the server's default when absent. */
   consoleDir?: string;
+  /** The blob store configuration (the direct-download part: an S3 bucket on Ceph RGW); the file store when absent. */
+  blobStore?: Record<string, unknown>;
+  /** OSPREY_DIRECT_DOWNLOADS (the direct-download part: presigned). */
+  directDownloads?: 'off' | 'presigned';
   /** How many targets (controller ids `poll-1` … `poll-N`) to register for the root-poll test. */
   devices: number;
   /** Target tokens are md5(tokenKey ‖ controllerId), see targetToken(). */

@@ -55,6 +55,8 @@ async function osprey(spec: OspreySpec): Promise<void> {
       adminPassword: 'bench-admin-password',
       ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl } : {}),
       ...(spec.consoleDir ? { consoleDir: spec.consoleDir } : {}),
+      ...(spec.blobStore ? { blobStore: spec.blobStore } : {}),
+      ...(spec.directDownloads ? { directDownloads: spec.directDownloads } : {}),
     }),
     // PGlite on disk in dataDir (the server's default, what a small installation runs), not in memory.
     { inMemoryDatabase: false, listen: true },

@@ -15,6 +15,14 @@
  *    sendfile. Goal: Osprey ≥ 0.6 × nginx. Skipped with one line when nginx is not installed.
  * 3. Peak RSS (VmHWM) of the Osprey server process at the end of it all. That process is a
  *    restart on the database a first start created and seeded (whose own peak is shown for scale).
+ * 4. Direct downloads (#16), when Ceph is installed: the same artifact in an S3 bucket on a one-node
+ *    Ceph RGW (testkit/ceph.ts), an Osprey server on that S3 store with presigned direct downloads;
+ *    the same 16 clients download it through the server (its download route, streaming from S3)
+ *    and through presigned URLs from RGW (each download first asks deploymentBase for its link, as
+ *    a device does). Printed: throughput of each, the server process's CPU seconds per downloaded
+ *    GiB in each mode (and for the file store of part 2), and that server's peak RSS. RGW runs on
+ *    the same cores; its CPU is not the server's and is not counted. Skipped with one line without
+ *    Ceph or with --skip-direct.
  *
  * Servers run in child processes (bench/ddi-server-child.ts, nginx) so that the load generator
  * does not share an event loop with what it measures. On a two-core machine the generator and the
@@ -34,6 +42,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { hasCeph, startS3, type S3Service } from '../testkit/ceph.js';
 import { kibToMB, MB, median, REPO_ROOT, round1, round3, parseOrExplain, positive, transpileChild, verdict } from './common.js';
 import { pollControllerId, targetToken, type HelloReady, type OspreyReady, type OspreySpec } from './ddi-common.js';
 
@@ -43,6 +53,8 @@ const ARTIFACT_MIB = 64;
 const DOWNLOAD_CLIENTS = 16;
 const ARTIFACT_NAME = 'artifact.bin';
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const DIRECT_BUCKET = 'osprey-bench';
 /** Untimed load before the rounds: JIT, PGlite/PostgreSQL caches, page cache, TCP slow start. */
 const WARMUP_SECONDS = 3;
 
@@ -50,7 +62,7 @@ const SERVER_CHILD = fileURLToPath(new URL('./ddi-server-child.ts', import.meta.
 
 const USAGE =
   'usage: npm run bench -- ddi [--duration S (10)] [--connections N (32)] [--devices N (10000)] [--rounds N (3)]\n' +
-  '         [--postgres ADMIN_URL] [--skip-download] [--request-attributes] [--cpu-prof DIR] [--check]';
+  '         [--postgres ADMIN_URL] [--skip-download] [--skip-direct] [--request-attributes] [--cpu-prof DIR] [--check]';
 
 interface Options {
   duration: number;
@@ -59,6 +71,7 @@ interface Options {
   rounds: number;
   postgres: string | undefined;
   skipDownload: boolean;
+  skipDirect: boolean;
   requestAttributes: boolean;
   cpuProf: string | undefined;
   check: boolean;
@@ -76,6 +89,7 @@ function parseOptions(args: string[]): Options | undefined {
       rounds: { type: 'string', default: '3' },
       postgres: { type: 'string' },
       'skip-download': { type: 'boolean', default: false },
+      'skip-direct': { type: 'boolean', default: false },
       'request-attributes': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       check: { type: 'boolean', default: false },
@@ -92,6 +106,7 @@ function parseOptions(args: string[]): Options | undefined {
     rounds: positive(values.rounds, '--rounds', true),
     postgres: values.postgres,
     skipDownload: values['skip-download'],
+    skipDirect: values['skip-direct'],
     requestAttributes: values['request-attributes'],
     cpuProf: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
     check: values.check,
@@ -171,7 +186,10 @@ function memoryOf(pid: number): { peakKiB: number; rssKiB: number } | undefined 
 }
 
 /** Run `work`, reporting the CPU use of the server process and of this process (the load side). */
-async function withCpu<T>(serverPid: number | undefined, work: () => Promise<T>): Promise<{ value: T; serverCpuPct: number | null; loadCpuPct: number }> {
+async function withCpu<T>(
+  serverPid: number | undefined,
+  work: () => Promise<T>,
+): Promise<{ value: T; serverCpuPct: number | null; serverCpuSeconds: number | null; loadCpuPct: number }> {
   const serverBefore = serverPid === undefined ? undefined : processCpuSeconds(serverPid);
   const loadBefore = process.cpuUsage();
   const started = performance.now();
@@ -182,6 +200,7 @@ async function withCpu<T>(serverPid: number | undefined, work: () => Promise<T>)
   return {
     value,
     serverCpuPct: serverBefore === undefined || serverAfter === undefined ? null : ((serverAfter - serverBefore) / wall) * 100,
+    serverCpuSeconds: serverBefore === undefined || serverAfter === undefined ? null : serverAfter - serverBefore,
     loadCpuPct: ((load.user + load.system) / 1e6 / wall) * 100,
   };
 }
@@ -305,6 +324,8 @@ async function checkPoll(ospreyUrl: string, helloUrl: string, devices: number, t
 interface Download {
   url: string;
   headers: Record<string, string>;
+  /** Asked before each download for the link to fetch (direct downloads: the presigned URL deploymentBase gives). */
+  link?: () => Promise<Download>;
 }
 
 /** GET one whole file; every chunk goes to onChunk. Rejects unless 200 with all Content-Length bytes. */
@@ -346,6 +367,8 @@ interface DownloadRound {
   seconds: number;
   completed: number;
   serverCpuPct: number | null;
+  /** CPU seconds of the server process per GiB downloaded in the round. */
+  serverCpuSecondsPerGiB: number | null;
   loadCpuPct: number;
 }
 
@@ -354,7 +377,7 @@ interface DownloadRound {
  * again; at the deadline, downloads in flight are aborted. Throughput = bytes received / time.
  */
 async function downloadRound(downloads: Download[], serverPid: number | undefined, seconds: number, size: number): Promise<DownloadRound> {
-  const { value, serverCpuPct, loadCpuPct } = await withCpu(serverPid, async () => {
+  const { value, serverCpuPct, serverCpuSeconds, loadCpuPct } = await withCpu(serverPid, async () => {
     const deadline = new AbortController();
     setMaxListeners(downloads.length * 2 + 10, deadline.signal); // one listener per request in flight
     const timer = setTimeout(() => deadline.abort(), seconds * 1000);
@@ -368,7 +391,8 @@ async function downloadRound(downloads: Download[], serverPid: number | undefine
           try {
             while (!deadline.signal.aborted) {
               try {
-                const got = await downloadOnce(download, agent, deadline.signal, (chunk) => (bytes += chunk.length));
+                const target = download.link ? await download.link() : download;
+                const got = await downloadOnce(target, agent, deadline.signal, (chunk) => (bytes += chunk.length));
                 if (got !== size) throw new Error(`GET ${download.url}: ${got} bytes, the artifact has ${size}`);
                 completed++;
               } catch (e) {
@@ -389,7 +413,15 @@ async function downloadRound(downloads: Download[], serverPid: number | undefine
     }
     return { bytes, completed, seconds: (performance.now() - started) / 1000 };
   });
-  return { MBps: value.bytes / MB / value.seconds, bytes: value.bytes, seconds: value.seconds, completed: value.completed, serverCpuPct, loadCpuPct };
+  return {
+    MBps: value.bytes / MB / value.seconds,
+    bytes: value.bytes,
+    seconds: value.seconds,
+    completed: value.completed,
+    serverCpuPct,
+    serverCpuSecondsPerGiB: serverCpuSeconds === null || value.bytes === 0 ? null : serverCpuSeconds / (value.bytes / GiB),
+    loadCpuPct,
+  };
 }
 
 async function writeRandomFile(file: string, bytes: number): Promise<string> {
@@ -476,6 +508,116 @@ http {
   child.on('exit', () => liveChildren.delete(child));
   await waitForPort(port, child, 10_000);
   return { child, url: `http://127.0.0.1:${port}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 4: direct downloads (presigned URLs from Ceph RGW) against downloads through the server.
+// ---------------------------------------------------------------------------------------------
+
+type DirectSide = 'server' | 'presigned';
+
+interface DirectResult {
+  rounds: Record<DirectSide, DownloadRound[]>;
+  MBps: Record<DirectSide, number>;
+  cpuSecondsPerGiB: Record<DirectSide, number | null>;
+  peakKiB: number | null;
+  host: string;
+}
+
+/** A client's deploymentBase, found by its poll; each call of the result reads the link deploymentBase gives now. */
+async function presignedLink(ospreyUrl: string, controllerId: string, token: string): Promise<() => Promise<Download>> {
+  const headers = { authorization: `TargetToken ${token}`, accept: 'application/json' };
+  const poll = await getJson(`${ospreyUrl}/DEFAULT/controller/v1/${controllerId}`, headers);
+  const href = (poll.body as { _links?: { deploymentBase?: { href?: string } } } | undefined)?._links?.deploymentBase?.href;
+  if (!href) throw new Error(`direct: ${controllerId}'s poll has no deploymentBase link: ${poll.text.slice(0, 300)}`);
+  return async () => {
+    const res = await getJson(href, headers);
+    type Reply = { deployment?: { chunks?: Array<{ artifacts?: Array<{ _links?: Record<string, { href: string }> }> }> } };
+    const url = (res.body as Reply | undefined)?.deployment?.chunks?.[0]?.artifacts?.[0]?._links?.['download-http']?.href;
+    if (res.status !== 200 || !url) throw new Error(`direct: deploymentBase of ${controllerId} answered ${res.status} ${res.text.slice(0, 300)}`);
+    if (!url.includes('X-Amz-Signature=')) throw new Error(`direct: the download link ${url} is not a presigned URL`);
+    return { url, headers: {} };
+  };
+}
+
+async function directDownloads(
+  o: Options,
+  childJs: string,
+  dir: string,
+  artifact: { file: string; sha256: string; bytes: number },
+  tokenKey: string,
+  warmup: number,
+): Promise<DirectResult> {
+  console.log('ddi: direct downloads: starting a one-node Ceph RGW ...');
+  const s3: S3Service = await startS3();
+  try {
+    const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+    const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, credentials: { ...credentials }, forcePathStyle: true });
+    await client.send(new CreateBucketCommand({ Bucket: DIRECT_BUCKET }));
+    client.destroy();
+    const spec: OspreySpec = {
+      phase: 'init',
+      dataDir: join(dir, 'osprey-s3'),
+      devices: 1,
+      tokenKey,
+      requestAttributes: false,
+      artifact: { file: artifact.file, filename: ARTIFACT_NAME, clients: DOWNLOAD_CLIENTS },
+      blobStore: { kind: 's3', bucket: DIRECT_BUCKET, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, ...credentials },
+      directDownloads: 'presigned',
+    };
+    // As in part 2: a first start seeds (the artifact goes into the bucket), the server measured is a restart.
+    const init = await startNodeChild<OspreyReady>(childJs, ['osprey', JSON.stringify(spec)]);
+    await stopChild(init.child);
+    const osprey = await startNodeChild<OspreyReady>(childJs, ['osprey', JSON.stringify({ ...spec, phase: 'serve' } satisfies OspreySpec)]);
+    try {
+      const dl = osprey.ready.download!;
+      const sides: Record<DirectSide, Download[]> = {
+        server: dl.targets.map((t) => ({
+          url: `${osprey.ready.url}/DEFAULT/controller/v1/${t.controllerId}/softwaremodules/${dl.moduleId}/artifacts/${dl.filename}`,
+          headers: { authorization: `TargetToken ${t.token}` },
+        })),
+        presigned: await Promise.all(
+          dl.targets.map(async (t) => ({ url: '', headers: {}, link: await presignedLink(osprey.ready.url, t.controllerId, t.token) })),
+        ),
+      };
+      for (const side of ['server', 'presigned'] as const) {
+        const first = sides[side][0]!;
+        const got = await downloadSha256(first.link ? await first.link() : first);
+        if (got.sha256 !== artifact.sha256) throw new Error(`direct ${side}: downloaded sha256 ${got.sha256}, the file is ${artifact.sha256}`);
+      }
+      console.log(
+        `ddi: direct downloads verified; ${DOWNLOAD_CLIENTS} clients, warm-up ${warmup} s per mode, then ${o.rounds} alternating rounds of ${o.duration} s ...`,
+      );
+      for (const side of ['server', 'presigned'] as const) await downloadRound(sides[side], osprey.ready.pid, warmup, artifact.bytes);
+      const rounds: Record<DirectSide, DownloadRound[]> = { server: [], presigned: [] };
+      for (let round = 0; round < o.rounds; round++) {
+        const order: DirectSide[] = round % 2 === 0 ? ['presigned', 'server'] : ['server', 'presigned'];
+        for (const side of order) {
+          const r = await downloadRound(sides[side], osprey.ready.pid, o.duration, artifact.bytes);
+          rounds[side].push(r);
+          console.log(
+            `  round ${round + 1}/${o.rounds} ${side.padEnd(9)} ${r.MBps.toFixed(0).padStart(7)} MB/s  ${r.completed} whole downloads` +
+              `  (CPU: Osprey server ${pct(r.serverCpuPct)}, ${r.serverCpuSecondsPerGiB?.toFixed(2) ?? '?'} s per GiB; clients ${pct(r.loadCpuPct)})`,
+          );
+        }
+      }
+      const perGiB = (side: DirectSide): number | null => {
+        const xs = rounds[side].map((r) => r.serverCpuSecondsPerGiB).filter((x): x is number => x !== null);
+        return xs.length === 0 ? null : median(xs);
+      };
+      return {
+        rounds,
+        MBps: { server: median(rounds.server.map((r) => r.MBps)), presigned: median(rounds.presigned.map((r) => r.MBps)) },
+        cpuSecondsPerGiB: { server: perGiB('server'), presigned: perGiB('presigned') },
+        peakKiB: memoryOf(osprey.ready.pid)?.peakKiB ?? null,
+        host: new URL(s3.endpoint).host,
+      };
+    } finally {
+      await stopChild(osprey.child);
+    }
+  } finally {
+    await s3.stop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,6 +852,20 @@ export async function main(args: string[]): Promise<void> {
     const ospreyMemory = memoryOf(ospreyReady.pid);
     const helloMemory = memoryOf(hello.ready.pid);
 
+    // --- Part 4: direct downloads ------------------------------------------------------------
+    let direct: DirectResult | { skipped: string };
+    if (!artifact) direct = { skipped: '--skip-download' };
+    else if (o.skipDirect) direct = { skipped: '--skip-direct' };
+    else if (!hasCeph()) {
+      direct = { skipped: 'Ceph (ceph-mon, ceph-osd, radosgw) is not installed' };
+      console.log('ddi: Ceph not found, the direct-download part is skipped: apt-get install ceph-mon ceph-osd radosgw ceph-common');
+    } else {
+      // The other servers are idle meanwhile: stop them, so that only RGW and the S3 server share the cores with the clients.
+      await stopChild(hello.child);
+      await stopChild(osprey.child);
+      direct = await directDownloads(o, childJs, dir, artifact, tokenKey, Math.min(WARMUP_SECONDS, o.duration));
+    }
+
     // --- Report ------------------------------------------------------------------------------
     const list = (xs: number[], digits = 0): string => xs.map((x) => x.toFixed(digits)).join(' ');
     const database = databaseUrl ? 'PostgreSQL (fresh database, pool of 10)' : 'PGlite on disk (embedded default)';
@@ -744,6 +900,8 @@ export async function main(args: string[]): Promise<void> {
         lines.push(`  baseline nginx: skipped (${d.nginxSkipped}): apt-get install nginx`);
       }
       lines.push(`  CPU of the download clients (this process, median) ${pct(median([...d.osprey, ...(d.nginx ?? [])].map((r) => r.loadCpuPct)))}`);
+      const fileStorePerGiB = median(d.osprey.map((r) => r.serverCpuSecondsPerGiB ?? NaN));
+      lines.push(`  Osprey server CPU per downloaded GiB (file store, through the server) ${fileStorePerGiB.toFixed(2)} s`);
       const nginxClientCpu = d.nginx ? median(d.nginx.map((r) => r.loadCpuPct)) : 0;
       if (nginxClientCpu >= 90) {
         lines.push(
@@ -759,6 +917,19 @@ export async function main(args: string[]): Promise<void> {
       );
     } else {
       lines.push('peak RSS: unknown (no /proc)');
+    }
+    if ('skipped' in direct) {
+      lines.push(`direct downloads: skipped (${direct.skipped})`);
+    } else {
+      const r = direct;
+      const cpu = (x: number | null): string => (x === null ? '?' : `${x.toFixed(2)} s`);
+      lines.push(
+        `direct downloads (#16): the same artifact in an S3 bucket on Ceph RGW (${r.host}, one node, memstore), Osprey on that S3 store with presigned links; ${DOWNLOAD_CLIENTS} clients, ${o.rounds} alternating rounds, median`,
+        `  through the server (S3 store)   ${r.MBps.server.toFixed(0).padStart(8)} MB/s    rounds: ${list(r.rounds.server.map((x) => x.MBps))}   Osprey CPU per GiB ${cpu(r.cpuSecondsPerGiB.server)}`,
+        `  presigned URLs from RGW         ${r.MBps.presigned.toFixed(0).padStart(8)} MB/s    rounds: ${list(r.rounds.presigned.map((x) => x.MBps))}   Osprey CPU per GiB ${cpu(r.cpuSecondsPerGiB.presigned)} (one deploymentBase per download)`,
+        `  ratio presigned/server          ${(r.MBps.presigned / r.MBps.server).toFixed(3).padStart(8)}   (RGW shares the cores with the clients and the server; its own CPU is not counted)`,
+        `  peak RSS (VmHWM) of that Osprey server process (a restart, as above): ${r.peakKiB === null ? '?' : `${kibToMB(r.peakKiB).toFixed(1)} MB`}`,
+      );
     }
     const generatorBound = median(polls.baseline.map((r) => r.loadCpuPct)) >= 90;
     if (generatorBound) {
@@ -822,6 +993,19 @@ export async function main(args: string[]): Promise<void> {
               pairedRatio: downloadResult.pairedRatio === null ? null : round3(downloadResult.pairedRatio),
               ratioGoal: DOWNLOAD_RATIO_GOAL,
               ratioOk: downloadResult.ok,
+            },
+      direct:
+        'skipped' in direct
+          ? { skipped: direct.skipped }
+          : {
+              serverMBps: round1(direct.MBps.server),
+              presignedMBps: round1(direct.MBps.presigned),
+              serverRoundsMBps: direct.rounds.server.map((r) => round1(r.MBps)),
+              presignedRoundsMBps: direct.rounds.presigned.map((r) => round1(r.MBps)),
+              serverCpuSecondsPerGiB: direct.cpuSecondsPerGiB.server === null ? null : round3(direct.cpuSecondsPerGiB.server),
+              presignedCpuSecondsPerGiB: direct.cpuSecondsPerGiB.presigned === null ? null : round3(direct.cpuSecondsPerGiB.presigned),
+              fileStoreCpuSecondsPerGiB: 'skipped' in downloadResult ? null : round3(median(downloadResult.osprey.map((r) => r.serverCpuSecondsPerGiB ?? NaN))),
+              peakKiB: direct.peakKiB,
             },
       rss: ospreyMemory
         ? {

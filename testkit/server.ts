@@ -54,6 +54,8 @@ export async function startTestServer(
     loginThrottle?: NonNullable<Parameters<typeof startServer>[1]>['loginThrottle'];
     /** The live channel's timers and bounds (GET /rest/v1/events). */
     liveEvents?: NonNullable<Parameters<typeof startServer>[1]>['liveEvents'];
+    /** Direct downloads made by the test (presigned URLs on its own S3). */
+    directDownloads?: NonNullable<Parameters<typeof startServer>[1]>['directDownloads'];
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'osprey-server-'));
@@ -86,6 +88,7 @@ export async function startTestServer(
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
     ...(options.liveEvents ? { liveEvents: options.liveEvents } : {}),
+    ...(options.directDownloads ? { directDownloads: options.directDownloads } : {}),
   });
   return {
     ...server,

@@ -3,6 +3,10 @@
  * the Osprey server on 127.0.0.1: it polls, sends its attributes, downloads a CMS-signed .swu,
  * installs it into files, and the action ends FINISHED with its feedback stored; a second scenario
  * cancels an action, a third reports a failure. The server's state is checked afterwards.
+ *
+ * Twice: with downloads through the server, and with direct downloads (#16) — the server on its S3
+ * blob store in a Ceph RGW, the .swu fetched by SWUpdate from a presigned URL through a recording
+ * proxy in front of RGW.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +16,7 @@ import { seed } from '@osprey/server';
 import { tempDirForFile } from '../../testkit/temp-dir.js';
 import { cancelAction } from '../../packages/server/src/domain/deployments.js';
 import { startTestServer, type TestServer } from '../../testkit/server.js';
+import { cephOrFail, startDirectStorage, type DirectStorage } from '../../testkit/direct-storage.js';
 import {
   buildSwu,
   createSigner,
@@ -26,19 +31,35 @@ import {
 const work = tempDirForFile('osprey-swu-server-');
 const TIMEOUT = 45_000;
 
-describe.runIf(hasSwupdate())('SWUpdate suricatta against the Osprey server', () => {
+const swupdate = hasSwupdate();
+const modes = ['through the server', ...(swupdate && cephOrFail() ? (['presigned from RGW'] as const) : [])] as const;
+
+describe.runIf(swupdate).each(modes)('SWUpdate suricatta against the Osprey server, downloads %s', (mode) => {
   let server: TestServer;
   let signer: Signer;
+  let storage: DirectStorage | undefined;
+  const direct = mode === 'presigned from RGW';
 
   beforeAll(async () => {
-    signer = createSigner(work);
-    server = await startTestServer('pglite', {}, { listen: true });
+    signer = createSigner(join(work, direct ? 'direct' : 'server'));
+    if (direct) {
+      // SWUpdate sends its TargetToken with every request, downloads from storage too: the proxy in
+      // front of RGW drops it, as a deployment's must (docs/operations.md, "Direct downloads").
+      storage = await startDirectStorage({ dropForeignAuthorization: true });
+      server = await startTestServer('pglite', { blobStore: storage.blobStoreConfig('proxy'), directDownloads: 'presigned' }, { listen: true });
+    } else {
+      server = await startTestServer('pglite', {}, { listen: true });
+    }
     await seed(server.database.db, server.blobs, server.keys, { config: { pollingTime: '00:00:01' } });
-  });
+  }, 120_000);
   afterEach(() => stopAllSwupdate());
   afterAll(async () => {
     await server?.stop();
+    await storage?.stop();
   });
+
+  /** What SWUpdate fetched from storage (presigned GETs through the proxy). */
+  const storageGets = () => (storage?.proxy.requests ?? []).filter((r) => r.method === 'GET' && r.url.includes('X-Amz-Signature='));
 
   const db = () => server.database.db;
   const action = (id: number) => db().selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -60,7 +81,7 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta against the Osprey server', ()
 
   /** Seed a target with a .swu release assigned; returns the action and where the image lands. */
   async function deploy(controllerId: string, options: { tamper?: boolean } = {}) {
-    const dir = join(work, controllerId);
+    const dir = join(work, direct ? 'direct' : 'server', controllerId);
     mkdirSync(join(dir, 'target'), { recursive: true });
     const data = randomBytes(80_000);
     const installPath = join(dir, 'target', 'app.bin');
@@ -98,7 +119,17 @@ describe.runIf(hasSwupdate())('SWUpdate suricatta against the Osprey server', ()
     expect((await action(d.actionId)).active).toBe(true); // bootloader "none": SWUpdate waits to be told
     const all = await messages(d.actionId);
     expect(all.some((m) => m.startsWith('Update Server: Target retrieved'))).toBe(true);
-    expect(all.some((m) => m.startsWith('Update Server: Target downloads'))).toBe(true);
+    if (direct) {
+      // The bytes came from storage, not through the server (which then records no download).
+      expect(storageGets().length).toBeGreaterThan(0);
+      expect(storageGets().every((r) => r.status === 200 || r.status === 206)).toBe(true);
+      expect(all.some((m) => m.startsWith('Update Server: Target downloads'))).toBe(false);
+      // SWUpdate's token reached the proxy (its behaviour, not Osprey's), never RGW.
+      expect(storageGets().some((r) => r.headers.authorization?.startsWith('TargetToken '))).toBe(true);
+      expect(storage!.proxy.requests.filter((r) => r.forwardedAuthorization?.startsWith('TargetToken '))).toEqual([]);
+    } else {
+      expect(all.some((m) => m.startsWith('Update Server: Target downloads'))).toBe(true);
+    }
 
     // Restarted with "-c 2" it reports the outcome: closed/success.
     const closed = watch(async () => !(await action(d.actionId)).active);

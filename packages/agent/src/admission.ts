@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { buildReleaseTarget, type InstallType, type ReleaseCustom } from '@osprey/core';
 import type { SecurityVersionStore } from './bootloader/security-version.js';
 import { openBundle, type OpenedBundle } from './bundle/index.js';
-import type { Deployment } from './ddi/client.js';
+import type { DdiClient, Deployment } from './ddi/client.js';
 import { AgentError } from './errors.js';
 import type { PayloadSource } from './install/streaming.js';
 import type { ReleaseInfo } from './state/machine.js';
@@ -29,6 +29,8 @@ export interface ReleaseAdmissionOptions {
   readonly installTypes?: readonly InstallType[];
   /** Where a bundle's payload is extracted. */
   readonly bundleDir: string;
+  /** Where download links may lead (the DDI client: the server, or a configured storage origin). */
+  readonly ddi?: Pick<DdiClient, 'downloadOrigin'>;
 }
 
 /** What the state machine records of a release. */
@@ -89,6 +91,8 @@ export class ReleaseAdmission {
     if (!artifact) throw new AgentError('AGENT_ARTIFACT_UNSIGNED', `action ${deployment.actionId} has no artifact`);
     const assigned = assignedRelease(deployment, artifact);
     if (!assigned.downloadUrl) throw new AgentError('AGENT_DDI_RESPONSE_INVALID', `artifact ${artifact.filename} has no download link`);
+    // A link to an origin neither the server nor configured storage is refused before anything is fetched.
+    this.#o.ddi?.downloadOrigin(assigned.downloadUrl);
     const release = await this.deployment(assigned);
     checkAssignedArtifact(artifact, release);
     this.checkInstallType(release.custom);

@@ -11,6 +11,12 @@ export const agentConfigSchema = z
   .strictObject({
     /** Base URL of the Osprey server. */
     server: z.url(),
+    /**
+     * Origins (`https://s3.example.com`, scheme://host[:port]) the server's direct-download links
+     * may lead to: its object store or CDN. Fetched without the device's credentials; a download
+     * link to any other origin is refused (AGENT_DOWNLOAD_ORIGIN_REFUSED). Default: none.
+     */
+    storageOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
     tenant: z.string().min(1).default('DEFAULT'),
     controllerId: z.string().min(1),
     /** The target security token (`Authorization: TargetToken …`). */

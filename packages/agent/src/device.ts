@@ -106,6 +106,7 @@ export function ddiClientOf(config: AgentConfig): DdiClient {
     server: config.server,
     tenant: config.tenant,
     controllerId: config.controllerId,
+    storageOrigins: config.storageOrigins,
     ...(config.token ? { targetToken: config.token } : {}),
     ...(tls ? { tls: { cert: pem(tls.cert), key: pem(tls.key), ca: pem(tls.ca), ...(tls.servername ? { servername: tls.servername } : {}) } } : {}),
   });

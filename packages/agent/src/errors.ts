@@ -63,6 +63,10 @@ export const AGENT_ERRORS = {
   AGENT_DOWNLOAD_ABORTED: reported('environment', 'the download was aborted by the agent'),
   AGENT_DOWNLOAD_RESTART: reported('environment', 'the download cannot be continued where it broke off and starts over', RETRYABLE),
   AGENT_DOWNLOAD_IO: reported('environment', 'the download could not be written to local storage'),
+  AGENT_DOWNLOAD_ORIGIN_REFUSED: reported(
+    'untrusted',
+    'the download link leads to an origin that is neither the update server nor one of the configured storage origins (storageOrigins)',
+  ),
   AGENT_LOCAL_STORAGE: reported(
     'environment',
     "the device's own storage refused a write (no space left, an I/O error, a read-only file system); nothing changed, the agent retries",

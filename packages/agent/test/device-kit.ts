@@ -105,14 +105,20 @@ export async function provisionDevice(
 /** The device's objects opened afresh from its files (as after a restart), and its agent. */
 export function openDevice(
   files: DeviceFiles,
-  connection: { server: string; id: string; token: string },
+  connection: { server: string; id: string; token: string; storageOrigins?: readonly string[] },
   extra: Partial<AgentOptions> & { element?: SecureElement } = {},
 ) {
   const bootloader = new SimulatedBootloader(files.bootenv);
   const slots = new AbSlots({ a: new FileSlot('a', files.slotA), b: new FileSlot('b', files.slotB) }, bootloader);
   const store = new StateStore(files.state);
   const securityVersion = new FileSecurityVersionStore(files.secver, SECVER_KEY);
-  const ddi = new DdiClient({ server: connection.server, tenant: 'DEFAULT', controllerId: connection.id, targetToken: connection.token });
+  const ddi = new DdiClient({
+    server: connection.server,
+    tenant: 'DEFAULT',
+    controllerId: connection.id,
+    targetToken: connection.token,
+    ...(connection.storageOrigins ? { storageOrigins: connection.storageOrigins } : {}),
+  });
   const agent = new Agent({
     ddi,
     slots,

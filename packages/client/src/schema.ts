@@ -2103,6 +2103,10 @@ export interface operations {
                                     };
                                     size: number;
                                     _links: {
+                                        /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                                        download?: {
+                                            href: string;
+                                        };
                                         "download-http": {
                                             href: string;
                                         };
@@ -2213,6 +2217,10 @@ export interface operations {
                                     };
                                     size: number;
                                     _links: {
+                                        /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                                        download?: {
+                                            href: string;
+                                        };
                                         "download-http": {
                                             href: string;
                                         };
@@ -2323,6 +2331,10 @@ export interface operations {
                                     };
                                     size: number;
                                     _links: {
+                                        /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                                        download?: {
+                                            href: string;
+                                        };
                                         "download-http": {
                                             href: string;
                                         };
@@ -2889,6 +2901,10 @@ export interface operations {
                         };
                         size: number;
                         _links: {
+                            /** @description hawkBit: the https download link (direct downloads from storage over TLS) */
+                            download?: {
+                                href: string;
+                            };
                             "download-http": {
                                 href: string;
                             };

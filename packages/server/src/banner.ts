@@ -17,6 +17,12 @@ export function banner(server: Pick<RunningServer, 'url' | 'generatedAdminPasswo
     `  Console: ${server.url}/${existsSync(join(config.consoleDir, 'index.html')) ? '' : '   (not built yet: npm run build)'}`,
     `  management API  ${server.url}/rest/v1   OpenAPI: ${server.url}/rest/v1/openapi.json`,
     `  DDI for devices ${server.url}/DEFAULT/controller/v1/<controllerId>`,
+    // Direct downloads: devices fetch artifacts from there, and their agents must admit its origin.
+    ...(config.directDownloads === 'off'
+      ? []
+      : [
+          `  artifact bytes  ${config.directDownloads === 'presigned' ? `presigned S3 URLs, valid ${config.directDownloadTtlSeconds} s` : `from the CDN at ${config.downloadBaseUrl}`} (agents: storageOrigins)`,
+        ]),
     `  health: ${server.url}/healthz   ready: ${server.url}/readyz`,
   ];
   if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {

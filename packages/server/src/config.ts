@@ -143,6 +143,13 @@ const configSchema = z.strictObject({
       ca: z.string().min(1).optional(),
     })
     .optional(),
+  // Direct downloads (#16, blob/direct.ts): devices fetch artifact bytes from storage, not from us.
+  /** off: through this server; presigned: S3 presigned URLs (needs the s3 blob store); cdn: `${downloadBaseUrl}/${key}`. */
+  directDownloads: z.enum(['off', 'presigned', 'cdn']).default('off'),
+  /** How long a presigned download URL is valid, in seconds (S3 allows at most 7 days). */
+  directDownloadTtlSeconds: z.coerce.number().int().min(60).max(604_800).default(900),
+  /** The CDN's base URL in front of the bucket (cdn mode): links are `${base}/${prefix}sha256/ab/abcd…`. */
+  downloadBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
@@ -174,6 +181,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('sessionIdleSeconds', env.OSPREY_SESSION_IDLE_SECONDS);
   set('sessionMaxSeconds', env.OSPREY_SESSION_MAX_SECONDS);
   set('consoleDir', env.OSPREY_CONSOLE_DIR);
+  set('directDownloads', env.OSPREY_DIRECT_DOWNLOADS);
+  set('directDownloadTtlSeconds', env.OSPREY_DIRECT_DOWNLOAD_TTL_SECONDS);
+  set('downloadBaseUrl', env.OSPREY_DOWNLOAD_BASE_URL);
   if (env.OSPREY_TLS_CERT || env.OSPREY_TLS_KEY) {
     out.tls = { cert: env.OSPREY_TLS_CERT, key: env.OSPREY_TLS_KEY, ...(env.OSPREY_TLS_CLIENT_CA ? { clientCa: env.OSPREY_TLS_CLIENT_CA } : {}) };
   }
@@ -249,7 +259,25 @@ const ENV_NAMES: Record<string, string> = {
   'blobStore.accessKeyId': 'OSPREY_S3_ACCESS_KEY_ID',
   'blobStore.secretAccessKey': 'OSPREY_S3_SECRET_ACCESS_KEY',
   mqtt: 'OSPREY_MQTT_URL/OSPREY_MQTT_USERNAME/OSPREY_MQTT_PASSWORD/OSPREY_MQTT_TOPIC_PREFIX/OSPREY_MQTT_CA',
+  directDownloads: 'OSPREY_DIRECT_DOWNLOADS',
+  directDownloadTtlSeconds: 'OSPREY_DIRECT_DOWNLOAD_TTL_SECONDS',
+  downloadBaseUrl: 'OSPREY_DOWNLOAD_BASE_URL',
 };
+
+/**
+ * Direct downloads' settings against each other: cdn needs its base URL; presigned needs the S3
+ * blob store (whose credentials sign the URLs) — a file store has nothing a device could reach.
+ */
+function checkDirectDownloads(config: ServerConfig): void {
+  if (config.directDownloads === 'cdn' && !config.downloadBaseUrl) {
+    throw new ConfigError('invalid configuration directDownloads (OSPREY_DIRECT_DOWNLOADS): cdn needs the CDN base URL in OSPREY_DOWNLOAD_BASE_URL');
+  }
+  if (config.directDownloads === 'presigned' && config.blobStore.kind !== 's3') {
+    throw new ConfigError(
+      'invalid configuration directDownloads (OSPREY_DIRECT_DOWNLOADS): presigned URLs need the S3 blob store (the file store has nothing a device could fetch)',
+    );
+  }
+}
 
 /**
  * Build the configuration from a file (optional) and the environment; throws ConfigError with one
@@ -276,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const { blobStore } = parsed.data;
   // Path-style addressing by default for an S3-compatible endpoint (RGW, MinIO rarely have per-bucket DNS names).
   if (blobStore.kind === 's3' && blobStore.forcePathStyle === undefined) blobStore.forcePathStyle = blobStore.endpoint !== undefined;
+  checkDirectDownloads(parsed.data);
   return {
     ...parsed.data,
     dataDir: resolve(parsed.data.dataDir),
@@ -285,5 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 }
 
 export function parseConfig(input: unknown): ServerConfig {
-  return configSchema.parse(input);
+  const config = configSchema.parse(input);
+  checkDirectDownloads(config);
+  return config;
 }

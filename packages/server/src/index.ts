@@ -8,3 +8,4 @@ export { TufRepositoryService } from './domain/tuf/repository.js';
 export { ReleaseService, type ReleaseRequest, type ReleaseStatus } from './domain/releases.js';
 export { MqttWakeupPublisher } from './wakeup/mqtt.js';
 export type { WakeupPublisher } from './domain/wakeups.js';
+export { blobKey, CdnDownloads, PresignedDownloads, type DirectDownloads } from './blob/direct.js';

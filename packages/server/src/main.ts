@@ -4,13 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { CdnDownloads, PresignedDownloads, presignedOrigin, type DirectDownloads } from './blob/direct.js';
 import { FileBlobStore, type BlobStore } from './blob/store.js';
-import { S3BlobStore } from './blob/s3-store.js';
+import { S3BlobStore, s3ClientConfig } from './blob/s3-store.js';
 import { TimedBlobStore } from './blob/timed.js';
 import { readStatusCounts } from './db/stores/status-counts.js';
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { bootstrap, DEFAULT_TENANT } from './domain/bootstrap.js';
 import { DdiService } from './domain/ddi.js';
@@ -119,9 +121,32 @@ export interface StartOptions {
   events?: EventBus;
   /** The live channel's flush and heartbeat timers and bounds (tests drive them). */
   liveEvents?: AppDependencies['liveEvents'];
+  /** Direct downloads made elsewhere (tests: presigned URLs on a store of their own); wins over the configuration. */
+  directDownloads?: DirectDownloads;
+}
+
+/**
+ * Direct downloads (#16) as configured: off, a CDN in front of the bucket, or presigned URLs of
+ * the S3 blob store (its client signs them; config.ts refuses presigned without it).
+ */
+function directDownloadsOf(config: ServerConfig, injected: DirectDownloads | undefined): AppDependencies['direct'] {
+  const ttlSeconds = config.directDownloadTtlSeconds;
+  if (injected) return { downloads: injected, ttlSeconds };
+  const store = config.blobStore;
+  const prefix = store.kind === 's3' ? store.prefix : '';
+  if (config.directDownloads === 'cdn') return { downloads: new CdnDownloads(config.downloadBaseUrl!, prefix), ttlSeconds };
+  if (config.directDownloads === 'presigned') {
+    if (store.kind !== 's3') throw new ConfigError('OSPREY_DIRECT_DOWNLOADS=presigned needs the S3 blob store (OSPREY_BLOB_STORE=s3)');
+    // Signing is local (no request): a client of its own, with the store's endpoint and credentials.
+    const client = new S3Client(s3ClientConfig(store));
+    return { downloads: new PresignedDownloads({ client, bucket: store.bucket, prefix, origin: presignedOrigin(store) }), ttlSeconds };
+  }
+  return undefined;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  // Before anything opens: a configuration that cannot work stops here.
+  const direct = directDownloadsOf(config, options.directDownloads);
   // The logger exists once fastify does; until then a lost idle connection is not worth a line.
   let warn: (message: string, err: unknown) => void = () => undefined;
   const metrics = createMetrics();
@@ -237,6 +262,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
   const app = await buildApp({
     config,
+    ...(direct ? { direct } : {}),
     blobs,
     integrity,
     metrics,

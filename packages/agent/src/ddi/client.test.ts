@@ -127,7 +127,32 @@ describe('DdiClient', () => {
     expect(rewritten.links.deploymentBase).toEqual({ href: `${origin}${BASE_PATH}/deploymentBase/9?c=1`, actionId: 9 });
     const ddi = client();
     expect(ddi.downloadHeaders(`${origin}/x`)).toEqual({ authorization: 'TargetToken secret-token' });
-    expect(ddi.downloadHeaders('https://cdn.example/x')).toEqual({});
+    // Without storage origins, a download elsewhere is refused.
+    expect(() => ddi.downloadHeaders('https://cdn.example/x')).toThrow(expect.objectContaining({ code: 'AGENT_DOWNLOAD_ORIGIN_REFUSED' }));
+  });
+
+  it('admits download links to the configured storage origins only (scheme, host and port), without credentials', () => {
+    const port = Number(new URL(origin).port);
+    const storage = `http://127.0.0.1:${port + 1}`;
+    const ddi = new DdiClient({
+      server: origin,
+      tenant: 'DEFAULT',
+      controllerId: 'dev-1',
+      targetToken: 'secret-token',
+      storageOrigins: ['https://cdn.example', storage],
+    });
+    expect(ddi.downloadOrigin('https://cdn.example/sha256/ab/abcd?X-Amz-Signature=1')).toBe('storage');
+    expect(ddi.downloadHeaders('https://cdn.example/sha256/ab/abcd')).toEqual({});
+    expect(ddi.downloadTransport('https://cdn.example/x')).not.toBe(ddi.transport);
+    // The storage origin shares the server's host: still storage, still no credentials.
+    expect(ddi.downloadHeaders(`${storage}/bucket/key`)).toEqual({});
+    expect(ddi.downloadOrigin(`${origin}/x`)).toBe('server');
+    // The server's host on another port is neither the server nor storage.
+    expect(() => ddi.downloadHeaders(`http://127.0.0.1:${port + 2}/x`)).toThrow(expect.objectContaining({ code: 'AGENT_DOWNLOAD_ORIGIN_REFUSED' }));
+    expect(ddi.downloadTransport(`${origin}/x`)).toBe(ddi.transport);
+    for (const foreign of ['https://cdn.example:8443/x', 'http://cdn.example/x', 'https://evil.example/x', 'https://sub.cdn.example/x']) {
+      expect(() => ddi.downloadOrigin(foreign), foreign).toThrow(expect.objectContaining({ code: 'AGENT_DOWNLOAD_ORIGIN_REFUSED' }));
+    }
   });
 
   it('reads a deployment: typed, unknown fields ignored, the age header decoded', async () => {

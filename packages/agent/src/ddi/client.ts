@@ -7,8 +7,11 @@
  * Credentials: `Authorization: TargetToken …` (or GatewayToken), and/or a client certificate
  * (mTLS) through `tls`. Credentials are only ever sent to the configured server: links the server
  * returns are followed on the configured origin (a TLS-terminating proxy may make the server see
- * `http`), and a link to another host is refused (action links) or fetched without credentials
- * (downloads from a CDN).
+ * `http`), and a link to another host is refused (action links). A download link may also lead to
+ * one of the configured `storageOrigins` (direct downloads from S3 or a CDN, #16): fetched there
+ * exactly as given, without the device's credentials or client certificate. A download link to any
+ * other origin — another host, or the storage host on another port or scheme — is refused
+ * (AGENT_DOWNLOAD_ORIGIN_REFUSED).
  */
 import { ddiFeedbackSchema, type DdiFeedback, type Execution, type FinishedResult } from '@osprey/protocol';
 import { z } from 'zod';
@@ -34,7 +37,17 @@ export interface DdiClientOptions {
   requestTimeoutMs?: number;
   /** Largest JSON response accepted. Default 1 MiB. */
   maxResponseBytes?: number;
+  /**
+   * Origins (`scheme://host[:port]`) download links may lead to besides the server: the object
+   * store or CDN the server's direct downloads point at. Compared exactly (scheme, host, port).
+   */
+  storageOrigins?: readonly string[];
+  /** The transport for downloads from storage (no client certificate). Default: node:http(s). */
+  storageTransport?: HttpTransport;
 }
+
+/** Where a download link leads: the configured server (with credentials) or a storage origin (without). */
+export type DownloadOrigin = 'server' | 'storage';
 
 export interface ActionLink {
   href: string;
@@ -135,6 +148,8 @@ export class DdiClient {
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly authorization: string | undefined;
+  private readonly storageOrigins: ReadonlySet<string>;
+  private readonly storageTransport: HttpTransport;
   private lastPoll: { etag: string; result: Omit<PollResult, 'notModified'> } | undefined;
 
   constructor(options: DdiClientOptions) {
@@ -148,11 +163,19 @@ export class DdiClient {
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     if (options.targetToken) this.authorization = `TargetToken ${options.targetToken}`;
     else if (options.gatewayToken) this.authorization = `GatewayToken ${options.gatewayToken}`;
+    this.storageOrigins = new Set(
+      (options.storageOrigins ?? []).map((o) => {
+        const url = new URL(o);
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`a storage origin must be http(s): ${o}`);
+        return url.origin;
+      }),
+    );
+    this.storageTransport = options.storageTransport ?? nodeTransport();
   }
 
   /**
    * A URL the server handed out, on the configured origin when it names the configured host
-   * (`authenticated`), else unchanged.
+   * (`authenticated`: on the configured port, or on none), else unchanged.
    */
   resolve(href: string): { url: string; authenticated: boolean } {
     let url: URL;
@@ -162,14 +185,40 @@ export class DdiClient {
       throw invalid(`link ${JSON.stringify(href)}`, cause);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`link ${JSON.stringify(href)} (not http)`);
-    if (url.hostname !== this.origin.hostname) return { url: url.toString(), authenticated: false };
+    // A storage origin first: it may share the server's host name on another port.
+    if (this.storageOrigins.has(url.origin)) return { url: url.toString(), authenticated: false };
+    // The server's host with another explicit port is another origin (storage may live there);
+    // without a port it is the server behind a proxy that terminates TLS (and says http).
+    const sameServer = url.hostname === this.origin.hostname && (url.port === '' || url.port === this.origin.port);
+    if (!sameServer) return { url: url.toString(), authenticated: false };
     return { url: `${this.origin.origin}${url.pathname}${url.search}`, authenticated: true };
   }
 
-  /** Headers for downloading `url`: credentials only for the configured server. */
+  /**
+   * Where a download link leads: the configured server, or a configured storage origin. Any other
+   * origin is refused (AGENT_DOWNLOAD_ORIGIN_REFUSED): the server's word alone does not send the
+   * device to fetch its update from anywhere.
+   */
+  downloadOrigin(url: string): DownloadOrigin {
+    const { url: resolved, authenticated } = this.resolve(url);
+    if (authenticated) return 'server';
+    const origin = new URL(resolved).origin;
+    if (this.storageOrigins.has(origin)) return 'storage';
+    throw new AgentError(
+      'AGENT_DOWNLOAD_ORIGIN_REFUSED',
+      `the download link ${origin}/… leads neither to the update server (${this.origin.origin}) nor to a configured storage origin (${[...this.storageOrigins].join(', ') || 'none'})`,
+      { details: { origin, storageOrigins: [...this.storageOrigins] } },
+    );
+  }
+
+  /** Headers for downloading `url`: credentials only for the configured server, none for storage; another origin is refused. */
   downloadHeaders(url: string): Record<string, string> {
-    const { authenticated } = this.resolve(url);
-    return authenticated && this.authorization ? { authorization: this.authorization } : {};
+    return this.downloadOrigin(url) === 'server' && this.authorization ? { authorization: this.authorization } : {};
+  }
+
+  /** The transport for downloading `url`: the server's (client certificate), or a plain one for storage. */
+  downloadTransport(url: string): HttpTransport {
+    return this.downloadOrigin(url) === 'server' ? this.transport : this.storageTransport;
   }
 
   /** A link that must lead to this device's own DDI resources. */

@@ -38,6 +38,19 @@ export interface TransferOptions {
   transport?: HttpTransport;
   /** Aborts the transfer (AGENT_DOWNLOAD_ABORTED). */
   signal?: AbortSignal;
+  /**
+   * A fresh link to the same bytes, for when storage answers 403 (a presigned URL expired, #16):
+   * the transfer continues there with Range from where it was (counted as a resume). Without it,
+   * a 403 is AGENT_DOWNLOAD_HTTP.
+   */
+  refresh?: () => Promise<FreshLink>;
+}
+
+/** Where a transfer continues after its link was refused: the URL, its headers and transport. */
+export interface FreshLink {
+  url: string;
+  headers: Record<string, string>;
+  transport?: HttpTransport;
 }
 
 /** The settings with their defaults applied. */

@@ -11,7 +11,9 @@
  *    before any byte is read (AGENT_DOWNLOAD_TOO_LARGE / _LENGTH_MISMATCH);
  *  - a transfer slower than `minBytesPerSecond` over a `stallTimeoutMs` window is aborted
  *    (AGENT_DOWNLOAD_STALLED); cuts beyond `maxResumes` give AGENT_DOWNLOAD_INCOMPLETE;
- *  - `signal` aborts at once (AGENT_DOWNLOAD_ABORTED); so does the consumer leaving the loop.
+ *  - `signal` aborts at once (AGENT_DOWNLOAD_ABORTED); so does the consumer leaving the loop;
+ *  - a 403 with `refresh` (storage refused a presigned link that expired) fetches a fresh link and
+ *    continues there with Range, counted among the resumes.
  */
 import { AgentError } from '../errors.js';
 import {
@@ -46,10 +48,16 @@ export interface StreamDownloadSummary {
 const restart = (url: string, why: string) =>
   new AgentError('AGENT_DOWNLOAD_RESTART', `the download of ${url} cannot be continued (${why}); it starts over`, { details: { url } });
 
-export async function* streamDownload(url: string, options: StreamDownloadOptions): AsyncGenerator<Buffer, StreamDownloadSummary> {
+export async function* streamDownload(firstUrl: string, options: StreamDownloadOptions): AsyncGenerator<Buffer, StreamDownloadSummary> {
   const { expectedLength } = options;
   if (!Number.isSafeInteger(expectedLength) || expectedLength < 0) throw new RangeError('expectedLength must be a non-negative integer');
-  const { stallTimeoutMs, minBytesPerWindow, maxResumes, transport, backoff } = transferDefaults(options);
+  const defaults = transferDefaults(options);
+  const { stallTimeoutMs, minBytesPerWindow, maxResumes, backoff } = defaults;
+  let { transport } = defaults;
+  let url = firstUrl;
+  let requestHeaders = options.headers;
+  /** Storage refused the link (403): a fresh one is fetched before the next request. */
+  let refused = false;
   const aborted = () => downloadAborted(options.signal);
 
   let offset = options.startAt ?? 0;
@@ -75,7 +83,7 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
     const continuing = offset > 0;
     let completed = false;
     try {
-      const headers: Record<string, string> = { ...options.headers };
+      const headers: Record<string, string> = { ...requestHeaders };
       if (continuing) {
         headers.range = `bytes=${offset}-`;
         if (validator) headers['if-range'] = validator;
@@ -101,6 +109,9 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
         if (validator && now && now !== validator && validator.startsWith('"')) throw restart(url, 'the file changed on the server');
       } else if (res.status === 416 && continuing) {
         throw restart(url, 'the server refused the range');
+      } else if (res.status === 403 && options.refresh) {
+        refused = true;
+        throw new Cut(`${url} answered HTTP 403 (an expired link?) at byte ${offset} of ${expectedLength}`);
       } else {
         throw new AgentError('AGENT_DOWNLOAD_HTTP', `${url} answered HTTP ${res.status}`, { details: { status: res.status, url } });
       }
@@ -136,6 +147,17 @@ export async function* streamDownload(url: string, options: StreamDownloadOption
       if (!(e instanceof Cut)) throw e;
       if (continuing) resumes++;
       await pauseAfterCut(e, { url, cuts: ++cuts, maxResumes, offset, expectedLength, backoff, ...(options.signal ? { signal: options.signal } : {}) });
+      if (refused && options.refresh) {
+        refused = false;
+        const fresh = await options.refresh();
+        url = fresh.url;
+        requestHeaders = fresh.headers;
+        if (fresh.transport) transport = fresh.transport;
+        // Another link may serve the same bytes under another validator (storage's ETag is not
+        // the server's): the signed length and hashes, not the validator, say it is the same file.
+        validator = undefined;
+        resumedStart = offset > 0;
+      }
       continue;
     } finally {
       watch.stop();

@@ -9,7 +9,8 @@
 import type { ReleaseAdmission } from '../admission.js';
 import { NO_CANCEL_WATCH, watchForCancel } from '../ddi/cancel-watch.js';
 import type { DdiClient } from '../ddi/client.js';
-import { failureOf, isAgentError } from '../errors.js';
+import { AgentError, failureOf, isAgentError } from '../errors.js';
+import type { FreshLink } from '../fetch/attempt.js';
 import type { AgentLogger } from '../log.js';
 import type { SecureElement } from '../secure-element/types.js';
 import type { AbSlots } from '../slots/ab.js';
@@ -85,7 +86,7 @@ export class SlotWriter {
       const resume = checkpoints?.load(release);
       if (resume) log.info('continuing the download from its checkpoint', { actionId: action.actionId, offset: resume.offset });
       await streamInstall(source, {
-        ...this.#streamOptions(source, release, this.#o.slots.get(target), header),
+        ...this.#streamOptions(source, release, this.#o.slots.get(target), header, action.kind === 'bundle' ? undefined : action),
         signal: abort.signal,
         onProgress: () => {
           // A (simulated) crash here must end the step at once, not be retried as a broken transfer.
@@ -151,7 +152,7 @@ export class SlotWriter {
     if (staged?.actionId === action.actionId) return `${waits}; staged in slot ${staged.slot}`;
     const slot = await this.#o.slots.inactive();
     try {
-      await streamInstall(action.downloadUrl, this.#streamOptions(action.downloadUrl, release, slot, action.header));
+      await streamInstall(action.downloadUrl, this.#streamOptions(action.downloadUrl, release, slot, action.header, action));
     } catch (e) {
       const failure = failureOf(e);
       if (failure.retryable) throw e;
@@ -178,8 +179,12 @@ export class SlotWriter {
     });
   }
 
-  /** What every stream into a slot is given: the release, this device's header and key, the download's credentials. */
-  #streamOptions(source: PayloadSource, release: SignedRelease, slot: Slot, header: string | null) {
+  /**
+   * What every stream into a slot is given: the release, this device's header and key, the
+   * download's credentials (the server's, or none for storage) and, for a DDI action, where a
+   * fresh link comes from when storage refuses an expired one.
+   */
+  #streamOptions(source: PayloadSource, release: SignedRelease, slot: Slot, header: string | null, action?: DdiAction) {
     const { ddi, element } = this.#o;
     return {
       release,
@@ -187,7 +192,25 @@ export class SlotWriter {
       ...(header ? { header: Buffer.from(header, 'base64') } : {}),
       ...(element ? { identity: element.identity() } : {}),
       ...(this.#o.requireEncryption ? { requireEncryption: true } : {}),
-      ...(typeof source === 'string' ? { headers: ddi.downloadHeaders(source), transport: ddi.transport } : {}),
+      ...(typeof source === 'string' ? { headers: ddi.downloadHeaders(source), transport: ddi.downloadTransport(source) } : {}),
+      // Only storage's 403 means "this link expired"; the server's own links do not expire.
+      ...(typeof source === 'string' && action && ddi.downloadOrigin(source) === 'storage' ? { refresh: () => this.#freshLink(action) } : {}),
     };
+  }
+
+  /**
+   * The action's download link as the server gives it now (deploymentBase again): a presigned
+   * URL is valid for minutes, a download may take longer or continue days later.
+   */
+  async #freshLink(action: DdiAction): Promise<FreshLink> {
+    const { ddi, log } = this.#o;
+    const deployment = await ddi.deployment(`${ddi.base}/deploymentBase/${action.actionId}`);
+    const artifact = deployment.chunks.flatMap((c) => c.artifacts).find((a) => a.hashes.sha256 === action.sha256);
+    if (!artifact?.downloadUrl) {
+      throw new AgentError('AGENT_DDI_RESPONSE_INVALID', `deploymentBase ${action.actionId} no longer links the payload ${action.sha256}`);
+    }
+    log.info('storage refused the download link; continuing on a fresh one', { actionId: action.actionId });
+    const url = artifact.downloadUrl;
+    return { url, headers: ddi.downloadHeaders(url), transport: ddi.downloadTransport(url) };
   }
 }

@@ -17,7 +17,7 @@ import type { LoginService } from '../domain/login.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ManagementAuthenticator } from './mgmt/auth.js';
 import { managementPlugin, type ManagementPluginOptions } from './mgmt/plugin.js';
-import { ddiPlugin } from './ddi.js';
+import { ddiPlugin, type DdiPluginOptions } from './ddi.js';
 import { installErrorHandlers } from './errors.js';
 import { instrumentRequests, registerMetrics } from './metrics.js';
 import { registerReadiness, type ReadinessChecks } from './readiness.js';
@@ -47,6 +47,8 @@ export interface AppDependencies {
   logStream?: DestinationStream;
   /** The live channel's timing (tests inject its ticker). */
   liveEvents?: ManagementPluginOptions['liveEvents'];
+  /** Direct downloads: DDI artifact links point at storage (blob/direct.ts). */
+  direct?: DdiPluginOptions['direct'];
 }
 
 /** Each request is logged at debug, not info, so the info lines stay the few a person reads. */
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     integrity: deps.integrity,
     trustedProxies: config.trustedProxies,
     metrics: deps.metrics,
+    ...(deps.direct ? { direct: deps.direct } : {}),
   });
   await app.register(tufPlugin, { prefix: '/:tenant/tuf', repository: deps.management.tuf.repository, blobs: deps.blobs });
   await app.register(managementPlugin, {

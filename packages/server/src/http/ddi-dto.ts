@@ -37,10 +37,19 @@ export function pollBody(urls: DeviceUrls, view: PollView): PollReply {
   return body;
 }
 
-/** One artifact (§1.4 `artifacts[]`, §1.8 links) under `softwaremodules/{moduleId}/artifacts`. */
-export function artifactBody(urls: DeviceUrls, moduleId: number, a: ArtifactView): ArtifactReply {
+/** Direct-download URLs (blob/direct.ts) of this response's artifacts, by artifact id. */
+export type DirectLinks = ReadonlyMap<number, string>;
+
+/**
+ * One artifact (§1.4 `artifacts[]`, §1.8 links) under `softwaremodules/{moduleId}/artifacts`.
+ * With a direct-download URL, `download-http` (and `download`, hawkBit's TLS rel, when the URL is
+ * https) point at storage; `.MD5SUM` and `.sig` stay here.
+ */
+export function artifactBody(urls: DeviceUrls, moduleId: number, a: ArtifactView, direct?: DirectLinks): ArtifactReply {
   const href = `${urls.base}/softwaremodules/${moduleId}/artifacts/${encodeURIComponent(a.filename)}`;
-  const links: ArtifactReply['_links'] = { 'download-http': { href }, 'md5sum-http': { href: `${href}.MD5SUM` } };
+  const storage = direct?.get(a.id);
+  const links: ArtifactReply['_links'] = { 'download-http': { href: storage ?? href }, 'md5sum-http': { href: `${href}.MD5SUM` } };
+  if (storage?.startsWith('https:')) links.download = { href: storage };
   if (a.signature) links['signature-http'] = { href: `${href}.sig` };
   const body: ArtifactReply = { filename: a.filename, hashes: a.hashes, size: a.size, _links: links };
   const osprey: NonNullable<ArtifactReply['osprey']> = {};
@@ -52,13 +61,13 @@ export function artifactBody(urls: DeviceUrls, moduleId: number, a: ArtifactView
 }
 
 /** deploymentBase/{id} and installedBase/{id} (`deployment`) or confirmationBase/{id} (`confirmation`). */
-export function deploymentBody(urls: DeviceUrls, view: DeploymentView): DeploymentReply | ConfirmationReply {
+export function deploymentBody(urls: DeviceUrls, view: DeploymentView, direct?: DirectLinks): DeploymentReply | ConfirmationReply {
   const chunks = view.chunks.map((c) => {
     const chunk: DeploymentReply['deployment']['chunks'][number] = {
       part: c.part,
       version: c.version,
       name: c.name,
-      artifacts: c.artifacts.map((a) => artifactBody(urls, c.moduleId, a)),
+      artifacts: c.artifacts.map((a) => artifactBody(urls, c.moduleId, a, direct)),
     };
     if (c.encrypted) chunk.encrypted = true;
     if (c.metadata.length > 0) chunk.metadata = c.metadata;

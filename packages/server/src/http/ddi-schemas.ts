@@ -73,7 +73,12 @@ export const artifactReply = z.object({
   filename: z.string(),
   hashes: z.object({ sha1: z.string(), md5: z.string(), sha256: z.string() }),
   size: z.number().int(),
-  _links: z.object({ 'download-http': href, 'md5sum-http': href, 'signature-http': href.optional().describe('Osprey: detached signature') }),
+  _links: z.object({
+    download: href.optional().describe('hawkBit: the https download link (direct downloads from storage over TLS)'),
+    'download-http': href,
+    'md5sum-http': href,
+    'signature-http': href.optional().describe('Osprey: detached signature'),
+  }),
   osprey: z
     .object({
       tufTarget: z.string().optional().describe('the TUF target that signs this artifact'),

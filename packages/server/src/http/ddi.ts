@@ -8,15 +8,17 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ddiFeedbackSchema } from '@osprey/protocol';
+import type { DirectDownloads } from '../blob/direct.js';
 import type { BlobStore } from '../blob/store.js';
+import type { ArtifactView } from '../domain/ddi/artifacts.js';
 import type { ArtifactIntegrity } from '../domain/integrity.js';
 import type { DdiService } from '../domain/ddi.js';
-import { badRequest } from '../errors.js';
+import { badRequest, ServerError } from '../errors.js';
 import { authenticateDevice, deviceOf, type DeviceIdentity } from './ddi-auth.js';
 import { registerDownloadRoutes } from './ddi-downloads.js';
 import type { ServerMetrics } from '../metrics.js';
 import { countFeedback, feedbackErrorHook, pollHook } from './metrics.js';
-import { artifactBody, cancelActionBody, confirmationStateBody, deploymentBody, deviceUrls, pollBody, type DeviceUrls } from './ddi-dto.js';
+import { artifactBody, cancelActionBody, confirmationStateBody, deploymentBody, deviceUrls, pollBody, type DeviceUrls, type DirectLinks } from './ddi-dto.js';
 import {
   actionParams,
   autoConfirmBody,
@@ -44,6 +46,30 @@ export interface DdiPluginOptions {
   trustedProxies: readonly string[];
   /** Polls, downloads and feedback are counted through route hooks (http/metrics.ts). */
   metrics: ServerMetrics;
+  /** Direct downloads (blob/direct.ts): artifact links point at storage, signed for each response. */
+  direct?: { downloads: DirectDownloads; ttlSeconds: number };
+}
+
+/**
+ * The direct-download URLs of these artifacts, one per artifact whose blob is servable
+ * (integrity.assertServable: a blob gone or of another length gets no link to storage, and the
+ * damage is recorded as a download would; its server link then answers 503). Without direct
+ * downloads, none.
+ */
+async function directLinks(options: DdiPluginOptions, tenant: string, artifacts: readonly ArtifactView[]): Promise<DirectLinks | undefined> {
+  const direct = options.direct;
+  if (!direct) return undefined;
+  const links = new Map<number, string>();
+  for (const a of artifacts) {
+    try {
+      await options.integrity.assertServable(tenant, { id: a.id, sha256: a.hashes.sha256, size: a.size, damage: null }, 'device download');
+    } catch (e) {
+      if (e instanceof ServerError && e.code === 'ARTIFACT_DAMAGED') continue;
+      throw e;
+    }
+    links.set(a.id, await direct.downloads.urlFor(a.hashes.sha256, { expiresInSeconds: direct.ttlSeconds, fileName: a.filename }));
+  }
+  return links;
 }
 
 /** Links under the device's own DDI base, as the device reached us. */
@@ -110,7 +136,16 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     app.get(`/${resource}/:actionId`, { schema: { params: actionParams, querystring: deploymentQuery, response } }, async (request, reply) => {
       const d = deviceOf(request);
       const view = await ddi.deployments.deployment(d.target, request.params.actionId, kind, request.query.actionHistory ?? 0);
-      return reply.type(jsonType(request)).send(deploymentBody(urlsOf(request, d), view));
+      // Consent comes before the bytes: a confirmation's links stay on the server.
+      const direct =
+        kind === 'confirmation'
+          ? undefined
+          : await directLinks(
+              options,
+              d.target.tenant,
+              view.chunks.flatMap((c) => c.artifacts),
+            );
+      return reply.type(jsonType(request)).send(deploymentBody(urlsOf(request, d), view, direct));
     });
   }
 
@@ -181,7 +216,8 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     const { moduleId } = request.params;
     const urls = urlsOf(request, d);
     const artifacts = await ddi.deployments.moduleArtifacts(d.target, moduleId);
-    return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a)));
+    const direct = await directLinks(options, d.target.tenant, artifacts);
+    return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a, direct)));
   });
 
   registerDownloadRoutes(app, ddi, options.blobs, options.integrity, metrics);

@@ -9,6 +9,8 @@ import type { ArtifactRow } from '../../db/stores/deployment-content.js';
 import type { KeyService } from '../../keys/keyservice.js';
 
 export interface ArtifactView {
+  /** The artifact's row id (integrity checks before a direct-download link is made). */
+  id: number;
   filename: string;
   hashes: { sha1: string; md5: string; sha256: string };
   size: number;
@@ -41,6 +43,7 @@ export async function artifactViews(
   const out: ArtifactView[] = [];
   for (const a of artifacts) {
     const view: ArtifactView = {
+      id: a.id,
       filename: a.filename,
       hashes: { sha1: a.sha1, md5: a.md5, sha256: a.sha256 },
       size: Number(a.size),
