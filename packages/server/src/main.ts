@@ -40,7 +40,7 @@ import { AuditLog } from './domain/audit.js';
 import { CatalogueService } from './domain/catalogue.js';
 import { MetadataService } from './domain/metadata.js';
 import { LoginService } from './domain/login.js';
-import { EVENTS_CHANNEL, LocalEventBus, SharedEventBus, type EventBus } from './domain/events.js';
+import { EVENTS_CHANNEL, isResync, LocalEventBus, SharedEventBus, type EventBus } from './domain/events.js';
 import { AnnouncementStore } from './db/stores/announcements.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle, type ThrottlePolicy } from './domain/login-throttle.js';
@@ -192,14 +192,18 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       instanceId: randomBytes(8).toString('hex'),
       announce: (payload) => announcements.announce(EVENTS_CHANNEL, payload),
       onError: (message, err) => warn(message, err),
+      // Another instance sharing the key store may have rotated a tenant's keys or made a tenant;
+      // after missed news, forget them all.
+      onRemote: (changes) => {
+        for (const change of changes) {
+          if (isResync(change)) keys.forget();
+          else if (change.kind === 'tuf-key' || change.kind === 'tuf' || change.kind === 'tenant') keys.forget(change.tenant);
+        }
+      },
     });
     await database.listen(EVENTS_CHANNEL, shared.handlers);
     events = shared;
   } else events = new LocalEventBus((err) => warn('a live-event listener failed', err));
-  // Another instance sharing the key store may have rotated a tenant's keys or made a tenant.
-  events.subscribe((event) => {
-    if (event.kind === 'tuf-key' || event.kind === 'tuf' || event.kind === 'tenant') keys.forget(event.tenant);
-  });
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   // MQTT wake-up (#16): with OSPREY_MQTT_URL, devices are told to poll at once after their action commits.
   const wakeups = config.mqtt ? wakeupPublisherOf(config.mqtt, (message, err) => warn(message, err)) : { publisher: NO_WAKEUPS, counter: undefined };

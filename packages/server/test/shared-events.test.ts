@@ -77,6 +77,19 @@ describe('SharedEventBus', () => {
     expect(heard[0]).toEqual([]);
   });
 
+  it('tells onRemote what other instances changed, and of a resync, before the listeners hear it', () => {
+    const remote: ChangeEvent[] = [];
+    const order: string[] = [];
+    const bus = new SharedEventBus({ instanceId: 'me', announce: async () => undefined, onRemote: (events) => (remote.push(...events), order.push('remote')) });
+    bus.subscribe(() => order.push('listener'));
+    bus.publish([event('mine')]);
+    bus.handlers.onMessage(JSON.stringify({ o: 'other', e: [['DEFAULT', 'tuf-key', 'timestamp/ab', 'tuf-key.add']] }));
+    bus.handlers.onMessage(JSON.stringify({ o: 'me', e: [['DEFAULT', 'target', 'mine', 'target.update']] }));
+    bus.handlers.onLost();
+    expect(remote).toEqual([{ tenant: 'DEFAULT', kind: 'tuf-key', id: 'timestamp/ab', action: 'tuf-key.add' }, RESYNC_EVENT]);
+    expect(order).toEqual(['listener', 'remote', 'listener', 'remote', 'listener']);
+  });
+
   it('reports a failed announce instead of throwing at the publisher', async () => {
     const errors: string[] = [];
     const bus = new SharedEventBus({ instanceId: 'x', announce: () => Promise.reject(new Error('database down')), onError: (m) => errors.push(m) });

@@ -2,7 +2,7 @@
  * Who hears which live change event (domain/events.ts): only events of the caller's tenant, and
  * only of kinds the caller may read now.
  */
-import { RESYNC_EVENT, type ChangeEvent } from './events.js';
+import { isResync, type ChangeEvent } from './events.js';
 import type { Permission, Principal } from './permissions.js';
 
 /** The permission that reading each kind takes; a kind not listed is sent to nobody (fail closed). */
@@ -34,7 +34,7 @@ export const EVENT_READ_PERMISSIONS: readonly Permission[] = ['READ_TARGET', 'RE
 
 /** Whether `principal` may hear of this event: its tenant's, of a kind it may read (or a resync, which tells nothing). */
 export function mayHear(principal: Pick<Principal, 'tenant' | 'permissions'>, event: ChangeEvent): boolean {
-  if (event.kind === RESYNC_EVENT.kind && event.tenant === RESYNC_EVENT.tenant) return true;
+  if (isResync(event)) return true;
   if (event.tenant !== principal.tenant) return false;
   const needed = READ_PERMISSION[event.kind];
   return needed !== undefined && principal.permissions.has(needed);

@@ -71,6 +71,9 @@ export class LocalEventBus implements EventBus {
  */
 export const RESYNC_EVENT: ChangeEvent = Object.freeze({ tenant: '*', kind: '*', id: '*', action: 'events.resync' });
 
+/** Whether an event is the resync (as sent, or as received from another instance). */
+export const isResync = (event: ChangeEvent): boolean => event.kind === RESYNC_EVENT.kind && event.tenant === RESYNC_EVENT.tenant;
+
 /** The NOTIFY channel the instances share their events on. */
 export const EVENTS_CHANNEL = 'osprey_events';
 
@@ -100,6 +103,12 @@ export interface SharedEventBusOptions {
   announce: (payload: string) => Promise<void>;
   /** A failed announce or an unreadable payload: the operator hears of it; nothing else breaks. */
   onError?: (message: string, err?: unknown) => void;
+  /**
+   * What other instances changed (or RESYNC_EVENT when their news may have been missed), before
+   * this instance's listeners hear it: for caches of this process that another instance's change
+   * makes stale (the file key store's).
+   */
+  onRemote?: (events: readonly ChangeEvent[]) => void;
 }
 
 /**
@@ -147,12 +156,21 @@ export class SharedEventBus implements EventBus {
         return;
       }
       if (parsed.o === this.options.instanceId) return;
-      this.local.publish(parsed.e.map(([tenant, kind, id, action]) => ({ tenant, kind, id, action })));
+      this.remote(parsed.e.map(([tenant, kind, id, action]) => ({ tenant, kind, id, action })));
     },
     // Announcements may have been missed while the listener was away: every console reloads.
-    onLost: (): void => this.local.publish([RESYNC_EVENT]),
-    onResumed: (): void => this.local.publish([RESYNC_EVENT]),
+    onLost: (): void => this.remote([RESYNC_EVENT]),
+    onResumed: (): void => this.remote([RESYNC_EVENT]),
   };
+
+  private remote(events: readonly ChangeEvent[]): void {
+    try {
+      this.options.onRemote?.(events);
+    } catch (err) {
+      this.options.onError?.('handling another instance’s live events failed', err);
+    }
+    this.local.publish(events);
+  }
 
   private *batches(events: readonly ChangeEvent[]): Generator<string> {
     const head = `{"o":${JSON.stringify(this.options.instanceId)},"e":[`;
@@ -203,6 +221,7 @@ export class ChangeBuffer {
   add(kind: string, id: string): void {
     if (this.overflowed) return;
     if (kind === RESYNC_EVENT.kind) {
+      // A resync (or a kind of that name, which would mean the same): reload everything.
       this.overflowed = true;
       this.refs.clear();
       return;

@@ -33,4 +33,14 @@ describe('FileKeyService on a shared directory', () => {
     two.forget('ACME');
     expect(two.tufSigners('ACME', 'timestamp').map((s) => s.key.keyID)).toContain(next);
   });
+
+  it('forget() without a tenant drops every tenant’s keys (after missed news from the others)', () => {
+    const one = new FileKeyService(dir, 'a shared passphrase');
+    const two = new FileKeyService(dir, 'a shared passphrase');
+    one.generateTufKeys('ACME', ['snapshot']);
+    expect(two.tufSigners('ACME', 'snapshot')).toHaveLength(1);
+    one.generateTufKeys('ACME', ['snapshot']);
+    two.forget();
+    expect(two.tufSigners('ACME', 'snapshot')).toHaveLength(2);
+  });
 });

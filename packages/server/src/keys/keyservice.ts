@@ -43,9 +43,10 @@ export interface KeyService {
   retireTufKeys(tenant: string, role: TufKeyRole, keepKeyIds?: readonly string[]): void;
   /**
    * Drop what is held in memory of the tenant's keys: another instance sharing the key store
-   * changed them (a rotation, a new tenant). The next use reads the store again.
+   * changed them (a rotation, a new tenant); without a tenant, of every tenant. The next use
+   * reads the store again.
    */
-  forget(tenant: string): void;
+  forget(tenant?: string): void;
 }
 
 const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
@@ -151,7 +152,12 @@ export class FileKeyService implements KeyService {
     this.cache.delete(tenant);
   }
 
-  forget(tenant: string): void {
+  forget(tenant?: string): void {
+    if (tenant === undefined) {
+      this.cache.clear();
+      this.tufCache.clear();
+      return;
+    }
     this.cache.delete(tenant);
     for (const role of ROLES) this.tufCache.delete(`${tenant}/${role}`);
   }
