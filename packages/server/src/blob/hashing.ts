@@ -97,3 +97,18 @@ export async function damageOf(verified: Readable): Promise<BlobDamage | undefin
     throw e;
   }
 }
+
+/** BlobStore.check for any store that can tell a blob's size: 'missing', 'size' or intact. */
+export function sizeDamage(actual: number | undefined, size: number): BlobDamage | undefined {
+  if (actual === undefined) return 'missing';
+  return actual === size ? undefined : 'size';
+}
+
+/** BlobStore.verify for any store: the cheap check first, then a full re-hash. */
+export async function verifyDamage(
+  store: { check(sha256: string, size: number): Promise<BlobDamage | undefined>; getVerified(sha256: string, size: number): Readable },
+  sha256: string,
+  size: number,
+): Promise<BlobDamage | undefined> {
+  return (await store.check(sha256, size)) ?? damageOf(store.getVerified(sha256, size));
+}

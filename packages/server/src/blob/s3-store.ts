@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3BlobStoreConfig } from '../config.js';
-import { BlobDamagedError, damageOf, hashingLimiter, SHA256, verifiedStream, type BlobDamage, type StoredBlob } from './hashing.js';
+import { BlobDamagedError, hashingLimiter, SHA256, sizeDamage, verifyDamage, verifiedStream, type BlobDamage, type StoredBlob } from './hashing.js';
 import type { BlobStore, ListedBlob } from './store.js';
 
 const MiB = 1024 * 1024;
@@ -211,15 +211,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async check(sha256: string, size: number): Promise<BlobDamage | undefined> {
-    const actual = await this.size(sha256);
-    if (actual === undefined) return 'missing';
-    return actual === size ? undefined : 'size';
+    return sizeDamage(await this.size(sha256), size);
   }
 
-  async verify(sha256: string, size: number): Promise<BlobDamage | undefined> {
-    const quick = await this.check(sha256, size);
-    if (quick) return quick;
-    return damageOf(this.getVerified(sha256, size));
+  verify(sha256: string, size: number): Promise<BlobDamage | undefined> {
+    return verifyDamage(this, sha256, size);
   }
 
   async size(sha256: string): Promise<number | undefined> {

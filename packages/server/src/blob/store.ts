@@ -9,7 +9,7 @@ import { access, constants, open, readdir, rename, rm, stat } from 'node:fs/prom
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { damageOf, hashingLimiter, SHA256, verifiedStream, type BlobDamage, type StoredBlob } from './hashing.js';
+import { hashingLimiter, SHA256, sizeDamage, verifyDamage, verifiedStream, type BlobDamage, type StoredBlob } from './hashing.js';
 
 export { BlobDamagedError, BlobTooLargeError, type BlobDamage, type StoredBlob } from './hashing.js';
 
@@ -111,15 +111,11 @@ export class FileBlobStore implements BlobStore {
   }
 
   async check(sha256: string, size: number): Promise<BlobDamage | undefined> {
-    const actual = await this.size(sha256);
-    if (actual === undefined) return 'missing';
-    return actual === size ? undefined : 'size';
+    return sizeDamage(await this.size(sha256), size);
   }
 
-  async verify(sha256: string, size: number): Promise<BlobDamage | undefined> {
-    const quick = await this.check(sha256, size);
-    if (quick) return quick;
-    return damageOf(this.getVerified(sha256, size));
+  verify(sha256: string, size: number): Promise<BlobDamage | undefined> {
+    return verifyDamage(this, sha256, size);
   }
 
   async size(sha256: string): Promise<number | undefined> {
