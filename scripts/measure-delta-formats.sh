@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Measures candidate delta formats for #15 (delta updates) on a realistic ext4 image pair with
+# Debian's own tools, and prints a Markdown table. Nothing of Osprey is exercised here: the point
+# is to choose the format with numbers measured on this machine, not quoted from elsewhere.
+#
+# Release A: an ext4 image (IMAGE_MIB, default 256) made unprivileged with `mkfs.ext4 -d` from a
+# tree of real files (~150 MB: Python's standard library plus shared libraries, taken in sorted
+# order so the same machine gives the same tree). Release B: the same tree with one ~5 MB binary
+# replaced by entirely new bytes (worst case for a delta: a rebuilt binary usually shares much
+# more), one config file edited and one new 2 MB file; B is made by a FRESH mkfs, as a build would
+# do, so files may move inside the image and a delta has to find them.
+#
+# Per candidate: delta size, delta / full, encode time, decode time, the decoder's peak RSS
+# (GNU time's maximum resident set size) and whether the decoded image's SHA-256 equals B's.
+#
+# Usage: scripts/measure-delta-formats.sh            (256 MiB, all candidates; ~3-5 min on 2 cores)
+#        IMAGE_MIB=1024 CANDIDATES="xdelta3 casync" scripts/measure-delta-formats.sh
+#        CONTENT_MB=150 (content in the tree), BSDIFF_TIMEOUT=60 (seconds; bsdiff's suffix sort
+#        did not finish in 240 s even on a 64 MiB image: the free space is long runs of zeros)
+# Needs: mkfs.ext4 (e2fsprogs), xdelta3, zstd, bsdiff, casync, openssl, GNU time (/usr/bin/time).
+# No root needed. Runs at nice 10 so the machine stays usable.
+set -euo pipefail
+
+IMAGE_MIB="${IMAGE_MIB:-256}"
+CONTENT_MB="${CONTENT_MB:-150}"
+CANDIDATES="${CANDIDATES:-xdelta3 zstd bsdiff casync}"
+BSDIFF_TIMEOUT="${BSDIFF_TIMEOUT:-60}"
+
+for tool in mkfs.ext4 xdelta3 zstd bsdiff bspatch casync openssl sha256sum; do
+  command -v "$tool" >/dev/null || { echo "missing tool: $tool (see .ci/install-system-packages)" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "missing GNU time (/usr/bin/time, Debian package 'time')" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/osprey-delta.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# Deterministic pseudo-random bytes: AES-CTR keystream under a fixed key named by $1.
+prng() { # prng SEED BYTES
+  local key
+  key="$(printf '%s' "$1" | sha256sum | cut -c1-32)"
+  # head closes the pipe once it has enough: openssl's SIGPIPE is expected, not a failure.
+  { openssl enc -aes-128-ctr -nosalt -K "$key" -iv 00000000000000000000000000000000 </dev/zero 2>/dev/null || true; } |
+    head -c "$2"
+}
+
+# --- the tree of release A ----------------------------------------------------------------------
+mkdir -p treeA/usr/lib treeA/etc
+find /usr/lib/python3.11 /usr/lib/x86_64-linux-gnu -xdev -type f -readable -printf '%s\t%p\n' 2>/dev/null |
+  LC_ALL=C sort -t "$(printf '\t')" -k2 |
+  awk -F '\t' -v budget=$((CONTENT_MB * 1000 * 1000)) '$1 + used <= budget { used += $1; print $2 }' >files.list
+tar -cf - --verbatim-files-from -T files.list 2>/dev/null | tar -xf - -C treeA
+rm files.list
+for c in /etc/services /etc/protocols /etc/nsswitch.conf /etc/adduser.conf /etc/login.defs; do
+  [ -r "$c" ] && cp "$c" treeA/etc/
+done
+printf 'server_url = "https://osprey.example/"\npoll_interval_s = 300\nlog_level = "info"\n' >treeA/etc/osprey-agent.toml
+
+# The ~5 MB binary to replace: the file closest to 5 MB in the tree.
+big="$(find treeA -type f -printf '%s\t%p\n' | LC_ALL=C sort -t "$(printf '\t')" -k2 |
+  awk -F '\t' '{ d = $1 - 5000000; if (d < 0) d = -d; if (best == "" || d < bestd) { bestd = d; best = $2 } } END { print best }')"
+big_size="$(stat -c %s "$big")"
+
+cp -a treeA treeB
+prng "release-b-binary" "$big_size" >"treeB/${big#treeA/}"
+sed -i 's/poll_interval_s = 300/poll_interval_s = 600/; s/log_level = "info"/log_level = "warn"/' treeB/etc/osprey-agent.toml
+printf '# added in release B\nmax_download_kbps = 512\n' >>treeB/etc/osprey-agent.toml
+mkdir -p treeB/usr/share/osprey
+prng "release-b-new-file" 2097152 >treeB/usr/share/osprey/new-asset.bin
+
+# Same timestamps, owner, UUID and hash seed for both, so the images differ only where the files do.
+find treeA treeB -exec touch -h -d @1700000000 {} +
+mkimg() { # mkimg TREE IMAGE
+  E2FSPROGS_FAKE_TIME=1700000000 mkfs.ext4 -q -F -b 4096 -U 6f737072-6579-4000-8000-000000000001 \
+    -E hash_seed=6f737072-6579-4000-8000-000000000002,root_owner=0:0 -d "$1" "$2" "${IMAGE_MIB}M" >/dev/null
+}
+mkimg treeA A.img
+mkimg treeB B.img
+rm -rf treeA treeB
+full="$(stat -c %s B.img)"
+sumB="$(sha256sum B.img | cut -d' ' -f1)"
+full_zst="$(zstd -q -3 -c B.img | wc -c)"
+
+# --- measurement helpers ------------------------------------------------------------------------
+rows=()
+# run LABEL-FILE CMD...: time + peak RSS of CMD (nice 10), written to LABEL-FILE as "seconds kib".
+run() {
+  local out="$1"
+  shift
+  /usr/bin/time -f '%e %M' -o "$out" nice -n 10 "$@"
+}
+mib() { awk -v b="$1" 'BEGIN{printf "%.2f MiB", b/1048576}'; }
+row() { # row NAME DELTA_BYTES ENC_FILE DEC_FILE OUT_IMAGE NOTE
+  local ok enc dec
+  if [ -f "$5" ] && [ "$(sha256sum "$5" | cut -d' ' -f1)" = "$sumB" ]; then ok="yes"; else ok="**NO**"; fi
+  read -r enc _ <"$3"
+  read -r dec decrss <"$4"
+  rows+=("| $1 | $(mib "$2") | $(awk -v d="$2" -v f="$full" 'BEGIN{printf "%.2f %%", 100*d/f}') | ${enc} s | ${dec} s | $(awk -v k="$decrss" 'BEGIN{printf "%.0f MiB", k/1024}') | $ok | $6 |")
+  rm -f "$5"
+}
+
+for cand in $CANDIDATES; do
+  case "$cand" in
+  xdelta3)
+    # -B: the source window (xdelta3's block cache over the seekable source, in encoder and decoder).
+    # Default 64 MiB. A window smaller than the distance data moves loses matches, so the encoder
+    # gets a window as big as the image; the decoder can be given a small one (it only reads the
+    # blocks the copies name, seeking in the source file).
+    src_win=$((IMAGE_MIB * 1048576))
+    run enc.t xdelta3 -e -f -s A.img B.img x-default.vcdiff
+    run dec.t xdelta3 -d -f -s A.img x-default.vcdiff out.img
+    row "xdelta3 (VCDIFF) default (-B 64 MiB)" "$(stat -c %s x-default.vcdiff)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+    run enc.t xdelta3 -e -9 -f -B "$src_win" -s A.img B.img x-9.vcdiff
+    run dec.t xdelta3 -d -f -B "$src_win" -s A.img x-9.vcdiff out.img
+    row "xdelta3 -9 -B ${IMAGE_MIB} MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+    run dec.t xdelta3 -d -f -B 8388608 -s A.img x-9.vcdiff out.img
+    row "xdelta3 -9, decoded with -B 8 MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "same delta; small decoder window"
+    rm -f x-default.vcdiff x-9.vcdiff
+    ;;
+  zstd)
+    # --patch-from: A is the dictionary; the window must cover A, so --long=log2(image)+1 on both
+    # sides, and the decoder holds (maps) the whole source.
+    wlog=$(awk -v m="$IMAGE_MIB" 'BEGIN{l=20; while ((2^l) < m*1048576) l++; print l+1}')
+    for lvl in 3 19; do
+      run enc.t zstd -q -f -"$lvl" --long="$wlog" --patch-from=A.img B.img -o z.zst
+      run dec.t zstd -q -f -d --long="$wlog" --patch-from=A.img z.zst -o out.img
+      row "zstd -$lvl --patch-from --long=$wlog" "$(stat -c %s z.zst)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+      rm -f z.zst
+    done
+    ;;
+  bsdiff)
+    # bsdiff's suffix sort needs ~17x the old file in memory (and minutes): bounded by a timeout.
+    if run enc.t timeout "$BSDIFF_TIMEOUT" bsdiff A.img B.img b.patch; then
+      run dec.t bspatch A.img out.img b.patch
+      row "bsdiff 4.3 (bzip2)" "$(stat -c %s b.patch)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+    else
+      rows+=("| bsdiff 4.3 | - | - | > ${BSDIFF_TIMEOUT} s (stopped) | - | - | - | encode did not finish in ${BSDIFF_TIMEOUT} s; encoder peak RSS by then $(awk '{printf "%.0f MiB", $2/1024}' enc.t) |")
+    fi
+    rm -f b.patch
+    ;;
+  casync)
+    # Content-defined chunks (default average 64 KiB), each compressed with zstd in a store. The
+    # device would download only B's chunks that A's image does not already contain: those are the
+    # "delta". To prove it, B is extracted from a store holding ONLY those chunks, seeded by A.img.
+    casync make --compression=zstd --store=A.castr A.caibx A.img >/dev/null
+    run enc.t casync make --compression=zstd --store=B.castr B.caibx B.img >/dev/null
+    mkdir -p D.castr
+    (cd B.castr && find . -name '*.cacnk' | sort) >b.list
+    (cd A.castr && find . -name '*.cacnk' | sort) >a.list
+    missing=0
+    nmiss=0
+    while IFS= read -r c; do
+      mkdir -p "D.castr/$(dirname "$c")"
+      cp "B.castr/$c" "D.castr/$c"
+      missing=$((missing + $(stat -c %s "B.castr/$c")))
+      nmiss=$((nmiss + 1))
+    done < <(comm -13 a.list b.list)
+    nb="$(wc -l <b.list)"
+    idx="$(stat -c %s B.caibx)"
+    run dec.t casync extract --store=D.castr --seed=A.img B.caibx out.img
+    row "casync (64 KiB avg chunks, zstd)" "$((missing + idx))" enc.t dec.t out.img "$nmiss of $nb chunks missing + index $(mib "$idx"); encode = make B's store"
+    rm -rf A.castr B.castr D.castr A.caibx B.caibx a.list b.list
+    ;;
+  *) echo "unknown candidate: $cand" >&2; exit 2 ;;
+  esac
+done
+
+echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); image ${IMAGE_MIB} MiB ext4, ~${CONTENT_MB} MB of files;"
+echo "B: ${big#treeA} (${big_size} B) replaced by new bytes, a config edited, a 2 MiB file added."
+echo "Full image B: $(mib "$full") (zstd -3: $(mib "$full_zst")). Tools (Debian packages): $(dpkg-query -W -f='${Package} ${Version}, ' xdelta3 zstd bsdiff casync e2fsprogs 2>/dev/null || true)."
+echo
+echo "| Format | Delta | Delta / full | Encode | Decode | Decoder peak RSS | Decoded = B | Note |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
