@@ -56,9 +56,13 @@ for c in /etc/services /etc/protocols /etc/nsswitch.conf /etc/adduser.conf /etc/
 done
 printf 'server_url = "https://osprey.example/"\npoll_interval_s = 300\nlog_level = "info"\n' >treeA/etc/osprey-agent.toml
 
-# The ~5 MB binary to replace: the file closest to 5 MB in the tree.
-big="$(find treeA -type f -printf '%s\t%p\n' | LC_ALL=C sort -t "$(printf '\t')" -k2 |
-  awk -F '\t' '{ d = $1 - 5000000; if (d < 0) d = -d; if (best == "" || d < bestd) { bestd = d; best = $2 } } END { print best }')"
+# The application binary B rebuilds: 5 MiB of a real shared library (the first one of at least
+# 5 MiB on this machine), so A holds real machine code there; B replaces it with entirely new bytes.
+lib="$(find /usr/lib/x86_64-linux-gnu -xdev -type f -name '*.so*' -size +5M 2>/dev/null | LC_ALL=C sort | sed -n 1p)"
+[ -n "$lib" ] || { echo "no shared library of 5 MiB or more under /usr/lib/x86_64-linux-gnu" >&2; exit 2; }
+mkdir -p treeA/usr/bin
+head -c 5242880 "$lib" >treeA/usr/bin/osprey-app
+big=treeA/usr/bin/osprey-app
 big_size="$(stat -c %s "$big")"
 
 cp -a treeA treeB
@@ -93,8 +97,9 @@ mib() { awk -v b="$1" 'BEGIN{printf "%.2f MiB", b/1048576}'; }
 row() { # row NAME DELTA_BYTES ENC_FILE DEC_FILE OUT_IMAGE NOTE
   local ok enc dec
   if [ -f "$5" ] && [ "$(sha256sum "$5" | cut -d' ' -f1)" = "$sumB" ]; then ok="yes"; else ok="**NO**"; fi
-  read -r enc _ <"$3"
-  read -r dec decrss <"$4"
+  # GNU time puts "Command exited with non-zero status" first when it does: the numbers are last.
+  read -r enc _ < <(tail -n1 "$3")
+  read -r dec decrss < <(tail -n1 "$4")
   rows+=("| $1 | $(mib "$2") | $(awk -v d="$2" -v f="$full" 'BEGIN{printf "%.2f %%", 100*d/f}') | ${enc} s | ${dec} s | $(awk -v k="$decrss" 'BEGIN{printf "%.0f MiB", k/1024}') | $ok | $6 |")
   rm -f "$5"
 }
@@ -109,10 +114,10 @@ for cand in $CANDIDATES; do
     src_win=$((IMAGE_MIB * 1048576))
     run enc.t xdelta3 -e -f -s A.img B.img x-default.vcdiff
     run dec.t xdelta3 -d -f -s A.img x-default.vcdiff out.img
-    row "xdelta3 (VCDIFF) default (-B 64 MiB)" "$(stat -c %s x-default.vcdiff)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+    row "xdelta3 (VCDIFF) default (-B 64 MiB)" "$(stat -c %s x-default.vcdiff)" enc.t dec.t out.img "encode peak RSS $(tail -n1 enc.t | awk '{printf "%.0f MiB", $2/1024}')"
     run enc.t xdelta3 -e -9 -f -B "$src_win" -s A.img B.img x-9.vcdiff
     run dec.t xdelta3 -d -f -B "$src_win" -s A.img x-9.vcdiff out.img
-    row "xdelta3 -9 -B ${IMAGE_MIB} MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+    row "xdelta3 -9 -B ${IMAGE_MIB} MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "encode peak RSS $(tail -n1 enc.t | awk '{printf "%.0f MiB", $2/1024}')"
     run dec.t xdelta3 -d -f -B 8388608 -s A.img x-9.vcdiff out.img
     row "xdelta3 -9, decoded with -B 8 MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "same delta; small decoder window"
     rm -f x-default.vcdiff x-9.vcdiff
@@ -122,9 +127,9 @@ for cand in $CANDIDATES; do
     # sides, and the decoder holds (maps) the whole source.
     wlog=$(awk -v m="$IMAGE_MIB" 'BEGIN{l=20; while ((2^l) < m*1048576) l++; print l+1}')
     for lvl in 3 19; do
-      run enc.t zstd -q -f -"$lvl" --long="$wlog" --patch-from=A.img B.img -o z.zst
+      run enc.t zstd -q -f -"$lvl" --long="$wlog" --patch-from=A.img B.img -o z.zst 2>/dev/null # (tuning hints)
       run dec.t zstd -q -f -d --long="$wlog" --patch-from=A.img z.zst -o out.img
-      row "zstd -$lvl --patch-from --long=$wlog" "$(stat -c %s z.zst)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+      row "zstd -$lvl --patch-from --long=$wlog" "$(stat -c %s z.zst)" enc.t dec.t out.img "encode peak RSS $(tail -n1 enc.t | awk '{printf "%.0f MiB", $2/1024}')"
       rm -f z.zst
     done
     ;;
@@ -132,9 +137,9 @@ for cand in $CANDIDATES; do
     # bsdiff's suffix sort needs ~17x the old file in memory (and minutes): bounded by a timeout.
     if run enc.t timeout "$BSDIFF_TIMEOUT" bsdiff A.img B.img b.patch; then
       run dec.t bspatch A.img out.img b.patch
-      row "bsdiff 4.3 (bzip2)" "$(stat -c %s b.patch)" enc.t dec.t out.img "encode peak RSS $(awk '{printf "%.0f MiB", $2/1024}' enc.t)"
+      row "bsdiff 4.3 (bzip2)" "$(stat -c %s b.patch)" enc.t dec.t out.img "encode peak RSS $(tail -n1 enc.t | awk '{printf "%.0f MiB", $2/1024}')"
     else
-      rows+=("| bsdiff 4.3 | - | - | > ${BSDIFF_TIMEOUT} s (stopped) | - | - | - | encode did not finish in ${BSDIFF_TIMEOUT} s; encoder peak RSS by then $(awk '{printf "%.0f MiB", $2/1024}' enc.t) |")
+      rows+=("| bsdiff 4.3 | - | - | > ${BSDIFF_TIMEOUT} s (stopped) | - | - | - | encode did not finish in ${BSDIFF_TIMEOUT} s; encoder peak RSS by then $(tail -n1 enc.t | awk '{printf "%.0f MiB", $2/1024}') |")
     fi
     rm -f b.patch
     ;;
@@ -166,8 +171,8 @@ for cand in $CANDIDATES; do
 done
 
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); image ${IMAGE_MIB} MiB ext4, ~${CONTENT_MB} MB of files;"
-echo "B: ${big#treeA} (${big_size} B) replaced by new bytes, a config edited, a 2 MiB file added."
-echo "Full image B: $(mib "$full") (zstd -3: $(mib "$full_zst")). Tools (Debian packages): $(dpkg-query -W -f='${Package} ${Version}, ' xdelta3 zstd bsdiff casync e2fsprogs 2>/dev/null || true)."
+echo "B: ${big#treeA} (${big_size} B, from ${lib}) replaced by new bytes, a config edited, a 2 MiB file added."
+echo "Full image B: $(mib "$full") (zstd -3: $(mib "$full_zst")). Tools (Debian packages): $(dpkg-query -W -f='${Package} ${Version}, ' xdelta3 zstd bsdiff casync e2fsprogs 2>/dev/null | sed 's/, $//')."
 echo
 echo "| Format | Delta | Delta / full | Encode | Decode | Decoder peak RSS | Decoded = B | Note |"
 echo "|---|---|---|---|---|---|---|---|"
