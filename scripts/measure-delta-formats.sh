@@ -80,6 +80,7 @@ mkimg() { # mkimg TREE IMAGE
 }
 mkimg treeA A.img
 mkimg treeB B.img
+content="$(du -sb treeB | cut -f1)"
 rm -rf treeA treeB
 full="$(stat -c %s B.img)"
 sumB="$(sha256sum B.img | cut -d' ' -f1)"
@@ -120,7 +121,18 @@ for cand in $CANDIDATES; do
     row "xdelta3 -9 -B ${IMAGE_MIB} MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "encode peak RSS $(tail -n1 enc.t | awk '{printf "%.0f MiB", $2/1024}')"
     run dec.t xdelta3 -d -f -B 8388608 -s A.img x-9.vcdiff out.img
     row "xdelta3 -9, decoded with -B 8 MiB" "$(stat -c %s x-9.vcdiff)" enc.t dec.t out.img "same delta; small decoder window"
-    rm -f x-default.vcdiff x-9.vcdiff
+    # The profile Osprey would ship: plain RFC 3284 — no secondary compressor (-S none: xdelta3's
+    # lzma/djw are its own extensions), no application header (-A), no per-window Adler-32 (-n:
+    # also an extension; the signed final hash checks the result) — and 1 MiB target windows (-W),
+    # the unit a device decodes in memory and resumes at.
+    run enc.t xdelta3 -e -9 -S none -A -n -W 1048576 -f -B "$src_win" -s A.img B.img x-rfc.vcdiff
+    run dec.t xdelta3 -d -n -f -B 8388608 -s A.img x-rfc.vcdiff out.img
+    xdelta3 printhdrs x-rfc.vcdiff >hdrs.txt
+    hdr="$(sed -n 's/^VCDIFF header indicator: *//p' hdrs.txt | head -n1)"
+    nwin="$(grep -c '^VCDIFF window indicator' hdrs.txt || true)"
+    ntgt="$(grep '^VCDIFF window indicator' hdrs.txt | grep -c 'VCD_TARGET' || true)"
+    row "xdelta3 -9 -S none -A -n -W 1 MiB (plain RFC 3284), decoded with -B 8 MiB" "$(stat -c %s x-rfc.vcdiff)" enc.t dec.t out.img "header indicator: ${hdr:-?}; $nwin windows, $ntgt with VCD_TARGET"
+    rm -f x-default.vcdiff x-9.vcdiff x-rfc.vcdiff hdrs.txt
     ;;
   zstd)
     # --patch-from: A is the dictionary; the window must cover A, so --long=log2(image)+1 on both
@@ -170,7 +182,7 @@ for cand in $CANDIDATES; do
   esac
 done
 
-echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); image ${IMAGE_MIB} MiB ext4, ~${CONTENT_MB} MB of files;"
+echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); image ${IMAGE_MIB} MiB ext4 holding $(mib "$content") of files;"
 echo "B: ${big#treeA} (${big_size} B, from ${lib}) replaced by new bytes, a config edited, a 2 MiB file added."
 echo "Full image B: $(mib "$full") (zstd -3: $(mib "$full_zst")). Tools (Debian packages): $(dpkg-query -W -f='${Package} ${Version}, ' xdelta3 zstd bsdiff casync e2fsprogs 2>/dev/null | sed 's/, $//')."
 echo
