@@ -15,6 +15,7 @@
 #
 # Usage: scripts/measure-delta-formats.sh            (256 MiB, all candidates; ~3-5 min on 2 cores)
 #        IMAGE_MIB=1024 CANDIDATES="xdelta3 casync" scripts/measure-delta-formats.sh
+#        NEW_BINARY=library (B's 5 MiB binary: another real library instead of random bytes),
 #        CONTENT_MB=150 (content in the tree), BSDIFF_TIMEOUT=60 (seconds; bsdiff's suffix sort
 #        did not finish in 240 s even on a 64 MiB image: the free space is long runs of zeros)
 # Needs: mkfs.ext4 (e2fsprogs), xdelta3, zstd, bsdiff, casync, openssl, GNU time (/usr/bin/time).
@@ -24,6 +25,7 @@ set -euo pipefail
 IMAGE_MIB="${IMAGE_MIB:-256}"
 CONTENT_MB="${CONTENT_MB:-150}"
 CANDIDATES="${CANDIDATES:-xdelta3 zstd bsdiff casync}"
+NEW_BINARY="${NEW_BINARY:-random}" # random | library (B's binary is another real library: compressible)
 BSDIFF_TIMEOUT="${BSDIFF_TIMEOUT:-60}"
 
 for tool in mkfs.ext4 xdelta3 zstd bsdiff bspatch casync openssl sha256sum; do
@@ -46,9 +48,11 @@ prng() { # prng SEED BYTES
 
 # --- the tree of release A ----------------------------------------------------------------------
 mkdir -p treeA/usr/lib treeA/etc
-find /usr/lib/python3.11 /usr/lib/x86_64-linux-gnu -xdev -type f -readable -printf '%s\t%p\n' 2>/dev/null |
-  LC_ALL=C sort -t "$(printf '\t')" -k2 |
-  awk -F '\t' -v budget=$((CONTENT_MB * 1000 * 1000)) '$1 + used <= budget { used += $1; print $2 }' >files.list
+# One path per inode: /usr/lib holds hard links, which tar (and mkfs -d) would store once, so
+# counting them would leave the tree well short of the budget.
+find /usr/lib/python3.11 /usr/lib/x86_64-linux-gnu -xdev -type f -readable -printf '%i\t%s\t%p\n' 2>/dev/null |
+  LC_ALL=C sort -t "$(printf '\t')" -k3 |
+  awk -F '\t' -v budget=$((CONTENT_MB * 1000 * 1000)) '!seen[$1]++ && $2 + used <= budget { used += $2; print $3 }' >files.list
 tar -cf - --verbatim-files-from -T files.list 2>/dev/null | tar -xf - -C treeA
 rm files.list
 for c in /etc/services /etc/protocols /etc/nsswitch.conf /etc/adduser.conf /etc/login.defs; do
@@ -66,7 +70,15 @@ big=treeA/usr/bin/osprey-app
 big_size="$(stat -c %s "$big")"
 
 cp -a treeA treeB
-prng "release-b-binary" "$big_size" >"treeB/${big#treeA/}"
+if [ "$NEW_BINARY" = library ]; then
+  lib2="$(find /usr/lib/x86_64-linux-gnu -xdev -type f -name '*.so*' -size +5M 2>/dev/null | LC_ALL=C sort | sed -n 2p)"
+  [ -n "$lib2" ] || { echo "no second shared library of 5 MiB or more" >&2; exit 2; }
+  head -c "$big_size" "$lib2" >"treeB/${big#treeA/}"
+  new_desc="the start of $lib2"
+else
+  prng "release-b-binary" "$big_size" >"treeB/${big#treeA/}"
+  new_desc="new random bytes"
+fi
 sed -i 's/poll_interval_s = 300/poll_interval_s = 600/; s/log_level = "info"/log_level = "warn"/' treeB/etc/osprey-agent.toml
 printf '# added in release B\nmax_download_kbps = 512\n' >>treeB/etc/osprey-agent.toml
 mkdir -p treeB/usr/share/osprey
@@ -131,7 +143,7 @@ for cand in $CANDIDATES; do
     hdr="$(sed -n 's/^VCDIFF header indicator: *//p' hdrs.txt | head -n1)"
     nwin="$(grep -c '^VCDIFF window indicator' hdrs.txt || true)"
     ntgt="$(grep '^VCDIFF window indicator' hdrs.txt | grep -c 'VCD_TARGET' || true)"
-    row "xdelta3 -9 -S none -A -n -W 1 MiB (plain RFC 3284), decoded with -B 8 MiB" "$(stat -c %s x-rfc.vcdiff)" enc.t dec.t out.img "header indicator: ${hdr:-?}; $nwin windows, $ntgt with VCD_TARGET"
+    row "xdelta3 -9 -S none -A -n -W 1 MiB (plain RFC 3284), decoded with -B 8 MiB" "$(stat -c %s x-rfc.vcdiff)" enc.t dec.t out.img "header indicator: ${hdr:-?}; $nwin windows, $ntgt with VCD_TARGET; gzip -6 of it: $(mib "$(gzip -6 -c x-rfc.vcdiff | wc -c)")"
     rm -f x-default.vcdiff x-9.vcdiff x-rfc.vcdiff hdrs.txt
     ;;
   zstd)
@@ -183,7 +195,7 @@ for cand in $CANDIDATES; do
 done
 
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)); image ${IMAGE_MIB} MiB ext4 holding $(mib "$content") of files;"
-echo "B: ${big#treeA} (${big_size} B, from ${lib}) replaced by new bytes, a config edited, a 2 MiB file added."
+echo "B: ${big#treeA} (${big_size} B, from ${lib}) replaced by ${new_desc}, a config edited, a 2 MiB file added."
 echo "Full image B: $(mib "$full") (zstd -3: $(mib "$full_zst")). Tools (Debian packages): $(dpkg-query -W -f='${Package} ${Version}, ' xdelta3 zstd bsdiff casync e2fsprogs 2>/dev/null | sed 's/, $//')."
 echo
 echo "| Format | Delta | Delta / full | Encode | Decode | Decoder peak RSS | Decoded = B | Note |"
