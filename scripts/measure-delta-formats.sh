@@ -15,7 +15,7 @@
 #
 # Usage: scripts/measure-delta-formats.sh            (256 MiB, all candidates; ~3-5 min on 2 cores)
 #        IMAGE_MIB=1024 CANDIDATES="xdelta3 casync" scripts/measure-delta-formats.sh
-#        NEW_BINARY=library (B's 5 MiB binary: another real library instead of random bytes),
+#        NEW_BINARY=library (B's 5 MiB binary: a real program from outside the tree, not random bytes),
 #        CONTENT_MB=150 (content in the tree), BSDIFF_TIMEOUT=60 (seconds; bsdiff's suffix sort
 #        did not finish in 240 s even on a 64 MiB image: the free space is long runs of zeros)
 # Needs: mkfs.ext4 (e2fsprogs), xdelta3, zstd, bsdiff, casync, openssl, GNU time (/usr/bin/time).
@@ -25,7 +25,7 @@ set -euo pipefail
 IMAGE_MIB="${IMAGE_MIB:-256}"
 CONTENT_MB="${CONTENT_MB:-150}"
 CANDIDATES="${CANDIDATES:-xdelta3 zstd bsdiff casync}"
-NEW_BINARY="${NEW_BINARY:-random}" # random | library (B's binary is another real library: compressible)
+NEW_BINARY="${NEW_BINARY:-random}" # random | library (B's binary is real code: compressible)
 BSDIFF_TIMEOUT="${BSDIFF_TIMEOUT:-60}"
 
 for tool in mkfs.ext4 xdelta3 zstd bsdiff bspatch casync openssl sha256sum; do
@@ -71,8 +71,10 @@ big_size="$(stat -c %s "$big")"
 
 cp -a treeA treeB
 if [ "$NEW_BINARY" = library ]; then
-  lib2="$(find /usr/lib/x86_64-linux-gnu -xdev -type f -name '*.so*' -size +5M 2>/dev/null | LC_ALL=C sort | sed -n 2p)"
-  [ -n "$lib2" ] || { echo "no second shared library of 5 MiB or more" >&2; exit 2; }
+  # A real program from outside the tree (the tree's own libraries would be found in A: Mesa's
+  # drivers, for one, are copies of each other), so its bytes are new but compress like code.
+  lib2="$(find /usr/bin /usr/sbin -xdev -type f -size +5M 2>/dev/null | LC_ALL=C sort | sed -n 1p)"
+  [ -n "$lib2" ] || { echo "no program of 5 MiB or more under /usr/bin or /usr/sbin" >&2; exit 2; }
   head -c "$big_size" "$lib2" >"treeB/${big#treeA/}"
   new_desc="the start of $lib2"
 else
