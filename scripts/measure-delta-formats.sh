@@ -4,7 +4,7 @@
 # is to choose the format with numbers measured on this machine, not quoted from elsewhere.
 #
 # Release A: an ext4 image (IMAGE_MIB, default 256) made unprivileged with `mkfs.ext4 -d` from a
-# tree of real files (~150 MB: Python's standard library plus shared libraries, taken in sorted
+# tree of real files (~150 MB, one path per inode: Python's standard library plus shared libraries, taken in sorted
 # order so the same machine gives the same tree). Release B: the same tree with one ~5 MB binary
 # replaced by entirely new bytes (worst case for a delta: a rebuilt binary usually shares much
 # more), one config file edited and one new 2 MB file; B is made by a FRESH mkfs, as a build would
@@ -13,7 +13,7 @@
 # Per candidate: delta size, delta / full, encode time, decode time, the decoder's peak RSS
 # (GNU time's maximum resident set size) and whether the decoded image's SHA-256 equals B's.
 #
-# Usage: scripts/measure-delta-formats.sh            (256 MiB, all candidates; ~3-5 min on 2 cores)
+# Usage: scripts/measure-delta-formats.sh            (256 MiB, all candidates; about 2.5 min on 2 cores)
 #        IMAGE_MIB=1024 CANDIDATES="xdelta3 casync" scripts/measure-delta-formats.sh
 #        NEW_BINARY=library (B's 5 MiB binary: a real program from outside the tree, not random bytes),
 #        CONTENT_MB=150 (content in the tree), BSDIFF_TIMEOUT=60 (seconds; bsdiff's suffix sort
