@@ -42,7 +42,16 @@ const MAX_SOCKETS = 1024;
  * The S3Client options for a configured store: the presigned-download links build their client
  * from this too, so both talk to the same endpoint with the same credentials and addressing.
  */
-export function s3ClientConfig(cfg: S3BlobStoreConfig): S3ClientConfig {
+/**
+ * How long a request to the store may stay silent (no byte either way) before it fails. Uploads
+ * record their row and deletes run inside a database transaction that waits on the store: a store
+ * that accepts connections and then stops answering must not hold those transactions (and the
+ * pool's connections) forever. A slow but moving download is never cut: the timer restarts with
+ * every byte.
+ */
+export const S3_IDLE_TIMEOUT_MS = 120_000;
+
+export function s3ClientConfig(cfg: S3BlobStoreConfig, idleTimeoutMs = S3_IDLE_TIMEOUT_MS): S3ClientConfig {
   return {
     region: cfg.region,
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
@@ -58,6 +67,7 @@ export function s3ClientConfig(cfg: S3BlobStoreConfig): S3ClientConfig {
     // answers fails the start within seconds instead of hanging it.
     requestHandler: {
       connectionTimeout: 10_000,
+      socketTimeout: idleTimeoutMs, // inactivity (smithy: requestTimeout is a whole-request timer that only warns)
       httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
       httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
     },

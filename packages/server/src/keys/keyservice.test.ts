@@ -43,4 +43,12 @@ describe('FileKeyService on a shared directory', () => {
     two.forget();
     expect(two.tufSigners('ACME', 'snapshot')).toHaveLength(2);
   });
+
+  it('an instance that found no TUF key for a tenant sees the key another instance makes, unannounced', () => {
+    const one = new FileKeyService(dir, 'a shared passphrase');
+    const two = new FileKeyService(dir, 'a shared passphrase');
+    expect(two.tufSigners('NEW', 'timestamp')).toEqual([]);
+    const made = one.generateTufKeys('NEW', ['timestamp']).timestamp.key.keyID;
+    expect(two.tufSigner('NEW', 'timestamp')?.key.keyID).toBe(made);
+  });
 });

@@ -174,7 +174,9 @@ export class FileKeyService implements KeyService {
       .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs, name }))
       .sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name))
       .map(({ path }) => new KeyObjectSigner(createPrivateKey({ key: readFileSync(path), passphrase: this.passphrase })) as Signer);
-    this.tufCache.set(cacheKey, loaded);
+    // No key yet is not remembered: another instance sharing the directory may create the
+    // tenant's repository (ensureRepository announces nothing), and this one must then see it.
+    if (loaded.length > 0) this.tufCache.set(cacheKey, loaded);
     return [...loaded];
   }
 
