@@ -134,6 +134,8 @@ export interface StorageProxy {
   cutNextAfter(bytes: number): void;
   /** Awaited before each request is forwarded (a test holds a request back until a link expired). */
   beforeForward?: (request: ProxiedRequest) => Promise<void> | void;
+  /** While set, every request is answered with this status and S3's error body, not forwarded (a store in trouble). */
+  failWith?: number;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,13 @@ async function startProxy(target: URL, pathPrefix: string, options: DirectStorag
     const record: ProxiedRequest = { method: req.method!, url: req.url!, headers: { ...req.headers } };
     requests.push(record);
     await proxy.beforeForward?.(record);
+    if (proxy.failWith !== undefined) {
+      record.status = proxy.failWith;
+      res.writeHead(proxy.failWith, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>the store is in trouble (test)</Message></Error>');
+      req.resume();
+      return;
+    }
     const headers = { ...req.headers };
     if (options.dropForeignAuthorization && headers.authorization && !SIGV4.test(headers.authorization)) delete headers.authorization;
     if (headers.authorization) record.forwardedAuthorization = headers.authorization;

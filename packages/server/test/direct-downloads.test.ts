@@ -216,6 +216,20 @@ describe.runIf(cephOrFail())('direct downloads from Ceph RGW', () => {
     }
   });
 
+  it('a store that cannot be asked (503) leaves the deployment answered, linked to the server, and records no damage', async () => {
+    storage.proxy.failWith = 503;
+    try {
+      const artifact = await deployment(server, 'dev01');
+      expect(new URL(artifact._links['download-http']!.href).pathname).toMatch(/\/DEFAULT\/controller\/v1\/dev01\/softwaremodules\/\d+\/artifacts\//);
+    } finally {
+      delete storage.proxy.failWith;
+    }
+    const row = await server.database.db.selectFrom('artifacts').select('damaged_at').where('sha256', '=', sha(image)).executeTakeFirstOrThrow();
+    expect(row.damaged_at).toBeNull();
+    // Back: storage links again.
+    expect(new URL((await deployment(server, 'dev01'))._links['download-http']!.href).origin).toBe(storage.proxy.origin);
+  });
+
   it('a damaged artifact (its blob gone) gets no link to storage, and the damage is recorded', async () => {
     await server.blobs.delete(sha(other));
     const artifact = await deployment(server, 'dev02');

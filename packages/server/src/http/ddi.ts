@@ -56,7 +56,12 @@ export interface DdiPluginOptions {
  * damage is recorded as a download would; its server link then answers 503). Without direct
  * downloads, none.
  */
-async function directLinks(options: DdiPluginOptions, tenant: string, artifacts: readonly ArtifactView[]): Promise<DirectLinks | undefined> {
+async function directLinks(
+  options: DdiPluginOptions,
+  request: FastifyRequest,
+  tenant: string,
+  artifacts: readonly ArtifactView[],
+): Promise<DirectLinks | undefined> {
   const direct = options.direct;
   if (!direct) return undefined;
   const links = new Map<number, string>();
@@ -65,7 +70,11 @@ async function directLinks(options: DdiPluginOptions, tenant: string, artifacts:
       await options.integrity.assertServable(tenant, { id: a.id, sha256: a.hashes.sha256, size: a.size, damage: null }, 'device download');
     } catch (e) {
       if (e instanceof ServerError && e.code === 'ARTIFACT_DAMAGED') continue;
-      throw e;
+      if (e instanceof ServerError) throw e;
+      // The store could not be asked (down, slow, refusing): the deployment is still answered,
+      // with this artifact's link on the server, whose own download reports the store's state.
+      request.log.warn({ err: e, artifactId: a.id }, 'the blob store did not answer; this artifact is linked to the server instead of storage');
+      continue;
     }
     links.set(a.id, await direct.downloads.urlFor(a.hashes.sha256, { expiresInSeconds: direct.ttlSeconds, fileName: a.filename }));
   }
@@ -142,6 +151,7 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
           ? undefined
           : await directLinks(
               options,
+              request,
               d.target.tenant,
               view.chunks.flatMap((c) => c.artifacts),
             );
@@ -216,7 +226,7 @@ export async function ddiPlugin(app: TypedApp, options: DdiPluginOptions): Promi
     const { moduleId } = request.params;
     const urls = urlsOf(request, d);
     const artifacts = await ddi.deployments.moduleArtifacts(d.target, moduleId);
-    const direct = await directLinks(options, d.target.tenant, artifacts);
+    const direct = await directLinks(options, request, d.target.tenant, artifacts);
     return reply.type(jsonType(request)).send(artifacts.map((a) => artifactBody(urls, moduleId, a, direct)));
   });
 
