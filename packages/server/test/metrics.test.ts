@@ -29,6 +29,14 @@ describe('metrics', () => {
     expect(remote.json().message).toMatch(/OSPREY_METRICS_TOKEN/);
   });
 
+  it('refuses a loopback connection that a proxy forwards for another caller', async () => {
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+      const proxied = await open.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers });
+      expect(proxied.statusCode).toBe(403);
+      expect(proxied.json().message).toMatch(/not through a proxy/);
+    }
+  });
+
   it('with a token, answers only a caller that sends it, from any address', async () => {
     const none = await guarded.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
     expect(none.statusCode).toBe(401);

@@ -27,8 +27,14 @@ import { binary, type TypedApp } from './schema.js';
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Headers a reverse proxy adds: a loopback connection carrying one is a caller from elsewhere. */
+const FORWARDED = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
 function allowed(request: FastifyRequest, token: string | undefined): boolean {
-  if (token === undefined) return LOOPBACK.test(request.socket.remoteAddress ?? '');
+  if (token === undefined) {
+    // A proxy on this host connects from loopback for every caller on the network.
+    return LOOPBACK.test(request.socket.remoteAddress ?? '') && FORWARDED.every((h) => request.headers[h] === undefined);
+  }
   const header = request.headers.authorization ?? '';
   const match = /^bearer\s+(.+)$/i.exec(header);
   return match !== null && timingSafeEqual(digest(match[1]!.trim()), digest(token));
@@ -38,7 +44,7 @@ export function registerMetrics(app: TypedApp, metrics: ServerMetrics, token: st
   app.get('/metrics', { schema: { response: { 200: binary('Prometheus text exposition format', 'text/plain') } } }, async (request, reply) => {
     if (!allowed(request, token)) {
       throw token === undefined
-        ? new ServerError('FORBIDDEN', 'metrics are served to loopback callers only; set OSPREY_METRICS_TOKEN to scrape from elsewhere')
+        ? new ServerError('FORBIDDEN', 'metrics are served to loopback callers only (not through a proxy); set OSPREY_METRICS_TOKEN to scrape from elsewhere')
         : new ServerError('UNAUTHORIZED', 'metrics need Authorization: Bearer <OSPREY_METRICS_TOKEN>');
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
