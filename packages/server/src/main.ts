@@ -145,24 +145,35 @@ function directDownloadsOf(config: ServerConfig, injected: DirectDownloads | und
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  // What a start has opened so far, closed in reverse if a later step fails: nothing (the store's
+  // sockets, the database's listener, the broker connection) may keep a failed start's process alive.
+  const opened: Array<() => unknown> = [];
+  try {
+    return await assemble(config, options, opened);
+  } catch (e) {
+    for (const closeIt of opened.reverse()) await Promise.resolve(closeIt()).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(config: ServerConfig, options: StartOptions, opened: Array<() => unknown>): Promise<RunningServer> {
   // Before anything opens: a configuration that cannot work stops here.
   const direct = directDownloadsOf(config, options.directDownloads);
   // The logger exists once fastify does; until then a lost idle connection is not worth a line.
   let warn: (message: string, err: unknown) => void = () => undefined;
   const metrics = createMetrics();
-  const opened = await openBlobStore(config, options.clock?.() ?? new Date());
-  const closeBlobs = opened.close;
+  const store = await openBlobStore(config, options.clock?.() ?? new Date());
+  const closeBlobs = store.close;
+  opened.push(closeBlobs);
   // Every store is timed by one decorator (blob/timed.ts): latency by operation, in the metrics.
-  const blobs: BlobStore = new TimedBlobStore(opened.blobs, (operation, outcome, seconds) => metrics.blobOperations.observe({ operation, outcome }, seconds));
+  const blobs: BlobStore = new TimedBlobStore(store.blobs, (operation, outcome, seconds) => metrics.blobOperations.observe({ operation, outcome }, seconds));
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
     onIdleConnectionLost: (err) => warn('an idle database connection was cut (PostgreSQL restarted?); the next query reconnects', err),
-  }).catch((e: unknown) => {
-    closeBlobs(); // the store's connections must not keep a failed start's process alive
-    throw e;
   });
+  opened.push(() => database.close());
   const boot = await bootstrap(database.db, config.adminPassword);
   // Tenant keys: files under the key passphrase (embedded default), or a PKCS#11 token.
   let keys: KeyService;
@@ -173,6 +184,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     keys = token;
     signing = token.artifactSigning();
     closeKeys = () => token.close();
+    opened.push(closeKeys);
   } else {
     const keyDir = config.keyDir ?? join(config.dataDir, 'keys');
     keys = new FileKeyService(keyDir, config.keyPassphrase);
@@ -207,6 +219,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const ddi = new DdiService(database.db, keys, options.clock, cache, events);
   // MQTT wake-up (#16): with OSPREY_MQTT_URL, devices are told to poll at once after their action commits.
   const wakeups = config.mqtt ? wakeupPublisherOf(config.mqtt, (message, err) => warn(message, err)) : { publisher: NO_WAKEUPS, counter: undefined };
+  opened.push(() => wakeups.publisher.close());
   const changes = new Changes(database.db, options.clock, events, wakeups.publisher);
   const targets = new TargetService(database.db, changes, keys, options.clock);
   if (wakeups.counter) metrics.registry.registerMetric(wakeups.counter);
@@ -326,6 +339,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       : undefined;
   rolloutTimer?.unref();
   let closed = false;
+  // From here, a failed start closes all of it (in order) with the same close().
+  opened.splice(0, opened.length, () => close());
   const close = async () => {
     if (closed) return;
     closed = true;

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasPostgres, POSTGRES_ADMIN_URL } from '../../../testkit/server.js';
 
 const bin = join(import.meta.dirname, '..', 'dist', 'bin.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'osprey-bin-'));
@@ -199,6 +201,32 @@ describe('osprey-server binary', () => {
       expect(existsSync(join(gcDir, 'data', 'blobs', 'sha256', firmware.slice(0, 2), firmware))).toBe(true);
     } finally {
       rmSync(gcDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.runIf(await hasPostgres())('osprey-server binary on PostgreSQL', () => {
+  it('exits with one line when a step after the database fails (an unreadable MQTT CA), its listener closed', async () => {
+    const name = `osprey_test_bin_${process.pid}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    try {
+      const url = new URL(POSTGRES_ADMIN_URL);
+      url.pathname = `/${name}`;
+      const run = start({ DATABASE_URL: url.toString(), OSPREY_MQTT_URL: 'mqtt://127.0.0.1:1', OSPREY_MQTT_CA: '/nonexistent/ca.pem' });
+      // The database's LISTEN connection was open by then: the process still ends by itself.
+      expect(await run.exited).toBe(2);
+      expect(
+        run
+          .output()
+          .trim()
+          .split('\n')
+          .filter((l) => /OSPREY_MQTT_CA/.test(l)),
+      ).toEqual(['osprey-server: cannot read the MQTT CA bundle /nonexistent/ca.pem (OSPREY_MQTT_CA): ENOENT']);
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
     }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Counter } from 'prom-client';
-import type { ServerConfig } from '../config.js';
+import { ConfigError, type ServerConfig } from '../config.js';
 import { MqttWakeupPublisher } from './mqtt.js';
 
 export function wakeupPublisherOf(
@@ -18,13 +18,21 @@ export function wakeupPublisherOf(
     registers: [],
   });
   for (const result of ['sent', 'failed']) counter.inc({ result }, 0);
+  let ca: string | undefined;
+  try {
+    if (config.ca !== undefined) ca = readFileSync(config.ca, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read the MQTT CA bundle ${config.ca} (OSPREY_MQTT_CA): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
+  }
   const publisher = new MqttWakeupPublisher(
     {
       url: config.url,
       topicPrefix: config.topicPrefix,
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
-      ...(config.ca === undefined ? {} : { ca: readFileSync(config.ca, 'utf8') }),
+      ...(ca === undefined ? {} : { ca }),
     },
     warn,
     { inc: (result) => counter.inc({ result }) },
