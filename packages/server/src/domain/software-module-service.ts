@@ -154,6 +154,8 @@ export class SoftwareModuleService {
     await this.artifact(who.tenant, moduleId, artifactId);
     const sha256 = await this.changes.apply(who, async (trx) => {
       const modules = new SoftwareModuleStore(trx);
+      // Locked first: the module cannot join a set between the check and the delete.
+      if (!(await modules.lockModule(who.tenant, moduleId))) throw notFound(`software module ${moduleId}`);
       const used = await modules.aSetUsing(who.tenant, moduleId);
       if (used)
         throw new ServerError('CONFLICT', `software module ${moduleId} belongs to distribution set ${used.ds_id}; its artifacts are kept while it does`);

@@ -27,6 +27,16 @@ export class SoftwareModuleStore {
     return this.db.insertInto('software_modules').values(values).returningAll().executeTakeFirstOrThrow();
   }
 
+  /**
+   * Lock the module's row until the transaction ends. Adding it to a distribution set takes a
+   * key-share lock on the same row (the foreign key), so the two wait for each other: a check of
+   * aSetUsing after this sees every set membership committed before, and none can slip in after.
+   */
+  async lockModule(tenant: string, id: number): Promise<boolean> {
+    const row = await this.db.selectFrom('software_modules').select('id').where('tenant', '=', tenant).where('id', '=', id).forUpdate().executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** A distribution set this module belongs to, if any (a module in use is not deleted). */
   async aSetUsing(tenant: string, moduleId: number): Promise<{ ds_id: number } | undefined> {
     return this.db
