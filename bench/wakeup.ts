@@ -152,6 +152,10 @@ export async function main(args: string[]): Promise<void> {
             hardware: 'board-a',
             logger,
             ...(wakeups ? { wakeups } : {}),
+            // This measures how soon a wake-up is answered, not the gap that keeps a stream of
+            // them to one early poll per 5 s (the devices polled just before their assignment).
+            minPollMs: 1,
+            wakeupMinGapMs: 1,
           });
           const abort = new AbortController();
           const running = agent.run(abort.signal);

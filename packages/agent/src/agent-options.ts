@@ -71,6 +71,12 @@ export interface AgentOptions {
   readonly wakeups?: WakeupSource;
   /** A burst of wake-ups within this window is one poll (ms). Default 100. */
   readonly wakeupDebounceMs?: number;
+  /**
+   * A poll brought forward by a wake-up comes at least this long after the poll before it (ms);
+   * a wake-up within the gap is served when it ends. Default 5000, never less than `minPollMs`:
+   * whoever can publish to the device's topic cannot make it poll more often than that.
+   */
+  readonly wakeupMinGapMs?: number;
   /** The timers of the wake-up wait and its debounce (tests inject their own). */
   readonly wakeupTimers?: WakeupTimers;
   /** Fault injection (tests): called at each crash point; throwing there simulates a crash. */

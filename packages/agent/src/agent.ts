@@ -51,7 +51,7 @@ import {
   type SideFile,
 } from './state/side-files.js';
 import { isStateCorrupted } from './state/store.js';
-import { PollSignal } from './wakeup.js';
+import { DEFAULT_WAKEUP_GAP_MS, PollSignal } from './wakeup.js';
 
 export type { AgentOptions, StepResult } from './agent-options.js';
 
@@ -79,6 +79,8 @@ export class Agent {
     const wakeups = options.wakeups
       ? new PollSignal(options.wakeups, {
           ...(options.wakeupDebounceMs === undefined ? {} : { debounceMs: options.wakeupDebounceMs }),
+          // Never closer than the agent's own lower bound of the poll delay.
+          minGapMs: Math.max(options.minPollMs ?? 1000, options.wakeupMinGapMs ?? DEFAULT_WAKEUP_GAP_MS),
           ...(options.wakeupTimers ? { timers: options.wakeupTimers } : {}),
         })
       : undefined;
@@ -89,7 +91,16 @@ export class Agent {
       log: this.#log,
       cancelPollDelayMs: () => options.busyPollMs ?? Math.max(options.minPollMs ?? 1000, pollDelayMs(this.#pollSeconds)),
       polled: (seconds) => (this.#pollSeconds = seconds),
-      ...(wakeups ? { cancelPollWait: (ms: number, signal: AbortSignal) => wakeups.wait(ms, signal) } : {}),
+      ...(wakeups
+        ? {
+            cancelPollWait: async (ms: number, signal: AbortSignal) => {
+              const woken = await wakeups.wait(ms, signal);
+              // The watch polls as soon as its wait ends: that poll opens the gap like any other.
+              wakeups.polling();
+              return woken;
+            },
+          }
+        : {}),
       point: (name) => this.#point(name),
       crashed: () => this.#crash,
     });
@@ -407,6 +418,8 @@ export class Agent {
 
   async #poll(): Promise<StepResult> {
     const ddi = this.#o.ddi;
+    // It answers every wake-up that came before it, and opens the gap before the next early poll.
+    this.#wakeups?.polling();
     const poll = await ddi.poll();
     this.#pollSeconds = poll.sleepSeconds;
     const idle = (did: string): StepResult => ({ phase: 'idle', did, idle: true, pollSeconds: poll.sleepSeconds });
@@ -458,15 +471,14 @@ export class Agent {
    */
   async run(signal?: AbortSignal): Promise<void> {
     const backoff = new Backoff(this.#o.backoff);
-    // With wake-ups (MQTT), the idle wait ends early when the server says "poll now". The wait
-    // after an error does not: the backoff protects a struggling server from its whole fleet.
+    // With wake-ups (MQTT), the idle wait ends early when the server says "poll now", but never
+    // sooner than the signal's gap after the last poll (#poll marks each one). The wait after an
+    // error does not: the backoff protects a struggling server from its whole fleet.
     const wakeups = this.#wakeups;
     let pollSeconds = 60;
-    let idle = true;
+    let idle: boolean;
     while (!signal?.aborted) {
       let delay = 0;
-      // An idle step polls: it answers every wake-up that came before it.
-      if (idle) wakeups?.polling();
       try {
         const result = await this.step();
         backoff.reset();

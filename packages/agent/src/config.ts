@@ -106,6 +106,8 @@ export const agentConfigSchema = z
           .optional(),
         /** CA certificates (PEM file) to trust for mqtts://. */
         ca: z.string().min(1).optional(),
+        /** Least time between the polls wake-ups bring forward, and from the poll before (ms; default 5000, never below minPollMs). */
+        minGapMs: z.int().positive().optional(),
       })
       .optional(),
   })

@@ -200,6 +200,7 @@ export function openAgent(
         }),
     requireEncryption: config.requireEncryption,
     minPollMs: config.minPollMs,
+    ...(config.mqtt?.minGapMs === undefined ? {} : { wakeupMinGapMs: config.mqtt.minGapMs }),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(wakeups ? { wakeups } : {}),
   });

@@ -54,7 +54,7 @@ describe('PollSignal', () => {
   const setup = () => {
     const timers = new ManualTimers();
     const source = new Source();
-    const signal = new PollSignal(source, { debounceMs: 100, timers });
+    const signal = new PollSignal(source, { debounceMs: 100, minGapMs: 5000, timers });
     return { timers, source, signal };
   };
 
@@ -86,7 +86,7 @@ describe('PollSignal', () => {
     const { timers, source, signal } = setup();
     signal.polling();
     source.emit(); // during the poll: the action may have been committed after it read
-    timers.advance(100);
+    timers.advance(5000); // the gap after that poll
     expect(await settled(signal.wait(3_600_000))).toEqual({ done: true, value: true });
     source.emit(); // before the next poll starts: that poll sees it
     timers.advance(100);
@@ -94,6 +94,59 @@ describe('PollSignal', () => {
     const waiting = signal.wait(3_600_000);
     timers.advance(1_000_000);
     expect((await settled(waiting)).done).toBe(false);
+  });
+
+  it('serves a wake-up that comes within the gap after a poll when the gap ends, not before and not never', async () => {
+    const { timers, source, signal } = setup();
+    signal.polling();
+    const waiting = signal.wait(3_600_000);
+    timers.advance(1000);
+    source.emit();
+    timers.advance(3999); // 4999 ms after the poll
+    expect((await settled(waiting)).done).toBe(false);
+    timers.advance(1);
+    expect(await settled(waiting)).toEqual({ done: true, value: true });
+    expect(signal.received).toBe(1);
+  });
+
+  it('a wake-up after the gap ends the wait at once (after the debounce)', async () => {
+    const { timers, source, signal } = setup();
+    signal.polling();
+    const waiting = signal.wait(3_600_000);
+    timers.advance(10_000);
+    source.emit();
+    timers.advance(100);
+    expect(await settled(waiting)).toEqual({ done: true, value: true });
+  });
+
+  it('a stream of wake-ups brings forward at most one poll per gap, and is still served', async () => {
+    const { timers, source, signal } = setup();
+    // The agent's idle loop: poll, wait for the interval (an hour) or a wake-up, poll again.
+    const polls: number[] = [];
+    const stop = new AbortController();
+    const loop = (async () => {
+      for (;;) {
+        signal.polling();
+        polls.push(timers.now);
+        try {
+          await signal.wait(3_600_000, stop.signal);
+        } catch {
+          return;
+        }
+      }
+    })();
+    // Ten wake-ups a second for a minute (a publisher the broker should not have let in).
+    for (let t = 0; t < 60_000; t += 100) {
+      source.emit();
+      timers.advance(100);
+      await settled(Promise.resolve());
+    }
+    stop.abort(new Error('stop'));
+    await loop;
+    const gaps = polls.slice(1).map((at, i) => at - polls[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(5000);
+    // One poll at the start, then one per gap: the stream is answered, only not at 10 Hz.
+    expect(polls.length).toBe(1 + 60_000 / 5000);
   });
 
   it('stops listening when closed, and a wait rejects on abort', async () => {

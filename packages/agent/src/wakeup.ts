@@ -6,9 +6,12 @@
  * one poll. Without MQTT, or while the broker is unreachable, the agent polls on its interval.
  *
  * Two parts, each injected: a `WakeupSource` (the MQTT subscription, or a test's own) calls its
- * listeners on each message; `PollSignal` turns those calls into at most one early end of the
- * idle wait per debounce window — a burst of messages is one poll, and because `Agent.run` is one
- * sequential loop, never more than one poll is in flight.
+ * listeners on each message; `PollSignal` turns those calls into early ends of the idle wait — a
+ * burst within the debounce window is one, and a poll brought forward by a wake-up comes at least
+ * `minGapMs` after the poll before it. Whoever can publish to the topic (a broker that lets
+ * anonymous clients publish, an ACL like `readwrite osprey/#`) can then make the device poll
+ * once per gap at most, not ten times a second. Because `Agent.run` is one sequential loop,
+ * never more than one poll is in flight.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { AgentLogger } from './log.js';
@@ -25,6 +28,9 @@ export interface WakeupTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** The least time between the polls wake-ups bring forward, and from the poll before (ms). */
+export const DEFAULT_WAKEUP_GAP_MS = 5000;
+
 export const realTimers: WakeupTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -32,23 +38,33 @@ export const realTimers: WakeupTimers = {
 
 /**
  * The idle wait of the poll loop, ended early by a wake-up. A wake-up that arrives while the agent
- * is busy (a poll in flight) is remembered and ends the next wait at once: that message may name
- * an action committed after the poll read. One that arrives before a poll starts is covered by it
+ * is busy (a poll in flight) is remembered and ends the next wait: that message may name an
+ * action committed after the poll read. One that arrives before a poll starts is covered by it
  * (`polling()` forgets it).
+ *
+ * Each poll (`polling()`) opens a gap of `minGapMs`: a wake-up within it is remembered, not
+ * dropped, and ends the wait when the gap is over — so a stream of wake-ups brings forward at
+ * most one poll per gap, and the last of them is still answered.
  */
 export class PollSignal {
   readonly #timers: WakeupTimers;
   readonly #debounceMs: number;
+  readonly #minGapMs: number;
   #debounce: unknown = undefined;
+  /** Runs from the start of the last poll for `minGapMs`. */
+  #gap: unknown = undefined;
+  /** A wake-up came during the gap: served when it ends. */
+  #deferred = false;
   #pending = false;
   #wake: (() => void) | undefined;
   #unsubscribe: () => void;
   /** Wake-ups that ended (or would have ended) a wait, for tests and logs. */
   received = 0;
 
-  constructor(source: WakeupSource, options: { debounceMs?: number; timers?: WakeupTimers } = {}) {
+  constructor(source: WakeupSource, options: { debounceMs?: number; minGapMs?: number; timers?: WakeupTimers } = {}) {
     this.#timers = options.timers ?? realTimers;
     this.#debounceMs = options.debounceMs ?? 100;
+    this.#minGapMs = options.minGapMs ?? DEFAULT_WAKEUP_GAP_MS;
     this.#unsubscribe = source.subscribe(() => this.#onMessage());
   }
 
@@ -57,15 +73,33 @@ export class PollSignal {
     if (this.#debounce !== undefined) return;
     this.#debounce = this.#timers.setTimeout(() => {
       this.#debounce = undefined;
-      this.received++;
-      this.#pending = true;
-      this.#wake?.();
+      if (this.#gap !== undefined) this.#deferred = true;
+      else this.#fire();
     }, this.#debounceMs);
   }
 
-  /** A poll starts now: it sees every action committed before, so earlier wake-ups are answered. */
+  #fire(): void {
+    this.received++;
+    this.#pending = true;
+    this.#wake?.();
+  }
+
+  /**
+   * A poll starts now: it sees every action committed before, so earlier wake-ups are answered;
+   * and the next poll a wake-up brings forward comes `minGapMs` after this one at the earliest.
+   */
   polling(): void {
     this.#pending = false;
+    this.#deferred = false;
+    if (this.#gap !== undefined) this.#timers.clearTimeout(this.#gap);
+    this.#gap = undefined;
+    if (this.#minGapMs <= 0) return;
+    this.#gap = this.#timers.setTimeout(() => {
+      this.#gap = undefined;
+      if (!this.#deferred) return;
+      this.#deferred = false;
+      this.#fire();
+    }, this.#minGapMs);
   }
 
   /**
@@ -100,7 +134,9 @@ export class PollSignal {
   close(): void {
     this.#unsubscribe();
     if (this.#debounce !== undefined) this.#timers.clearTimeout(this.#debounce);
+    if (this.#gap !== undefined) this.#timers.clearTimeout(this.#gap);
     this.#debounce = undefined;
+    this.#gap = undefined;
   }
 }
 

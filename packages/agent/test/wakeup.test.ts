@@ -92,7 +92,8 @@ describe.runIf(mosquitto)('the agent woken over MQTT', () => {
     const source = new MqttWakeupSource({ url: broker.url, ...broker.device('DEFAULT', id), topic: wakeupTopic('DEFAULT', id) }, silentLogger);
     await source.subscribed();
     const { logger } = await runDevice(id, source);
-    // Its first poll found nothing: now it sleeps for about an hour.
+    // Its first poll found nothing: now it sleeps for about an hour. (The wake-up below is served
+    // once the gap after that poll, 5 s by default, has passed: wakeup.ts.)
     await until(() => logger.lines.includes('polled'));
     const assigned = await api('POST', `/distributionsets/${setId}/assignedTargets`, [{ id }]);
     expect(assigned.json).toMatchObject({ assigned: 1 });

@@ -16,6 +16,7 @@
 import { ddiFeedbackSchema, type DdiFeedback, type Execution, type FinishedResult } from '@osprey/protocol';
 import { z } from 'zod';
 import { nodeTransport, readBody, type HttpTransport, type TlsClientOptions } from '../fetch/transport.js';
+import { redactUrl } from '../fetch/redact.js';
 import { AgentError, failureDetails } from '../errors.js';
 import { parsePollingSleep, parseRetryAfter } from './backoff.js';
 import { ddiCancelSchema, ddiDeploymentSchema, ddiRootSchema, type DdiInstruction } from './schema.js';
@@ -182,9 +183,9 @@ export class DdiClient {
     try {
       url = new URL(href, `${this.base}/`);
     } catch (cause) {
-      throw invalid(`link ${JSON.stringify(href)}`, cause);
+      throw invalid(`link ${JSON.stringify(redactUrl(href))}`, cause);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`link ${JSON.stringify(href)} (not http)`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`link ${JSON.stringify(redactUrl(href))} (not http)`);
     // A storage origin first: it may share the server's host name on another port.
     if (this.storageOrigins.has(url.origin)) return { url: url.toString(), authenticated: false };
     // The server's host with another explicit port is another origin (storage may live there);
@@ -226,7 +227,7 @@ export class DdiClient {
     const { url, authenticated } = this.resolve(href);
     const path = new URL(url).pathname;
     const match = new RegExp(`^${resource}/(\\d{1,15})$`).exec(path.startsWith(`${this.basePath}/`) ? path.slice(this.basePath.length + 1) : '');
-    if (!authenticated || !match) throw invalid(`${resource} link ${JSON.stringify(href)} (not under ${this.base})`);
+    if (!authenticated || !match) throw invalid(`${resource} link ${JSON.stringify(redactUrl(href))} (not under ${this.base})`);
     return { href: url, actionId: Number(match[1]) };
   }
 
@@ -253,13 +254,13 @@ export class DdiClient {
         res,
         this.maxResponseBytes,
         (received) =>
-          new AgentError('AGENT_DDI_RESPONSE_TOO_LARGE', `${method} ${url}: the response exceeds ${this.maxResponseBytes} bytes (${received})`, {
+          new AgentError('AGENT_DDI_RESPONSE_TOO_LARGE', `${method} ${redactUrl(url)}: the response exceeds ${this.maxResponseBytes} bytes (${received})`, {
             details: { maxBytes: this.maxResponseBytes },
           }),
       );
     } catch (cause) {
       if (cause instanceof AgentError) throw cause;
-      throw new AgentError('AGENT_DDI_UNREACHABLE', `${method} ${url}: ${(cause as Error).message}`, { cause });
+      throw new AgentError('AGENT_DDI_UNREACHABLE', `${method} ${redactUrl(url)}: ${(cause as Error).message}`, { cause });
     }
     if ((status >= 200 && status < 300) || status === 304) return { status, body: bytes, etag };
     let message = '';
@@ -269,9 +270,9 @@ export class DdiClient {
     } catch {
       // not JSON: the status says enough
     }
-    const details = { status, url, ...(retryAfter ? { retryAfterSeconds: parseRetryAfter(retryAfter) } : {}) };
-    if (status === 401 || status === 403) throw new AgentError('AGENT_DDI_UNAUTHORIZED', `${method} ${url}: HTTP ${status}${message}`, { details });
-    throw new AgentError('AGENT_DDI_HTTP', `${method} ${url}: HTTP ${status}${message}`, { details });
+    const details = { status, url: redactUrl(url), ...(retryAfter ? { retryAfterSeconds: parseRetryAfter(retryAfter) } : {}) };
+    if (status === 401 || status === 403) throw new AgentError('AGENT_DDI_UNAUTHORIZED', `${method} ${redactUrl(url)}: HTTP ${status}${message}`, { details });
+    throw new AgentError('AGENT_DDI_HTTP', `${method} ${redactUrl(url)}: HTTP ${status}${message}`, { details });
   }
 
   private json(body: Buffer, what: string): unknown {
@@ -296,7 +297,8 @@ export class DdiClient {
     }
     if (raw.configData) {
       const { url, authenticated } = this.resolve(raw.configData.href);
-      if (!authenticated || new URL(url).pathname !== `${this.basePath}/configData`) throw invalid(`configData link ${JSON.stringify(raw.configData.href)}`);
+      if (!authenticated || new URL(url).pathname !== `${this.basePath}/configData`)
+        throw invalid(`configData link ${JSON.stringify(redactUrl(raw.configData.href))}`);
       links.configData = url;
     }
     const result = { sleepSeconds, links };

@@ -6,6 +6,7 @@
 import { AgentError, isAgentError } from '../errors.js';
 import { Backoff, sleep, type BackoffOptions } from '../ddi/backoff.js';
 import { nodeTransport, type HttpResponse, type HttpTransport } from './transport.js';
+import { redactUrl } from './redact.js';
 
 export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | undefined } | undefined {
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
@@ -121,7 +122,7 @@ export function watchAttempt(o: AttemptOptions) {
       if (stalled) {
         return new AgentError(
           'AGENT_DOWNLOAD_STALLED',
-          `the download of ${o.url} moved less than ${o.minBytesPerWindow} bytes in ${o.stallTimeoutMs} ms (at byte ${o.position()} of ${o.expectedLength})`,
+          `the download of ${redactUrl(o.url)} moved less than ${o.minBytesPerWindow} bytes in ${o.stallTimeoutMs} ms (at byte ${o.position()} of ${o.expectedLength})`,
           {
             details: { offset: o.position(), expectedLength: o.expectedLength, stallTimeoutMs: o.stallTimeoutMs },
           },
@@ -145,10 +146,14 @@ export async function pauseAfterCut(
   o: { url: string; cuts: number; maxResumes: number; offset: number; expectedLength: number; backoff: Backoff; signal?: AbortSignal },
 ): Promise<void> {
   if (o.cuts > o.maxResumes) {
-    throw new AgentError('AGENT_DOWNLOAD_INCOMPLETE', `the download of ${o.url} broke off ${o.cuts} times; ${o.offset} of ${o.expectedLength} bytes received`, {
-      cause: cut.cause ?? cut,
-      details: { offset: o.offset, expectedLength: o.expectedLength },
-    });
+    throw new AgentError(
+      'AGENT_DOWNLOAD_INCOMPLETE',
+      `the download of ${redactUrl(o.url)} broke off ${o.cuts} times; ${o.offset} of ${o.expectedLength} bytes received`,
+      {
+        cause: cut.cause ?? cut,
+        details: { offset: o.offset, expectedLength: o.expectedLength },
+      },
+    );
   }
   try {
     await sleep(o.backoff.next(), o.signal);
@@ -161,12 +166,12 @@ export async function pauseAfterCut(
 export function checkFullAnswer(res: HttpResponse, url: string, expectedLength: number, maxBytes: number): void {
   const declared = Number(res.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, {
+    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${redactUrl(url)} announces ${declared} bytes; the signed length is ${expectedLength}`, {
       details: { declared, maxBytes },
     });
   }
   if (Number.isFinite(declared) && declared !== expectedLength) {
-    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} announces ${declared} bytes; the signed length is ${expectedLength}`, {
+    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${redactUrl(url)} announces ${declared} bytes; the signed length is ${expectedLength}`, {
       details: { declared, expectedLength },
     });
   }
@@ -176,15 +181,18 @@ export function checkFullAnswer(res: HttpResponse, url: string, expectedLength: 
 export function checkPartialAnswer(res: HttpResponse, url: string, offset: number, expectedLength: number, maxBytes: number): void {
   const range = parseContentRange(res.header('content-range'));
   if (!range || range.start !== offset || range.end < range.start) {
-    throw new AgentError('AGENT_DOWNLOAD_RANGE_INVALID', `asked ${url} for bytes ${offset}-, got ${res.header('content-range') ?? 'no Content-Range'}`);
+    throw new AgentError(
+      'AGENT_DOWNLOAD_RANGE_INVALID',
+      `asked ${redactUrl(url)} for bytes ${offset}-, got ${res.header('content-range') ?? 'no Content-Range'}`,
+    );
   }
   if (range.total !== undefined && range.total > maxBytes) {
-    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, {
+    throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${redactUrl(url)} is ${range.total} bytes long; the signed length is ${expectedLength}`, {
       details: { declared: range.total, maxBytes },
     });
   }
   if (range.total !== undefined && range.total !== expectedLength) {
-    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${url} is ${range.total} bytes long; the signed length is ${expectedLength}`, {
+    throw new AgentError('AGENT_DOWNLOAD_LENGTH_MISMATCH', `${redactUrl(url)} is ${range.total} bytes long; the signed length is ${expectedLength}`, {
       details: { declared: range.total, expectedLength },
     });
   }

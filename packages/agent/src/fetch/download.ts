@@ -22,6 +22,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError, failureOf, isAgentError } from '../errors.js';
+import { redactUrl } from './redact.js';
 import {
   checkFullAnswer,
   checkPartialAnswer,
@@ -163,7 +164,9 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
         throw new Cut('the server refused the range of the partial file');
       } else {
         res.cancel();
-        throw new AgentError('AGENT_DOWNLOAD_HTTP', `${url} answered HTTP ${res.status}`, { details: { status: res.status, url } });
+        throw new AgentError('AGENT_DOWNLOAD_HTTP', `${redactUrl(url)} answered HTTP ${res.status}`, {
+          details: { status: res.status, url: redactUrl(url) },
+        });
       }
       if (validator && validator !== meta.validator) {
         meta.validator = validator;
@@ -187,7 +190,7 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
             options.onProgress?.(offset, expectedLength);
           }
           if (over) {
-            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent more than the signed length of ${maxBytes} bytes; stopped at the limit`, {
+            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${redactUrl(url)} sent more than the signed length of ${maxBytes} bytes; stopped at the limit`, {
               details: { maxBytes },
             });
           }
@@ -197,7 +200,9 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
       }
       if (watch.ended()) throw interrupted(undefined);
       if (offset > expectedLength) {
-        throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent ${offset} bytes; the signed length is ${expectedLength}`, { details: { maxBytes } });
+        throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${redactUrl(url)} sent ${offset} bytes; the signed length is ${expectedLength}`, {
+          details: { maxBytes },
+        });
       }
       if (offset < expectedLength) throw new Cut(`the response ended at byte ${offset} of ${expectedLength}`);
     } finally {
@@ -236,7 +241,9 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
         await restartFromZero();
         continue;
       }
-      throw new AgentError('AGENT_DOWNLOAD_HASH_MISMATCH', `${url} has SHA-256 ${sha256}; expected ${expectedSha256}`, { details: { sha256, expectedSha256 } });
+      throw new AgentError('AGENT_DOWNLOAD_HASH_MISMATCH', `${redactUrl(url)} has SHA-256 ${sha256}; expected ${expectedSha256}`, {
+        details: { sha256, expectedSha256 },
+      });
     }
   } catch (e) {
     await fh?.close().catch(() => undefined);
@@ -244,6 +251,6 @@ export async function downloadResumable(url: string, options: DownloadOptions): 
     const keep = failureOf(e).retryable && offset > 0 && !isAgentError(e, 'AGENT_DOWNLOAD_ABORTED');
     if (!keep) await discardPartial(destination);
     if (isAgentError(e)) throw e;
-    throw new AgentError('AGENT_DOWNLOAD_IO', `the download of ${url} failed: ${(e as Error).message}`, { cause: e });
+    throw new AgentError('AGENT_DOWNLOAD_IO', `the download of ${redactUrl(url)} failed: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -1,3 +1,4 @@
 export * from './transport.js';
 export * from './download.js';
 export * from './stream.js';
+export * from './redact.js';

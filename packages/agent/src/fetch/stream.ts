@@ -16,6 +16,7 @@
  *    continues there with Range, counted among the resumes.
  */
 import { AgentError } from '../errors.js';
+import { redactUrl } from './redact.js';
 import {
   checkFullAnswer,
   checkPartialAnswer,
@@ -46,7 +47,9 @@ export interface StreamDownloadSummary {
 }
 
 const restart = (url: string, why: string) =>
-  new AgentError('AGENT_DOWNLOAD_RESTART', `the download of ${url} cannot be continued (${why}); it starts over`, { details: { url } });
+  new AgentError('AGENT_DOWNLOAD_RESTART', `the download of ${redactUrl(url)} cannot be continued (${why}); it starts over`, {
+    details: { url: redactUrl(url) },
+  });
 
 export async function* streamDownload(firstUrl: string, options: StreamDownloadOptions): AsyncGenerator<Buffer, StreamDownloadSummary> {
   const { expectedLength } = options;
@@ -111,9 +114,11 @@ export async function* streamDownload(firstUrl: string, options: StreamDownloadO
         throw restart(url, 'the server refused the range');
       } else if (res.status === 403 && options.refresh) {
         refused = true;
-        throw new Cut(`${url} answered HTTP 403 (an expired link?) at byte ${offset} of ${expectedLength}`);
+        throw new Cut(`${redactUrl(url)} answered HTTP 403 (an expired link?) at byte ${offset} of ${expectedLength}`);
       } else {
-        throw new AgentError('AGENT_DOWNLOAD_HTTP', `${url} answered HTTP ${res.status}`, { details: { status: res.status, url } });
+        throw new AgentError('AGENT_DOWNLOAD_HTTP', `${redactUrl(url)} answered HTTP ${res.status}`, {
+          details: { status: res.status, url: redactUrl(url) },
+        });
       }
       validator ??= now;
       resumedStart = false;
@@ -128,9 +133,13 @@ export async function* streamDownload(firstUrl: string, options: StreamDownloadO
             if (buf.length === 0) continue;
           }
           if (buf.length > expectedLength - offset) {
-            throw new AgentError('AGENT_DOWNLOAD_TOO_LARGE', `${url} sent more than the signed length of ${expectedLength} bytes; stopped at the limit`, {
-              details: { maxBytes: expectedLength },
-            });
+            throw new AgentError(
+              'AGENT_DOWNLOAD_TOO_LARGE',
+              `${redactUrl(url)} sent more than the signed length of ${expectedLength} bytes; stopped at the limit`,
+              {
+                details: { maxBytes: expectedLength },
+              },
+            );
           }
           offset += buf.length;
           options.onProgress?.(offset, expectedLength);
