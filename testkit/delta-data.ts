@@ -25,7 +25,25 @@ export function randomBytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-const WORDS = ['update', 'device', 'slot', 'kernel', 'config', 'osprey', 'release', 'rootfs', 'partition', 'boot', 'the', 'of', 'and', 'a', '\n', '/usr/lib/', '0x0000'];
+const WORDS = [
+  'update',
+  'device',
+  'slot',
+  'kernel',
+  'config',
+  'osprey',
+  'release',
+  'rootfs',
+  'partition',
+  'boot',
+  'the',
+  'of',
+  'and',
+  'a',
+  '\n',
+  '/usr/lib/',
+  '0x0000',
+];
 
 /** Text-like bytes: words from a small vocabulary, so they compress and repeat. */
 export function textBytes(n: number, seed: number): Uint8Array {

@@ -256,16 +256,25 @@ async function readHeader(input: Input, limits: DecodeLimits): Promise<void> {
   const have = await input.fill(MAX_HEADER_PREFIX);
   const c = new Cursor(input.peek(have), 'the delta header', 'DELTA_TRUNCATED');
   for (let i = 0; i < 4; i++) {
-    if (c.byte('the magic') !== VCDIFF_MAGIC[i]) throw deltaError('DELTA_INVALID', 'the delta does not start with the VCDIFF magic (RFC 3284 §4.1)', { field: 'magic' });
+    if (c.byte('the magic') !== VCDIFF_MAGIC[i])
+      throw deltaError('DELTA_INVALID', 'the delta does not start with the VCDIFF magic (RFC 3284 §4.1)', { field: 'magic' });
   }
   const indicator = c.byte('Hdr_Indicator');
-  if (indicator & ~(VCD_DECOMPRESS | VCD_CODETABLE | VCD_APPHEADER)) throw deltaError('DELTA_INVALID', `unknown header indicator bits 0x${indicator.toString(16)}`, { field: 'Hdr_Indicator' });
-  if (indicator & VCD_DECOMPRESS) throw deltaError('DELTA_UNSUPPORTED', 'the delta uses a secondary compressor (VCD_DECOMPRESS); make it with xdelta3 -S none', { field: 'Hdr_Indicator' });
-  if (indicator & VCD_CODETABLE) throw deltaError('DELTA_UNSUPPORTED', 'the delta uses a custom code table (VCD_CODETABLE); only the default table of RFC 3284 §5.6 is decoded', { field: 'Hdr_Indicator' });
+  if (indicator & ~(VCD_DECOMPRESS | VCD_CODETABLE | VCD_APPHEADER))
+    throw deltaError('DELTA_INVALID', `unknown header indicator bits 0x${indicator.toString(16)}`, { field: 'Hdr_Indicator' });
+  if (indicator & VCD_DECOMPRESS)
+    throw deltaError('DELTA_UNSUPPORTED', 'the delta uses a secondary compressor (VCD_DECOMPRESS); make it with xdelta3 -S none', { field: 'Hdr_Indicator' });
+  if (indicator & VCD_CODETABLE)
+    throw deltaError('DELTA_UNSUPPORTED', 'the delta uses a custom code table (VCD_CODETABLE); only the default table of RFC 3284 §5.6 is decoded', {
+      field: 'Hdr_Indicator',
+    });
   let appHeader = 0;
   if (indicator & VCD_APPHEADER) {
     appHeader = c.varint('the application header length');
-    if (appHeader > limits.maxAppHeader) throw deltaError('DELTA_WINDOW_TOO_LARGE', `the application header is ${appHeader} bytes, over the maximum ${limits.maxAppHeader}`, { field: 'appHeader' });
+    if (appHeader > limits.maxAppHeader)
+      throw deltaError('DELTA_WINDOW_TOO_LARGE', `the application header is ${appHeader} bytes, over the maximum ${limits.maxAppHeader}`, {
+        field: 'appHeader',
+      });
   }
   input.take(c.pos);
   // The application header (xdelta3: file names) means nothing to us: skip it.
@@ -274,43 +283,74 @@ async function readHeader(input: Input, limits: DecodeLimits): Promise<void> {
 }
 
 /** §4.2 and §4.3: one window, decoded into a fresh target buffer. */
-async function decodeWindow(input: Input, source: SourceReader, limits: DecodeLimits, sourceLength: number | undefined, at: DeltaCheckpoint): Promise<Uint8Array> {
+async function decodeWindow(
+  input: Input,
+  source: SourceReader,
+  limits: DecodeLimits,
+  sourceLength: number | undefined,
+  at: DeltaCheckpoint,
+): Promise<Uint8Array> {
   const where = (field: string) => ({ field, window: at.window, deltaOffset: at.deltaOffset });
   const have = await input.fill(MAX_WINDOW_PREFIX);
   const c = new Cursor(input.peek(Math.min(have, MAX_WINDOW_PREFIX)), `window ${at.window}`, 'DELTA_TRUNCATED');
   const indicator = c.byte('Win_Indicator');
-  if (indicator & ~(VCD_SOURCE | VCD_TARGET | VCD_ADLER32)) throw deltaError('DELTA_INVALID', `window ${at.window}: unknown indicator bits 0x${indicator.toString(16)}`, where('Win_Indicator'));
-  if ((indicator & VCD_SOURCE) && (indicator & VCD_TARGET)) throw deltaError('DELTA_INVALID', `window ${at.window}: both VCD_SOURCE and VCD_TARGET are set`, where('Win_Indicator'));
-  if (indicator & VCD_TARGET) throw deltaError('DELTA_UNSUPPORTED', `window ${at.window} copies from the target (VCD_TARGET), which Osprey does not decode`, where('Win_Indicator'));
+  if (indicator & ~(VCD_SOURCE | VCD_TARGET | VCD_ADLER32))
+    throw deltaError('DELTA_INVALID', `window ${at.window}: unknown indicator bits 0x${indicator.toString(16)}`, where('Win_Indicator'));
+  if (indicator & VCD_SOURCE && indicator & VCD_TARGET)
+    throw deltaError('DELTA_INVALID', `window ${at.window}: both VCD_SOURCE and VCD_TARGET are set`, where('Win_Indicator'));
+  if (indicator & VCD_TARGET)
+    throw deltaError('DELTA_UNSUPPORTED', `window ${at.window} copies from the target (VCD_TARGET), which Osprey does not decode`, where('Win_Indicator'));
   let segmentSize = 0;
   let segmentPosition = 0;
   if (indicator & VCD_SOURCE) {
     segmentSize = c.varint('the source segment size');
     segmentPosition = c.varint('the source segment position');
     if (sourceLength !== undefined && segmentPosition + segmentSize > sourceLength)
-      throw deltaError('DELTA_SOURCE_RANGE', `window ${at.window}: source segment [${segmentPosition}, +${segmentSize}) is outside the ${sourceLength}-byte source`, where('source segment'));
+      throw deltaError(
+        'DELTA_SOURCE_RANGE',
+        `window ${at.window}: source segment [${segmentPosition}, +${segmentSize}) is outside the ${sourceLength}-byte source`,
+        where('source segment'),
+      );
   }
   const encodingLength = c.varint('the length of the delta encoding');
   if (encodingLength > limits.maxWindowEncoding)
-    throw deltaError('DELTA_WINDOW_TOO_LARGE', `window ${at.window}: its encoding is ${encodingLength} bytes, over the maximum ${limits.maxWindowEncoding}`, where('delta encoding length'));
+    throw deltaError(
+      'DELTA_WINDOW_TOO_LARGE',
+      `window ${at.window}: its encoding is ${encodingLength} bytes, over the maximum ${limits.maxWindowEncoding}`,
+      where('delta encoding length'),
+    );
   input.take(c.pos);
-  if ((await input.fill(encodingLength)) < encodingLength) throw deltaError('DELTA_TRUNCATED', `the delta ends inside window ${at.window}`, where('delta encoding'));
+  if ((await input.fill(encodingLength)) < encodingLength)
+    throw deltaError('DELTA_TRUNCATED', `the delta ends inside window ${at.window}`, where('delta encoding'));
   const e = new Cursor(input.take(encodingLength), `window ${at.window}'s encoding`, 'DELTA_INVALID');
 
   const targetSize = e.varint('the target window size');
   if (targetSize > limits.maxTargetWindow)
-    throw deltaError('DELTA_WINDOW_TOO_LARGE', `window ${at.window}: target window of ${targetSize} bytes, over the maximum ${limits.maxTargetWindow}`, where('target window size'));
+    throw deltaError(
+      'DELTA_WINDOW_TOO_LARGE',
+      `window ${at.window}: target window of ${targetSize} bytes, over the maximum ${limits.maxTargetWindow}`,
+      where('target window size'),
+    );
   const deltaIndicator = e.byte('Delta_Indicator');
   if (deltaIndicator !== 0) {
-    if (deltaIndicator & ~7) throw deltaError('DELTA_INVALID', `window ${at.window}: unknown Delta_Indicator bits 0x${deltaIndicator.toString(16)}`, where('Delta_Indicator'));
-    throw deltaError('DELTA_UNSUPPORTED', `window ${at.window}: sections are compressed by a secondary compressor; make the delta with xdelta3 -S none`, where('Delta_Indicator'));
+    if (deltaIndicator & ~7)
+      throw deltaError('DELTA_INVALID', `window ${at.window}: unknown Delta_Indicator bits 0x${deltaIndicator.toString(16)}`, where('Delta_Indicator'));
+    throw deltaError(
+      'DELTA_UNSUPPORTED',
+      `window ${at.window}: sections are compressed by a secondary compressor; make the delta with xdelta3 -S none`,
+      where('Delta_Indicator'),
+    );
   }
   const dataLength = e.varint('the data section length');
   const instLength = e.varint('the instruction section length');
   const addrLength = e.varint('the address section length');
   const checksum = indicator & VCD_ADLER32 ? readUint32(e) : undefined;
   if (dataLength + instLength + addrLength !== e.remaining)
-    throw deltaError('DELTA_INVALID', `window ${at.window}: the section lengths (${dataLength} + ${instLength} + ${addrLength}) do not add up to the encoding (${e.remaining} bytes left)`, where('section lengths'));
+    throw deltaError(
+      'DELTA_INVALID',
+      `window ${at.window}: the section lengths (${dataLength} + ${instLength} + ${addrLength}) do not add up to the encoding (${e.remaining} bytes left)`,
+      where('section lengths'),
+    );
   const dataSection = new Cursor(e.bytesOf(dataLength, 'the data section'), `window ${at.window}'s data section`, 'DELTA_INVALID');
   const inst = new Cursor(e.bytesOf(instLength, 'the instruction section'), `window ${at.window}'s instruction section`, 'DELTA_INVALID');
   const addrs = new Cursor(e.bytesOf(addrLength, 'the address section'), `window ${at.window}'s address section`, 'DELTA_INVALID');
@@ -343,7 +383,11 @@ async function decodeWindow(input: Input, source: SourceReader, limits: DecodeLi
         const part = Math.min(n, segmentSize - from);
         const bytes = await source.read(segmentPosition + from, part);
         if (bytes.length !== part)
-          throw deltaError('DELTA_SOURCE_RANGE', `window ${at.window}: COPY of ${part} bytes at source offset ${segmentPosition + from} reads past the end of the source`, where('COPY address'));
+          throw deltaError(
+            'DELTA_SOURCE_RANGE',
+            `window ${at.window}: COPY of ${part} bytes at source offset ${segmentPosition + from} reads past the end of the source`,
+            where('COPY address'),
+          );
         target.set(bytes, t);
         t += part;
         n -= part;

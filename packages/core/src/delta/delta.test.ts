@@ -46,7 +46,20 @@ function varint(value: number): number[] {
 }
 
 /** A delta made by hand: header indicator, then windows given as their fields (RFC 3284 §4). */
-function handMade(windows: { indicator?: number; segment?: [size: number, position: number]; targetSize: number; deltaIndicator?: number; data: number[]; inst: number[]; addr?: number[]; checksum?: number; encodingLength?: number }[], hdrIndicator = 0): Uint8Array {
+function handMade(
+  windows: {
+    indicator?: number;
+    segment?: [size: number, position: number];
+    targetSize: number;
+    deltaIndicator?: number;
+    data: number[];
+    inst: number[];
+    addr?: number[];
+    checksum?: number;
+    encodingLength?: number;
+  }[],
+  hdrIndicator = 0,
+): Uint8Array {
   const bytes: number[] = [0xd6, 0xc3, 0xc4, 0x00, hdrIndicator];
   for (const w of windows) {
     const addr = w.addr ?? [];
@@ -186,7 +199,9 @@ describe('typed refusals', () => {
     // COPY 4 (mode SELF, opcode 20) from address 10 of a 5-byte segment + empty target: not before `here`.
     expect(await refusal(handMade([{ segment: [5, 0], targetSize: 4, data: [], inst: [20], addr: [10] }]))).toBe('DELTA_INVALID');
     // An integer of 10 bytes of 0xff.
-    expect(await refusal(handMade([{ segment: [5, 0], targetSize: 4, data: [], inst: [20], addr: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f] }]))).toBe('DELTA_INVALID');
+    expect(
+      await refusal(handMade([{ segment: [5, 0], targetSize: 4, data: [], inst: [20], addr: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f] }])),
+    ).toBe('DELTA_INVALID');
     // Section lengths larger than the encoding.
     expect(await refusal(handMade([{ targetSize: 1, data: [1], inst: [2], encodingLength: 5 }]))).toBe('DELTA_INVALID');
   });
@@ -200,7 +215,10 @@ describe('typed refusals', () => {
 
   it('verifies xdelta3 Adler-32 window checksums', async () => {
     // ADD 3 bytes "abc" (opcode 4); Adler-32("abc") = 0x024d0127.
-    expectSame(await decode(handMade([{ indicator: 4, targetSize: 3, data: [97, 98, 99], inst: [4], checksum: 0x024d0127 }]), new Uint8Array(0)), Uint8Array.of(97, 98, 99));
+    expectSame(
+      await decode(handMade([{ indicator: 4, targetSize: 3, data: [97, 98, 99], inst: [4], checksum: 0x024d0127 }]), new Uint8Array(0)),
+      Uint8Array.of(97, 98, 99),
+    );
     expect(await refusal(handMade([{ indicator: 4, targetSize: 3, data: [97, 98, 99], inst: [4], checksum: 0x024d0128 }]))).toBe('DELTA_CHECKSUM_MISMATCH');
   });
 });

@@ -12,7 +12,20 @@
  * plus a table the size of the next power of two above twice the blocks: about 1 byte per source
  * byte at 16-byte blocks); COPYs come from the source only, not from earlier target bytes.
  */
-import { AddressCache, MAX_FIELD, MODE_HERE, MODE_SELF, NEAR_SIZE, RUN_OPCODE, SAME_SIZE, VCD_SOURCE, VCDIFF_MAGIC, addOpcode, copyOpcode, varintLength } from './format.js';
+import {
+  AddressCache,
+  MAX_FIELD,
+  MODE_HERE,
+  MODE_SELF,
+  NEAR_SIZE,
+  RUN_OPCODE,
+  SAME_SIZE,
+  VCD_SOURCE,
+  VCDIFF_MAGIC,
+  addOpcode,
+  copyOpcode,
+  varintLength,
+} from './format.js';
 
 export interface EncodeOptions {
   /** Largest target window (default 1 MiB, the profile's `-W 1048576`). */

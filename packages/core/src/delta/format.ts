@@ -69,7 +69,8 @@ function buildDefaultCodeTable(): CodeEntry[] {
     for (let size = 4; size <= 18; size++) single(COPY, size, mode);
   }
   for (let mode = 0; mode < 6; mode++)
-    for (let add = 1; add <= 4; add++) for (let copy = 4; copy <= 6; copy++) t.push({ type1: ADD, size1: add, mode1: 0, type2: COPY, size2: copy, mode2: mode }); // 163..234
+    for (let add = 1; add <= 4; add++)
+      for (let copy = 4; copy <= 6; copy++) t.push({ type1: ADD, size1: add, mode1: 0, type2: COPY, size2: copy, mode2: mode }); // 163..234
   for (let mode = 6; mode < modes; mode++) for (let add = 1; add <= 4; add++) t.push({ type1: ADD, size1: add, mode1: 0, type2: COPY, size2: 4, mode2: mode }); // 235..246
   for (let mode = 0; mode < modes; mode++) t.push({ type1: COPY, size1: 4, mode1: mode, type2: ADD, size2: 1, mode2: 0 }); // 247..255
   if (t.length !== 256) throw new Error(`default code table has ${t.length} entries`);
@@ -124,7 +125,7 @@ export function adler32(bytes: Uint8Array): number {
   let a = 1;
   let b = 0;
   const NMAX = 5552; // largest n such that the sums cannot overflow before the modulo
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const end = Math.min(bytes.length, i + NMAX);
     for (; i < end; i++) {
       a += bytes[i]!;
@@ -136,6 +137,10 @@ export function adler32(bytes: Uint8Array): number {
   return (b * 65536 + a) >>> 0;
 }
 
-export function deltaError(code: 'DELTA_INVALID' | 'DELTA_TRUNCATED' | 'DELTA_UNSUPPORTED' | 'DELTA_WINDOW_TOO_LARGE' | 'DELTA_SOURCE_RANGE' | 'DELTA_CHECKSUM_MISMATCH', message: string, details: Record<string, unknown> = {}): OspreyError {
+export function deltaError(
+  code: 'DELTA_INVALID' | 'DELTA_TRUNCATED' | 'DELTA_UNSUPPORTED' | 'DELTA_WINDOW_TOO_LARGE' | 'DELTA_SOURCE_RANGE' | 'DELTA_CHECKSUM_MISMATCH',
+  message: string,
+  details: Record<string, unknown> = {},
+): OspreyError {
   return new OspreyError(code, message, { details });
 }
