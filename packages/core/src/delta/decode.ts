@@ -185,7 +185,9 @@ class Cursor {
   /** §2: base-128, most significant digit first, high bit set on every byte but the last. */
   varint(field: string): number {
     let value = 0;
-    for (;;) {
+    for (let digits = 1; ; digits++) {
+      // Leading zero digits (0x80) are redundant; more than MAX_DIGITS of them is not a real encoder's output.
+      if (digits > MAX_DIGITS) throw deltaError('DELTA_INVALID', `${field} has more than ${MAX_DIGITS} digits`, { field });
       const b = this.byte(field);
       value = value * 128 + (b & 0x7f);
       if (value > MAX_FIELD) throw deltaError('DELTA_INVALID', `${field} is too large (over 2^52)`, { field });
@@ -201,10 +203,12 @@ class Cursor {
   }
 }
 
-/** Longest window header before its encoding: indicator, segment size and position, encoding length (each ≤ 8 bytes). */
-const MAX_WINDOW_PREFIX = 1 + 3 * 8;
+/** Most base-128 digits accepted in one integer: 8 hold 2^52, a few more allow redundant leading zeros. */
+const MAX_DIGITS = 10;
+/** Longest window header before its encoding: indicator, segment size and position, encoding length. */
+const MAX_WINDOW_PREFIX = 1 + 3 * MAX_DIGITS;
 /** Longest §4.1 header we parse without a length: magic, indicator, compressor id, app header length. */
-const MAX_HEADER_PREFIX = 4 + 1 + 1 + 8;
+const MAX_HEADER_PREFIX = 4 + 1 + 1 + MAX_DIGITS;
 
 /**
  * Decode a VCDIFF delta against `source`, one target window at a time. Throws OspreyError with a
