@@ -98,6 +98,14 @@ describe('encode and decode (Osprey with itself)', () => {
     expectSame(await decode(encodeDelta(a, b, { windowSize: 16 * 1024 }), a), b);
   });
 
+  it('copies from earlier in the target window when the source does not hold the bytes', async () => {
+    const block = randomBytes(5000, 16);
+    const target = concat(block, block, block, block, block, block, block, block);
+    const delta = encodeDelta(new Uint8Array(0), target);
+    expect(delta.length).toBeLessThan(5200);
+    expectSame(await decode(delta, new Uint8Array(0)), target);
+  });
+
   it('encodes an identical image as copies only (no data section bytes beyond the header)', () => {
     const a = randomBytes(200_000, 11);
     expect(encodeDelta(a, a).length).toBeLessThan(100);

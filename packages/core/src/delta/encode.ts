@@ -8,9 +8,12 @@
  * pending literals. Literals become ADD, runs of one byte RUN. One instruction per code (the default
  * table's single entries, §5.6); addresses take the cheapest of the §5.3 modes.
  *
+ * COPYs come from the source segment or from earlier in the same target window (never from
+ * earlier windows: that would need VCD_TARGET, which the profile excludes).
+ *
  * Limits of this slice: source and target are in memory (the index is 8 bytes per source block
  * plus a table the size of the next power of two above twice the blocks: about 1 byte per source
- * byte at 16-byte blocks); COPYs come from the source only, not from earlier target bytes.
+ * byte at 16-byte blocks).
  */
 import {
   AddressCache,
@@ -122,9 +125,37 @@ class SourceIndex {
 
 interface Copy {
   kind: 'copy';
-  /** Position in the source. */
+  /** Position in the source, or in the target when `fromTarget` (an earlier position of the same window). */
   from: number;
+  fromTarget: boolean;
   size: number;
+}
+
+/**
+ * The blocks of the current target window already passed, by hash (as SourceIndex): matches
+ * against them become COPYs whose address lies in the target part of the §5.3 address space, so a
+ * target that repeats itself is compact even when the source does not hold it.
+ */
+class WindowIndex {
+  readonly head: Int32Array;
+  readonly next: Int32Array;
+  readonly mask: number;
+  /** Next window-relative block to insert. */
+  inserted = 0;
+
+  constructor(windowSize: number, blockSize: number) {
+    const blocks = Math.ceil(windowSize / blockSize);
+    let size = 1024;
+    while (size < blocks * 2) size *= 2;
+    this.mask = size - 1;
+    this.head = new Int32Array(size);
+    this.next = new Int32Array(blocks + 1);
+  }
+
+  reset(): void {
+    this.head.fill(-1);
+    this.inserted = 0;
+  }
 }
 interface Literal {
   kind: 'literal';
@@ -141,6 +172,7 @@ export function encodeDelta(source: Uint8Array, target: Uint8Array, options: Enc
   if (!Number.isSafeInteger(blockSize) || blockSize < 4) throw new RangeError('blockSize must be an integer of at least 4');
   if (source.length > MAX_FIELD || target.length > MAX_FIELD) throw new RangeError('source and target must be under 2^52 bytes');
   const index = new SourceIndex(source, blockSize);
+  const windowIndex = new WindowIndex(windowSize, blockSize);
   const out = new Bytes();
   out.bytes(VCDIFF_MAGIC);
   out.byte(0); // Hdr_Indicator: no secondary compressor, default code table, no application header
@@ -148,23 +180,25 @@ export function encodeDelta(source: Uint8Array, target: Uint8Array, options: Enc
   if (target.length === 0) encodeWindow(out, target, 0, 0, []);
   for (let start = 0; start < target.length; start += windowSize) {
     const end = Math.min(target.length, start + windowSize);
-    encodeWindow(out, target, start, end, matchWindow(index, target, start, end, maxCandidates));
+    encodeWindow(out, target, start, end, matchWindow(index, windowIndex, target, start, end, maxCandidates));
   }
   return out.view().slice();
 }
 
-/** Split target[start, end) into source copies and literals. */
-function matchWindow(index: SourceIndex, target: Uint8Array, start: number, end: number, maxCandidates: number): (Copy | Literal)[] {
+/** Split target[start, end) into copies (from the source or from earlier in the window) and literals. */
+function matchWindow(index: SourceIndex, own: WindowIndex, target: Uint8Array, start: number, end: number, maxCandidates: number): (Copy | Literal)[] {
   const { source, blockSize, head, next, mask } = index;
   const ops: (Copy | Literal)[] = [];
   let literalStart = start;
   const factor = outFactor(blockSize);
+  own.reset();
   let t = start;
   let h = t + blockSize <= end ? hashAt(target, t, blockSize) : 0;
   while (t + blockSize <= end) {
     let bestLength = 0;
     let bestFrom = 0;
     let bestBack = 0;
+    let bestFromTarget = false;
     let candidates = 0;
     for (let b = head[h & mask]!; b >= 0 && candidates < maxCandidates; b = next[b]!, candidates++) {
       const s = b * blockSize;
@@ -179,10 +213,32 @@ function matchWindow(index: SourceIndex, target: Uint8Array, start: number, end:
         bestBack = back;
       }
     }
+    // Earlier blocks of this window: insert those wholly before t, then look t's block up.
+    for (; start + (own.inserted + 1) * blockSize <= t; own.inserted++) {
+      const slot = hashAt(target, start + own.inserted * blockSize, blockSize) & own.mask;
+      own.next[own.inserted] = own.head[slot]!;
+      own.head[slot] = own.inserted;
+    }
+    candidates = 0;
+    for (let b = own.head[h & own.mask]!; b >= 0 && candidates < maxCandidates; b = own.next[b]!, candidates++) {
+      const s = start + b * blockSize;
+      // The copy may overlap the bytes it produces (s + f ≥ t): the decoder copies byte by byte, as §3 allows.
+      let f = 0;
+      while (t + f < end && target[t + f] === target[s + f]) f++;
+      if (f < blockSize) continue;
+      let back = 0;
+      while (t - back > literalStart && s - back > start && target[t - back - 1] === target[s - back - 1]) back++;
+      if (f + back > bestLength) {
+        bestLength = f + back;
+        bestFrom = s - back;
+        bestBack = back;
+        bestFromTarget = true;
+      }
+    }
     if (bestLength > 0) {
       const copyStart = t - bestBack;
       if (copyStart > literalStart) ops.push({ kind: 'literal', start: literalStart, end: copyStart });
-      ops.push({ kind: 'copy', from: bestFrom, size: bestLength });
+      ops.push({ kind: 'copy', from: bestFrom, fromTarget: bestFromTarget, size: bestLength });
       t = copyStart + bestLength;
       literalStart = t;
       if (t + blockSize <= end) h = hashAt(target, t, blockSize);
@@ -202,7 +258,7 @@ function encodeWindow(out: Bytes, target: Uint8Array, start: number, end: number
   let segStart = Infinity;
   let segEnd = 0;
   for (const op of ops) {
-    if (op.kind === 'copy') {
+    if (op.kind === 'copy' && !op.fromTarget) {
       segStart = Math.min(segStart, op.from);
       segEnd = Math.max(segEnd, op.from + op.size);
     }
@@ -224,7 +280,8 @@ function encodeWindow(out: Bytes, target: Uint8Array, start: number, end: number
   };
   for (const op of ops) {
     if (op.kind === 'copy') {
-      const addr = op.from - segStart;
+      // §5.3: the address space is the source segment followed by this target window.
+      const addr = op.fromTarget ? segmentSize + (op.from - start) : op.from - segStart;
       const mode = encodeAddress(addrs, cache, addr, segmentSize + t);
       const code = copyOpcode(op.size, mode);
       inst.byte(code);
