@@ -217,7 +217,12 @@ const MAX_HEADER_PREFIX = 4 + 1 + 1 + MAX_DIGITS;
  */
 export async function* decodeDelta(delta: DeltaInput, source: SourceReader, options: DecodeOptions = {}): AsyncGenerator<DecodedWindow, void, undefined> {
   const limits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
+  for (const [name, value] of Object.entries(limits))
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`limits.${name} must be a non-negative integer`);
   const resume = options.resume;
+  // A checkpoint is the caller's record (the agent validates its own file); a nonsensical one is a programming error.
+  if (resume && ![resume.window, resume.deltaOffset, resume.targetOffset].every((n) => Number.isSafeInteger(n) && n >= 0))
+    throw new RangeError('resume must hold non-negative integer window, deltaOffset and targetOffset');
   const input = new Input(delta, resume?.deltaOffset ?? 0);
   if (!resume) await readHeader(input, limits);
   let window = resume?.window ?? 0;

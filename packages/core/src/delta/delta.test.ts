@@ -3,7 +3,8 @@
  * edge cases, bounded memory, resume at a window boundary, and typed refusals of bad input.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { concat, images, randomBytes, textBytes } from '../../../../testkit/delta-data.js';
@@ -175,6 +176,14 @@ describe('resume at a window boundary', () => {
   });
 });
 
+describe('options', () => {
+  it('a nonsensical checkpoint or limit is a programming error (RangeError), before any input is read', async () => {
+    const delta = encodeDelta(A.subarray(0, 1000), B.subarray(0, 1000));
+    await expect(decode(delta, A, { resume: { window: 1, deltaOffset: -5, targetOffset: 0 } })).rejects.toThrow(RangeError);
+    await expect(decode(delta, A, { limits: { maxTargetWindow: Number.NaN } })).rejects.toThrow(RangeError);
+  });
+});
+
 describe('typed refusals', () => {
   const small = encodeDelta(textBytes(10_000, 12), concat(textBytes(5000, 12), randomBytes(3000, 13)), { windowSize: 4096 });
   const smallSource = textBytes(10_000, 12);
@@ -289,6 +298,27 @@ describe.runIf(hasCommand('xdelta3'))("interop with Debian's xdelta3", () => {
     const delta = readFileSync(f.delta);
     expect(delta[4]! & 0x01).toBe(0x01); // VCD_DECOMPRESS
     expect(await refusal(delta, A)).toBe('DELTA_UNSUPPORTED');
+  });
+
+  it('decodes with the source read from a file by positional reads, the delta streamed from a file', async () => {
+    const f = files(A, B);
+    const delta = xdeltaPlain(f, A.length);
+    const handle = await open(f.a, 'r');
+    try {
+      const source: SourceReader = {
+        read: async (offset, length) => {
+          const buf = new Uint8Array(length);
+          const { bytesRead } = await handle.read(buf, 0, length, offset);
+          return buf.subarray(0, bytesRead);
+        },
+      };
+      const parts: Uint8Array[] = [];
+      for await (const w of decodeDelta(createReadStream(f.delta, { highWaterMark: 64 * 1024 }), source, { sourceLength: A.length })) parts.push(w.data);
+      expect(delta.length).toBeGreaterThan(0);
+      expectSame(concat(...parts), B);
+    } finally {
+      await handle.close();
+    }
   });
 
   it('resumes a multi-window xdelta3 delta at a window boundary', async () => {
