@@ -10,10 +10,11 @@
  * bytes (≤ maxTargetWindow), both checked against the declared sizes before anything is allocated.
  *
  * Supported: the default code table (§5.6), VCD_SOURCE windows and windows without a source,
- * xdelta3's application header (skipped) and per-window Adler-32 (verified). Refused with
- * DELTA_UNSUPPORTED: secondary compression (§4.1 VCD_DECOMPRESS, §4.3 Delta_Indicator), a custom
- * code table (§4.1 VCD_CODETABLE, §7) and VCD_TARGET windows (they would need to read back the
- * target already written; xdelta3's profile in docs/architecture.md never makes them).
+ * VCD_TARGET windows when the caller gives a reader of the target written so far (xdelta3's
+ * profile in docs/architecture.md never makes them), xdelta3's application header (skipped) and
+ * per-window Adler-32 (verified). Refused with DELTA_UNSUPPORTED: secondary compression (§4.1
+ * VCD_DECOMPRESS, §4.3 Delta_Indicator), a custom code table (§4.1 VCD_CODETABLE, §7), and
+ * VCD_TARGET windows without a target reader.
  */
 import {
   ADD,
@@ -81,6 +82,12 @@ export interface DecodeOptions {
   limits?: Partial<DecodeLimits>;
   /** The source's length when known: a window whose source segment exceeds it is refused before any read. */
   sourceLength?: number;
+  /**
+   * Reads back the target already produced (on a device: the part of the inactive slot written and
+   * fsynced so far), for VCD_TARGET windows; without it they are refused with DELTA_UNSUPPORTED. The
+   * caller must have written every window yielded before asking for the next one.
+   */
+  targetReader?: SourceReader;
   /**
    * Resume at a window boundary reported earlier: the delta stream then starts at
    * `resume.deltaOffset` of the delta file (the header is not read again) and offsets continue from there.
@@ -229,7 +236,7 @@ export async function* decodeDelta(delta: DeltaInput, source: SourceReader, opti
   let targetOffset = resume?.targetOffset ?? 0;
   while (!(await input.atEnd())) {
     const start: DeltaCheckpoint = { window, deltaOffset: input.offset, targetOffset };
-    const data = await decodeWindow(input, source, limits, options.sourceLength, start);
+    const data = await decodeWindow(input, source, limits, options.sourceLength, options.targetReader, start);
     targetOffset += data.length;
     window++;
     yield { data, start, next: { window, deltaOffset: input.offset, targetOffset } };
@@ -297,6 +304,7 @@ async function decodeWindow(
   source: SourceReader,
   limits: DecodeLimits,
   sourceLength: number | undefined,
+  targetReader: SourceReader | undefined,
   at: DeltaCheckpoint,
 ): Promise<Uint8Array> {
   const where = (field: string) => ({ field, window: at.window, deltaOffset: at.deltaOffset });
@@ -307,10 +315,23 @@ async function decodeWindow(
     throw deltaError('DELTA_INVALID', `window ${at.window}: unknown indicator bits 0x${indicator.toString(16)}`, where('Win_Indicator'));
   if (indicator & VCD_SOURCE && indicator & VCD_TARGET)
     throw deltaError('DELTA_INVALID', `window ${at.window}: both VCD_SOURCE and VCD_TARGET are set`, where('Win_Indicator'));
-  if (indicator & VCD_TARGET)
-    throw deltaError('DELTA_UNSUPPORTED', `window ${at.window} copies from the target (VCD_TARGET), which Osprey does not decode`, where('Win_Indicator'));
+  if (indicator & VCD_TARGET && !targetReader)
+    throw deltaError('DELTA_UNSUPPORTED', `window ${at.window} copies from the target (VCD_TARGET) and no target reader was given`, where('Win_Indicator'));
   let segmentSize = 0;
   let segmentPosition = 0;
+  // §4.2: the segment is read from the source, or (VCD_TARGET) from the target already produced.
+  const segmentReader = indicator & VCD_TARGET ? targetReader! : source;
+  const segmentWhat = indicator & VCD_TARGET ? 'target' : 'source';
+  if (indicator & VCD_TARGET) {
+    segmentSize = c.varint('the target segment size');
+    segmentPosition = c.varint('the target segment position');
+    if (segmentPosition + segmentSize > at.targetOffset)
+      throw deltaError(
+        'DELTA_INVALID',
+        `window ${at.window}: target segment [${segmentPosition}, +${segmentSize}) is not in the ${at.targetOffset} bytes of target before it`,
+        where('target segment'),
+      );
+  }
   if (indicator & VCD_SOURCE) {
     segmentSize = c.varint('the source segment size');
     segmentPosition = c.varint('the source segment position');
@@ -390,11 +411,11 @@ async function decodeWindow(
       if (from < segmentSize) {
         // From the source segment, read on demand through the reader: the segment is never held.
         const part = Math.min(n, segmentSize - from);
-        const bytes = await source.read(segmentPosition + from, part);
+        const bytes = await segmentReader.read(segmentPosition + from, part);
         if (bytes.length !== part)
           throw deltaError(
             'DELTA_SOURCE_RANGE',
-            `window ${at.window}: COPY of ${part} bytes at source offset ${segmentPosition + from} reads past the end of the source`,
+            `window ${at.window}: COPY of ${part} bytes at ${segmentWhat} offset ${segmentPosition + from} reads past the end of the ${segmentWhat}`,
             where('COPY address'),
           );
         target.set(bytes, t);

@@ -176,6 +176,27 @@ describe('resume at a window boundary', () => {
   });
 });
 
+describe('VCD_TARGET windows', () => {
+  // Window 0 adds "abcdefgh" (ADD 8 = opcode 9); window 1 copies 8 bytes (COPY 8 SELF = opcode 24) of target segment [0, 8) at address 0.
+  const delta = handMade([
+    { targetSize: 8, data: [...'abcdefgh'].map((ch) => ch.charCodeAt(0)), inst: [9] },
+    { indicator: 2, segment: [8, 0], targetSize: 8, data: [], inst: [24], addr: [0] },
+  ]);
+
+  it('are decoded with a reader of the target written so far', async () => {
+    const written: Uint8Array[] = [];
+    const targetReader: SourceReader = { read: (offset, length) => Promise.resolve(concat(...written).slice(offset, offset + length)) };
+    for await (const w of decodeDelta([delta], bufferSource(new Uint8Array(0)), { targetReader })) written.push(w.data);
+    expect(new TextDecoder().decode(concat(...written))).toBe('abcdefghabcdefgh');
+  });
+
+  it('are refused without one, and a target segment beyond the target so far is invalid', async () => {
+    expect(await refusal(delta)).toBe('DELTA_UNSUPPORTED');
+    const ahead = handMade([{ indicator: 2, segment: [8, 0], targetSize: 8, data: [], inst: [24], addr: [0] }]);
+    expect(await refusal(ahead, A, { targetReader: bufferSource(new Uint8Array(100)) })).toBe('DELTA_INVALID');
+  });
+});
+
 describe('options', () => {
   it('a nonsensical checkpoint or limit is a programming error (RangeError), before any input is read', async () => {
     const delta = encodeDelta(A.subarray(0, 1000), B.subarray(0, 1000));
