@@ -46,16 +46,20 @@ export interface SourceReader {
 export interface DecodeLimits {
   /** Largest target window accepted (the signed metadata's maxWindow; default 8 MiB, xdelta3's default window). */
   maxTargetWindow: number;
-  /** Largest window encoding (the data, instruction and address sections) accepted. */
+  /** Largest window encoding (the data, instruction and address sections) accepted; default 3 × maxTargetWindow + 4 KiB. */
   maxWindowEncoding: number;
   /** Largest xdelta3 application header accepted (it is skipped, never kept). */
   maxAppHeader: number;
 }
 
+/** The data section is at most the target window, the instruction and address sections a few bytes per instruction. */
+function encodingLimitFor(maxTargetWindow: number): number {
+  return 3 * maxTargetWindow + 4096;
+}
+
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxTargetWindow: 8 * 1024 * 1024,
-  // The data section is at most the target window, the instruction and address sections a few bytes per instruction.
-  maxWindowEncoding: 3 * 8 * 1024 * 1024 + 4096,
+  maxWindowEncoding: encodingLimitFor(8 * 1024 * 1024),
   maxAppHeader: 64 * 1024,
 };
 
@@ -223,7 +227,9 @@ const MAX_HEADER_PREFIX = 4 + 1 + 1 + MAX_DIGITS;
  * reader propagate unchanged.
  */
 export async function* decodeDelta(delta: DeltaInput, source: SourceReader, options: DecodeOptions = {}): AsyncGenerator<DecodedWindow, void, undefined> {
-  const limits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
+  const maxTargetWindow = options.limits?.maxTargetWindow ?? DEFAULT_DECODE_LIMITS.maxTargetWindow;
+  // The encoding limit follows the target limit unless given: a device passing 1 MiB gets about 3 MiB, not 24.
+  const limits = { ...DEFAULT_DECODE_LIMITS, maxWindowEncoding: encodingLimitFor(maxTargetWindow), ...options.limits };
   for (const [name, value] of Object.entries(limits))
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`limits.${name} must be a non-negative integer`);
   const resume = options.resume;
@@ -270,7 +276,7 @@ export function bufferSource(bytes: Uint8Array): SourceReader {
 /** §4.1 the header: magic, Hdr_Indicator, and the optional parts, which we refuse or skip. */
 async function readHeader(input: Input, limits: DecodeLimits): Promise<void> {
   const have = await input.fill(MAX_HEADER_PREFIX);
-  const c = new Cursor(input.peek(have), 'the delta header', 'DELTA_TRUNCATED');
+  const c = new Cursor(input.peek(Math.min(have, MAX_HEADER_PREFIX)), 'the delta header', 'DELTA_TRUNCATED');
   for (let i = 0; i < 4; i++) {
     if (c.byte('the magic') !== VCDIFF_MAGIC[i])
       throw deltaError('DELTA_INVALID', 'the delta does not start with the VCDIFF magic (RFC 3284 §4.1)', { field: 'magic' });

@@ -121,6 +121,10 @@ describe('bounded memory', () => {
     expect(await refusal(handMade([{ targetSize: 2 ** 40, data: [], inst: [] }]))).toBe('DELTA_WINDOW_TOO_LARGE');
     // A declared encoding of 1 TiB: refused without waiting for (or buffering) its bytes.
     expect(await refusal(handMade([{ targetSize: 1, data: [1], inst: [2], encodingLength: 2 ** 40 }]))).toBe('DELTA_WINDOW_TOO_LARGE');
+    // The encoding limit follows a configured target limit (3 × 32 KiB + 4 KiB here).
+    const big = handMade([{ targetSize: 1, data: [1], inst: [2], encodingLength: 200 * 1024 }]);
+    expect(await refusal(big, A, { limits: { maxTargetWindow: 32 * 1024 } })).toBe('DELTA_WINDOW_TOO_LARGE');
+    expect(await refusal(big)).toBe('DELTA_TRUNCATED');
   });
 
   it('decodes a many-window delta chunk by chunk: one window at a time, source read on demand, input not read ahead', async () => {
