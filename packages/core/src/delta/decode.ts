@@ -50,6 +50,12 @@ export interface DecodeLimits {
   maxWindowEncoding: number;
   /** Largest xdelta3 application header accepted (it is skipped, never kept). */
   maxAppHeader: number;
+  /**
+   * Source bytes read per reader call at least (default 64 KiB), kept until a COPY needs others:
+   * an image delta's COPYs are mostly short and in order, and one positional read per COPY would
+   * cost a system call each. 0 reads exactly what each COPY names.
+   */
+  sourceReadAhead: number;
 }
 
 /** The data section is at most the target window, the instruction and address sections a few bytes per instruction. */
@@ -61,6 +67,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxTargetWindow: 8 * 1024 * 1024,
   maxWindowEncoding: encodingLimitFor(8 * 1024 * 1024),
   maxAppHeader: 64 * 1024,
+  sourceReadAhead: 64 * 1024,
 };
 
 /** A window boundary: where a window starts in the delta file and in the target. */
@@ -175,6 +182,29 @@ class Input {
   }
 }
 
+/** The last block read from the source (at most `readAhead` bytes): the one buffer the source costs. */
+class SourceBlock {
+  private offset = 0;
+  private bytes: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    private readonly reader: SourceReader,
+    private readonly readAhead: number,
+  ) {}
+
+  /** `length` bytes at `offset` (fewer at the source's end); `end` is where the window's segment ends. */
+  async read(offset: number, length: number, end: number): Promise<Uint8Array> {
+    if (offset >= this.offset && offset + length <= this.offset + this.bytes.length)
+      return this.bytes.subarray(offset - this.offset, offset - this.offset + length);
+    if (length >= this.readAhead) return this.reader.read(offset, length);
+    // Read ahead only inside the segment the window declared, so no read goes where the delta does not point.
+    const bytes = await this.reader.read(offset, Math.max(length, Math.min(this.readAhead, end - offset)));
+    this.offset = offset;
+    this.bytes = bytes;
+    return bytes.subarray(0, Math.min(length, bytes.length));
+  }
+}
+
 /** A cursor over bytes already in memory; running past the end is `onEnd`'s error. */
 class Cursor {
   pos = 0;
@@ -237,12 +267,13 @@ export async function* decodeDelta(delta: DeltaInput, source: SourceReader, opti
   if (resume && ![resume.window, resume.deltaOffset, resume.targetOffset].every((n) => Number.isSafeInteger(n) && n >= 0))
     throw new RangeError('resume must hold non-negative integer window, deltaOffset and targetOffset');
   const input = new Input(delta, resume?.deltaOffset ?? 0);
+  const sourceBlock = new SourceBlock(source, limits.sourceReadAhead);
   if (!resume) await readHeader(input, limits);
   let window = resume?.window ?? 0;
   let targetOffset = resume?.targetOffset ?? 0;
   while (!(await input.atEnd())) {
     const start: DeltaCheckpoint = { window, deltaOffset: input.offset, targetOffset };
-    const data = await decodeWindow(input, source, limits, options.sourceLength, options.targetReader, start);
+    const data = await decodeWindow(input, sourceBlock, limits, options.sourceLength, options.targetReader, start);
     targetOffset += data.length;
     window++;
     yield { data, start, next: { window, deltaOffset: input.offset, targetOffset } };
@@ -307,7 +338,7 @@ async function readHeader(input: Input, limits: DecodeLimits): Promise<void> {
 /** §4.2 and §4.3: one window, decoded into a fresh target buffer. */
 async function decodeWindow(
   input: Input,
-  source: SourceReader,
+  source: SourceBlock,
   limits: DecodeLimits,
   sourceLength: number | undefined,
   targetReader: SourceReader | undefined,
@@ -326,7 +357,9 @@ async function decodeWindow(
   let segmentSize = 0;
   let segmentPosition = 0;
   // §4.2: the segment is read from the source, or (VCD_TARGET) from the target already produced.
-  const segmentReader = indicator & VCD_TARGET ? targetReader! : source;
+  // The target grows as windows are written: read it exactly, never from a block kept earlier.
+  const readSegment = (offset: number, length: number, end: number) =>
+    indicator & VCD_TARGET ? targetReader!.read(offset, length) : source.read(offset, length, end);
   const segmentWhat = indicator & VCD_TARGET ? 'target' : 'source';
   if (indicator & VCD_TARGET) {
     segmentSize = c.varint('the target segment size');
@@ -417,7 +450,7 @@ async function decodeWindow(
       if (from < segmentSize) {
         // From the source segment, read on demand through the reader: the segment is never held.
         const part = Math.min(n, segmentSize - from);
-        const bytes = await segmentReader.read(segmentPosition + from, part);
+        const bytes = await readSegment(segmentPosition + from, part, segmentPosition + segmentSize);
         if (bytes.length !== part)
           throw deltaError(
             'DELTA_SOURCE_RANGE',

@@ -157,7 +157,22 @@ describe('bounded memory', () => {
     expect(parts.length).toBe(64);
     expectSame(concat(...parts), target);
     expect(largestRead).toBeGreaterThan(0);
-    expect(largestRead).toBeLessThanOrEqual(windowSize);
+    // A COPY reads at most its window; shorter ones read ahead one 64 KiB block.
+    expect(largestRead).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('reads the source in blocks, not one call per COPY, and exactly without read-ahead', async () => {
+    const delta = encodeDelta(A, B);
+    const counting = () => {
+      const reads: [number, number][] = [];
+      return { reads, source: { read: (offset: number, length: number) => (reads.push([offset, length]), Promise.resolve(A.slice(offset, offset + length))) } };
+    };
+    const blocks = counting();
+    expectSame(await decodeDeltaToBuffer([delta], blocks.source), B);
+    const exact = counting();
+    expectSame(await decodeDeltaToBuffer([delta], exact.source, { limits: { sourceReadAhead: 0 } }), B);
+    expect(blocks.reads.length).toBeLessThan(exact.reads.length);
+    for (const [offset, length] of [...blocks.reads, ...exact.reads]) expect(offset + length).toBeLessThanOrEqual(A.length);
   });
 });
 
