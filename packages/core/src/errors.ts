@@ -37,6 +37,13 @@ export const ERROR_CODES = {
   // audit log (hash-chained per tenant)
   AUDIT_ENTRY_INVALID: 'the audit entry is malformed',
   AUDIT_CHAIN_BROKEN: 'the audit log hash chain is broken: an entry was changed, deleted, inserted or reordered',
+  // delta updates (VCDIFF, RFC 3284)
+  DELTA_INVALID: 'the delta is not a valid VCDIFF (RFC 3284) file: bad magic, a malformed field or inconsistent sizes',
+  DELTA_TRUNCATED: 'the delta ends in the middle of its header or of a window',
+  DELTA_UNSUPPORTED: 'the delta uses a VCDIFF feature Osprey does not decode (secondary compression, a custom code table, VCD_TARGET windows)',
+  DELTA_WINDOW_TOO_LARGE: 'a delta window declares sizes above the configured maximum (bounded device memory)',
+  DELTA_SOURCE_RANGE: 'the delta reads outside the source (wrong or short source image)',
+  DELTA_CHECKSUM_MISMATCH: 'a decoded delta window does not match its Adler-32 checksum',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,3 +5,4 @@ export * from './tuf/index.js';
 export * from './release/index.js';
 export * from './audit.js';
 export * from './bundle/index.js';
+export * from './delta/index.js';
