@@ -665,10 +665,18 @@ export async function installSwu(options: LocalInstallOptions): Promise<Swupdate
   const first = await installSwuOnce(options);
   // SWUpdate 2022.12 sometimes exits before printing any verdict (seen about once in 30 runs
   // on a loaded machine). A run without a verdict proves nothing either way, so it is run once
-  // more; a run with a verdict is never retried.
-  if (first.outcome !== 'none' || first.timedOut) return first;
+  // more; a run with a verdict is not, except the one below.
+  if (first.timedOut) return first;
+  if (first.outcome !== 'none' && !SELF_INFLICTED.test(first.output)) return first;
+  // Also seen in CI (once in some 1,600 runs): SWUpdate fails to open a file it has just extracted
+  // into its own private TMPDIR ("…/swu-rt-…/sw-description.sig cannot be opened") and refuses the
+  // update before checking anything. That refusal is about SWUpdate's temp directory, not the .swu,
+  // so it too is run once more.
   return installSwuOnce(options);
 }
+
+/** A refusal caused by SWUpdate's own temporary files (runs here get a `swu-rt-` TMPDIR), not by the .swu. */
+const SELF_INFLICTED = /\/swu-rt-[^/\s]+\/\S+ cannot be opened/;
 
 function installSwuOnce(options: LocalInstallOptions): Promise<SwupdateResult> {
   if (!options.config && !options.publicKeyFile) throw new Error('installSwu needs config or publicKeyFile');
