@@ -1,46 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PollSignal, type WakeupSource, type WakeupTimers } from './wakeup.js';
-
-/** Timers the test moves by hand. */
-class ManualTimers implements WakeupTimers {
-  now = 0;
-  #next = 1;
-  readonly #due = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#due.delete(handle as number);
-  }
-  get pending(): number {
-    return this.#due.size;
-  }
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const [id, first] = [...this.#due.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-      if (id === undefined || !first) break;
-      this.#due.delete(id);
-      this.now = first.at;
-      first.fn();
-    }
-    this.now = until;
-  }
-}
-
-class Source implements WakeupSource {
-  readonly listeners = new Set<() => void>();
-  subscribe(listener: () => void) {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  }
-  emit(): void {
-    for (const l of this.listeners) l();
-  }
-  async close() {}
-}
+import { ManualTimers, ManualWakeupSource } from '../../../testkit/manual-timers.js';
+import { PollSignal } from './wakeup.js';
 
 /** Whether the promise has settled after the microtasks queued so far. */
 async function settled<T>(p: Promise<T>): Promise<{ done: boolean; value?: T }> {
@@ -53,7 +13,7 @@ async function settled<T>(p: Promise<T>): Promise<{ done: boolean; value?: T }> 
 describe('PollSignal', () => {
   const setup = () => {
     const timers = new ManualTimers();
-    const source = new Source();
+    const source = new ManualWakeupSource();
     const signal = new PollSignal(source, { debounceMs: 100, minGapMs: 5000, timers });
     return { timers, source, signal };
   };

@@ -8,50 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentLogger, WakeupSource, WakeupTimers } from '@osprey/agent';
+import { ManualTimers, ManualWakeupSource } from '../../../testkit/manual-timers.js';
+import type { AgentLogger } from '@osprey/agent';
 import { restClient, TEST_ADMIN as ADMIN } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { tempDirForFile } from '../../../testkit/temp-dir.js';
 import { openDevice, provisionDevice } from './device-kit.js';
-
-/** Timers the test moves by hand. */
-class ManualTimers implements WakeupTimers {
-  now = 0;
-  #next = 1;
-  readonly #due = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#due.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const [id, first] = [...this.#due.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-      if (id === undefined || !first) break;
-      this.#due.delete(id);
-      this.now = first.at;
-      first.fn();
-    }
-    this.now = until;
-  }
-}
-
-/** A wake-up source the test publishes to (what the MQTT subscription does on each message). */
-class Source implements WakeupSource {
-  readonly listeners = new Set<() => void>();
-  subscribe(listener: () => void) {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  }
-  emit(): void {
-    for (const l of this.listeners) l();
-  }
-  async close() {}
-}
 
 /** Until `check` holds (re-checked every 20 ms; the test's timeout bounds it). */
 async function until(check: () => boolean): Promise<void> {
@@ -81,7 +43,7 @@ describe('the agent under a stream of wake-ups', () => {
     const logger: AgentLogger = { info: keep, warn: keep, error: keep };
     const count = (line: string) => lines.filter((l) => l === line).length;
     const timers = new ManualTimers();
-    const source = new Source();
+    const source = new ManualWakeupSource();
     const dev = openDevice(files, { server: server.url, id, token }, { wakeups: source, wakeupTimers: timers, minPollMs: 8000, logger });
     const abort = new AbortController();
     const running = dev.agent.run(abort.signal);
