@@ -5,10 +5,12 @@
  * by a production store. About 2.6 s to start; always stop() it (the daemons run in their own
  * session and outlive the test process otherwise).
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { execFile, execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { s3ClientConfig } from '@osprey/server';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -59,4 +61,19 @@ export async function startS3(): Promise<S3Service> {
       rmSync(join(dir, '..'), { recursive: true, force: true });
     },
   };
+}
+
+/** A client of the test's own for `s3` (creating buckets, listing what a store left), configured as the server's store is. */
+export function s3ClientOf(s3: S3Service): S3Client {
+  return new S3Client(
+    s3ClientConfig({
+      kind: 's3',
+      bucket: 'unused',
+      region: s3.region,
+      endpoint: s3.endpoint,
+      prefix: '',
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    }),
+  );
 }

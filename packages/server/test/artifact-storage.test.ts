@@ -12,9 +12,8 @@ import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StartError, type S3BlobStoreConfig } from '@osprey/server';
-import { s3ClientConfig } from '../src/blob/s3-store.js';
 import { collectGarbage } from '../src/domain/blob-gc.js';
-import { hasCeph, startS3, type S3Service } from '../../../testkit/ceph.js';
+import { hasCeph, s3ClientOf, startS3, type S3Service } from '../../../testkit/ceph.js';
 import { basicAuth, restClient, TEST_ADMIN, type RestCall } from '../../../testkit/rest.js';
 import { startTestServer, type TestServer } from '../../../testkit/server.js';
 import { hasTool } from '../../../testkit/tools.js';
@@ -56,17 +55,7 @@ async function keysOf(bucket: string): Promise<string[]> {
 beforeAll(async () => {
   if (!cephPresent) return;
   s3 = await startS3();
-  client = new S3Client(
-    s3ClientConfig({
-      kind: 's3',
-      bucket: 'unused',
-      region: s3.region,
-      endpoint: s3.endpoint,
-      prefix: '',
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-    }),
-  );
+  client = s3ClientOf(s3);
 });
 afterAll(async () => {
   client?.destroy();

@@ -10,8 +10,8 @@ import { Readable } from 'node:stream';
 import { CreateBucketCommand, DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BlobDamagedError, BlobTooLargeError, FileBlobStore, type BlobStore } from '../src/blob/store.js';
-import { S3BlobStore, s3ClientConfig } from '../src/blob/s3-store.js';
-import { hasCeph, startS3, type S3Service } from '../../../testkit/ceph.js';
+import { S3BlobStore } from '../src/blob/s3-store.js';
+import { hasCeph, s3ClientOf, startS3, type S3Service } from '../../../testkit/ceph.js';
 import { makeTempDir, removeTempDir } from '../../../testkit/temp-dir.js';
 import { hasTool } from '../../../testkit/tools.js';
 
@@ -97,17 +97,7 @@ function s3Fixture(): { start(): Promise<void>; make(options?: ConstructorParame
   return {
     async start() {
       s3 = await startS3();
-      client = new S3Client(
-        s3ClientConfig({
-          kind: 's3',
-          bucket: 'unused',
-          region: s3.region,
-          endpoint: s3.endpoint,
-          prefix: '',
-          accessKeyId: s3.accessKeyId,
-          secretAccessKey: s3.secretAccessKey,
-        }),
-      );
+      client = s3ClientOf(s3);
     },
     async make(options = {}) {
       const bucket = `contract-${++buckets}`;
